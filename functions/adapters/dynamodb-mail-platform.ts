@@ -1,0 +1,54 @@
+import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
+import { promisify } from 'node:util';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ProvisioningImpossibleError } from '../domain/errors.ts';
+import type { MailPlatform } from '../use-cases/ports.ts';
+import { dynamoDb } from './clients.ts';
+import { isConditionFailed, tableName } from './dynamodb/table.ts';
+
+const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+/**
+ * The mail platform as a table of accounts: what the PEC mail servers read to accept logins and
+ * enforce quotas. The default implementation of the `MailPlatform` port; a platform with its own
+ * provisioning API plugs in behind the same port.
+ */
+export const platformAccountKey = (address: string) => ({ pk: `PLATFORM#${address}`, sk: 'ACCOUNT' });
+
+export const dynamoMailPlatform: MailPlatform = {
+  async createMailbox({ address, mailboxGb, archiveGb }) {
+    try {
+      await dynamoDb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...platformAccountKey(address), address, mailboxGb, archiveGb, state: 'active' },
+          // A retry finds its own account; an account with another quota means something else owns it.
+          ConditionExpression: 'attribute_not_exists(pk) OR (mailboxGb = :mailboxGb AND archiveGb = :archiveGb)',
+          ExpressionAttributeValues: { ':mailboxGb': mailboxGb, ':archiveGb': archiveGb },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) {
+        throw new ProvisioningImpossibleError(`The mail platform already has a different account for ${address}.`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  },
+
+  async setPassword(address, password) {
+    // scrypt with a per-account salt (N=16384, r=8, p=1): the platform never holds the password itself.
+    const salt = randomBytes(16);
+    const hash = await scrypt(password, salt, 64);
+    await dynamoDb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: platformAccountKey(address),
+        ConditionExpression: 'attribute_exists(pk)',
+        UpdateExpression: 'SET passwordHash = :hash',
+        ExpressionAttributeValues: { ':hash': `scrypt$16384$8$1$${salt.toString('base64')}$${hash.toString('base64')}` },
+      }),
+    );
+  },
+};

@@ -1,0 +1,122 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Mailbox } from '../../domain/mailbox.ts';
+import type { MailboxRepository } from '../../use-cases/ports.ts';
+import { dynamoDb } from '../clients.ts';
+import { isConditionFailed, stripKeys, tableName } from './table.ts';
+
+/**
+ * One item per address: first the reservation held by an order, then the mailbox itself. Because
+ * both live under the address's key, "no two customers get the same address" is a single
+ * conditional write.
+ */
+export const mailboxKey = (address: string) => ({ pk: `MAILBOX#${address}`, sk: 'MAILBOX' });
+
+/** The renewal sweep's index: mailboxes by month of expiry, sorted by expiry instant. */
+export const expiryIndexKeys = (mailbox: Pick<Mailbox, 'address' | 'expiresAt'>) =>
+  mailbox.expiresAt
+    ? { gsi1pk: `EXPIRY#${mailbox.expiresAt.slice(0, 7)}`, gsi1sk: `${mailbox.expiresAt}#${mailbox.address}` }
+    : {};
+
+const toItem = (mailbox: Mailbox) => ({ ...mailboxKey(mailbox.address), ...expiryIndexKeys(mailbox), ...mailbox });
+
+export const dynamoMailboxRepository: MailboxRepository = {
+  async get(address) {
+    const { Item } = await dynamoDb.send(
+      new GetCommand({ TableName: tableName, Key: mailboxKey(address), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<Mailbox>(Item) : undefined;
+  },
+
+  async reserve(reservation, now) {
+    try {
+      await dynamoDb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: toItem(reservation),
+          // Free: never used, deleted for good, an expired hold, or already held by this very order (a retry).
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #status = :deleted OR (#status = :reserved AND (holdUntil < :now OR orderId = :orderId))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':deleted': 'deleted',
+            ':reserved': 'reserved',
+            ':now': now.toISOString(),
+            ':orderId': reservation.orderId,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  },
+
+  async release(address, orderId) {
+    try {
+      await dynamoDb.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: mailboxKey(address),
+          ConditionExpression: '#status = :reserved AND orderId = :orderId',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':reserved': 'reserved', ':orderId': orderId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  },
+
+  async activate(address, orderId, fields) {
+    const expiry = expiryIndexKeys({ address, expiresAt: fields.expiresAt });
+    try {
+      await dynamoDb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: mailboxKey(address),
+          ConditionExpression: 'orderId = :orderId AND #status IN (:reserved, :activating, :active)',
+          UpdateExpression:
+            'SET #status = :active, activatedAt = :activatedAt, expiresAt = :expiresAt, autoRenew = :autoRenew, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
+            (fields.renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
+            ' REMOVE holdUntil',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':orderId': orderId,
+            ':reserved': 'reserved',
+            ':activating': 'activating',
+            ':active': 'active',
+            ':activatedAt': fields.activatedAt,
+            ':expiresAt': fields.expiresAt,
+            ':autoRenew': fields.autoRenew,
+            ':gsi1pk': expiry.gsi1pk,
+            ':gsi1sk': expiry.gsi1sk,
+            ...(fields.renewalPayment ? { ':renewalPayment': fields.renewalPayment } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  },
+
+  async markPasswordSet(address) {
+    try {
+      await dynamoDb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: mailboxKey(address),
+          ConditionExpression: 'passwordSet = :false',
+          UpdateExpression: 'SET passwordSet = :true',
+          ExpressionAttributeValues: { ':false': false, ':true': true },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  },
+};

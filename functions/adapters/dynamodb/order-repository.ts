@@ -1,0 +1,135 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Order } from '../../domain/order.ts';
+import type { OrderRepository } from '../../use-cases/ports.ts';
+import { dynamoDb } from '../clients.ts';
+import { isConditionFailed, stripKeys, tableName } from './table.ts';
+
+export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
+
+const toItem = (order: Order) => ({ ...orderKey(order.orderId), ...order });
+const fromItem = (item: Record<string, unknown>): Order => {
+  const { taskToken: _token, ...order } = stripKeys<Order & { taskToken?: string }>(item);
+  return order;
+};
+
+/** Runs a conditional update; false when the condition did not hold. */
+async function conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+  try {
+    await dynamoDb.send(new UpdateCommand(input));
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
+/** Orders in DynamoDB. Every state change is a conditional write on the order's current state. */
+export const dynamoOrderRepository: OrderRepository = {
+  async get(orderId) {
+    const { Item } = await dynamoDb.send(new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }));
+    return Item ? fromItem(Item) : undefined;
+  },
+
+  async create(order) {
+    try {
+      await dynamoDb.send(
+        new PutCommand({ TableName: tableName, Item: toItem(order), ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return 'created';
+    } catch (error) {
+      if (isConditionFailed(error)) return 'exists';
+      throw error;
+    }
+  },
+
+  markPaid(orderId, at, chargeId) {
+    return conditionalUpdate({
+      TableName: tableName,
+      Key: orderKey(orderId),
+      ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
+      UpdateExpression:
+        'SET #status = :activating, payment.#paymentStatus = :paid, paidAt = :at' + (chargeId ? ', chargeId = :chargeId' : ''),
+      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
+      ExpressionAttributeValues: {
+        ':pending': 'pending_payment',
+        ':paymentPending': 'pending',
+        ':activating': 'activating',
+        ':paid': 'paid',
+        ':at': at.toISOString(),
+        ...(chargeId ? { ':chargeId': chargeId } : {}),
+      },
+    });
+  },
+
+  markCompleted(orderId, at) {
+    return conditionalUpdate({
+      TableName: tableName,
+      Key: orderKey(orderId),
+      ConditionExpression: '#status = :activating',
+      UpdateExpression: 'SET #status = :completed, completedAt = :at',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':activating': 'activating', ':completed': 'completed', ':at': at.toISOString() },
+    });
+  },
+
+  async close(orderId, status, reason, paymentFailed = false) {
+    try {
+      const { Attributes } = await dynamoDb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: orderKey(orderId),
+          ConditionExpression: '#status IN (:pending, :activating)',
+          UpdateExpression: `SET #status = :status, failureReason = :reason${paymentFailed ? ', payment.#paymentStatus = :failed' : ''} REMOVE taskToken`,
+          ExpressionAttributeNames: { '#status': 'status', ...(paymentFailed ? { '#paymentStatus': 'status' } : {}) },
+          ExpressionAttributeValues: {
+            ':pending': 'pending_payment',
+            ':activating': 'activating',
+            ':status': status,
+            ':reason': reason,
+            ...(paymentFailed ? { ':failed': 'failed' } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  },
+
+  async markSent(orderId, field, at) {
+    await dynamoDb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: orderKey(orderId),
+        UpdateExpression: 'SET #field = :at',
+        ExpressionAttributeNames: { '#field': field },
+        ExpressionAttributeValues: { ':at': at.toISOString() },
+      }),
+    );
+  },
+
+  saveTaskToken(orderId, taskToken) {
+    return conditionalUpdate({
+      TableName: tableName,
+      Key: orderKey(orderId),
+      ConditionExpression: '#status = :pending',
+      UpdateExpression: 'SET taskToken = :token',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pending': 'pending_payment', ':token': taskToken },
+    });
+  },
+
+  async getTaskToken(orderId) {
+    const { Item } = await dynamoDb.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: orderKey(orderId),
+        ProjectionExpression: 'taskToken',
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.taskToken as string | undefined;
+  },
+};

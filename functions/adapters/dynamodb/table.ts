@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { defineConfig } from '../../config.ts';
+
+/** The single table: `pk`/`sk` strings, one item type per key prefix, key builders beside each entity. */
+export const { TABLE_NAME: tableName } = defineConfig({ TABLE_NAME: z.string().min(1) });
+
+/** True for the error DynamoDB raises when a condition expression is not met. */
+export const isConditionFailed = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+/** Drops the key attributes from an item, leaving the entity. */
+export function stripKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, ...entity } = item;
+  return entity as T;
+}

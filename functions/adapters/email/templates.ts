@@ -1,0 +1,114 @@
+import type { EmailMessage, PaymentInstructions } from '../../use-cases/ports.ts';
+
+/*
+ * The emails the holder receives, in Italian, each as plain text and HTML built from the same
+ * lines so that the two never say different things.
+ */
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+const euro = (cents: number) =>
+  new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR' }).format(cents / 100);
+
+/** RF references are read and typed in groups of four characters. */
+const formatReference = (reference: string) => reference.replace(/(.{4})(?=.)/g, '$1 ');
+
+const italianDate = (iso: string) =>
+  new Intl.DateTimeFormat('it-IT', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Rome' }).format(
+    new Date(iso),
+  );
+
+interface Body {
+  greeting: string;
+  paragraphs: string[];
+  link?: { href: string; label: string };
+  facts?: [string, string][];
+}
+
+function render(to: string, subject: string, body: Body): EmailMessage {
+  const text = [
+    body.greeting,
+    '',
+    ...body.paragraphs.flatMap((p) => [p, '']),
+    ...(body.facts ?? []).map(([label, value]) => `${label}: ${value}`),
+    ...(body.facts?.length ? [''] : []),
+    ...(body.link ? [`${body.link.label}: ${body.link.href}`, ''] : []),
+    'Il team PEC',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html lang="it"><body style="font-family:Arial,sans-serif">',
+    `<p>${escapeHtml(body.greeting)}</p>`,
+    ...body.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    body.facts?.length
+      ? `<table>${body.facts.map(([l, v]) => `<tr><th align="left">${escapeHtml(l)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`
+      : '',
+    body.link ? `<p><a href="${escapeHtml(body.link.href)}">${escapeHtml(body.link.label)}</a></p>` : '',
+    '<p>Il team PEC</p></body></html>',
+  ].join('');
+  return { to: [to], subject, text, html };
+}
+
+export function firstAccessEmail(input: { to: string; address: string; link: string; expiresAt: string }): EmailMessage {
+  return render(input.to, `La tua casella PEC ${input.address} è attiva`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `la casella di posta elettronica certificata ${input.address} è stata attivata.`,
+      `Per il primo accesso crea la tua password con il link qui sotto. Il link si può usare una sola volta e scade il ${italianDate(input.expiresAt)}.`,
+    ],
+    link: { href: input.link, label: 'Crea la password' },
+  });
+}
+
+export function orderFailedEmail(input: { to: string; address: string; orderId: string; paymentDeclined: boolean }) {
+  return render(input.to, `Ordine ${input.orderId}: attivazione non riuscita`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      input.paymentDeclined
+        ? `il pagamento dell'ordine ${input.orderId} per la casella ${input.address} è stato rifiutato, quindi la casella non è stata attivata.`
+        : `non è stato possibile attivare la casella ${input.address} dell'ordine ${input.orderId}.`,
+      "L'indirizzo è di nuovo disponibile: puoi effettuare un nuovo ordine quando vuoi.",
+    ],
+  });
+}
+
+export function orderCancelledEmail(input: { to: string; address: string; orderId: string }) {
+  return render(input.to, `Ordine ${input.orderId} annullato`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `non abbiamo ricevuto in tempo il pagamento dell'ordine ${input.orderId} per la casella ${input.address}, quindi l'ordine è stato annullato.`,
+      "L'indirizzo è di nuovo disponibile: puoi effettuare un nuovo ordine quando vuoi.",
+    ],
+  });
+}
+
+/** Where transfers and slips are paid to: configuration, not code. */
+export interface Beneficiary {
+  beneficiary: string;
+  iban: string;
+  postalAccount?: string;
+}
+
+export function paymentInstructionsEmail(input: PaymentInstructions & Beneficiary): EmailMessage {
+  const bySlip = input.method === 'postal_slip';
+  const facts: [string, string][] = [
+    ['Importo', euro(input.grossCents)],
+    ['Beneficiario', input.beneficiary],
+    ...(bySlip && input.postalAccount
+      ? ([['Conto corrente postale', input.postalAccount]] as [string, string][])
+      : ([['IBAN', input.iban]] as [string, string][])),
+    [bySlip ? 'Causale del bollettino' : 'Causale del bonifico', formatReference(input.reference)],
+    ['Scadenza', italianDate(input.deadline)],
+  ];
+  return render(input.to, `Ordine ${input.orderId}: istruzioni per il pagamento`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `grazie per l'ordine della casella PEC ${input.address}.`,
+      bySlip
+        ? 'Per completarlo paga il bollettino postale (tipo 896, premarcato) con i dati qui sotto, indicando esattamente la causale.'
+        : 'Per completarlo esegui un bonifico con i dati qui sotto, indicando esattamente la causale: è il riferimento che ci permette di riconoscere il tuo pagamento.',
+      `L'ordine resta aperto fino al ${italianDate(input.deadline)}: se il pagamento non arriva entro quella data l'ordine viene annullato e l'indirizzo torna disponibile.`,
+    ],
+    facts,
+  });
+}

@@ -1,0 +1,87 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { ParseError } from '@aws-lambda-powertools/parser';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type ZodType, z } from 'zod';
+import { ValidationError } from '../../domain/errors.ts';
+import { logger } from '../logger.ts';
+import { fieldErrors, problemFor, problemResponse } from './problem.ts';
+
+/** What a route answers: a status, an optional JSON body, optional headers. */
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Turns any error (a failed parse included) into the problem document of `problem.ts`. */
+const problemDetails = (): MiddlewareObj<unknown, APIGatewayProxyResult> => ({
+  onError: async (request) => {
+    let error = request.error;
+    if (error instanceof ParseError && error.cause instanceof z.ZodError) {
+      error = new ValidationError(fieldErrors(error.cause));
+    }
+    const problem = problemFor(error);
+    if (problem.status >= 500) logger.error('Request failed', { error: request.error as Error });
+    else logger.info('Request refused', { status: problem.status, code: problem.code });
+    request.response = problemResponse(problem);
+  },
+});
+
+const toResponse = (result: HttpResult): APIGatewayProxyResult => ({
+  statusCode: result.status,
+  headers: { ...(result.body === undefined ? {} : { 'content-type': 'application/json' }), ...result.headers },
+  body: result.body === undefined ? '' : JSON.stringify(result.body),
+});
+
+/**
+ * Wraps a route: structured logging with the Lambda context, the event parsed and validated by
+ * `schema` (Powertools parser), errors mapped to problem documents, the result serialised.
+ */
+export function httpHandler<Schema extends ZodType>(
+  schema: Schema,
+  route: (event: z.output<Schema>, context: Context) => Promise<HttpResult>,
+) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger))
+    .use(problemDetails())
+    .use(parser({ schema }))
+    .handler(async (event, context) => toResponse(await route(event as z.output<Schema>, context)));
+}
+
+/** An API Gateway event whose JSON body must match `body` (malformed JSON is a validation error of `(body)`). */
+export const withJsonBody = <Body extends ZodType>(body: Body) =>
+  z.looseObject({
+    body: z
+      .string({ error: 'A JSON body is required.' })
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'The body is not valid JSON.' });
+          return z.NEVER;
+        }
+      })
+      .pipe(body),
+    headers: z.record(z.string(), z.string().optional()).nullish(),
+    requestContext: z.looseObject({ identity: z.looseObject({ apiKeyId: z.string().nullish() }).optional() }),
+  });
+
+/** An API Gateway event whose path parameters must match `params`. */
+export const withPathParameters = <Params extends ZodType>(params: Params) =>
+  z.looseObject({ pathParameters: params });
+
+/** An API Gateway event whose query string must match `query`. */
+export const withQuery = <Query extends ZodType>(query: Query) =>
+  z.looseObject({ queryStringParameters: z.preprocess((value) => value ?? {}, query) });
+
+/** Any API Gateway event. */
+export const anyEvent = z.looseObject({});
+
+/** A header by case-insensitive name (API Gateway keeps the client's case). */
+export function header(headers: Record<string, string | undefined> | null | undefined, name: string) {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}

@@ -1,0 +1,94 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { ZodError } from 'zod';
+import {
+  AddressUnavailableError,
+  AutoRenewActiveError,
+  ConflictError,
+  type FieldError,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  PecError,
+  TokenGoneError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../domain/errors.ts';
+
+/**
+ * The one place where errors become RFC 9457 problem documents. Known errors keep their message and
+ * machine code; anything else is a 500 that says nothing about the inside.
+ */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+}
+
+const TYPE_BASE = 'https://pec-provisioning.dev/problems/';
+
+const statusOf = (error: PecError): number => {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof AddressUnavailableError || error instanceof AutoRenewActiveError) return 409;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof TokenGoneError) return 410;
+  if (error instanceof IdempotencyKeyReusedError) return 422;
+  return 500;
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  409: 'Conflict',
+  410: 'Gone',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+};
+
+export function problemFor(error: unknown): ProblemDocument {
+  if (error instanceof PecError) {
+    const status = statusOf(error);
+    if (status !== 500) {
+      return {
+        type: `${TYPE_BASE}${error.code}`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail: error.message,
+        code: error.code,
+        ...(error instanceof ValidationError ? { errors: error.errors } : {}),
+      };
+    }
+  }
+  return {
+    type: `${TYPE_BASE}internal_error`,
+    title: TITLES[500] as string,
+    status: 500,
+    detail: 'Something went wrong on our side. The request can be retried; use an Idempotency-Key to make that safe.',
+    code: 'internal_error',
+  };
+}
+
+export function problemResponse(problem: ProblemDocument): APIGatewayProxyResult {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify(problem),
+  };
+}
+
+/**
+ * Field errors from a zod error raised while parsing an API Gateway event: the first path segment
+ * (`body`, `queryStringParameters`, `pathParameters`) is the event's, the rest is the field's dotted
+ * path. An issue about the body as a whole (not JSON, missing) is reported at `(body)`.
+ */
+export function fieldErrors(error: ZodError): FieldError[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.slice(1).map(String).join('.');
+    return { path: path === '' ? '(body)' : path, message: issue.message };
+  });
+}

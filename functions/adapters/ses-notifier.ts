@@ -1,0 +1,54 @@
+import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { z } from 'zod';
+import { defineConfig } from '../config.ts';
+import type { EmailMessage, Notifier } from '../use-cases/ports.ts';
+import { ses } from './clients.ts';
+import {
+  firstAccessEmail,
+  orderCancelledEmail,
+  orderFailedEmail,
+  paymentInstructionsEmail,
+} from './email/templates.ts';
+
+const config = defineConfig({
+  SENDER_EMAIL: z.string().min(3),
+  SES_CONFIGURATION_SET: z.string().optional(),
+  // Where bank transfers and postal slips are paid to; only the payment-wait function needs them.
+  PAYMENT_BENEFICIARY: z.string().default('PEC Provisioning S.p.A.'),
+  PAYMENT_IBAN: z.string().default(''),
+  PAYMENT_POSTAL_ACCOUNT: z.string().optional(),
+});
+
+/** Sends one email through SES, as text and HTML in UTF-8. */
+export async function sendEmail(message: EmailMessage): Promise<string> {
+  const { MessageId } = await ses.send(
+    new SendEmailCommand({
+      Source: config.SENDER_EMAIL,
+      Destination: { ToAddresses: message.to },
+      Message: {
+        Subject: { Data: message.subject, Charset: 'UTF-8' },
+        Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
+      },
+      ConfigurationSetName: config.SES_CONFIGURATION_SET,
+    }),
+  );
+  return MessageId ?? '';
+}
+
+/** Every email of the product, rendered from the Italian templates and sent through SES. */
+export const sesNotifier: Notifier = {
+  firstAccess: (input) => sendEmail(firstAccessEmail(input)),
+  orderFailed: (input) => sendEmail(orderFailedEmail(input)),
+  orderCancelled: (input) => sendEmail(orderCancelledEmail(input)),
+  paymentInstructions: (input) => {
+    if (!config.PAYMENT_IBAN) throw new Error('Invalid configuration: PAYMENT_IBAN is required for payment instructions');
+    return sendEmail(
+      paymentInstructionsEmail({
+        ...input,
+        beneficiary: config.PAYMENT_BENEFICIARY,
+        iban: config.PAYMENT_IBAN,
+        postalAccount: config.PAYMENT_POSTAL_ACCOUNT,
+      }),
+    );
+  },
+};

@@ -1,0 +1,27 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z, ZodType } from 'zod';
+import { logger } from './logger.ts';
+
+/**
+ * Wraps a workflow state's function: structured logs with the Lambda context, the state input
+ * validated by `schema`. Errors are left to propagate: Lambda reports the error's `name`
+ * (e.g. `PaymentDeclinedError`) and the state machine's Retry and Catch clauses match on it.
+ */
+export function stateHandler<Schema extends ZodType, Result>(
+  schema: Schema,
+  step: (input: z.output<Schema>, context: Context) => Promise<Result>,
+) {
+  return middy<unknown, Result>()
+    .use(injectLambdaContext(logger))
+    .use(parser({ schema }))
+    .use({
+      onError: async (request) => {
+        const error = request.error as Error;
+        logger.warn('State failed', { errorName: error.name, errorMessage: error.message });
+      },
+    })
+    .handler(async (input, context) => step(input as z.output<Schema>, context));
+}

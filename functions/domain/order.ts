@@ -1,0 +1,84 @@
+import type { MailboxType } from './catalog.ts';
+import type { Totals } from './totals.ts';
+
+export type OrderStatus = 'pending_payment' | 'activating' | 'completed' | 'cancelled' | 'failed';
+export type PaymentMethod = 'card' | 'paypal' | 'bank_transfer' | 'postal_slip';
+export type PaymentStatus = 'pending' | 'paid' | 'failed';
+
+/** Card and PayPal are charged at once; a transfer or a postal slip waits for the credit. */
+export const isImmediatePayment = (method: PaymentMethod): boolean => method === 'card' || method === 'paypal';
+
+/** An order as the system keeps it: the public view plus what only the back office sees. */
+export interface Order {
+  orderId: string;
+  kind: 'new' | 'renewal';
+  status: OrderStatus;
+  mailbox: { address: string; type: MailboxType; domainPec: boolean };
+  years: number;
+  totals: Totals;
+  payment: { method: PaymentMethod; status: PaymentStatus; reference: string; token?: string };
+  holder: Record<string, unknown> & { email: string };
+  billing: Record<string, unknown>;
+  createdAt: string;
+  paidAt: string | null;
+  completedAt: string | null;
+  /** Fingerprint of the request that created the order, to tell a replay from a reused Idempotency-Key. */
+  requestHash: string;
+  /** When a bank transfer or postal slip order stops waiting for the credit. */
+  paymentDeadline?: string;
+  failureReason?: string;
+  chargeId?: string;
+  firstAccessEmailSentAt?: string;
+  paymentInstructionsSentAt?: string;
+}
+
+export interface PublicOrder {
+  orderId: string;
+  kind: Order['kind'];
+  status: OrderStatus;
+  mailbox: Order['mailbox'];
+  years: number;
+  totals: Totals;
+  payment: { method: PaymentMethod; status: PaymentStatus; reference: string };
+  createdAt: string;
+  paidAt: string | null;
+  completedAt: string | null;
+}
+
+/** The contract's view of an order: no holder data, no payment token. */
+export function toPublicOrder(order: Order): PublicOrder {
+  return {
+    orderId: order.orderId,
+    kind: order.kind,
+    status: order.status,
+    mailbox: order.mailbox,
+    years: order.years,
+    totals: order.totals,
+    payment: { method: order.payment.method, status: order.payment.status, reference: order.payment.reference },
+    createdAt: order.createdAt,
+    paidAt: order.paidAt,
+    completedAt: order.completedAt,
+  };
+}
+
+/** Crockford's base32: no I, L, O, U, so an id read aloud or typed into a bank form survives. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const ORDER_ID_LENGTH = 12;
+
+/**
+ * Turns 60 bits of entropy (or of a hash, for an idempotent order) into a 12-character order id.
+ * Short enough to quote in a bank transfer's RF reference.
+ */
+export function orderIdFromBytes(bytes: Uint8Array): string {
+  if (bytes.length < 8) throw new RangeError('an order id needs at least 8 bytes');
+  let value = 0n;
+  for (const byte of bytes.subarray(0, 8)) value = (value << 8n) | BigInt(byte);
+  let id = '';
+  for (let i = 0; i < ORDER_ID_LENGTH; i++) {
+    id += CROCKFORD[Number(value & 31n)];
+    value >>= 5n;
+  }
+  return id;
+}
+
+export const ORDER_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{12}$/;

@@ -1,0 +1,333 @@
+/**
+ * The one schema module: every request the API accepts is validated here, every answer it gives is
+ * described here, and the OpenAPI document (`openapi.ts`) is generated from these same schemas.
+ *
+ * Validation reports every failing field at once, each under its dotted path: rules live on the
+ * field they judge, and the few rules that span fields run even when a sibling field failed.
+ */
+import { z } from 'zod';
+import { addressProblem } from './address.ts';
+import { catalog, MAILBOX_TYPES } from './catalog.ts';
+import { type FieldError, ValidationError } from './errors.ts';
+import { isValidNumericFiscalCode, isValidPersonalFiscalCode, isValidVatNumber } from './fiscal-code.ts';
+import { isProvinceCode } from './provinces.ts';
+
+const MIN_YEARS = Math.min(...catalog.years);
+const MAX_YEARS = Math.max(...catalog.years);
+
+export const HOLDER_KINDS = ['person', 'company', 'association'] as const;
+export const PAYMENT_METHODS = ['card', 'paypal', 'bank_transfer', 'postal_slip'] as const;
+/** Methods charged at once with a token, as opposed to those that wait for a credit to be registered. */
+export const TOKEN_PAYMENT_METHODS = ['card', 'paypal'] as const;
+export const CREDIT_PAYMENT_METHODS = ['bank_transfer', 'postal_slip'] as const;
+export const ORDER_KINDS = ['new', 'renewal'] as const;
+export const ORDER_STATUSES = ['pending_payment', 'activating', 'completed', 'cancelled', 'failed'] as const;
+export const ORDER_PAYMENT_STATUSES = ['pending', 'paid', 'failed'] as const;
+export const MAILBOX_STATUSES = ['activating', 'active', 'suspended', 'deleted'] as const;
+export const PAYMENT_EVENT_TYPES = ['credit.registered', 'payment.succeeded', 'payment.failed'] as const;
+
+// --- shared pieces -----------------------------------------------------------------------------
+
+const addressInput = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .meta({ description: 'A PEC address, name@domain; trimmed and lower-cased.', examples: ['mario.rossi@pec.it'] });
+
+const mailboxType = z.enum(MAILBOX_TYPES).meta({ description: 'The plan: see GET /catalog.' });
+
+const years = z
+  .number()
+  .int()
+  .min(MIN_YEARS)
+  .max(MAX_YEARS)
+  .meta({ description: `Years covered, ${MIN_YEARS} to ${MAX_YEARS}.` });
+
+const trimmedText = (max: number) => z.string().trim().min(1).max(max);
+
+/** A string rule whose message is computed: `problem` returns why the value is wrong, or undefined. */
+const withProblem = <S extends z.ZodType<string>>(schema: S, problem: (value: string) => string | undefined) =>
+  schema.superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  });
+
+const upperCasedCode = () => z.string().trim().toUpperCase();
+
+const personalFiscalCode = withProblem(upperCasedCode(), (code) => {
+  if (code.length !== 16) return 'A personal fiscal code has 16 characters.';
+  if (!isValidPersonalFiscalCode(code)) return 'This is not a valid personal fiscal code (layout or check character).';
+  return undefined;
+}).meta({ description: '16-character personal codice fiscale, checksum verified; upper-cased.' });
+
+const entityFiscalCode = withProblem(upperCasedCode(), (code) => {
+  if (code.length === 11) {
+    return isValidNumericFiscalCode(code) ? undefined : 'This is not a valid 11-digit fiscal code (check digit).';
+  }
+  if (code.length === 16) {
+    return isValidPersonalFiscalCode(code)
+      ? undefined
+      : 'This is not a valid personal fiscal code (layout or check character).';
+  }
+  return 'A fiscal code has 11 digits (companies, associations) or 16 characters (persons).';
+}).meta({ description: '11-digit numeric codice fiscale or 16-character personal one, checksum verified.' });
+
+const vatNumber = withProblem(z.string().trim(), (vat) =>
+  isValidVatNumber(vat) ? undefined : 'A VAT number (partita IVA) has 11 digits and a valid check digit.',
+).meta({ description: 'Partita IVA: 11 digits, checksum verified.', examples: ['12345678903'] });
+
+const province = withProblem(upperCasedCode(), (code) =>
+  isProvinceCode(code) ? undefined : 'This is not the code of an Italian province (e.g. RM, MI, AR).',
+).meta({ description: 'Sigla of an Italian province or metropolitan city; upper-cased.', examples: ['AR'] });
+
+const ResidenceSchema = z.object({
+  street: trimmedText(200),
+  postalCode: z
+    .string()
+    .trim()
+    .regex(/^[0-9]{5}$/, 'A postal code (CAP) has 5 digits.'),
+  city: trimmedText(100),
+  province,
+});
+
+const phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9](?: *[0-9]){5,19}$/, 'A phone number has 6 to 20 digits, optionally a leading + and spaces.')
+  .meta({ examples: ['+39 0575 000000'] });
+
+const email = z.email('This is not a valid email address.').max(254);
+
+const token = z.string().min(1).max(200);
+
+const holderContact = { residence: ResidenceSchema, phone, email };
+
+// --- requests ----------------------------------------------------------------------------------
+
+/** An address on one of the catalog's generic domains, as `GET /availability` takes it. */
+export const AddressSchema = withProblem(addressInput, (address) => addressProblem(address, { domainPec: false }));
+export type Address = z.infer<typeof AddressSchema>;
+
+export const AvailabilityQuerySchema = z.object({ address: AddressSchema });
+export type AvailabilityQuery = z.infer<typeof AvailabilityQuerySchema>;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+export const MailboxOrderSchema = z
+  .object({
+    address: addressInput,
+    type: mailboxType,
+    domainPec: z.boolean().default(false).meta({
+      description: "PEC on the holder's own domain instead of a generic one: Standard only, not expandable.",
+    }),
+  })
+  .superRefine(
+    ({ address, type, domainPec }, ctx) => {
+      if (domainPec && (MAILBOX_TYPES as readonly string[]).includes(type) && type !== 'standard') {
+        ctx.addIssue({ code: 'custom', path: ['domainPec'], message: 'PEC on your own domain is sold as Standard only.' });
+      }
+      const problem = addressProblem(address, { domainPec });
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['address'], message: problem });
+    },
+    // The address rule depends on domainPec, so it cannot sit on the field; run it whenever both are
+    // usable, even if `type` failed, so that a body with several mistakes gets them all at once.
+    { when: ({ value }) => isRecord(value) && typeof value.address === 'string' && typeof value.domainPec === 'boolean' },
+  );
+export type MailboxOrder = z.infer<typeof MailboxOrderSchema>;
+
+export const PersonHolderSchema = z.object({
+  kind: z.literal('person'),
+  firstName: trimmedText(100),
+  lastName: trimmedText(100),
+  fiscalCode: personalFiscalCode,
+  vatNumber: vatNumber.optional(),
+  ...holderContact,
+});
+
+export const CompanyHolderSchema = z.object({
+  kind: z.literal('company'),
+  companyName: trimmedText(200),
+  fiscalCode: entityFiscalCode,
+  vatNumber,
+  ...holderContact,
+});
+
+export const AssociationHolderSchema = z.object({
+  kind: z.literal('association'),
+  companyName: trimmedText(200),
+  fiscalCode: entityFiscalCode,
+  vatNumber: vatNumber.optional(),
+  ...holderContact,
+});
+
+export const HolderSchema = z.discriminatedUnion('kind', [PersonHolderSchema, CompanyHolderSchema, AssociationHolderSchema]);
+export type Holder = z.infer<typeof HolderSchema>;
+
+export const BillingSchema = z
+  .object({
+    recipientCode: withProblem(upperCasedCode(), (code) =>
+      /^[A-Z0-9]{7}$/.test(code) ? undefined : 'A recipient code (codice destinatario) has 7 letters or digits.',
+    )
+      .meta({ description: 'SDI recipient code, 7 letters or digits; upper-cased.', examples: ['0000000'] })
+      .optional(),
+    pecAddress: email.meta({ description: 'PEC address where electronic invoices are delivered.' }).optional(),
+  })
+  .refine(({ recipientCode, pecAddress }) => (recipientCode === undefined) !== (pecAddress === undefined), {
+    message: 'Give exactly one of recipientCode or pecAddress.',
+  })
+  .meta({
+    description: 'Where the electronic invoice goes: exactly one of recipientCode or pecAddress.',
+    oneOf: [{ required: ['recipientCode'] }, { required: ['pecAddress'] }],
+  });
+export type Billing = z.infer<typeof BillingSchema>;
+
+export const PaymentRequestSchema = z
+  .discriminatedUnion('method', [
+    z.object({
+      method: z.enum(TOKEN_PAYMENT_METHODS),
+      token: token.meta({ description: 'Card or PayPal token from the payment provider, charged at once.' }),
+    }),
+    z.object({ method: z.enum(CREDIT_PAYMENT_METHODS) }),
+  ])
+  .meta({
+    description: 'card and paypal are charged at once with token; bank_transfer and postal_slip wait for the credit.',
+  });
+export type PaymentRequest = z.infer<typeof PaymentRequestSchema>;
+
+export const CreateOrderRequestSchema = z.object({
+  mailbox: MailboxOrderSchema,
+  years,
+  holder: HolderSchema,
+  billing: BillingSchema,
+  payment: PaymentRequestSchema,
+});
+export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
+
+export const PasswordSetupRequestSchema = z.object({
+  token: token.meta({ description: 'The token of the first-access link.' }),
+  password: z.string().max(256).meta({ description: 'The new password; see the password policy.' }),
+});
+export type PasswordSetupRequest = z.infer<typeof PasswordSetupRequestSchema>;
+
+export const AutoRenewRequestSchema = z.object({ enabled: z.boolean() });
+export type AutoRenewRequest = z.infer<typeof AutoRenewRequestSchema>;
+
+export const RenewalRequestSchema = z.object({ years, payment: PaymentRequestSchema });
+export type RenewalRequest = z.infer<typeof RenewalRequestSchema>;
+
+export const PaymentWebhookEventSchema = z.object({
+  id: z.string().startsWith('evt_').max(200),
+  type: z.enum(PAYMENT_EVENT_TYPES),
+  orderId: z.string().min(1).max(200),
+  amountCents: z.number().int().nonnegative(),
+  currency: z.literal('EUR'),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+export type PaymentWebhookEvent = z.infer<typeof PaymentWebhookEventSchema>;
+
+// --- responses ---------------------------------------------------------------------------------
+
+const timestamp = z.iso.datetime().meta({ description: 'ISO 8601 UTC time.' });
+const cents = z.number().int().nonnegative();
+
+export const TotalsSchema = z
+  .object({ netCents: cents, vatCents: cents, grossCents: cents })
+  .meta({ description: 'Euro cents; VAT is 22% of net, rounded half-up; gross = net + VAT.' });
+
+export const OrderSchema = z.object({
+  orderId: z.string(),
+  kind: z.enum(ORDER_KINDS),
+  status: z.enum(ORDER_STATUSES),
+  mailbox: z.object({ address: z.string(), type: mailboxType, domainPec: z.boolean() }),
+  years: z.number().int(),
+  totals: TotalsSchema,
+  payment: z.object({
+    method: z.enum(PAYMENT_METHODS),
+    status: z.enum(ORDER_PAYMENT_STATUSES),
+    reference: z.string().meta({
+      description: 'ISO 11649 creditor reference (RF + 2 check digits + reference) to quote on a transfer or slip.',
+      examples: ['RF18539007547034'],
+    }),
+  }),
+  createdAt: timestamp,
+  paidAt: timestamp.nullable(),
+  completedAt: timestamp.nullable(),
+});
+export type Order = z.infer<typeof OrderSchema>;
+
+export const MailboxSchema = z.object({
+  address: z.string(),
+  type: mailboxType,
+  status: z.enum(MAILBOX_STATUSES),
+  domainPec: z.boolean(),
+  activatedAt: timestamp.nullable().meta({ description: 'Null while the mailbox is activating.' }),
+  expiresAt: timestamp.nullable().meta({ description: 'Null while the mailbox is activating.' }),
+  autoRenew: z.boolean(),
+  passwordSet: z.boolean(),
+});
+export type Mailbox = z.infer<typeof MailboxSchema>;
+
+export const CatalogResponseSchema = z.object({
+  domains: z.array(z.string()).meta({ description: 'Generic certified domains.' }),
+  plans: z.array(
+    z.object({
+      type: mailboxType,
+      mailboxGb: z.number().int(),
+      archiveGb: z.number().int(),
+      yearlyNetCents: cents,
+    }),
+  ),
+  years: z.array(z.number().int()).meta({ description: 'Years an order or a renewal may cover.' }),
+  extraGb: z.object({ mailboxYearlyNetCentsPerGb: cents, archiveYearlyNetCentsPerGb: cents }),
+});
+export type CatalogResponse = z.infer<typeof CatalogResponseSchema>;
+
+export const AvailabilityResponseSchema = z.object({
+  address: z.string(),
+  available: z.boolean(),
+  reason: z.string().optional().meta({ description: 'Why the address is not available.' }),
+});
+export type AvailabilityResponse = z.infer<typeof AvailabilityResponseSchema>;
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.string().meta({ description: 'Stable machine-readable code, e.g. address_unavailable.' }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'Present for validation failures: one entry per failing field, by dotted path.' }),
+  })
+  .meta({ description: 'RFC 9457 problem document.' });
+export type Problem = z.infer<typeof ProblemSchema>;
+
+// --- errors ------------------------------------------------------------------------------------
+
+/** Path reported for an issue about the body as a whole rather than one of its fields. */
+export const ROOT_PATH = '(body)';
+
+/**
+ * The field errors of a failed parse, one per issue, each under its dotted path
+ * (`holder.residence.postalCode`, `items.0.name`); an issue about the whole input is under `(body)`.
+ */
+export function issuesToErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length === 0 ? ROOT_PATH : issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+/**
+ * Parses `input` with `schema`.
+ *
+ * @throws {ValidationError} naming every failing field, for the HTTP layer to turn into a 400.
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(issuesToErrors(result.error));
+  return result.data;
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { creditorReference } from '../domain/creditor-reference.ts';
+import { AddressUnavailableError, IdempotencyKeyReusedError } from '../domain/errors.ts';
+import { isImmediatePayment, type Order, orderIdFromBytes, type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import type { CreateOrderRequest } from '../domain/schemas.ts';
+import { orderTotals } from '../domain/totals.ts';
+import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
+
+export interface PlaceOrderDeps {
+  orders: OrderRepository;
+  mailboxes: MailboxRepository;
+  workflow: WorkflowStarter;
+  /** How long a bank transfer or postal slip order waits for its credit. */
+  paymentWaitSeconds: number;
+}
+
+export interface PlaceOrderContext {
+  now: Date;
+  /** Who is calling (the API key's id): Idempotency-Keys are scoped to one storefront. */
+  clientId: string;
+  idempotencyKey?: string;
+  /** Entropy for a new order id (used when there is no Idempotency-Key). */
+  randomBytes: Uint8Array;
+}
+
+/** After the workflow's own bound, an unfinished order stops holding its address, whatever happened to it. */
+const ACTIVATION_MARGIN_SECONDS = 24 * 3600;
+
+/**
+ * Takes a storefront's order:
+ * 1. names the order: from the Idempotency-Key when there is one, so a replay finds the first order;
+ * 2. reserves the address with one conditional write (exactly one of any concurrent orders gets it);
+ * 3. stores the order, `pending_payment`, with its totals and RF payment reference;
+ * 4. starts the order's workflow, named after the order.
+ * Every step is safe to repeat, so a retried request completes what a failed one left half done.
+ */
+export async function placeOrder(
+  deps: PlaceOrderDeps,
+  request: CreateOrderRequest,
+  context: PlaceOrderContext,
+): Promise<{ order: PublicOrder; replayed: boolean }> {
+  const requestHash = fingerprint(request);
+  const orderId = context.idempotencyKey
+    ? orderIdFromBytes(sha256(`${context.clientId}\n${context.idempotencyKey}`))
+    : orderIdFromBytes(context.randomBytes);
+
+  if (context.idempotencyKey) {
+    const existing = await deps.orders.get(orderId);
+    if (existing) return replay(existing, requestHash);
+  }
+
+  const immediate = isImmediatePayment(request.payment.method);
+  const holdSeconds = (immediate ? 0 : deps.paymentWaitSeconds) + ACTIVATION_MARGIN_SECONDS;
+  const { address, type, domainPec } = request.mailbox;
+  const reserved = await deps.mailboxes.reserve(
+    {
+      address,
+      status: 'reserved',
+      orderId,
+      holdUntil: new Date(context.now.getTime() + holdSeconds * 1000).toISOString(),
+      type,
+      domainPec,
+      holderEmail: request.holder.email,
+      autoRenew: false,
+      passwordSet: false,
+    },
+    context.now,
+  );
+  if (!reserved) throw new AddressUnavailableError(address);
+
+  const order: Order = {
+    orderId,
+    kind: 'new',
+    status: 'pending_payment',
+    mailbox: { address, type, domainPec },
+    years: request.years,
+    totals: orderTotals(type, request.years),
+    payment: {
+      method: request.payment.method,
+      status: 'pending',
+      reference: creditorReference(orderId),
+      ...('token' in request.payment ? { token: request.payment.token } : {}),
+    },
+    holder: request.holder,
+    billing: request.billing,
+    createdAt: context.now.toISOString(),
+    paidAt: null,
+    completedAt: null,
+    requestHash,
+    ...(immediate
+      ? {}
+      : { paymentDeadline: new Date(context.now.getTime() + deps.paymentWaitSeconds * 1000).toISOString() }),
+  };
+
+  if ((await deps.orders.create(order)) === 'exists') {
+    // A concurrent request with the same Idempotency-Key stored it first.
+    const existing = await deps.orders.get(orderId);
+    if (existing) return replay(existing, requestHash);
+  }
+
+  try {
+    await deps.workflow.startOrder(orderId, {
+      orderId,
+      payment: { method: order.payment.method },
+      paymentWaitSeconds: deps.paymentWaitSeconds,
+    });
+  } catch (error) {
+    // Without a workflow nothing would ever finish this order: close it and free the address now.
+    await deps.orders.close(orderId, 'failed', 'workflow_not_started');
+    await deps.mailboxes.release(address, orderId);
+    throw error;
+  }
+  return { order: toPublicOrder(order), replayed: false };
+}
+
+function replay(existing: Order, requestHash: string) {
+  if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+  return { order: toPublicOrder(existing), replayed: true };
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/** A hash of the request that does not depend on the order of its JSON keys. */
+function fingerprint(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,123 @@
+import type { Mailbox } from '../domain/mailbox.ts';
+import type { Order, PaymentMethod } from '../domain/order.ts';
+
+/*
+ * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the
+ * use cases in-memory or local-service implementations of the same interfaces.
+ */
+
+export interface OrderRepository {
+  get(orderId: string): Promise<Order | undefined>;
+  /** Creates the order unless one with its id exists; answers which happened. */
+  create(order: Order): Promise<'created' | 'exists'>;
+  /** `pending_payment` with a pending payment → `activating`, paid. False when the order is not in that state. */
+  markPaid(orderId: string, at: Date, chargeId?: string): Promise<boolean>;
+  /** `activating` → `completed`. False when the order is not activating. */
+  markCompleted(orderId: string, at: Date): Promise<boolean>;
+  /**
+   * An order still open (`pending_payment` or `activating`) → `failed` or `cancelled`.
+   * Answers the closed order, or undefined when it was already closed or completed.
+   */
+  close(
+    orderId: string,
+    status: 'failed' | 'cancelled',
+    reason: string,
+    paymentFailed?: boolean,
+  ): Promise<Order | undefined>;
+  /** Remembers that an email was sent for the order (`field` is the order's timestamp field). */
+  markSent(orderId: string, field: 'firstAccessEmailSentAt' | 'paymentInstructionsSentAt', at: Date): Promise<void>;
+  /** Stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */
+  saveTaskToken(orderId: string, taskToken: string): Promise<boolean>;
+  getTaskToken(orderId: string): Promise<string | undefined>;
+}
+
+export interface MailboxRepository {
+  get(address: string): Promise<Mailbox | undefined>;
+  /** Holds the address for an order: succeeds only when it is free (or already held by the same order). */
+  reserve(reservation: Mailbox, now: Date): Promise<boolean>;
+  /** Frees an address still merely reserved by this order; a no-op otherwise. */
+  release(address: string, orderId: string): Promise<void>;
+  /** Turns this order's reservation into an active mailbox. False when the order no longer holds it. */
+  activate(
+    address: string,
+    orderId: string,
+    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment'>,
+  ): Promise<boolean>;
+  /** Records the first password: false when one was already set. */
+  markPasswordSet(address: string): Promise<boolean>;
+}
+
+export interface AccessToken {
+  tokenHash: string;
+  address: string;
+  orderId: string;
+  expiresAt: string;
+}
+
+export type ClaimResult = 'claimed' | 'unknown' | 'used' | 'expired';
+
+export interface AccessTokenRepository {
+  put(token: AccessToken): Promise<void>;
+  /** Marks the token used, atomically: exactly one caller ever gets `claimed`. */
+  claim(tokenHash: string, now: Date): Promise<{ result: ClaimResult; token?: AccessToken }>;
+  /** Gives a claimed token back after the password could not be set, so the holder can try again. */
+  unclaim(tokenHash: string): Promise<void>;
+}
+
+export interface ChargeRequest {
+  /** The gateway charges one key at most once, so a retried state cannot charge twice. */
+  idempotencyKey: string;
+  amountCents: number;
+  currency: 'EUR';
+  method: PaymentMethod;
+  token: string;
+  description: string;
+}
+
+export type ChargeResult = { status: 'succeeded'; chargeId: string } | { status: 'declined'; reason: string };
+
+export interface PaymentGateway {
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+}
+
+export interface MailPlatform {
+  /** Creates the mailbox with its quota; creating one that exists with the same quota is a no-op. */
+  createMailbox(mailbox: { address: string; mailboxGb: number; archiveGb: number }): Promise<void>;
+  /** Sets the mailbox password (the platform keeps only a hash). */
+  setPassword(address: string, password: string): Promise<void>;
+}
+
+export interface EmailMessage {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface PaymentInstructions {
+  to: string;
+  orderId: string;
+  address: string;
+  method: 'bank_transfer' | 'postal_slip';
+  grossCents: number;
+  /** The RF creditor reference the transfer must quote. */
+  reference: string;
+  deadline: string;
+}
+
+/** The emails the holder receives; the adapter renders and sends them. Each answers the message id. */
+export interface Notifier {
+  firstAccess(input: { to: string; address: string; link: string; expiresAt: string }): Promise<string>;
+  orderFailed(input: { to: string; address: string; orderId: string; paymentDeclined: boolean }): Promise<string>;
+  orderCancelled(input: { to: string; address: string; orderId: string }): Promise<string>;
+  paymentInstructions(input: PaymentInstructions): Promise<string>;
+}
+
+export interface WorkflowStarter {
+  /** Starts the order's workflow; the execution is named after the order, so a second start is a no-op. */
+  startOrder(orderId: string, input: Record<string, unknown>): Promise<void>;
+}
+
+export interface AuditLog {
+  record(entry: { orderId: string; event: string; at: Date; detail?: Record<string, unknown> }): Promise<void>;
+}

@@ -1,0 +1,28 @@
+import { NotFoundError } from '../domain/errors.ts';
+import { isAddressFree, type PublicMailbox, toPublicMailbox } from '../domain/mailbox.ts';
+import { type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import type { MailboxRepository, OrderRepository } from './ports.ts';
+
+/** Whether a new order could take the address now, and if not, why. */
+export async function checkAvailability(
+  mailboxes: Pick<MailboxRepository, 'get'>,
+  address: string,
+  now: Date,
+): Promise<{ address: string; available: boolean; reason?: string }> {
+  const mailbox = await mailboxes.get(address);
+  if (isAddressFree(mailbox, now)) return { address, available: true };
+  return { address, available: false, reason: mailbox?.status === 'reserved' ? 'reserved' : 'taken' };
+}
+
+export async function getOrder(orders: Pick<OrderRepository, 'get'>, orderId: string): Promise<PublicOrder> {
+  const order = await orders.get(orderId);
+  if (!order) throw new NotFoundError(`Order ${orderId}`, 'order_not_found');
+  return toPublicOrder(order);
+}
+
+export async function getMailbox(mailboxes: Pick<MailboxRepository, 'get'>, address: string): Promise<PublicMailbox> {
+  const mailbox = await mailboxes.get(address);
+  const view = mailbox && toPublicMailbox(mailbox);
+  if (!view) throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
+  return view;
+}
