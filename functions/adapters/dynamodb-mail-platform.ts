@@ -47,7 +47,9 @@ export const dynamoMailPlatform: MailPlatform = {
         Key: platformAccountKey(address),
         ConditionExpression: 'attribute_exists(pk)',
         UpdateExpression: 'SET passwordHash = :hash',
-        ExpressionAttributeValues: { ':hash': `scrypt$16384$8$1$${salt.toString('base64')}$${hash.toString('base64')}` },
+        ExpressionAttributeValues: {
+          ':hash': `scrypt$16384$8$1$${salt.toString('base64')}$${hash.toString('base64')}`,
+        },
       }),
     );
   },

@@ -41,7 +41,8 @@ export const sesNotifier: Notifier = {
   orderFailed: (input) => sendEmail(orderFailedEmail(input)),
   orderCancelled: (input) => sendEmail(orderCancelledEmail(input)),
   paymentInstructions: (input) => {
-    if (!config.PAYMENT_IBAN) throw new Error('Invalid configuration: PAYMENT_IBAN is required for payment instructions');
+    if (!config.PAYMENT_IBAN)
+      throw new Error('Invalid configuration: PAYMENT_IBAN is required for payment instructions');
     return sendEmail(
       paymentInstructionsEmail({
         ...input,

@@ -14,7 +14,11 @@ export const stepFunctionsWorkflow: WorkflowStarter = {
   async startOrder(orderId, input) {
     try {
       await stepFunctions.send(
-        new StartExecutionCommand({ stateMachineArn: config.ORDER_WORKFLOW_ARN, name: orderId, input: JSON.stringify(input) }),
+        new StartExecutionCommand({
+          stateMachineArn: config.ORDER_WORKFLOW_ARN,
+          name: orderId,
+          input: JSON.stringify(input),
+        }),
       );
     } catch (error) {
       // Already started for this order (a replayed request): that execution is the one.

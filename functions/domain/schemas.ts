@@ -115,7 +115,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 export const MailboxOrderSchema = z
   .object({
-    address: addressInput,
+    address: addressInput.meta({
+      description:
+        "The PEC address, trimmed and lower-cased: on a generic catalog domain, or on the holder's own domain with domainPec.",
+    }),
     type: mailboxType,
     domainPec: z.boolean().default(false).meta({
       description: "PEC on the holder's own domain instead of a generic one: Standard only, not expandable.",
@@ -124,14 +127,20 @@ export const MailboxOrderSchema = z
   .superRefine(
     ({ address, type, domainPec }, ctx) => {
       if (domainPec && (MAILBOX_TYPES as readonly string[]).includes(type) && type !== 'standard') {
-        ctx.addIssue({ code: 'custom', path: ['domainPec'], message: 'PEC on your own domain is sold as Standard only.' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['domainPec'],
+          message: 'PEC on your own domain is sold as Standard only.',
+        });
       }
       const problem = addressProblem(address, { domainPec });
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['address'], message: problem });
     },
     // The address rule depends on domainPec, so it cannot sit on the field; run it whenever both are
     // usable, even if `type` failed, so that a body with several mistakes gets them all at once.
-    { when: ({ value }) => isRecord(value) && typeof value.address === 'string' && typeof value.domainPec === 'boolean' },
+    {
+      when: ({ value }) => isRecord(value) && typeof value.address === 'string' && typeof value.domainPec === 'boolean',
+    },
   );
 export type MailboxOrder = z.infer<typeof MailboxOrderSchema>;
 
@@ -160,7 +169,11 @@ export const AssociationHolderSchema = z.object({
   ...holderContact,
 });
 
-export const HolderSchema = z.discriminatedUnion('kind', [PersonHolderSchema, CompanyHolderSchema, AssociationHolderSchema]);
+export const HolderSchema = z.discriminatedUnion('kind', [
+  PersonHolderSchema,
+  CompanyHolderSchema,
+  AssociationHolderSchema,
+]);
 export type Holder = z.infer<typeof HolderSchema>;
 
 export const BillingSchema = z
@@ -294,7 +307,7 @@ export const ProblemSchema = z
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    detail: z.string().optional(),
+    detail: z.string(),
     instance: z.string().optional(),
     code: z.string().meta({ description: 'Stable machine-readable code, e.g. address_unavailable.' }),
     errors: z

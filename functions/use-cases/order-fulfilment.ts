@@ -38,7 +38,9 @@ async function loadOrder(orders: OrderRepository, orderId: string): Promise<Orde
 /** Charges a card or PayPal order once (the gateway's idempotency key is the order id) and marks it paid. */
 export async function chargePayment(
   deps: Pick<FulfilmentDeps, 'orders' | 'gateway' | 'audit'>,
-  orderId: string, now: Date): Promise<void> {
+  orderId: string,
+  now: Date,
+): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
   if (order.payment.status === 'paid') return;
   if (order.status !== 'pending_payment' || !order.payment.token) {
@@ -63,7 +65,9 @@ export async function chargePayment(
 /** Creates the mailbox on the mail platform and turns the address reservation into an active mailbox. */
 export async function provisionMailbox(
   deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'platform' | 'audit'>,
-  orderId: string, now: Date): Promise<void> {
+  orderId: string,
+  now: Date,
+): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
   const { address, type } = order.mailbox;
   const current = await deps.mailboxes.get(address);
@@ -86,7 +90,8 @@ export async function provisionMailbox(
       ? { renewalPayment: { method: order.payment.method, token: order.payment.token } }
       : {}),
   });
-  if (!activated) throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
+  if (!activated)
+    throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
   await deps.audit.record({ orderId, event: 'mailbox-activated', at: now, detail: { address } });
 }
 
@@ -127,7 +132,9 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 
 export async function completeOrder(
   deps: Pick<FulfilmentDeps, 'orders' | 'audit'>,
-  orderId: string, now: Date): Promise<void> {
+  orderId: string,
+  now: Date,
+): Promise<void> {
   if (await deps.orders.markCompleted(orderId, now)) {
     await deps.audit.record({ orderId, event: 'order-completed', at: now });
   }

@@ -182,7 +182,11 @@ export const startS3Server = async (options: { port?: number } = {}): Promise<Lo
       if (sent === undefined) continue;
       const computed = computeChecksum(algorithm, body);
       if (computed !== undefined && computed !== sent) {
-        throw new S3Error(400, 'BadDigest', `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+        throw new S3Error(
+          400,
+          'BadDigest',
+          `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+        );
       }
       checksums[algorithm] = sent;
     }
@@ -369,7 +373,10 @@ export const startS3Server = async (options: { port?: number } = {}): Promise<Lo
   const listBuckets = (res: ServerResponse) => {
     const entries = [...buckets.keys()]
       .sort()
-      .map((name) => `<Bucket><Name>${xmlEscape(name)}</Name><CreationDate>${new Date(0).toISOString()}</CreationDate></Bucket>`);
+      .map(
+        (name) =>
+          `<Bucket><Name>${xmlEscape(name)}</Name><CreationDate>${new Date(0).toISOString()}</CreationDate></Bucket>`,
+      );
     sendXml(
       res,
       200,
@@ -458,7 +465,8 @@ export const startS3Server = async (options: { port?: number } = {}): Promise<Lo
   return {
     endpoint,
     stop: () => closeServer(server),
-    objects: (bucket) => new Map([...(buckets.get(bucket) ?? new Map<string, StoredObject>())].map(([k, o]) => [k, o.body])),
+    objects: (bucket) =>
+      new Map([...(buckets.get(bucket) ?? new Map<string, StoredObject>())].map(([k, o]) => [k, o.body])),
   };
 };
 

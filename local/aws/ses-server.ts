@@ -200,7 +200,9 @@ const handle = async (req: IncomingMessage, res: ServerResponse, outbox: LocalOu
 export type LocalSesServer = { endpoint: string; outbox: LocalOutbox; stop(): Promise<void> };
 
 /** Starts the SES stand-in on 127.0.0.1 (ephemeral port unless `port` is given). */
-export const startSesServer = async (options: { port?: number; outbox?: LocalOutbox } = {}): Promise<LocalSesServer> => {
+export const startSesServer = async (
+  options: { port?: number; outbox?: LocalOutbox } = {},
+): Promise<LocalSesServer> => {
   const outbox = options.outbox ?? new LocalOutbox();
   const server = createServer((req, res) => void handle(req, res, outbox));
   const endpoint = await listen(server, options.port);

@@ -26,7 +26,9 @@ async function conditionalUpdate(input: ConstructorParameters<typeof UpdateComma
 /** Orders in DynamoDB. Every state change is a conditional write on the order's current state. */
 export const dynamoOrderRepository: OrderRepository = {
   async get(orderId) {
-    const { Item } = await dynamoDb.send(new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }));
+    const { Item } = await dynamoDb.send(
+      new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }),
+    );
     return Item ? fromItem(Item) : undefined;
   },
 
@@ -48,7 +50,8 @@ export const dynamoOrderRepository: OrderRepository = {
       Key: orderKey(orderId),
       ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
       UpdateExpression:
-        'SET #status = :activating, payment.#paymentStatus = :paid, paidAt = :at' + (chargeId ? ', chargeId = :chargeId' : ''),
+        'SET #status = :activating, payment.#paymentStatus = :paid, paidAt = :at' +
+        (chargeId ? ', chargeId = :chargeId' : ''),
       ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
       ExpressionAttributeValues: {
         ':pending': 'pending_payment',

@@ -5,8 +5,7 @@ import type { EmailMessage, PaymentInstructions } from '../../use-cases/ports.ts
  * lines so that the two never say different things.
  */
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 const euro = (cents: number) =>
   new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR' }).format(cents / 100);
@@ -49,7 +48,12 @@ function render(to: string, subject: string, body: Body): EmailMessage {
   return { to: [to], subject, text, html };
 }
 
-export function firstAccessEmail(input: { to: string; address: string; link: string; expiresAt: string }): EmailMessage {
+export function firstAccessEmail(input: {
+  to: string;
+  address: string;
+  link: string;
+  expiresAt: string;
+}): EmailMessage {
   return render(input.to, `La tua casella PEC ${input.address} è attiva`, {
     greeting: 'Gentile cliente,',
     paragraphs: [

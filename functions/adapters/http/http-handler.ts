@@ -69,8 +69,7 @@ export const withJsonBody = <Body extends ZodType>(body: Body) =>
   });
 
 /** An API Gateway event whose path parameters must match `params`. */
-export const withPathParameters = <Params extends ZodType>(params: Params) =>
-  z.looseObject({ pathParameters: params });
+export const withPathParameters = <Params extends ZodType>(params: Params) => z.looseObject({ pathParameters: params });
 
 /** An API Gateway event whose query string must match `query`. */
 export const withQuery = <Query extends ZodType>(query: Query) =>

@@ -1,0 +1,132 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Metadata key naming the handler file a function runs; the local runtime reads it from the template. */
+export const HANDLER_METADATA_KEY = 'pec:handler';
+
+/** The esbuild settings every function is bundled with (the benchmark measures bundles with the same). */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  target: 'node24',
+  format: OutputFormat.ESM,
+  // The Lambda Node.js runtime ships AWS SDK v3; bundling it again would only add size and cold-start time.
+  externalModules: ['@aws-sdk/*'],
+  // Some dependencies still call require(); give ESM bundles one.
+  banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+};
+
+export interface PecFunctionProps {
+  /** File name (without `.ts`) under `functions/handlers/`. */
+  handler: string;
+  description: string;
+  timeout?: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+}
+
+/**
+ * Every Lambda function of the product: Node.js 24 on arm64, bundled and minified, X-Ray tracing,
+ * JSON logs kept for a bounded time, its own role. Access is given with the `bind*` helpers, which
+ * grant the permission and set the environment variable the code reads, together.
+ */
+export class PecFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: PecFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: path.join(root, 'functions/handlers', `${props.handler}.ts`),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      projectRoot: root,
+      depsLockFilePath: path.join(root, 'package-lock.json'),
+      bundling: BUNDLING,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'pec-provisioning',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+    (this.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handler);
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing the function logs; the role is this function alone.',
+    });
+  }
+
+  bindTable(table: ITable, access: 'read' | 'readWrite'): this {
+    if (access === 'read') table.grantReadData(this);
+    else table.grantReadWriteData(this);
+    this.addEnvironment('TABLE_NAME', table.tableName);
+    return this;
+  }
+
+  bindAuditLog(bucket: IBucket): this {
+    bucket.grantPut(this, 'orders/*');
+    this.addEnvironment('AUDIT_BUCKET', bucket.bucketName);
+    return this;
+  }
+
+  bindMailer(mail: { identityArn: string; senderEmail: string; configurationSetName?: string }): this {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          mail.identityArn,
+          ...(mail.configurationSetName
+            ? [
+                Stack.of(this).formatArn({
+                  service: 'ses',
+                  resource: 'configuration-set',
+                  resourceName: mail.configurationSetName,
+                }),
+              ]
+            : []),
+        ],
+      }),
+    );
+    this.addEnvironment('SENDER_EMAIL', mail.senderEmail);
+    if (mail.configurationSetName) this.addEnvironment('SES_CONFIGURATION_SET', mail.configurationSetName);
+    return this;
+  }
+
+  bindWorkflowStart(stateMachine: IStateMachine): this {
+    stateMachine.grantStartExecution(this);
+    this.addEnvironment('ORDER_WORKFLOW_ARN', stateMachine.stateMachineArn);
+    return this;
+  }
+
+  bindTaskResponses(stateMachine: IStateMachine): this {
+    stateMachine.grantTaskResponse(this);
+    return this;
+  }
+
+  bindSecret(secret: ISecret, variable: string): this {
+    secret.grantRead(this);
+    this.addEnvironment(variable, secret.secretArn);
+    return this;
+  }
+}

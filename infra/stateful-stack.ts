@@ -1,0 +1,71 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+
+export interface StatefulStackProps extends StackProps {
+  /** The address every email is sent from; its domain is the SES identity. */
+  senderEmail: string;
+}
+
+/**
+ * What holds data and must outlive any deployment of the code: the table, the document and audit
+ * bucket, the SES sending identity. Retained on stack deletion.
+ */
+export class StatefulStack extends Stack {
+  readonly table: TableV2;
+  readonly auditBucket: Bucket;
+  readonly emailIdentity: EmailIdentity;
+  readonly senderEmail: string;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    this.senderEmail = props.senderEmail;
+
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: 'ttl',
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: [
+        {
+          // Mailboxes by month of expiry, sorted by expiry: what the renewal sweep reads.
+          indexName: 'byExpiry',
+          partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
+          sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+        },
+      ],
+    });
+
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
+
+    this.auditBucket = new Bucket(this, 'AuditBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'audit/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const senderDomain = props.senderEmail.split('@')[1] ?? props.senderEmail;
+    this.emailIdentity = new EmailIdentity(this, 'SenderIdentity', { identity: Identity.domain(senderDomain) });
+  }
+}

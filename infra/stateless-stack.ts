@@ -1,0 +1,72 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
+import { API_ROUTES } from './api-routes.ts';
+import { PecFunction } from './constructs/pec-function.ts';
+import { StorefrontApi } from './constructs/storefront-api.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+export interface ProductSettings {
+  /** The page the first-access link opens; the token is appended as `?token=`. */
+  passwordSetupUrl: string;
+  /** How long a bank transfer or postal slip order waits for its credit. */
+  paymentWait: Duration;
+  firstAccessTokenTtl: Duration;
+  /** Where transfers and slips are paid to (shown in the payment instructions). */
+  beneficiary: { name: string; iban: string; postalAccount?: string };
+}
+
+export interface StatelessStackProps extends StackProps {
+  stateful: StatefulStack;
+  settings: ProductSettings;
+}
+
+/** The code: functions, the order workflow, the API. Safe to destroy and redeploy at will. */
+export class StatelessStack extends Stack {
+  readonly api: StorefrontApi;
+  readonly orderFulfilment: OrderFulfilment;
+  readonly routeFunctions: Record<string, PecFunction> = {};
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { stateful, settings } = props;
+    const mail = { identityArn: stateful.emailIdentity.emailIdentityArn, senderEmail: stateful.senderEmail };
+
+    this.orderFulfilment = new OrderFulfilment(this, 'OrderFulfilment', {
+      maxPaymentWait: settings.paymentWait,
+      bind: (fn, needs) => {
+        if (needs.table) fn.bindTable(stateful.table, 'readWrite');
+        if (needs.audit) fn.bindAuditLog(stateful.auditBucket);
+        if (needs.mailer) {
+          fn.bindMailer(mail);
+          fn.addEnvironment('PAYMENT_BENEFICIARY', settings.beneficiary.name);
+          fn.addEnvironment('PAYMENT_IBAN', settings.beneficiary.iban);
+          if (settings.beneficiary.postalAccount)
+            fn.addEnvironment('PAYMENT_POSTAL_ACCOUNT', settings.beneficiary.postalAccount);
+        }
+        if (needs.firstAccess) {
+          fn.addEnvironment('PASSWORD_SETUP_URL', settings.passwordSetupUrl);
+          fn.addEnvironment('ACCESS_TOKEN_TTL_SECONDS', String(settings.firstAccessTokenTtl.toSeconds()));
+        }
+      },
+    });
+    const stateMachine = this.orderFulfilment.stateMachine;
+
+    const routes = API_ROUTES.map((route) => {
+      const fn = new PecFunction(this, `Route-${route.handler}`, {
+        handler: route.handler,
+        description: route.description,
+      });
+      this.routeFunctions[route.handler] = fn;
+      return { route, fn };
+    });
+    const byHandler = this.routeFunctions;
+    for (const name of ['get-availability', 'get-order', 'get-mailbox'])
+      byHandler[name]?.bindTable(stateful.table, 'read');
+    byHandler['create-order']?.bindTable(stateful.table, 'readWrite').bindWorkflowStart(stateMachine);
+    byHandler['create-order']?.addEnvironment('PAYMENT_WAIT_SECONDS', String(settings.paymentWait.toSeconds()));
+    byHandler['set-first-password']?.bindTable(stateful.table, 'readWrite');
+
+    this.api = new StorefrontApi(this, 'StorefrontApi', { routes, throttle: { rateLimit: 50, burstLimit: 100 } });
+  }
+}

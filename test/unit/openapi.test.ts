@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { buildOpenApiDocument } from '../../functions/domain/openapi.ts';
+import { CreateOrderRequestSchema, OrderSchema } from '../../functions/domain/schemas.ts';
+
+interface Operation {
+  security?: unknown[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+  responses: Record<string, { $ref?: string; content?: Record<string, unknown> }>;
+}
+interface Document {
+  openapi: string;
+  security: unknown[];
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    securitySchemes: Record<string, unknown>;
+    schemas: Record<string, Record<string, unknown>>;
+    responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>;
+  };
+}
+
+const document = buildOpenApiDocument() as unknown as Document;
+const operation = (path: string, method: string): Operation => {
+  const found = document.paths[path]?.[method];
+  if (found === undefined) throw new Error(`${method.toUpperCase()} ${path} is not documented`);
+  return found;
+};
+
+/** Every route of CONTRACT.md that a deployment serves, with its success status. */
+const CONTRACT_ROUTES = [
+  ['get', '/catalog', '200'],
+  ['get', '/availability', '200'],
+  ['post', '/orders', '201'],
+  ['get', '/orders/{orderId}', '200'],
+  ['get', '/mailboxes/{address}', '200'],
+  ['post', '/mailboxes/{address}/renewals', '201'],
+  ['put', '/mailboxes/{address}/auto-renew', '200'],
+  ['post', '/password-setup', '204'],
+  ['post', '/webhooks/payments', '2XX'],
+  ['get', '/openapi.json', '200'],
+] as const;
+
+const STOREFRONT = new Set(['/catalog', '/availability', '/orders', '/orders/{orderId}', '/mailboxes/{address}']);
+const isStorefront = (path: string) => STOREFRONT.has(path) || path.startsWith('/mailboxes/');
+
+describe('buildOpenApiDocument', () => {
+  it('is an OpenAPI 3.1 document that survives JSON', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(JSON.parse(JSON.stringify(document))).toEqual(document);
+  });
+
+  it('documents exactly the routes of the contract, local-only routes excluded', () => {
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method} ${path}`),
+    );
+    expect(documented.sort()).toEqual(CONTRACT_ROUTES.map(([method, path]) => `${method} ${path}`).sort());
+  });
+
+  it.each(CONTRACT_ROUTES)('gives %s %s its success status %s', (method, path, status) => {
+    expect(operation(path, method).responses).toHaveProperty(status);
+  });
+
+  it('protects storefront routes with x-api-key and only those', () => {
+    expect(document.components.securitySchemes.apiKey).toEqual(
+      expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-api-key' }),
+    );
+    expect(document.security).toEqual([{ apiKey: [] }]);
+    for (const [method, path] of CONTRACT_ROUTES) {
+      const { security, responses } = operation(path, method);
+      if (isStorefront(path)) {
+        expect(security, `${method} ${path}`).toBeUndefined();
+        expect(responses, `${method} ${path}`).toHaveProperty('401');
+      } else {
+        expect(security, `${method} ${path}`).toEqual([]);
+      }
+    }
+  });
+
+  it('documents the signature header of the payment webhook', () => {
+    const webhook = operation('/webhooks/payments', 'post');
+    expect(webhook.parameters).toContainEqual(
+      expect.objectContaining({ name: 'payment-signature', in: 'header', required: true }),
+    );
+    expect(webhook.responses).toHaveProperty('401');
+  });
+
+  it('documents the optional Idempotency-Key of POST /orders', () => {
+    expect(operation('/orders', 'post').parameters).toContainEqual(
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+    );
+  });
+
+  it.each([
+    ['/orders', 'post', ['400', '409', '422']],
+    ['/orders/{orderId}', 'get', ['404']],
+    ['/mailboxes/{address}', 'get', ['404']],
+    ['/mailboxes/{address}/renewals', 'post', ['400', '404', '409']],
+    ['/mailboxes/{address}/auto-renew', 'put', ['400', '404', '409']],
+    ['/password-setup', 'post', ['400', '404', '410']],
+    ['/availability', 'get', ['400']],
+  ])('lists the contract errors of %s %s', (path, method, statuses) => {
+    for (const status of statuses) expect(operation(path, method).responses).toHaveProperty(status);
+  });
+
+  it('describes every error as application/problem+json', () => {
+    const resolve = (response: Operation['responses'][string]) =>
+      response.$ref ? document.components.responses[response.$ref.split('/').at(-1) as string] : response;
+    for (const [method, path] of CONTRACT_ROUTES) {
+      for (const [status, response] of Object.entries(operation(path, method).responses)) {
+        if (!/^[45]/.test(status)) continue;
+        expect(Object.keys(resolve(response)?.content ?? {}), `${method} ${path} ${status}`).toEqual([
+          'application/problem+json',
+        ]);
+      }
+    }
+  });
+
+  it('resolves every $ref', () => {
+    const refs = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) {
+      const pointer = (JSON.parse(`{${ref}}`) as { $ref: string }).$ref;
+      const target = pointer
+        .replace(/^#\//, '')
+        .split('/')
+        .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document);
+      expect(target, pointer).toBeDefined();
+    }
+  });
+
+  it('generates request bodies from the validating schemas, as clients write them', () => {
+    const body = operation('/orders', 'post').requestBody?.content['application/json']?.schema;
+    expect(body).toEqual({ $ref: '#/components/schemas/CreateOrderRequest' });
+    const { $schema: _, ...expected } = z.toJSONSchema(CreateOrderRequestSchema, { io: 'input' });
+    expect(document.components.schemas.CreateOrderRequest).toEqual(expected);
+  });
+
+  it('leaves fields with a default optional in requests (io: input)', () => {
+    const mailbox = (document.components.schemas.CreateOrderRequest as { properties: Record<string, unknown> })
+      .properties.mailbox as { required: string[]; properties: Record<string, unknown> };
+    expect(mailbox.required.sort()).toEqual(['address', 'type']);
+    expect(mailbox.properties.domainPec).toEqual(expect.objectContaining({ type: 'boolean', default: false }));
+  });
+
+  it('generates responses from the response schemas', () => {
+    const { $schema: _, ...expected } = z.toJSONSchema(OrderSchema);
+    expect(document.components.schemas.Order).toEqual(expected);
+    const order = document.components.schemas.Order as { properties: { status: { enum: string[] } } };
+    expect(order.properties.status.enum).toEqual(['pending_payment', 'activating', 'completed', 'cancelled', 'failed']);
+  });
+
+  it('carries no $schema keyword inside components', () => {
+    for (const schema of Object.values(document.components.schemas)) expect(schema).not.toHaveProperty('$schema');
+  });
+
+  it('documents the exactly-one rule of billing', () => {
+    const billing = (document.components.schemas.CreateOrderRequest as { properties: Record<string, unknown> })
+      .properties.billing;
+    expect(billing).toEqual(
+      expect.objectContaining({ oneOf: [{ required: ['recipientCode'] }, { required: ['pecAddress'] }] }),
+    );
+  });
+});

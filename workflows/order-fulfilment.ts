@@ -1,0 +1,207 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Errors,
+  Fail,
+  IntegrationPattern,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { PecFunction } from '../infra/constructs/pec-function.ts';
+
+/** Error names the workflow branches on: a thrown error's `name`, as Lambda reports it. */
+export const WorkflowErrors = {
+  paymentDeclined: 'PaymentDeclinedError',
+  paymentGatewayUnavailable: 'PaymentGatewayUnavailableError',
+  provisioningImpossible: 'ProvisioningImpossibleError',
+  /** Sent with SendTaskFailure by the payment webhook when the provider reports a failed payment. */
+  paymentFailed: 'PaymentFailed',
+} as const;
+
+export interface OrderFulfilmentProps {
+  /** Longest a transfer or postal slip order may wait for its credit; bounds the whole execution. */
+  maxPaymentWait: Duration;
+  /** Binds the table, mailer, audit log... to each state's function. */
+  bind: (fn: PecFunction, needs: StateNeeds) => void;
+}
+
+/** What a state's function needs access to. */
+export interface StateNeeds {
+  table: boolean;
+  audit?: boolean;
+  mailer?: boolean;
+  firstAccess?: boolean;
+}
+
+/**
+ * The life of an order, from payment to an active mailbox (Step Functions Standard):
+ *
+ *   RoutePayment ─ card/PayPal ─▶ ChargePayment ─┐
+ *        └─ transfer/slip ─▶ AwaitPayment (task token, bounded wait) ─┤
+ *   ProvisionMailbox ▶ SendFirstAccessEmail ▶ CompleteOrder ▶ OrderCompleted
+ *
+ * A declined payment or an impossible provisioning goes to FailOrder, a wait that runs out to
+ * CancelOrder: both close the order, free the address and tell the holder. One small function per
+ * state; each is idempotent, so every retry is safe. The execution is named after the order by
+ * whoever starts it, so an order can never run twice.
+ */
+export class OrderFulfilment extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly functions: Record<string, PecFunction> = {};
+
+  constructor(scope: Construct, id: string, props: OrderFulfilmentProps) {
+    super(scope, id);
+
+    const fn = (stateName: string, handler: string, description: string, needs: StateNeeds) => {
+      const created = new PecFunction(this, `${stateName}Function`, { handler, description });
+      props.bind(created, needs);
+      this.functions[stateName] = created;
+      return created;
+    };
+
+    const orderIdOnly = TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId') });
+    const step = (stateName: string, handler: string, description: string, needs: StateNeeds, timeout = 30) =>
+      new LambdaInvoke(this, stateName, {
+        lambdaFunction: fn(stateName, handler, description, needs),
+        payload: orderIdOnly,
+        payloadResponseOnly: true,
+        resultPath: JsonPath.DISCARD,
+        taskTimeout: Timeout.duration(Duration.seconds(timeout)),
+      });
+
+    // Closing paths: one function, told which outcome to record.
+    const closeFunction = fn('CloseOrder', 'close-order', 'Closes an order that will not be fulfilled', {
+      table: true,
+      audit: true,
+      mailer: true,
+    });
+    const close = (stateName: string, outcome: 'failed' | 'cancelled') =>
+      new LambdaInvoke(this, stateName, {
+        lambdaFunction: closeFunction,
+        payload: TaskInput.fromObject({
+          orderId: JsonPath.stringAt('$.orderId'),
+          outcome,
+          error: JsonPath.objectAt('$.error'),
+        }),
+        payloadResponseOnly: true,
+        resultPath: JsonPath.DISCARD,
+        taskTimeout: Timeout.duration(Duration.seconds(30)),
+      })
+        .addRetry({ errors: [Errors.ALL], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 })
+        .addCatch(
+          new Fail(this, `${stateName}Unfinished`, {
+            error: 'CloseOrderFailed',
+            cause: 'Closing the order failed; an operator must finish it.',
+          }),
+          { resultPath: '$.closeError' },
+        );
+    const failOrder = close('FailOrder', 'failed').next(
+      new Fail(this, 'OrderFailed', {
+        error: 'OrderFailed',
+        cause: 'The order failed: payment declined or provisioning impossible.',
+      }),
+    );
+    const cancelOrder = close('CancelOrder', 'cancelled').next(
+      new Fail(this, 'OrderCancelled', { error: 'OrderCancelled', cause: 'The payment did not arrive in time.' }),
+    );
+    const toFailOrder = { resultPath: '$.error' };
+
+    const chargePayment = step('ChargePayment', 'charge-payment', 'Charges a card or PayPal order once', {
+      table: true,
+      audit: true,
+    })
+      .addRetry({
+        errors: [WorkflowErrors.paymentGatewayUnavailable],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 3,
+      })
+      .addCatch(failOrder, toFailOrder);
+
+    const awaitPayment = new LambdaInvoke(this, 'AwaitPayment', {
+      lambdaFunction: fn('AwaitPayment', 'await-payment', 'Keeps the callback token and emails payment instructions', {
+        table: true,
+        mailer: true,
+      }),
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), taskToken: JsonPath.taskToken }),
+      resultPath: JsonPath.DISCARD,
+      // Set per order by whoever starts the execution, from the configured payment wait.
+      taskTimeout: Timeout.at('$.paymentWaitSeconds'),
+    })
+      .addCatch(cancelOrder, { errors: [Errors.TIMEOUT], resultPath: '$.error' })
+      .addCatch(failOrder, toFailOrder);
+
+    const retryTransient = { interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 };
+    const provisionMailbox = step('ProvisionMailbox', 'provision-mailbox', 'Creates the mailbox on the mail platform', {
+      table: true,
+      audit: true,
+    })
+      .addRetry({ errors: [WorkflowErrors.provisioningImpossible], maxAttempts: 0 })
+      .addRetry({ errors: [Errors.ALL], ...retryTransient })
+      .addCatch(failOrder, toFailOrder);
+
+    const completeOrder = step('CompleteOrder', 'complete-order', 'Marks the order completed', {
+      table: true,
+      audit: true,
+    })
+      .addRetry({ errors: [Errors.ALL], ...retryTransient })
+      .addCatch(
+        new Fail(this, 'CompletionUnrecorded', {
+          error: 'CompletionUnrecorded',
+          cause: 'The mailbox is active but the order could not be marked completed.',
+        }),
+        { resultPath: '$.error' },
+      );
+
+    const sendFirstAccess = step('SendFirstAccessEmail', 'send-first-access-email', 'Emails the first-access link', {
+      table: true,
+      mailer: true,
+      firstAccess: true,
+    })
+      .addRetry({ errors: [Errors.ALL], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 })
+      // The mailbox is active and paid for: the order completes; the holder can ask for a new link.
+      .addCatch(completeOrder, { resultPath: '$.firstAccessError' });
+
+    provisionMailbox.next(sendFirstAccess);
+    sendFirstAccess.next(completeOrder);
+    completeOrder.next(new Succeed(this, 'OrderCompleted'));
+    chargePayment.next(provisionMailbox);
+    awaitPayment.next(provisionMailbox);
+
+    const definition = new Choice(this, 'RoutePayment')
+      .when(
+        Condition.or(
+          Condition.stringEquals('$.payment.method', 'card'),
+          Condition.stringEquals('$.payment.method', 'paypal'),
+        ),
+        chargePayment,
+      )
+      .otherwise(awaitPayment);
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(definition),
+      stateMachineType: StateMachineType.STANDARD,
+      timeout: props.maxPaymentWait.plus(Duration.days(1)),
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'Logs', {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+  }
+}
