@@ -33,6 +33,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     description: 'First-access password, authenticated by its token',
   },
   {
+    method: 'POST',
+    path: '/webhooks/payments',
+    handler: 'payments-webhook',
+    apiKey: false,
+    description: 'Payment provider events, authenticated by their HMAC signature',
+  },
+  {
     method: 'GET',
     path: '/openapi.json',
     handler: 'get-openapi',

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 
@@ -18,6 +19,7 @@ export class StatefulStack extends Stack {
   readonly auditBucket: Bucket;
   readonly emailIdentity: EmailIdentity;
   readonly senderEmail: string;
+  readonly paymentWebhookSecret: Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -63,6 +65,19 @@ export class StatefulStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'audit/',
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // The payment provider issues the signing secret: after creation, put its value here
+    // (`aws secretsmanager put-secret-value`); until then deliveries fail verification, safely.
+    this.paymentWebhookSecret = new Secret(this, 'PaymentWebhookSecret', {
+      description: 'HMAC secret payment providers sign webhook deliveries with',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.paymentWebhookSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The payment provider issues and rotates this secret; it is rotated together with the provider, and the webhook accepts two v1 signatures during the change.',
     });
 
     const senderDomain = props.senderEmail.split('@')[1] ?? props.senderEmail;

@@ -66,6 +66,12 @@ export class StatelessStack extends Stack {
     byHandler['create-order']?.bindTable(stateful.table, 'readWrite').bindWorkflowStart(stateMachine);
     byHandler['create-order']?.addEnvironment('PAYMENT_WAIT_SECONDS', String(settings.paymentWait.toSeconds()));
     byHandler['set-first-password']?.bindTable(stateful.table, 'readWrite');
+    // The webhook resumes waiting workflows; the state machine never invokes it, so no dependency cycle.
+    byHandler['payments-webhook']
+      ?.bindTable(stateful.table, 'readWrite')
+      .bindAuditLog(stateful.auditBucket)
+      .bindTaskResponses(stateMachine)
+      .bindSecret(stateful.paymentWebhookSecret, 'PAYMENT_WEBHOOK_SECRET_ARN');
 
     this.api = new StorefrontApi(this, 'StorefrontApi', { routes, throttle: { rateLimit: 50, burstLimit: 100 } });
   }

@@ -121,3 +121,23 @@ export interface WorkflowStarter {
 export interface AuditLog {
   record(entry: { orderId: string; event: string; at: Date; detail?: Record<string, unknown> }): Promise<void>;
 }
+
+export type PaymentEventRecord = 'new' | 'seen' | 'done';
+
+export interface PaymentEventRepository {
+  /**
+   * Records an event by id with a conditional write: `new` the first time, `seen` when a delivery of
+   * it is recorded but not finished (a retry after a failure, or a concurrent duplicate), `done` once
+   * it took effect.
+   */
+  record(event: { id: string; type: string; orderId: string; amountCents: number; occurredAt: string }, at: Date): Promise<PaymentEventRecord>;
+  /** Marks the event as having taken effect, with what it did (`anomaly` when it needs an operator's look). */
+  finish(eventId: string, outcome: string, anomaly: boolean, at: Date): Promise<void>;
+}
+
+export interface WorkflowCallbacks {
+  /** Resumes a waiting workflow; `closed` when the wait is over already (completed, timed out, aborted). */
+  succeed(taskToken: string, output: Record<string, unknown>): Promise<'resumed' | 'closed'>;
+  /** Fails a waiting workflow's task with the given error name. */
+  fail(taskToken: string, error: string, cause: string): Promise<'resumed' | 'closed'>;
+}

@@ -69,6 +69,29 @@ class RwLock {
   }
 }
 
+const SINGLE_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem'].map((op) => `DynamoDB_20120810.${op}`));
+
+/** The table and item of a PutItem / UpdateItem / DeleteItem asking for `ReturnValuesOnConditionCheckFailure: ALL_OLD`. */
+const returnsOldItemOnFailure = (
+  body: Buffer,
+): { TableName: string; Key?: AttributeMap; Item?: AttributeMap } | undefined => {
+  try {
+    const input = JSON.parse(body.toString('utf8')) as Json;
+    if (input.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD' || typeof input.TableName !== 'string')
+      return undefined;
+    return {
+      TableName: input.TableName,
+      ...(isMap(input.Key) ? { Key: input.Key } : {}),
+      ...(isMap(input.Item) ? { Item: input.Item } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+};
+
+const isMap = (value: unknown): value is AttributeMap =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 const FAKE_AUTH =
   'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
 
@@ -335,6 +358,24 @@ export const startDynamoDb = async (options: { port?: number } = {}): Promise<Lo
           ? transactGet
           : undefined;
     if (!local) {
+      const returnOld = SINGLE_WRITES.has(target) ? returnsOldItemOnFailure(body) : undefined;
+      if (returnOld) {
+        // dynalite ignores ReturnValuesOnConditionCheckFailure: add the item to the error, reading it atomically.
+        const json = await lock.run(true, async () => {
+          const response = await forward(req.method ?? 'POST', req.url ?? '/', req.headers, body);
+          const parsed = JSON.parse(response.body.toString('utf8') || '{}') as Json;
+          if (!String(parsed.__type ?? '').endsWith('#ConditionalCheckFailedException')) return { response };
+          const key = returnOld.Key ?? (await keyOf(returnOld.TableName, returnOld.Item ?? {}));
+          const current = await call('GetItem', { TableName: returnOld.TableName, Key: key, ConsistentRead: true });
+          return { response, error: { ...parsed, ...(current.Item ? { Item: current.Item } : {}) } };
+        });
+        if (json.error) sendJson(res, json.response.status, json.error);
+        else {
+          res.writeHead(json.response.status, json.response.headers);
+          res.end(json.response.body);
+        }
+        return;
+      }
       const response = await lock.run(false, () => forward(req.method ?? 'POST', req.url ?? '/', req.headers, body));
       res.writeHead(response.status, response.headers);
       res.end(response.body);

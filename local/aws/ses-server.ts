@@ -204,7 +204,9 @@ export const startSesServer = async (
   options: { port?: number; outbox?: LocalOutbox } = {},
 ): Promise<LocalSesServer> => {
   const outbox = options.outbox ?? new LocalOutbox();
-  const server = createServer((req, res) => void handle(req, res, outbox));
+  const server = createServer((req, res) => {
+    handle(req, res, outbox).catch(() => res.destroy());
+  });
   const endpoint = await listen(server, options.port);
   return { endpoint, outbox, stop: () => closeServer(server) };
 };

@@ -208,6 +208,9 @@ const prepareDefinition = (definition: Record<string, unknown>, tasks: Map<strin
   for (const [name, state] of Object.entries((definition.States ?? {}) as Record<string, Record<string, unknown>>)) {
     if (state.QueryLanguage === 'JSONata')
       throw new Error(`JSONata is not supported by the local Step Functions (${name})`);
+    if ('Assign' in state) {
+      throw new Error(`Workflow variables (Assign) are not supported by the local Step Functions (${name})`);
+    }
     for (const branch of (state.Branches ?? []) as Array<Record<string, unknown>>)
       prepareDefinition(branch, tasks, name);
     for (const nested of [state.Iterator, state.ItemProcessor]) {
@@ -277,7 +280,7 @@ const epochSeconds = (date: Date | undefined): number | undefined => (date ? dat
 /** Starts the Step Functions stand-in on 127.0.0.1 (ephemeral port unless `options.port` is given). */
 export const startStepFunctionsServer = async (
   machines: LocalStateMachine[],
-  options: { port?: number; region?: string } = {},
+  options: { port?: number } = {},
 ): Promise<LocalStepFunctionsServer> => {
   const prepared = new Map(machines.map((machine) => [machine.arn, prepareMachine(machine)]));
   const executions = new Map<string, Execution>();
@@ -404,7 +407,7 @@ export const startStepFunctionsServer = async (
       record(execution, 'TaskScheduled', at, {
         taskScheduledEventDetails: {
           ...taskDetails,
-          region: options.region ?? 'us-east-1',
+          region: execution.machine.arn.split(':')[3] ?? 'us-east-1',
           parameters: JSON.stringify(execution.lastParams.get(state.name) ?? null),
           ...(positiveInteger(timeout) && timeout < MAX_TIMER_SECONDS ? { timeoutInSeconds: timeout } : {}),
         },
@@ -510,10 +513,21 @@ export const startStepFunctionsServer = async (
     }
   };
 
+  /** Refuses the pending tokens of a stopped execution and ends its running handlers' tasks (and their timers). */
+  const dropTasks = (execution: Execution): void => {
+    const aborted = stateError('States.Runtime', 'The execution was aborted', false);
+    for (const task of [...execution.pending]) {
+      finish(task);
+      task.reject(aborted);
+    }
+    for (const reject of [...execution.inflight]) reject(aborted);
+  };
+
   const settle = (
     execution: Execution,
     outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
   ): void => {
+    dropTasks(execution); // e.g. callbacks still pending in other branches when the execution timed out
     const target = execution.record;
     if (target.status !== 'RUNNING') return; // aborted meanwhile
     target.stopDate = new Date();
@@ -576,12 +590,7 @@ export const startStepFunctionsServer = async (
     if (error !== undefined) execution.record.error = error;
     if (cause !== undefined) execution.record.cause = cause;
     execution.abort?.();
-    const aborted = stateError('States.Runtime', 'The execution was aborted', false);
-    for (const task of [...execution.pending]) {
-      finish(task);
-      task.reject(aborted);
-    }
-    for (const reject of [...execution.inflight]) reject(aborted);
+    dropTasks(execution);
   };
 
   const executionOf = (arn: unknown): Execution => {
@@ -852,7 +861,9 @@ export const startStepFunctionsServer = async (
     }
   };
 
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
   const endpoint = await listen(server, options.port);
 
   const idle = async (): Promise<void> => {

@@ -114,6 +114,18 @@ describe('local DynamoDB', () => {
       );
     await put();
     await expect(put()).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    const withOldItem = client.send(
+      new PutItemCommand({
+        TableName: 'orders',
+        Item: { pk: { S: 'ADDRESS#mario@pec.it' }, sk: { S: 'ADDRESS' }, orderId: { S: 'ord_2' } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    await expect(withOldItem).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+      Item: { pk: { S: 'ADDRESS#mario@pec.it' }, sk: { S: 'ADDRESS' }, orderId: { S: 'ord_1' } },
+    });
   });
 
   it('serves the document client, queries on a GSI included', async () => {

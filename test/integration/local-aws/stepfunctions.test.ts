@@ -166,6 +166,36 @@ const machines: LocalStateMachine[] = [
     },
   },
   {
+    arn: `${ARN}ExecutionTimeout`,
+    definition: {
+      TimeoutSeconds: 1,
+      StartAt: 'Fanout',
+      States: {
+        Fanout: {
+          Type: 'Parallel',
+          Branches: [{ StartAt: 'Stuck', States: { Stuck: callbackState({ End: true }) } }],
+          End: true,
+        },
+      },
+    },
+    taskHandlers: { Stuck: deliverToken },
+  },
+  {
+    arn: `${ARN}Map`,
+    definition: {
+      StartAt: 'Each',
+      States: {
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: { StartAt: 'Item', States: { Item: callbackState({ End: true }) } },
+          End: true,
+        },
+      },
+    },
+    taskHandlers: { Item: deliverToken },
+  },
+  {
     arn: `${ARN}Wait`,
     definition: {
       StartAt: 'Pause',
@@ -380,6 +410,31 @@ describe('local Step Functions: callback tasks', () => {
     const described = await finished(arn);
     expect(described.status).toBe('SUCCEEDED');
     expect(new Set(JSON.parse(described.output ?? ''))).toEqual(new Set(['left', 'right']));
+  });
+
+  it('gives every Map iteration its own token and keeps the items in order', async () => {
+    const arn = await start('Map', { items: [{ id: 'map' }, { id: 'map' }, { id: 'map' }] });
+    const tokens = [await inbox.next('map'), await inbox.next('map'), await inbox.next('map')];
+    expect(new Set(tokens).size).toBe(3);
+    for (const token of [...tokens].reverse()) {
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(token) }));
+    }
+    const described = await finished(arn);
+    expect(JSON.parse(described.output ?? '')).toEqual(tokens);
+    const types = (await history(arn)).map((event) => event.type);
+    expect(types.filter((type) => type === 'MapIterationSucceeded')).toHaveLength(3);
+  });
+
+  it('times the whole execution out after its TimeoutSeconds and drops the pending token', async () => {
+    const arn = await start('ExecutionTimeout', { id: 'execution-timeout' });
+    const token = await inbox.next('execution-timeout');
+    const described = await finished(arn);
+    expect(described.status).toBe('TIMED_OUT');
+    expect(described.error).toBe('States.Timeout');
+    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })))).toBe(
+      'TaskTimedOut',
+    );
+    expect((await history(arn)).at(-1)?.type).toBe('ExecutionTimedOut');
   });
 
   it('aborts an execution with StopExecution and drops its pending token', async () => {

@@ -1,0 +1,61 @@
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PaymentEventRepository } from '../../use-cases/ports.ts';
+import { dynamoDb } from '../clients.ts';
+import { isConditionFailed, tableName } from './table.ts';
+
+/** One item per payment event id: the record that makes every event take effect at most once. */
+export const paymentEventKey = (eventId: string) => ({ pk: `PAYMENT_EVENT#${eventId}`, sk: 'PAYMENT_EVENT' });
+
+/** Anomalies are also indexed by day, so an operator can list them (byExpiry's keys are reused as a generic index). */
+const anomalyIndex = (at: Date, eventId: string) => ({ gsi1pk: `ANOMALY#${at.toISOString().slice(0, 10)}`, gsi1sk: `${at.toISOString()}#${eventId}` });
+
+export const dynamoPaymentEventRepository: PaymentEventRepository = {
+  async record(event, at) {
+    try {
+      await dynamoDb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...paymentEventKey(event.id), ...event, eventId: event.id, status: 'received', receivedAt: at.toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'new';
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    try {
+      // Seen before: count the delivery, and learn whether it already took effect.
+      const { Attributes } = await dynamoDb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: paymentEventKey(event.id),
+          UpdateExpression: 'ADD deliveries :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes?.status === 'done' ? 'done' : 'seen';
+    } catch (error) {
+      if (isConditionFailed(error)) return 'seen';
+      throw error;
+    }
+  },
+
+  async finish(eventId, outcome, anomaly, at) {
+    await dynamoDb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: paymentEventKey(eventId),
+        UpdateExpression: `SET #status = :done, outcome = :outcome, anomaly = :anomaly, finishedAt = :at${anomaly ? ', gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' : ''}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':done': 'done',
+          ':outcome': outcome,
+          ':anomaly': anomaly,
+          ':at': at.toISOString(),
+          ...(anomaly ? (({ gsi1pk, gsi1sk }) => ({ ':gsi1pk': gsi1pk, ':gsi1sk': gsi1sk }))(anomalyIndex(at, eventId)) : {}),
+        },
+      }),
+    );
+  },
+};

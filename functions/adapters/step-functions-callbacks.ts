@@ -1,0 +1,24 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import type { WorkflowCallbacks } from '../use-cases/ports.ts';
+import { stepFunctions } from './clients.ts';
+
+/** Errors Step Functions answers for a token whose wait is over: a late callback is a harmless no-op. */
+const CLOSED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+async function callback(send: () => Promise<unknown>): Promise<'resumed' | 'closed'> {
+  try {
+    await send();
+    return 'resumed';
+  } catch (error) {
+    if (error instanceof Error && CLOSED.has(error.name)) return 'closed';
+    throw error;
+  }
+}
+
+/** Resumes workflows waiting on a task token (the payment wait). */
+export const stepFunctionsCallbacks: WorkflowCallbacks = {
+  succeed: (taskToken, output) =>
+    callback(() => stepFunctions.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }))),
+  fail: (taskToken, error, cause) =>
+    callback(() => stepFunctions.send(new SendTaskFailureCommand({ taskToken, error, cause }))),
+};

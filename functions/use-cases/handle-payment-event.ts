@@ -1,0 +1,98 @@
+import { UnauthorizedError, ValidationError } from '../domain/errors.ts';
+import { isImmediatePayment } from '../domain/order.ts';
+import { type PaymentWebhookEvent, PaymentWebhookEventSchema, issuesToErrors } from '../domain/schemas.ts';
+import { verifySignature } from '../domain/webhook-signature.ts';
+import type { AuditLog, OrderRepository, PaymentEventRepository, WorkflowCallbacks } from './ports.ts';
+
+export interface PaymentEventDeps {
+  orders: Pick<OrderRepository, 'get' | 'markPaid' | 'getTaskToken'>;
+  events: PaymentEventRepository;
+  callbacks: WorkflowCallbacks;
+  audit: AuditLog;
+  secret: string;
+}
+
+export interface PaymentEventResult {
+  eventId: string;
+  outcome: string;
+  duplicate: boolean;
+}
+
+/**
+ * A payment provider's webhook delivery:
+ * 1. the signature is checked over the raw body (a bad or stale one changes nothing);
+ * 2. the event is recorded by id: one that already took effect is acknowledged and ignored;
+ * 3. a credit of exactly the order's gross total marks a waiting order paid, and resumes its
+ *    workflow with the task token kept on the order; a failed payment fails the wait;
+ * 4. anything else (unknown order, wrong amount, an event for an order no longer waiting) is
+ *    recorded as an outcome and, where an operator should look, as an anomaly.
+ * Every step is safe to repeat, so a provider may redeliver, concurrently and out of order.
+ */
+export async function handlePaymentEvent(
+  deps: PaymentEventDeps,
+  delivery: { signature: string | undefined; rawBody: string },
+  now: Date,
+): Promise<PaymentEventResult> {
+  const check = verifySignature(delivery.signature, delivery.rawBody, deps.secret, Math.floor(now.getTime() / 1000));
+  if (!check.valid) throw new UnauthorizedError(`The payment signature is not valid: ${check.reason}.`, 'invalid_signature');
+
+  const event = parseEvent(delivery.rawBody);
+  const recorded = await deps.events.record(event, now);
+  if (recorded === 'done') return { eventId: event.id, outcome: 'duplicate', duplicate: true };
+
+  const { outcome, anomaly } = await apply(deps, event, now);
+  await deps.events.finish(event.id, outcome, anomaly, now);
+  await deps.audit.record({
+    orderId: event.orderId,
+    event: `payment-event-${outcome}`,
+    at: now,
+    detail: { eventId: event.id, type: event.type, amountCents: event.amountCents, anomaly },
+  });
+  return { eventId: event.id, outcome, duplicate: recorded === 'seen' };
+}
+
+function parseEvent(rawBody: string): PaymentWebhookEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    throw new ValidationError([{ path: '(body)', message: 'The body is not valid JSON.' }]);
+  }
+  const parsed = PaymentWebhookEventSchema.safeParse(json);
+  if (!parsed.success) throw new ValidationError(issuesToErrors(parsed.error));
+  return parsed.data;
+}
+
+async function apply(
+  deps: PaymentEventDeps,
+  event: PaymentWebhookEvent,
+  now: Date,
+): Promise<{ outcome: string; anomaly: boolean }> {
+  const order = await deps.orders.get(event.orderId);
+  if (!order) return { outcome: 'unknown_order', anomaly: true };
+  if (isImmediatePayment(order.payment.method)) return { outcome: 'not_awaiting_credit', anomaly: true };
+
+  if (event.type === 'payment.failed') {
+    // A failure never undoes a payment already registered.
+    if (order.status !== 'pending_payment') return { outcome: 'ignored_not_pending', anomaly: false };
+    const token = await deps.orders.getTaskToken(order.orderId);
+    if (!token) return { outcome: 'not_waiting_yet', anomaly: true };
+    const resumed = await deps.callbacks.fail(token, 'PaymentFailed', `Payment provider event ${event.id}`);
+    return { outcome: resumed === 'resumed' ? 'payment_failed' : 'wait_already_closed', anomaly: false };
+  }
+
+  // credit.registered or payment.succeeded: the credit must match the order to the cent.
+  if (event.amountCents !== order.totals.grossCents) return { outcome: 'amount_mismatch', anomaly: true };
+  if (order.status === 'cancelled' || order.status === 'failed') return { outcome: 'credit_for_closed_order', anomaly: true };
+
+  // The order remembers which event paid it (as its charge id), so a redelivery of that event can
+  // finish resuming the workflow while any other credit is a no-op.
+  const paid = await deps.orders.markPaid(order.orderId, now, event.id);
+  const paidBy = paid ? event.id : (await deps.orders.get(order.orderId))?.chargeId;
+  if (paidBy !== event.id) return { outcome: 'already_paid', anomaly: false };
+
+  const token = await deps.orders.getTaskToken(order.orderId);
+  if (!token) return { outcome: 'paid_before_wait', anomaly: true };
+  const resumed = await deps.callbacks.succeed(token, { paymentEventId: event.id });
+  return resumed === 'resumed' ? { outcome: 'paid', anomaly: false } : { outcome: 'paid_after_wait_closed', anomaly: true };
+}

@@ -1,0 +1,62 @@
+import { startLocalRuntime } from './runtime.ts';
+
+/**
+ * `npm start`: the whole product on this machine, no AWS account needed. Local defaults (not
+ * secrets): storefront key `sk_local_dev`, webhook secret `whsec_local_dev`; override them with
+ * STOREFRONT_API_KEY and PAYMENT_WEBHOOK_SECRET, the port with PORT.
+ */
+const env = process.env;
+const port = Number(env.PORT ?? 3000);
+const apiKey = env.STOREFRONT_API_KEY ?? 'sk_local_dev';
+
+console.log('Starting pec-provisioning locally (synthesizing the CDK app, starting local AWS stand-ins)...');
+const runtime = await startLocalRuntime({
+  port,
+  storefrontApiKey: apiKey,
+  paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? 'whsec_local_dev',
+  paymentWaitSeconds: env.PAYMENT_WAIT_SECONDS ? Number(env.PAYMENT_WAIT_SECONDS) : undefined,
+  logLevel: env.LOG_LEVEL ?? 'WARN',
+  verbose: true,
+});
+
+const order = JSON.stringify({
+  mailbox: { address: 'mario.rossi@pec.it', type: 'standard' },
+  years: 1,
+  holder: {
+    kind: 'person',
+    firstName: 'Mario',
+    lastName: 'Rossi',
+    fiscalCode: 'RSSMRA85T10A562S',
+    residence: { street: 'Via Roma 1', postalCode: '52100', city: 'Arezzo', province: 'AR' },
+    phone: '+39 0575 000000',
+    email: 'mario.rossi@example.com',
+  },
+  billing: { recipientCode: '0000000' },
+  payment: { method: 'card', token: 'tok_visa' },
+});
+
+console.log(`
+pec-provisioning is listening on ${runtime.url}
+
+Try it:
+  curl -s ${runtime.url}/catalog -H 'x-api-key: ${apiKey}'
+  curl -s -X POST ${runtime.url}/orders -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' \\
+    -d '${order}'
+  curl -s ${runtime.url}/orders/<orderId> -H 'x-api-key: ${apiKey}'
+  curl -s ${runtime.url}/_local/outbox          # every email sent, with the first-access link
+  curl -s ${runtime.url}/openapi.json
+
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping...`);
+  await runtime.stop();
+  console.log('Stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { createTableFromTemplate, startDynamoDb } from './aws/dynamodb.ts';
+import { startS3Server } from './aws/s3-server.ts';
+import { type LocalOutbox, startSesServer } from './aws/ses-server.ts';
+import { type LocalStepFunctionsServer, startStepFunctionsServer } from './aws/stepfunctions-server.ts';
+import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
+import {
+  functionsOf,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type LocalFunction,
+  stateMachineDefinitionOf,
+  synthesizeApp,
+  tableOf,
+  taskFunctions,
+} from './template.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface LocalRuntimeOptions {
+  /** HTTP port; 0 picks a free one. */
+  port?: number;
+  /** The key storefront routes accept in `x-api-key`. */
+  storefrontApiKey?: string;
+  /** The secret payment webhooks are signed with. */
+  paymentWebhookSecret?: string;
+  /** Overrides the configured wait for a bank transfer or postal slip credit. */
+  paymentWaitSeconds?: number;
+  /** Handler log level (Powertools): WARN keeps the console readable. */
+  logLevel?: string;
+  /** Prints one line per request and per workflow outcome. */
+  verbose?: boolean;
+}
+
+export interface LocalRuntime {
+  url: string;
+  outbox: LocalOutbox;
+  stepFunctions: LocalStepFunctionsServer;
+  stateMachineArn: string;
+  /** Resolves when no workflow execution is running. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/**
+ * Starts the whole product on this machine: the real handlers and the real state-machine definition
+ * (taken from the synthesized CDK templates), on local stand-ins for DynamoDB (dynalite), Step
+ * Functions (aws-local-stepfunctions), SES and S3. The production adapters are pointed at the
+ * stand-ins through the standard `AWS_ENDPOINT_URL_*` variables and run unchanged.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const { stateful, stateless } = synthesizeApp();
+  const [dynamo, ses, s3] = await Promise.all([startDynamoDb(), startSesServer(), startS3Server()]);
+  const stopAll: (() => Promise<void>)[] = [dynamo.stop, ses.stop, s3.stop];
+
+  const table = tableOf(stateful);
+  const tableName = 'pec-local';
+  await createTableFromTemplate(dynamo.endpoint, tableName, table.properties);
+
+  const functions = functionsOf(stateless);
+  const definition = stateMachineDefinitionOf(stateless);
+  const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-order-fulfilment`;
+
+  // One process plays every function, so one environment: the functions' own variables from the
+  // template, their references to other resources resolved to the local ones.
+  const references: Record<string, string> = {
+    TABLE_NAME: tableName,
+    AUDIT_BUCKET: 'pec-local-audit',
+    ORDER_WORKFLOW_ARN: stateMachineArn,
+    // Locally the secret itself is in PAYMENT_WEBHOOK_SECRET, which takes precedence.
+    PAYMENT_WEBHOOK_SECRET_ARN: 'local-secret',
+  };
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SES: ses.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+  });
+  for (const fn of functions) {
+    for (const name of fn.references) {
+      const value = references[name];
+      if (value === undefined) throw new Error(`No local value for ${name} (function ${fn.handler})`);
+      process.env[name] = value;
+    }
+    Object.assign(process.env, fn.environment);
+  }
+  process.env.POWERTOOLS_LOG_LEVEL = options.logLevel ?? 'WARN';
+  if (options.paymentWaitSeconds !== undefined) process.env.PAYMENT_WAIT_SECONDS = String(options.paymentWaitSeconds);
+  process.env.PAYMENT_WEBHOOK_SECRET = options.paymentWebhookSecret ?? 'whsec_local_dev';
+
+  const invoke = lambdaInvoker(functions);
+  const taskHandlers = Object.fromEntries(
+    Object.entries(taskFunctions(definition, functions)).map(([state, fn]) => [state, (input: unknown) => invoke(fn, input)]),
+  );
+  const stepFunctions = await startStepFunctionsServer([{ arn: stateMachineArn, definition, taskHandlers }], {
+    region: LOCAL_REGION,
+  });
+  process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
+  stopAll.unshift(stepFunctions.stop);
+
+  let gateway: HttpGateway;
+  try {
+    gateway = await startHttpGateway({
+      port: options.port ?? 0,
+      storefrontApiKey: options.storefrontApiKey ?? 'sk_local_dev',
+      functions,
+      invoke,
+      outbox: ses.outbox,
+      verbose: options.verbose ?? false,
+    });
+  } catch (error) {
+    await Promise.all(stopAll.map((stop) => stop()));
+    throw error;
+  }
+  // The first-access link points at the local API, so it can be tried with curl.
+  process.env.PASSWORD_SETUP_URL = `${gateway.url}/password-setup`;
+  stopAll.unshift(gateway.stop);
+
+  return {
+    url: gateway.url,
+    outbox: ses.outbox,
+    stepFunctions,
+    stateMachineArn,
+    idle: () => stepFunctions.idle(),
+    async stop() {
+      for (const stop of stopAll) await stop();
+    },
+  };
+}
+
+/**
+ * Invokes a function the way Lambda would: its handler module loaded once, the event and the
+ * result passed through JSON, a Lambda-like context.
+ */
+function lambdaInvoker(functions: LocalFunction[]) {
+  const modules = new Map<string, Promise<{ handler: LambdaHandler }>>();
+  const load = (handler: string) => {
+    let loaded = modules.get(handler);
+    if (!loaded) {
+      const file = pathToFileURL(path.join(root, 'functions/handlers', `${handler}.ts`)).href;
+      loaded = import(file) as Promise<{ handler: LambdaHandler }>;
+      modules.set(handler, loaded);
+    }
+    return loaded;
+  };
+  const known = new Set(functions.map((fn) => fn.handler));
+  return async (fn: LocalFunction, event: unknown): Promise<unknown> => {
+    if (!known.has(fn.handler)) throw new Error(`Unknown function ${fn.handler}`);
+    const { handler } = await load(fn.handler);
+    const deadline = Date.now() + 30_000;
+    const context = {
+      functionName: fn.logicalId,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: fn.arn,
+      memoryLimitInMB: '512',
+      awsRequestId: randomUUID(),
+      logGroupName: `/aws/lambda/${fn.logicalId}`,
+      logStreamName: 'local',
+      callbackWaitsForEmptyEventLoop: false,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    } satisfies Context;
+    const result = await handler(JSON.parse(JSON.stringify(event ?? null)), context);
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+  };
+}

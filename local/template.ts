@@ -1,0 +1,127 @@
+import { buildPecApp } from '../infra/pec-app.ts';
+import { HANDLER_METADATA_KEY } from '../infra/constructs/pec-function.ts';
+
+/*
+ * Reads what the local runtime needs from the synthesized CDK templates, so that it runs exactly
+ * what `cdk deploy` would deploy: the state machine definition, which handler file each function
+ * runs, each function's environment, the table definition.
+ */
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
+export type Template = { Resources: Record<string, Resource> };
+
+export const LOCAL_REGION = 'eu-south-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const localFunctionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+
+export interface SynthesizedApp {
+  stateful: Template;
+  stateless: Template;
+}
+
+/** Synthesizes the CDK app in memory (no bundling, no cdk-nag: only the templates are needed). */
+export function synthesizeApp(context: Record<string, unknown> = {}): SynthesizedApp {
+  const { app } = buildPecApp({ skipBundling: true, nag: false, context });
+  const assembly = app.synth();
+  return {
+    stateful: assembly.getStackByName('PecStateful').template as Template,
+    stateless: assembly.getStackByName('PecStateless').template as Template,
+  };
+}
+
+/** Replaces CloudFormation references with local values: function ARNs, pseudo parameters. */
+function resolveIntrinsic(value: unknown, refs: (logicalId: string) => string): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const node = value as Record<string, unknown>;
+    if (Array.isArray(node['Fn::Join'])) {
+      const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+      return parts.map((part) => resolveIntrinsic(part, refs)).join(separator);
+    }
+    if (Array.isArray(node['Fn::GetAtt'])) {
+      const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
+      if (attribute !== 'Arn') throw new Error(`Cannot resolve Fn::GetAtt ${logicalId}.${attribute} locally`);
+      return refs(logicalId);
+    }
+    if (typeof node.Ref === 'string') {
+      const pseudo: Record<string, string> = {
+        'AWS::Partition': 'aws',
+        'AWS::Region': LOCAL_REGION,
+        'AWS::AccountId': LOCAL_ACCOUNT,
+        'AWS::URLSuffix': 'amazonaws.com',
+      };
+      return pseudo[node.Ref] ?? refs(node.Ref);
+    }
+  }
+  throw new Error(`Cannot resolve ${JSON.stringify(value)} locally`);
+}
+
+export interface LocalFunction {
+  logicalId: string;
+  arn: string;
+  /** File name under functions/handlers/. */
+  handler: string;
+  /** Literal environment variables; references to other resources are listed by name in `references`. */
+  environment: Record<string, string>;
+  references: string[];
+}
+
+/** Every Lambda function of the stateless stack, with the handler file it runs. */
+export function functionsOf(template: Template): LocalFunction[] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.[HANDLER_METADATA_KEY])
+    .map(([logicalId, resource]) => {
+      const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables ??
+        {}) as Record<string, unknown>;
+      const environment: Record<string, string> = {};
+      const references: string[] = [];
+      for (const [name, value] of Object.entries(variables)) {
+        if (typeof value === 'string') environment[name] = value;
+        else references.push(name);
+      }
+      return {
+        logicalId,
+        arn: localFunctionArn(logicalId),
+        handler: String(resource.Metadata?.[HANDLER_METADATA_KEY]),
+        environment,
+        references,
+      };
+    });
+}
+
+/** The order workflow's definition, with function ARNs resolved to local ones. */
+export function stateMachineDefinitionOf(template: Template): object {
+  const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`Expected one state machine, found ${machines.length}`);
+  const definition = resolveIntrinsic(machines[0]?.Properties?.DefinitionString, (logicalId) => {
+    if (template.Resources[logicalId]?.Type !== 'AWS::Lambda::Function') {
+      throw new Error(`The workflow references ${logicalId}, which the local runtime cannot stand in for`);
+    }
+    return localFunctionArn(logicalId);
+  });
+  return JSON.parse(definition) as object;
+}
+
+/** The table resource of the stateful stack. */
+export function tableOf(template: Template): { logicalId: string; properties: Record<string, unknown> } {
+  const entry = Object.entries(template.Resources).find(
+    ([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table',
+  );
+  if (!entry) throw new Error('The stateful stack has no table');
+  return { logicalId: entry[0], properties: entry[1].Properties ?? {} };
+}
+
+/** Task state name → the function it invokes (directly or through `lambda:invoke`), for every Task state. */
+export function taskFunctions(definition: object, functions: LocalFunction[]): Record<string, LocalFunction> {
+  const byArn = new Map(functions.map((fn) => [fn.arn, fn]));
+  const result: Record<string, LocalFunction> = {};
+  const states = (definition as { States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }> }).States;
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type !== 'Task') continue;
+    const arn = String(state.Resource?.startsWith('arn:aws:states:::lambda:invoke') ? state.Parameters?.FunctionName : state.Resource);
+    const fn = byArn.get(arn);
+    if (!fn) throw new Error(`Task state ${name} calls ${arn}, which is not one of the product's functions`);
+    result[name] = fn;
+  }
+  return result;
+}
