@@ -153,7 +153,7 @@ export async function closeOrder(
   reason: string,
   now: Date,
 ): Promise<void> {
-  const paymentDeclined = reason === 'PaymentDeclined' || reason === 'PaymentFailed';
+  const paymentDeclined = reason === PaymentDeclinedError.name || reason === 'PaymentFailed';
   const closed = await deps.orders.close(orderId, outcome, reason, paymentDeclined);
   const order = closed ?? (await deps.orders.get(orderId));
   if (!order || order.status === 'completed') return;

@@ -81,7 +81,7 @@ export type LocalStepFunctionsServer = {
 const INPUT = '__localInput';
 const TIMEOUT = '__localTimeoutSeconds';
 const HEARTBEAT = '__localHeartbeatSeconds';
-/** setTimeout's limit, in seconds; longer task timeouts (AWS allows 99999999 s) are cut to it. */
+/** setTimeout's limit, in seconds (about 24.8 days); longer timeouts and waits are cut to it. */
 const MAX_TIMER_SECONDS = 2_147_483;
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const ACCOUNT = '000000000000';
@@ -216,6 +216,9 @@ const prepareDefinition = (definition: Record<string, unknown>, tasks: Map<strin
     for (const nested of [state.Iterator, state.ItemProcessor]) {
       if (isObject(nested)) prepareDefinition(nested, tasks, name);
     }
+    if (state.Type === 'Wait' && typeof state.Seconds === 'number') {
+      state.Seconds = Math.min(state.Seconds, MAX_TIMER_SECONDS);
+    }
     if (state.Type !== 'Task') continue;
     const resource = String(state.Resource ?? '');
     tasks.set(name, {
@@ -250,6 +253,10 @@ const prepareMachine = (machine: LocalStateMachine): PreparedMachine => {
   const rewritten = structuredClone(machine.definition) as Record<string, unknown>;
   const tasks = new Map<string, TaskInfo>();
   prepareDefinition(rewritten, tasks);
+  // Longer delays would overflow setTimeout, which then fires at once.
+  if (typeof rewritten.TimeoutSeconds === 'number') {
+    rewritten.TimeoutSeconds = Math.min(rewritten.TimeoutSeconds, MAX_TIMER_SECONDS);
+  }
   const missing = [...tasks.keys()].filter((name) => typeof machine.taskHandlers[name] !== 'function');
   if (missing.length > 0) throw new Error(`${machine.arn}: no task handler for state(s) ${missing.join(', ')}`);
   return {
@@ -280,7 +287,10 @@ const epochSeconds = (date: Date | undefined): number | undefined => (date ? dat
 /** Starts the Step Functions stand-in on 127.0.0.1 (ephemeral port unless `options.port` is given). */
 export const startStepFunctionsServer = async (
   machines: LocalStateMachine[],
-  options: { port?: number } = {},
+  options: {
+    port?: number /** For history event details; defaults to the state machine ARN's region. */;
+    region?: string;
+  } = {},
 ): Promise<LocalStepFunctionsServer> => {
   const prepared = new Map(machines.map((machine) => [machine.arn, prepareMachine(machine)]));
   const executions = new Map<string, Execution>();
@@ -337,8 +347,9 @@ export const startStepFunctionsServer = async (
             .then(
               (result) => {
                 const json = toJson(result);
-                execution.lastResult.set(info.name, json);
-                resolve(info.lambdaInvoke ? lambdaInvokeResponse(json) : json);
+                const output = info.lambdaInvoke ? lambdaInvokeResponse(json) : json;
+                execution.lastResult.set(info.name, output);
+                resolve(output);
               },
               (thrown: unknown) => reject(handlerError(thrown)),
             )
@@ -407,7 +418,7 @@ export const startStepFunctionsServer = async (
       record(execution, 'TaskScheduled', at, {
         taskScheduledEventDetails: {
           ...taskDetails,
-          region: execution.machine.arn.split(':')[3] ?? 'us-east-1',
+          region: options.region ?? execution.machine.arn.split(':')[3] ?? 'us-east-1',
           parameters: JSON.stringify(execution.lastParams.get(state.name) ?? null),
           ...(positiveInteger(timeout) && timeout < MAX_TIMER_SECONDS ? { timeoutInSeconds: timeout } : {}),
         },

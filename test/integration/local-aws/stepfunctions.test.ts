@@ -196,6 +196,15 @@ const machines: LocalStateMachine[] = [
     taskHandlers: { Item: deliverToken },
   },
   {
+    arn: `${ARN}LongTimeouts`,
+    definition: {
+      TimeoutSeconds: 2_678_400,
+      StartAt: 'AwaitPayment',
+      States: { AwaitPayment: callbackState({ TimeoutSeconds: 99_999_999, End: true }) },
+    },
+    taskHandlers: { AwaitPayment: deliverToken },
+  },
+  {
     arn: `${ARN}Wait`,
     definition: {
       StartAt: 'Pause',
@@ -435,6 +444,14 @@ describe('local Step Functions: callback tasks', () => {
       'TaskTimedOut',
     );
     expect((await history(arn)).at(-1)?.type).toBe('ExecutionTimedOut');
+  });
+
+  it('keeps timeouts longer than setTimeout allows (31 days, 99999999 s) running', async () => {
+    const arn = await start('LongTimeouts', { id: 'long' });
+    const token = await inbox.next('long');
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"late":false}' }));
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
   });
 
   it('aborts an execution with StopExecution and drops its pending token', async () => {

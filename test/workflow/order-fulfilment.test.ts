@@ -1,0 +1,209 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalStepFunctionsServer, startStepFunctionsServer } from '../../local/aws/stepfunctions-server.ts';
+import { stateMachineDefinitionOf, synthesizeApp } from '../../local/template.ts';
+
+/*
+ * The synthesized order workflow, run state by state: every Task state is played by a recording
+ * stand-in, so these tests check the definition itself (routing, Retry, Catch, timeouts), exactly as
+ * `cdk deploy` would deploy it.
+ */
+
+const ARN = 'arn:aws:states:eu-south-1:000000000000:stateMachine:order-fulfilment-test';
+type Behaviour = (input: any) => Promise<unknown>;
+
+let server: LocalStepFunctionsServer;
+let sfn: SFNClient;
+const calls: { state: string; input: any }[] = [];
+const behaviours: Record<string, Behaviour> = {};
+const TASK_STATES = [
+  'ChargePayment',
+  'AwaitPayment',
+  'ProvisionMailbox',
+  'SendFirstAccessEmail',
+  'CompleteOrder',
+  'FailOrder',
+  'CancelOrder',
+];
+
+class NamedError extends Error {
+  constructor(name: string) {
+    super(`${name} (simulated)`);
+    this.name = name;
+  }
+}
+
+beforeAll(async () => {
+  const definition = stateMachineDefinitionOf(synthesizeApp().stateless);
+  const taskHandlers = Object.fromEntries(
+    TASK_STATES.map((state) => [
+      state,
+      async (input: unknown) => {
+        calls.push({ state, input });
+        return (behaviours[state] ?? (async () => null))(input);
+      },
+    ]),
+  );
+  // Retries wait 10 ms instead of seconds: the test is about which path is taken.
+  const retryIntervalOverrides = Object.fromEntries(TASK_STATES.map((state) => [state, 10]));
+  server = await startStepFunctionsServer([{ arn: ARN, definition, taskHandlers, retryIntervalOverrides }]);
+  sfn = new SFNClient({
+    endpoint: server.endpoint,
+    region: 'eu-south-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+});
+afterAll(() => server?.stop());
+beforeEach(() => {
+  calls.length = 0;
+  for (const key of Object.keys(behaviours)) delete behaviours[key];
+});
+
+let counter = 0;
+async function run(input: Record<string, unknown>) {
+  const name = `test-${Date.now()}-${counter++}`;
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: ARN, name, input: JSON.stringify({ orderId: name, ...input }) }),
+  );
+  return executionArn as string;
+}
+
+async function finished(executionArn: string) {
+  for (;;) {
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status !== 'RUNNING') return execution;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function enteredStates(executionArn: string) {
+  const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+  return (events ?? []).filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name);
+}
+
+/** Waits until AwaitPayment has been called for this order, and answers the task token it was given. */
+async function waitingToken(orderId: string): Promise<string> {
+  for (;;) {
+    const call = calls.find((c) => c.state === 'AwaitPayment' && c.input.orderId === orderId);
+    if (call) return call.input.taskToken;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const card = { payment: { method: 'card' }, paymentWaitSeconds: 2_592_000 };
+const transfer = (seconds = 2_592_000) => ({ payment: { method: 'bank_transfer' }, paymentWaitSeconds: seconds });
+
+describe('order workflow: card and PayPal', () => {
+  it.each(['card', 'paypal'])('%s: charge → provision → first-access email → completed, in 6 transitions', async (method) => {
+    const arn = await run({ ...card, payment: { method } });
+    const execution = await finished(arn);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await enteredStates(arn)).toEqual([
+      'RoutePayment',
+      'ChargePayment',
+      'ProvisionMailbox',
+      'SendFirstAccessEmail',
+      'CompleteOrder',
+      'OrderCompleted',
+    ]);
+    expect(calls.find((c) => c.state === 'ChargePayment')?.input).toEqual({ orderId: expect.any(String) });
+  });
+
+  it('a declined payment fails the order, with the error name, and never provisions', async () => {
+    behaviours.ChargePayment = async () => {
+      throw new NamedError('PaymentDeclinedError');
+    };
+    const arn = await run(card);
+    const execution = await finished(arn);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('OrderFailed');
+    const failCall = calls.find((c) => c.state === 'FailOrder');
+    expect(failCall?.input).toMatchObject({ outcome: 'failed', error: { Error: 'PaymentDeclinedError' } });
+    expect(calls.filter((c) => c.state === 'ChargePayment')).toHaveLength(1); // a decline is not retried
+    expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
+  });
+
+  it('a gateway outage is retried, then succeeds', async () => {
+    let attempts = 0;
+    behaviours.ChargePayment = async () => {
+      attempts++;
+      if (attempts < 3) throw new NamedError('PaymentGatewayUnavailableError');
+      return null;
+    };
+    const execution = await finished(await run(card));
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(3);
+  });
+
+  it('an impossible provisioning is not retried and fails the order', async () => {
+    behaviours.ProvisionMailbox = async () => {
+      throw new NamedError('ProvisioningImpossibleError');
+    };
+    const execution = await finished(await run(card));
+    expect(execution.error).toBe('OrderFailed');
+    expect(calls.filter((c) => c.state === 'ProvisionMailbox')).toHaveLength(1);
+    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe('ProvisioningImpossibleError');
+  });
+
+  it('a first-access email that keeps failing still completes the paid order', async () => {
+    behaviours.SendFirstAccessEmail = async () => {
+      throw new NamedError('Throttling');
+    };
+    const execution = await finished(await run(card));
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(calls.filter((c) => c.state === 'SendFirstAccessEmail').length).toBeGreaterThan(1);
+    expect(calls.some((c) => c.state === 'CompleteOrder')).toBe(true);
+  });
+});
+
+describe('order workflow: bank transfer and postal slip wait for the credit', () => {
+  it('waits on a task token, then a SendTaskSuccess activates the order', async () => {
+    const arn = await run(transfer());
+    const orderId = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string).orderId;
+    const token = await waitingToken(orderId);
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
+    expect(calls.some((c) => c.state === 'ProvisionMailbox' && c.input.orderId === orderId)).toBe(false);
+
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ paymentEventId: 'evt_1' }) }));
+    const execution = await finished(arn);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await enteredStates(arn)).toEqual([
+      'RoutePayment',
+      'AwaitPayment',
+      'ProvisionMailbox',
+      'SendFirstAccessEmail',
+      'CompleteOrder',
+      'OrderCompleted',
+    ]);
+    // A late or repeated callback is refused by Step Functions, harmlessly.
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
+  });
+
+  it('a reported payment failure fails the order', async () => {
+    const arn = await run({ ...transfer(), payment: { method: 'postal_slip' } });
+    const orderId = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string).orderId;
+    await sfn.send(new SendTaskFailureCommand({ taskToken: await waitingToken(orderId), error: 'PaymentFailed', cause: 'evt' }));
+    const execution = await finished(arn);
+    expect(execution.error).toBe('OrderFailed');
+    expect(calls.find((c) => c.state === 'FailOrder')?.input).toMatchObject({ outcome: 'failed', error: { Error: 'PaymentFailed' } });
+  });
+
+  it('a wait that runs out cancels the order', async () => {
+    const arn = await run(transfer(1));
+    const execution = await finished(arn);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('OrderCancelled');
+    const cancel = calls.find((c) => c.state === 'CancelOrder');
+    expect(cancel?.input).toMatchObject({ outcome: 'cancelled', error: { Error: 'States.Timeout' } });
+    expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
+  });
+});
