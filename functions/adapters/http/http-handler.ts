@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { type ZodType, z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 import { logger } from '../logger.ts';
-import { fieldErrors, problemFor, problemResponse } from './problem.ts';
+import { fieldErrors, problemFor, problemResponse, type SchemaIssue } from './problem.ts';
 
 /** What a route answers: a status, an optional JSON body, optional headers. */
 export interface HttpResult {
@@ -19,8 +19,8 @@ export interface HttpResult {
 const problemDetails = (): MiddlewareObj<unknown, APIGatewayProxyResult> => ({
   onError: async (request) => {
     let error = request.error;
-    if (error instanceof ParseError && error.cause instanceof z.ZodError) {
-      error = new ValidationError(fieldErrors(error.cause));
+    if (error instanceof ParseError && Array.isArray(error.cause)) {
+      error = new ValidationError(fieldErrors(error.cause as SchemaIssue[]));
     }
     const problem = problemFor(error);
     if (problem.status >= 500) logger.error('Request failed', { error: request.error as Error });

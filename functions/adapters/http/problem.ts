@@ -1,5 +1,4 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { ZodError } from 'zod';
 import {
   AddressUnavailableError,
   AutoRenewActiveError,
@@ -81,14 +80,23 @@ export function problemResponse(problem: ProblemDocument): APIGatewayProxyResult
   };
 }
 
+/** A Standard Schema issue, as the Powertools parser reports them. */
+export interface SchemaIssue {
+  message: string;
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+}
+
 /**
- * Field errors from a zod error raised while parsing an API Gateway event: the first path segment
+ * Field errors from the issues raised while parsing an API Gateway event: the first path segment
  * (`body`, `queryStringParameters`, `pathParameters`) is the event's, the rest is the field's dotted
  * path. An issue about the body as a whole (not JSON, missing) is reported at `(body)`.
  */
-export function fieldErrors(error: ZodError): FieldError[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.slice(1).map(String).join('.');
+export function fieldErrors(issues: readonly SchemaIssue[]): FieldError[] {
+  return issues.map((issue) => {
+    const path = (issue.path ?? [])
+      .slice(1)
+      .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+      .join('.');
     return { path: path === '' ? '(body)' : path, message: issue.message };
   });
 }

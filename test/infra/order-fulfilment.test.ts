@@ -1,0 +1,149 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildPecApp } from '../../infra/pec-app.ts';
+import {
+  type CfnResource,
+  type ChoiceRule,
+  type StateDefinition,
+  type StateMachineDefinition,
+  onlyResourceOfType,
+  referencedLogicalId,
+  resourcesOfType,
+  stateMachineDefinition,
+} from './template-queries.ts';
+
+let template: Template;
+let stateMachine: CfnResource;
+let definition: StateMachineDefinition;
+
+beforeAll(() => {
+  const { stateless } = buildPecApp({ skipBundling: true, nag: false });
+  template = Template.fromStack(stateless);
+  [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+  definition = stateMachineDefinition(stateMachine);
+});
+
+const state = (name: string): StateDefinition => {
+  const found = definition.States[name];
+  if (!found) throw new Error(`the workflow has no state ${name}`);
+  return found;
+};
+
+/** Whether an ErrorEquals list catches an error, as Step Functions matches them. */
+const matchesError = (errorEquals: string[], error: string) =>
+  errorEquals.includes(error) ||
+  errorEquals.includes('States.ALL') ||
+  (errorEquals.includes('States.TaskFailed') && error !== 'States.Timeout');
+
+/** Where a state goes when its task fails with `error`: the first matching catcher wins. */
+const catcherFor = (name: string, error: string) =>
+  state(name).Catch?.find((catcher) => matchesError(catcher.ErrorEquals, error));
+
+const retrierFor = (name: string, error: string) =>
+  state(name).Retry?.find((retrier) => matchesError(retrier.ErrorEquals, error));
+
+/** A Choice rule against an input, for the operators this workflow uses; unknown ones fail the test. */
+function ruleMatches(rule: ChoiceRule, input: Record<string, unknown>): boolean {
+  if (rule.Or) return rule.Or.some((inner) => ruleMatches(inner, input));
+  if (rule.And) return rule.And.every((inner) => ruleMatches(inner, input));
+  if (rule.Not) return !ruleMatches(rule.Not, input);
+  if (rule.Variable !== undefined && rule.StringEquals !== undefined) {
+    const value = rule.Variable.replace(/^\$\./, '')
+      .split('.')
+      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], input);
+    return value === rule.StringEquals;
+  }
+  throw new Error(`unsupported Choice rule ${JSON.stringify(rule)}`);
+}
+
+/** The states the happy path visits for an input: Next and matching Choices, from StartAt to a terminal state. */
+function happyPath(input: Record<string, unknown>): string[] {
+  const visited: string[] = [];
+  let current: string | undefined = definition.StartAt;
+  while (current !== undefined) {
+    if (visited.includes(current)) throw new Error(`loop at ${current}: ${visited.join(' → ')}`);
+    visited.push(current);
+    const here = state(current);
+    if (here.Type === 'Choice')
+      current = here.Choices?.find((rule) => ruleMatches(rule, input))?.Next ?? here.Default;
+    else current = here.End ? undefined : here.Next;
+  }
+  return visited;
+}
+
+describe('the order fulfilment state machine', () => {
+  it('is a Standard workflow with X-Ray tracing', () => {
+    expect(stateMachine.Properties?.StateMachineType).toBe('STANDARD');
+    expect(stateMachine.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+  });
+
+  it('logs every event to a log group with a retention', () => {
+    const logging = stateMachine.Properties?.LoggingConfiguration as {
+      Level: string;
+      Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
+    };
+    expect(logging.Level).toBe('ALL');
+    const logGroupId = referencedLogicalId(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn);
+    const logGroup = resourcesOfType(template, 'AWS::Logs::LogGroup')[logGroupId ?? ''];
+    expect(logGroup?.Properties?.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('bounds the whole execution beyond the longest payment wait (30 days by default)', () => {
+    expect(definition.TimeoutSeconds).toBeGreaterThan(30 * 24 * 3600);
+  });
+
+  it('gives every Task a timeout and a Catch', () => {
+    const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(0);
+    const unguarded = tasks
+      .filter(([, s]) => (s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined) || !s.Catch?.length)
+      .map(([name]) => name);
+    expect(unguarded).toEqual([]);
+  });
+});
+
+describe('AwaitPayment', () => {
+  it('waits for the task token for the per-order payment wait', () => {
+    expect(state('AwaitPayment')).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.paymentWaitSeconds',
+    });
+  });
+
+  it('cancels the order when the wait runs out', () => {
+    expect(catcherFor('AwaitPayment', 'States.Timeout')?.Next).toBe('CancelOrder');
+  });
+
+  it('fails the order when the provider reports a failed payment', () => {
+    expect(catcherFor('AwaitPayment', 'PaymentFailed')?.Next).toBe('FailOrder');
+  });
+});
+
+describe('ChargePayment', () => {
+  it('fails the order on a declined payment', () => {
+    expect(catcherFor('ChargePayment', 'PaymentDeclinedError')?.Next).toBe('FailOrder');
+  });
+
+  it('never retries a declined payment (that would charge the card again)', () => {
+    expect(retrierFor('ChargePayment', 'PaymentDeclinedError')).toBeUndefined();
+  });
+});
+
+describe('the paths through the workflow', () => {
+  it.each(['card', 'paypal'])('a %s order is charged, then completes in at most 12 states', (method) => {
+    const path = happyPath({ payment: { method } });
+    expect(path[0]).toBe('RoutePayment');
+    expect(path[1]).toBe('ChargePayment');
+    expect(path.at(-1)).toBe('OrderCompleted');
+    expect(state('OrderCompleted').Type).toBe('Succeed');
+    expect(path.length).toBeLessThanOrEqual(12);
+  });
+
+  it('a bank transfer order waits for its payment instead of being charged', () => {
+    const path = happyPath({ payment: { method: 'transfer' } });
+    expect(path).toContain('AwaitPayment');
+    expect(path).not.toContain('ChargePayment');
+    expect(path.at(-1)).toBe('OrderCompleted');
+  });
+});
