@@ -4,11 +4,11 @@ import { buildPecApp } from '../../infra/pec-app.ts';
 import {
   type CfnResource,
   type ChoiceRule,
-  type StateDefinition,
-  type StateMachineDefinition,
   onlyResourceOfType,
   referencedLogicalId,
   resourcesOfType,
+  type StateDefinition,
+  type StateMachineDefinition,
   stateMachineDefinition,
 } from './template-queries.ts';
 
@@ -64,8 +64,7 @@ function happyPath(input: Record<string, unknown>): string[] {
     if (visited.includes(current)) throw new Error(`loop at ${current}: ${visited.join(' → ')}`);
     visited.push(current);
     const here = state(current);
-    if (here.Type === 'Choice')
-      current = here.Choices?.find((rule) => ruleMatches(rule, input))?.Next ?? here.Default;
+    if (here.Type === 'Choice') current = here.Choices?.find((rule) => ruleMatches(rule, input))?.Next ?? here.Default;
     else current = here.End ? undefined : here.Next;
   }
   return visited;

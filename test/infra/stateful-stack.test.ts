@@ -1,8 +1,8 @@
-import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPecApp } from '../../infra/pec-app.ts';
-import { type PolicyStatement, asArray, referencedLogicalId, resourcesOfType } from './template-queries.ts';
+import { asArray, type PolicyStatement, referencedLogicalId, resourcesOfType } from './template-queries.ts';
 
 let template: Template;
 let auditBucketId: string;
@@ -98,7 +98,7 @@ describe('the audit bucket', () => {
       (policy) => referencedLogicalId(policy.Properties?.Bucket) === auditBucketId,
     );
     const statements = policies.flatMap((policy) =>
-      asArray((policy.Properties?.PolicyDocument as { Statement?: PolicyStatement[] }).Statement),
+      asArray((policy.Properties?.PolicyDocument as { Statement?: PolicyStatement[] } | undefined)?.Statement),
     );
     const insecureDenial = statements.find(
       (statement) =>

@@ -96,6 +96,7 @@ export interface Beneficiary {
 export function paymentInstructionsEmail(input: PaymentInstructions & Beneficiary): EmailMessage {
   const bySlip = input.method === 'postal_slip';
   const facts: [string, string][] = [
+    ['Ordine', input.orderId],
     ['Importo', euro(input.grossCents)],
     ['Beneficiario', input.beneficiary],
     ...(bySlip && input.postalAccount

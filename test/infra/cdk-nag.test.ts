@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PecSolutionsChecks } from '../../infra/constructs/documented-wildcards.ts';
+import { buildPecApp } from '../../infra/pec-app.ts';
+
+/** What CDK writes to `validation-report.json` in the cloud assembly after the validation plugins ran. */
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: { ruleName: string; severity?: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
+
+interface Acknowledgement {
+  path: string;
+  id: string;
+  reason: unknown;
+}
+
+const outdirs: string[] = [];
+const freshOutdir = () => {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'pec-infra-nag-'));
+  outdirs.push(outdir);
+  return outdir;
+};
+
+/** Every `Validations.of(x).acknowledge(...)` in the tree: CDK records each as construct metadata. */
+const acknowledgementsIn = (root: IConstruct): Acknowledgement[] =>
+  root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, unknown>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+
+let synthError: unknown;
+let report: ValidationReport;
+let acknowledgements: Acknowledgement[];
+
+beforeAll(() => {
+  // nag defaults to true: the AwsSolutions pack runs as a CDK validation plugin during synth, and an
+  // unacknowledged error makes app.synth() throw (with the report) after writing validation-report.json.
+  const outdir = freshOutdir();
+  const { app } = buildPecApp({ skipBundling: true, outdir });
+  try {
+    app.synth();
+  } catch (error) {
+    synthError = error;
+  }
+  report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  acknowledgements = acknowledgementsIn(app);
+});
+
+afterAll(() => {
+  for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('let the app synthesize', () => {
+    expect(synthError === undefined ? '' : String(synthError)).toBe('');
+  });
+
+  it('report no unacknowledged error', () => {
+    const errors = report.pluginReports
+      .filter((plugin) => plugin.pluginName.startsWith('AwsSolutions'))
+      .flatMap((plugin) => plugin.violations)
+      .filter((violation) => violation.severity === 'error')
+      .flatMap((violation) => violation.violatingConstructs.map((c) => `${violation.ruleName} at ${c.constructPath}`));
+    expect(errors).toEqual([]);
+  });
+
+  it('actually ran over the app (it acknowledged the documented IAM wildcards)', () => {
+    const wildcardAcknowledgements = acknowledgements.filter((ack) => ack.id.includes('AwsSolutions-IAM5['));
+    expect(wildcardAcknowledgements.length).toBeGreaterThan(0);
+  });
+
+  it('are acknowledged only with a written reason of at least 20 characters', () => {
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    const unexplained = acknowledgements
+      .filter((ack) => typeof ack.reason !== 'string' || ack.reason.trim().length < 20)
+      .map((ack) => `${ack.id} at ${ack.path}: ${JSON.stringify(ack.reason)}`);
+    expect(unexplained).toEqual([]);
+  });
+
+  it('fail synthesis on an IAM wildcard nobody documented', () => {
+    const app = new App({ outdir: freshOutdir() });
+    Validations.of(app).addPlugins(new PecSolutionsChecks(app));
+    const stack = new Stack(app, 'Canary');
+    const role = new Role(stack, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::some-bucket/*'] }));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::arn:aws:s3:::some-bucket\/\*\]/);
+  });
+});

@@ -1,0 +1,234 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../infra/api-routes.ts';
+import { HANDLER_METADATA_KEY } from '../../infra/constructs/pec-function.ts';
+import { buildPecApp } from '../../infra/pec-app.ts';
+import {
+  allowStatementsOfRole,
+  asArray,
+  type CfnResource,
+  invokedLogicalIds,
+  onlyResourceOfType,
+  referencedLogicalId,
+  referencedLogicalIds,
+  resourcesOfType,
+  rolesAllowing,
+  stateMachineDefinition,
+} from './template-queries.ts';
+
+const handlersDir = fileURLToPath(new URL('../../functions/handlers/', import.meta.url));
+
+let template: Template;
+let functions: [string, CfnResource][];
+
+beforeAll(() => {
+  const { stateless } = buildPecApp({ skipBundling: true, nag: false });
+  template = Template.fromStack(stateless);
+  functions = Object.entries(resourcesOfType(template, 'AWS::Lambda::Function'));
+});
+
+const roleOf = (fn: CfnResource) => referencedLogicalId(fn.Properties?.Role);
+const handlerOf = (fn: CfnResource) => fn.Metadata?.[HANDLER_METADATA_KEY];
+const functionOfHandler = (handler: string): [string, CfnResource] => {
+  const found = functions.filter(([, fn]) => handlerOf(fn) === handler);
+  if (found.length !== 1) throw new Error(`expected one function running ${handler}, found ${found.length}`);
+  return found[0] as [string, CfnResource];
+};
+const functionIdOfHandler = (handler: string) => functionOfHandler(handler)[0];
+const roleOfHandler = (handler: string) => roleOf(functionOfHandler(handler)[1]);
+const stateMachineRole = () => {
+  const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+  return referencedLogicalId(stateMachine.Properties?.RoleArn);
+};
+/** The functions the order workflow invokes: its state functions. */
+const stateFunctionIds = () => {
+  const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+  return [...invokedLogicalIds(stateMachineDefinition(stateMachine))];
+};
+
+describe('every Lambda function', () => {
+  it('number one per API route plus one per function the workflow invokes', () => {
+    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length);
+  });
+
+  it('runs Node.js 24 on arm64 with active X-Ray tracing', () => {
+    for (const [id, fn] of functions) {
+      expect({ id, ...fn.Properties }).toMatchObject({
+        id,
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
+
+  it('logs to its own log group, which has a retention', () => {
+    const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    const used = functions.map(([id, fn]) => {
+      const logGroupId = referencedLogicalId((fn.Properties?.LoggingConfig as { LogGroup?: unknown })?.LogGroup);
+      expect(logGroupId, `${id} has a LoggingConfig.LogGroup`).toBeDefined();
+      expect(logGroups[logGroupId ?? '']?.Properties?.RetentionInDays, `${id}'s log retention`).toBeGreaterThan(0);
+      return logGroupId;
+    });
+    expect(new Set(used).size).toBe(functions.length);
+  });
+
+  it('has its own IAM role, shared with no other function', () => {
+    const roles = functions.map(([, fn]) => roleOf(fn));
+    const iamRoles = resourcesOfType(template, 'AWS::IAM::Role');
+    for (const role of roles) expect(iamRoles[role ?? '']?.Type).toBe('AWS::IAM::Role');
+    expect(new Set(roles).size).toBe(functions.length);
+    expect(roles).not.toContain(stateMachineRole());
+  });
+
+  it(`names, in its ${HANDLER_METADATA_KEY} metadata, an existing file under functions/handlers/`, () => {
+    for (const [id, fn] of functions) {
+      const handler = handlerOf(fn);
+      expect(typeof handler, `${id}'s ${HANDLER_METADATA_KEY}`).toBe('string');
+      expect(existsSync(`${handlersDir}${String(handler)}.ts`), `functions/handlers/${String(handler)}.ts`).toBe(true);
+    }
+  });
+});
+
+describe('the REST API', () => {
+  const apiResources = () => resourcesOfType(template, 'AWS::ApiGateway::Resource');
+
+  /** A method's path, rebuilt from the PathPart chain of its resources up to the root. */
+  const pathOf = (resourceRef: unknown): string => {
+    const isRoot = (ref: unknown) => JSON.stringify(ref).includes('RootResourceId');
+    const parts: string[] = [];
+    let current = resourceRef;
+    while (!isRoot(current)) {
+      const resource = apiResources()[referencedLogicalId(current) ?? ''];
+      if (!resource) throw new Error(`unknown API resource ${JSON.stringify(current)}`);
+      parts.unshift(String(resource.Properties?.PathPart));
+      current = resource.Properties?.ParentId;
+    }
+    return `/${parts.join('/')}`;
+  };
+
+  const methods = () =>
+    Object.values(resourcesOfType(template, 'AWS::ApiGateway::Method')).map((method) => ({
+      method: String(method.Properties?.HttpMethod),
+      path: pathOf(method.Properties?.ResourceId),
+      apiKeyRequired: method.Properties?.ApiKeyRequired === true,
+      integration: method.Properties?.Integration as { Type?: string; Uri?: unknown },
+    }));
+  const byRoute = (a: { method: string; path: string }, b: { method: string; path: string }) =>
+    `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`);
+
+  it('has exactly the routes of API_ROUTES, requiring an API key exactly where the route says so', () => {
+    const deployed = methods()
+      .filter((m) => m.method !== 'OPTIONS')
+      .map(({ method, path, apiKeyRequired }) => ({ method, path, apiKeyRequired }))
+      .sort(byRoute);
+    const expected = API_ROUTES.map((route) => ({
+      method: route.method,
+      path: route.path,
+      apiKeyRequired: route.apiKey,
+    })).sort(byRoute);
+    expect(deployed).toEqual(expected);
+  });
+
+  it("sends each route to its handler's function (Lambda proxy)", () => {
+    for (const route of API_ROUTES) {
+      const method = methods().find((m) => m.method === route.method && m.path === route.path);
+      expect(method?.integration.Type, `${route.method} ${route.path}`).toBe('AWS_PROXY');
+      expect([...referencedLogicalIds(method?.integration.Uri)]).toContain(functionIdOfHandler(route.handler));
+    }
+  });
+
+  it('answers CORS preflights without an API key', () => {
+    const preflights = methods().filter((m) => m.method === 'OPTIONS');
+    expect(preflights.length).toBeGreaterThan(0);
+    expect(preflights.filter((m) => m.apiKeyRequired)).toEqual([]);
+  });
+
+  it('throttles storefront keys with a usage plan on the deployed stage', () => {
+    const [, plan] = onlyResourceOfType(template, 'AWS::ApiGateway::UsagePlan');
+    const throttle = plan.Properties?.Throttle as { RateLimit?: number; BurstLimit?: number };
+    expect(throttle.RateLimit).toBeGreaterThan(0);
+    expect(throttle.BurstLimit).toBeGreaterThanOrEqual(throttle.RateLimit ?? 0);
+    const [stageId] = onlyResourceOfType(template, 'AWS::ApiGateway::Stage');
+    const stages = asArray(plan.Properties?.ApiStages as { Stage?: unknown }[] | undefined).map((s) =>
+      referencedLogicalId(s.Stage),
+    );
+    expect(stages).toContain(stageId);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+  });
+
+  it('answers a missing or invalid API key with a 401 problem document', () => {
+    const responses = Object.values(resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse')).filter(
+      (response) => response.Properties?.ResponseType === 'INVALID_API_KEY',
+    );
+    expect(responses).toHaveLength(1);
+    const properties = responses[0]?.Properties ?? {};
+    expect(properties.StatusCode).toBe('401');
+    expect(properties.ResponseParameters).toMatchObject({
+      'gatewayresponse.header.Content-Type': "'application/problem+json'",
+    });
+    const body = JSON.parse(String((properties.ResponseTemplates as Record<string, string>)['application/json']));
+    expect(body).toMatchObject({ status: 401, title: expect.any(String), type: expect.any(String) });
+  });
+
+  it('is protected by a regional WAF web ACL associated with the stage', () => {
+    const [stageId] = onlyResourceOfType(template, 'AWS::ApiGateway::Stage');
+    const [aclId, acl] = onlyResourceOfType(template, 'AWS::WAFv2::WebACL');
+    expect(acl.Properties?.Scope).toBe('REGIONAL');
+    const [, association] = onlyResourceOfType(template, 'AWS::WAFv2::WebACLAssociation');
+    expect(referencedLogicalId(association.Properties?.WebACLArn)).toBe(aclId);
+    expect([...referencedLogicalIds(association.Properties?.ResourceArn)]).toContain(stageId);
+  });
+
+  it('writes access logs to a log group with a retention', () => {
+    const [, stage] = onlyResourceOfType(template, 'AWS::ApiGateway::Stage');
+    const setting = stage.Properties?.AccessLogSetting as { DestinationArn?: unknown; Format?: string };
+    expect(setting.Format).toContain('$context.requestId');
+    const logGroup = resourcesOfType(template, 'AWS::Logs::LogGroup')[
+      referencedLogicalId(setting.DestinationArn) ?? ''
+    ];
+    expect(logGroup?.Properties?.RetentionInDays).toBeGreaterThan(0);
+  });
+});
+
+describe('least privilege', () => {
+  it('lets only the payments webhook resume a waiting workflow (SendTaskSuccess / SendTaskFailure)', () => {
+    const webhookRole = roleOfHandler('payments-webhook');
+    expect(rolesAllowing(template, 'states:SendTaskSuccess')).toEqual([webhookRole]);
+    expect(rolesAllowing(template, 'states:SendTaskFailure')).toEqual([webhookRole]);
+  });
+
+  it('gives no state function SendTaskSuccess (the state machine would then depend on itself)', () => {
+    const stateFunctions = functions.filter(([id]) => stateFunctionIds().includes(id));
+    expect(stateFunctions.length).toBeGreaterThan(0);
+    const allowed = new Set(rolesAllowing(template, 'states:SendTaskSuccess'));
+    expect(stateFunctions.filter(([, fn]) => allowed.has(roleOf(fn) ?? '')).map(([id]) => id)).toEqual([]);
+  });
+
+  it('lets only create-order start the workflow', () => {
+    expect(rolesAllowing(template, 'states:StartExecution')).toEqual([roleOfHandler('create-order')]);
+  });
+
+  it('lets the state machine invoke each of its state functions, and no other function', () => {
+    const role = stateMachineRole() ?? '';
+    const invokable = allowStatementsOfRole(template, role)
+      .filter((statement) => asArray(statement.Action).includes('lambda:InvokeFunction'))
+      .flatMap((statement) => [...referencedLogicalIds(statement.Resource)]);
+    expect(new Set(invokable)).toEqual(new Set(stateFunctionIds()));
+  });
+
+  it('grants Resource "*" only for X-Ray and log delivery, which accept nothing narrower', () => {
+    const acceptsOnlyStar =
+      /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
+    const tooBroad = Object.keys(resourcesOfType(template, 'AWS::IAM::Role')).flatMap((role) =>
+      allowStatementsOfRole(template, role)
+        .filter((statement) => asArray(statement.Resource).includes('*'))
+        .flatMap((statement) => asArray(statement.Action))
+        .filter((action) => !acceptsOnlyStar.test(action))
+        .map((action) => `${role}: ${action} on *`),
+    );
+    expect(tooBroad).toEqual([]);
+  });
+});
