@@ -83,6 +83,11 @@ export class UnauthorizedError extends PecError {
   }
 }
 
+/** The request came too early or during an outage: the caller should retry it later, unchanged. */
+export class RetryLaterError extends PecError {
+  readonly code = 'retry_later';
+}
+
 /** The payment gateway refused the charge: final, retrying will not help. */
 export class PaymentDeclinedError extends PecError {
   readonly code = 'payment_declined';

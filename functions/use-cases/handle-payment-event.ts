@@ -1,11 +1,11 @@
-import { UnauthorizedError, ValidationError } from '../domain/errors.ts';
+import { RetryLaterError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { isImmediatePayment } from '../domain/order.ts';
 import { type PaymentWebhookEvent, PaymentWebhookEventSchema, issuesToErrors } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
 import type { AuditLog, OrderRepository, PaymentEventRepository, WorkflowCallbacks } from './ports.ts';
 
 export interface PaymentEventDeps {
-  orders: Pick<OrderRepository, 'get' | 'markPaid' | 'getTaskToken'>;
+  orders: Pick<OrderRepository, 'get' | 'markPaid' | 'markPaymentFailed' | 'getTaskToken'>;
   events: PaymentEventRepository;
   callbacks: WorkflowCallbacks;
   audit: AuditLog;
@@ -71,12 +71,23 @@ async function apply(
   const order = await deps.orders.get(event.orderId);
   if (!order) return { outcome: 'unknown_order', anomaly: true };
   if (isImmediatePayment(order.payment.method)) return { outcome: 'not_awaiting_credit', anomaly: true };
+  // The workflow keeps its task token on the order a moment after the order is placed; an event
+  // that arrives before that is answered 503 (not recorded as done), so the provider redelivers it.
+  const open = order.status === 'pending_payment' || order.status === 'activating';
+  const token = open ? await deps.orders.getTaskToken(order.orderId) : undefined;
+  if (order.status === 'pending_payment' && !token) {
+    throw new RetryLaterError(`Order ${order.orderId} is not waiting for its payment yet; deliver the event again later.`);
+  }
 
   if (event.type === 'payment.failed') {
-    // A failure never undoes a payment already registered.
-    if (order.status !== 'pending_payment') return { outcome: 'ignored_not_pending', anomaly: false };
-    const token = await deps.orders.getTaskToken(order.orderId);
-    if (!token) return { outcome: 'not_waiting_yet', anomaly: true };
+    // One atomic step from pending: a failure never undoes a registered credit (nor the reverse),
+    // however the two race. A redelivery of this failure finds the payment failed and resends it.
+    const failedNow = await deps.orders.markPaymentFailed(order.orderId);
+    const current = failedNow ? undefined : await deps.orders.get(order.orderId);
+    if (!failedNow && (current?.payment.status !== 'failed' || current.status !== 'pending_payment')) {
+      return { outcome: 'ignored_not_pending', anomaly: false };
+    }
+    if (!token) return { outcome: 'ignored_not_pending', anomaly: false };
     const resumed = await deps.callbacks.fail(token, 'PaymentFailed', `Payment provider event ${event.id}`);
     return { outcome: resumed === 'resumed' ? 'payment_failed' : 'wait_already_closed', anomaly: false };
   }
@@ -88,11 +99,15 @@ async function apply(
   // The order remembers which event paid it (as its charge id), so a redelivery of that event can
   // finish resuming the workflow while any other credit is a no-op.
   const paid = await deps.orders.markPaid(order.orderId, now, event.id);
-  const paidBy = paid ? event.id : (await deps.orders.get(order.orderId))?.chargeId;
-  if (paidBy !== event.id) return { outcome: 'already_paid', anomaly: false };
+  const current = paid ? undefined : await deps.orders.get(order.orderId);
+  if (current?.payment.status === 'failed') return { outcome: 'credit_after_failure', anomaly: true };
+  const redelivery = !paid && current?.chargeId === event.id;
+  if (!paid && !redelivery) return { outcome: 'already_paid', anomaly: false };
 
-  const token = await deps.orders.getTaskToken(order.orderId);
-  if (!token) return { outcome: 'paid_before_wait', anomaly: true };
+  // Resume the wait; for a redelivery it may be resumed already (Step Functions then refuses the
+  // token, harmlessly), or the earlier delivery may have stopped right before resuming it.
+  if (!token) return { outcome: 'paid', anomaly: false };
   const resumed = await deps.callbacks.succeed(token, { paymentEventId: event.id });
-  return resumed === 'resumed' ? { outcome: 'paid', anomaly: false } : { outcome: 'paid_after_wait_closed', anomaly: true };
+  if (resumed === 'resumed' || redelivery) return { outcome: 'paid', anomaly: false };
+  return { outcome: 'paid_after_wait_closed', anomaly: true };
 }

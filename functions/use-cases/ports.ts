@@ -12,6 +12,11 @@ export interface OrderRepository {
   create(order: Order): Promise<'created' | 'exists'>;
   /** `pending_payment` with a pending payment → `activating`, paid. False when the order is not in that state. */
   markPaid(orderId: string, at: Date, chargeId?: string): Promise<boolean>;
+  /**
+   * A waiting order's payment → failed (the order itself is closed by its workflow). False when the
+   * payment is no longer pending: a failure never undoes a registered credit, nor the reverse.
+   */
+  markPaymentFailed(orderId: string): Promise<boolean>;
   /** `activating` → `completed`. False when the order is not activating. */
   markCompleted(orderId: string, at: Date): Promise<boolean>;
   /**

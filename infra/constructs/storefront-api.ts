@@ -25,7 +25,8 @@ export interface StorefrontApiProps {
 
 const problem = (status: number, code: string, title: string, detail: string) => ({
   statusCode: String(status),
-  responseHeaders: { 'Content-Type': "'application/problem+json'" },
+  // Browser storefronts must be able to read the refusal, so it carries the CORS header too.
+  responseHeaders: { 'Content-Type': "'application/problem+json'", 'Access-Control-Allow-Origin': "'*'" },
   templates: {
     'application/json': JSON.stringify({
       type: `https://pec-provisioning.dev/problems/${code}`,

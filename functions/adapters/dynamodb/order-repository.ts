@@ -64,12 +64,23 @@ export const dynamoOrderRepository: OrderRepository = {
     });
   },
 
+  markPaymentFailed(orderId) {
+    return conditionalUpdate({
+      TableName: tableName,
+      Key: orderKey(orderId),
+      ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
+      UpdateExpression: 'SET payment.#paymentStatus = :failed',
+      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
+      ExpressionAttributeValues: { ':pending': 'pending_payment', ':paymentPending': 'pending', ':failed': 'failed' },
+    });
+  },
+
   markCompleted(orderId, at) {
     return conditionalUpdate({
       TableName: tableName,
       Key: orderKey(orderId),
       ConditionExpression: '#status = :activating',
-      UpdateExpression: 'SET #status = :completed, completedAt = :at',
+      UpdateExpression: 'SET #status = :completed, completedAt = :at REMOVE taskToken',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':activating': 'activating', ':completed': 'completed', ':at': at.toISOString() },
     });

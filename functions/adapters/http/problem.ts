@@ -7,6 +7,7 @@ import {
   IdempotencyKeyReusedError,
   NotFoundError,
   PecError,
+  RetryLaterError,
   TokenGoneError,
   UnauthorizedError,
   ValidationError,
@@ -35,6 +36,7 @@ const statusOf = (error: PecError): number => {
   if (error instanceof ConflictError) return 409;
   if (error instanceof TokenGoneError) return 410;
   if (error instanceof IdempotencyKeyReusedError) return 422;
+  if (error instanceof RetryLaterError) return 503;
   return 500;
 };
 
@@ -46,13 +48,14 @@ const TITLES: Record<number, string> = {
   410: 'Gone',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  503: 'Service Unavailable',
   500: 'Internal Server Error',
 };
 
 export function problemFor(error: unknown): ProblemDocument {
   if (error instanceof PecError) {
     const status = statusOf(error);
-    if (status !== 500) {
+    if (status < 500 || error instanceof RetryLaterError) {
       return {
         type: `${TYPE_BASE}${error.code}`,
         title: TITLES[status] ?? 'Error',

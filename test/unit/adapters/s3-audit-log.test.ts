@@ -1,0 +1,65 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AuditLog } from '../../../functions/use-cases/ports.ts';
+
+const s3 = mockClient(S3Client);
+let audit: AuditLog;
+
+beforeAll(async () => {
+  vi.stubEnv('AUDIT_BUCKET', 'pec-audit-123456789012');
+  ({ s3AuditLog: audit } = await import('../../../functions/adapters/s3-audit-log.ts'));
+});
+beforeEach(() => {
+  s3.on(PutObjectCommand).resolves({});
+});
+afterEach(() => {
+  s3.reset();
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+const at = new Date('2025-03-15T09:30:00.123Z');
+
+/** The one PutObject input the test caused. */
+function put() {
+  const calls = s3.commandCalls(PutObjectCommand);
+  expect(calls).toHaveLength(1);
+  return calls[0]?.args[0].input;
+}
+
+describe('S3 audit log', () => {
+  it('writes one JSON object per event under the order, named by instant and event', async () => {
+    await audit.record({ orderId: '5390075470AB', event: 'payment-charged', at, detail: { chargeId: 'ch_1' } });
+
+    const input = put();
+    expect(input?.Bucket).toBe('pec-audit-123456789012');
+    expect(input?.Key).toBe('orders/5390075470AB/2025-03-15T09:30:00.123Z-payment-charged.json');
+    expect(input?.ContentType).toBe('application/json');
+    expect(JSON.parse(String(input?.Body))).toEqual({
+      orderId: '5390075470AB',
+      event: 'payment-charged',
+      at: '2025-03-15T09:30:00.123Z',
+      detail: { chargeId: 'ch_1' },
+    });
+  });
+
+  it('leaves the detail out when there is none', async () => {
+    await audit.record({ orderId: '5390075470AB', event: 'order-completed', at });
+
+    expect(JSON.parse(String(put()?.Body))).toEqual({
+      orderId: '5390075470AB',
+      event: 'order-completed',
+      at: '2025-03-15T09:30:00.123Z',
+    });
+  });
+
+  it('lets an S3 failure reach the caller', async () => {
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+
+    await expect(audit.record({ orderId: '5390075470AB', event: 'order-completed', at })).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+  });
+});

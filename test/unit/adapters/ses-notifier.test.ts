@@ -1,0 +1,178 @@
+import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-ses';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Notifier, PaymentInstructions } from '../../../functions/use-cases/ports.ts';
+
+const ses = mockClient(SESClient);
+const IBAN = 'IT60X0542811101000000123456';
+
+let notifier: Notifier;
+
+/** Loads the adapter with `env` (on top of a sender), as a cold start with that configuration would. */
+async function loadNotifier(env: Record<string, string | undefined>): Promise<Notifier> {
+  vi.resetModules();
+  vi.stubEnv('SENDER_EMAIL', 'PEC Provisioning <noreply@pec.example>');
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  return (await import('../../../functions/adapters/ses-notifier.ts')).sesNotifier;
+}
+
+beforeAll(async () => {
+  notifier = await loadNotifier({
+    SES_CONFIGURATION_SET: 'pec-transactional',
+    PAYMENT_BENEFICIARY: 'PEC Provisioning S.p.A.',
+    PAYMENT_IBAN: IBAN,
+    PAYMENT_POSTAL_ACCOUNT: '001234567',
+  });
+});
+beforeEach(() => {
+  ses.on(SendEmailCommand).resolves({ MessageId: 'msg-1' });
+});
+afterEach(() => {
+  ses.reset();
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+/** The one SendEmail input the test caused. */
+function sent(): SendEmailCommandInput {
+  const calls = ses.commandCalls(SendEmailCommand);
+  expect(calls).toHaveLength(1);
+  return calls[0]?.args[0].input as SendEmailCommandInput;
+}
+
+const textOf = (input: SendEmailCommandInput) => input.Message?.Body?.Text?.Data ?? '';
+const htmlOf = (input: SendEmailCommandInput) => input.Message?.Body?.Html?.Data ?? '';
+
+const instructions = (overrides: Partial<PaymentInstructions> = {}): PaymentInstructions => ({
+  to: 'mario.rossi@example.com',
+  orderId: '5390075470AB',
+  address: 'mario.rossi@pec.it',
+  method: 'bank_transfer',
+  grossCents: 610,
+  reference: 'RF185390075470AB',
+  deadline: '2025-03-15T09:30:00.000Z',
+  ...overrides,
+});
+
+describe('SES notifier', () => {
+  it('sends from the configured sender to the holder, in UTF-8 text and HTML, and answers the message id', async () => {
+    const id = await notifier.orderCancelled({ to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1' });
+
+    expect(id).toBe('msg-1');
+    const input = sent();
+    expect(input.Source).toBe('PEC Provisioning <noreply@pec.example>');
+    expect(input.Destination).toEqual({ ToAddresses: ['mario.rossi@example.com'] });
+    expect(input.ConfigurationSetName).toBe('pec-transactional');
+    expect(input.Message?.Subject).toEqual({ Data: 'Ordine A1 annullato', Charset: 'UTF-8' });
+    expect(input.Message?.Body?.Text?.Charset).toBe('UTF-8');
+    expect(input.Message?.Body?.Html?.Charset).toBe('UTF-8');
+    expect(textOf(input)).toContain("non abbiamo ricevuto in tempo il pagamento dell'ordine A1");
+  });
+
+  it('sends the first-access email with the link and its expiry in Italian time', async () => {
+    const link = 'https://pec.example/password?token=abc_DEF-123';
+    await notifier.firstAccess({
+      to: 'mario.rossi@example.com',
+      address: 'mario.rossi@pec.it',
+      link,
+      expiresAt: '2025-03-15T09:30:00.000Z',
+    });
+
+    const input = sent();
+    expect(input.Message?.Subject?.Data).toBe('La tua casella PEC mario.rossi@pec.it è attiva');
+    expect(textOf(input)).toContain(`Crea la password: ${link}`);
+    // 09:30 UTC is 10:30 in Rome in March (CET).
+    expect(textOf(input)).toContain('scade il 15 marzo 2025 alle ore 10:30');
+    expect(htmlOf(input)).toContain(`<a href="${link}">Crea la password</a>`);
+    expect(htmlOf(input)).toContain('15 marzo 2025 alle ore 10:30');
+  });
+
+  it('sends bank transfer instructions with the amount, the IBAN and the RF reference in groups of four', async () => {
+    await notifier.paymentInstructions(instructions());
+
+    const input = sent();
+    const text = textOf(input);
+    expect(input.Message?.Subject?.Data).toBe('Ordine 5390075470AB: istruzioni per il pagamento');
+    expect(text).toMatch(/Importo: 6,10\s€/u);
+    expect(text).toContain(`IBAN: ${IBAN}`);
+    expect(text).toContain('Beneficiario: PEC Provisioning S.p.A.');
+    expect(text).toContain('Causale del bonifico: RF18 5390 0754 70AB');
+    expect(text).toContain('Scadenza: 15 marzo 2025 alle ore 10:30');
+    expect(text).not.toContain('Conto corrente postale');
+    expect(htmlOf(input)).toContain('RF18 5390 0754 70AB');
+  });
+
+  it('sends postal slip instructions with the postal account instead of the IBAN', async () => {
+    await notifier.paymentInstructions(instructions({ method: 'postal_slip', grossCents: 1234567 }));
+
+    const text = textOf(sent());
+    expect(text).toContain('Conto corrente postale: 001234567');
+    expect(text).toContain('Causale del bollettino: RF18 5390 0754 70AB');
+    expect(text).toMatch(/Importo: 12\.345,67\s€/u);
+    expect(text).toContain('bollettino postale');
+    expect(text).not.toContain(IBAN);
+  });
+
+  it('escapes the data it puts in the HTML, and leaves the text as it is', async () => {
+    await notifier.orderFailed({
+      to: 'mario.rossi@example.com',
+      address: '<img src=x onerror=alert(1)>@pec.it',
+      orderId: 'A&B"1',
+      paymentDeclined: true,
+    });
+
+    const input = sent();
+    const html = htmlOf(input);
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;@pec.it');
+    expect(html).toContain('A&#38;B&#34;1');
+    expect(textOf(input)).toContain('<img src=x onerror=alert(1)>@pec.it');
+    expect(textOf(input)).toContain('è stato rifiutato');
+  });
+
+  it('escapes the first-access link inside the href attribute', async () => {
+    await notifier.firstAccess({
+      to: 'mario.rossi@example.com',
+      address: 'mario.rossi@pec.it',
+      link: 'https://pec.example/password?lang=it&token="x"',
+      expiresAt: '2025-08-01T10:00:00.000Z',
+    });
+
+    expect(htmlOf(sent())).toContain('href="https://pec.example/password?lang=it&#38;token=&#34;x&#34;"');
+  });
+
+  it('lets an SES failure reach the caller', async () => {
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
+
+    await expect(
+      notifier.orderCancelled({ to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1' }),
+    ).rejects.toMatchObject({ name: 'MessageRejected' });
+  });
+});
+
+describe('SES notifier configuration', () => {
+  it('falls back to the IBAN for a postal slip when no postal account is configured', async () => {
+    const withoutPostalAccount = await loadNotifier({ PAYMENT_IBAN: IBAN, PAYMENT_POSTAL_ACCOUNT: undefined });
+
+    await withoutPostalAccount.paymentInstructions(instructions({ method: 'postal_slip' }));
+
+    expect(textOf(sent())).toContain(`IBAN: ${IBAN}`);
+  });
+
+  it('refuses to send payment instructions without an IBAN, and sends nothing', async () => {
+    const withoutIban = await loadNotifier({ PAYMENT_IBAN: undefined });
+
+    await expect(Promise.resolve().then(() => withoutIban.paymentInstructions(instructions()))).rejects.toThrow(
+      /PAYMENT_IBAN/,
+    );
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('fails to load without a sender, naming the variable', async () => {
+    vi.resetModules();
+    vi.stubEnv('SENDER_EMAIL', undefined);
+
+    await expect(import('../../../functions/adapters/ses-notifier.ts')).rejects.toThrow(/SENDER_EMAIL/);
+  });
+});
