@@ -63,7 +63,7 @@ describe('payment webhook secret', () => {
       .rejects(Object.assign(new Error('Secrets Manager can not find the secret'), { name: 'ResourceNotFoundException' }));
     const webhookSecret = await loadWebhookSecret({ PAYMENT_WEBHOOK_SECRET_ARN: arn('missing') });
 
-    await expect(webhookSecret()).rejects.toThrow();
+    await expect(webhookSecret()).rejects.toThrow(/can not find the secret/);
   });
 
   it('fails to load with neither the secret nor its ARN, naming the variable', async () => {

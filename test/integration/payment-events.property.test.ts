@@ -1,0 +1,200 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Order } from '../../functions/domain/order.ts';
+import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
+import type { PaymentEventDeps } from '../../functions/use-cases/handle-payment-event.ts';
+import type { WorkflowCallbacks } from '../../functions/use-cases/ports.ts';
+import { createTableFromTemplate, startDynamoDb } from '../../local/aws/dynamodb.ts';
+import { synthesizeApp, tableOf } from '../../local/template.ts';
+
+/*
+ * Random interleavings of duplicated, reordered and forged payment events, delivered to the real
+ * webhook use case on the real (local) DynamoDB table. Step Functions' task tokens are played by a
+ * recorder with their semantics: a token resumes its workflow once, later calls are refused.
+ */
+
+const SECRET = 'whsec_property_test';
+const GROSS = 610;
+
+let stop: () => Promise<void>;
+let handlePaymentEvent: typeof import('../../functions/use-cases/handle-payment-event.ts').handlePaymentEvent;
+let orders: typeof import('../../functions/adapters/dynamodb/order-repository.ts').dynamoOrderRepository;
+let events: typeof import('../../functions/adapters/dynamodb/payment-event-repository.ts').dynamoPaymentEventRepository;
+
+beforeAll(async () => {
+  const dynamo = await startDynamoDb();
+  stop = dynamo.stop;
+  await createTableFromTemplate(dynamo.endpoint, 'pec-property', tableOf(synthesizeApp().stateful).properties);
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-south-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    TABLE_NAME: 'pec-property',
+  });
+  ({ handlePaymentEvent } = await import('../../functions/use-cases/handle-payment-event.ts'));
+  ({ dynamoOrderRepository: orders } = await import('../../functions/adapters/dynamodb/order-repository.ts'));
+  ({ dynamoPaymentEventRepository: events } = await import('../../functions/adapters/dynamodb/payment-event-repository.ts'));
+});
+afterAll(() => stop?.());
+
+type EventType = 'credit.registered' | 'payment.succeeded' | 'payment.failed';
+interface EventSpec {
+  order: number;
+  type: EventType;
+  exact: boolean;
+}
+interface Step {
+  event: number;
+  copies: number;
+  forgeries: ('wrong-secret' | 'tampered-amount' | 'stale')[];
+}
+
+/** Workflows waiting on tokens: each token resumes (succeeds or fails) at most once. */
+class TokenRecorder implements WorkflowCallbacks {
+  readonly outcome = new Map<string, 'succeeded' | 'failed'>();
+  readonly calls: { token: string; kind: 'succeed' | 'fail'; resumed: boolean }[] = [];
+  private resume(token: string, kind: 'succeeded' | 'failed') {
+    const resumed = !this.outcome.has(token);
+    if (resumed) this.outcome.set(token, kind);
+    this.calls.push({ token, kind: kind === 'succeeded' ? 'succeed' : 'fail', resumed });
+    return Promise.resolve(resumed ? ('resumed' as const) : ('closed' as const));
+  }
+  succeed(token: string) {
+    return this.resume(token, 'succeeded');
+  }
+  fail(token: string) {
+    return this.resume(token, 'failed');
+  }
+}
+
+let run = 0;
+
+it('duplicated, reordered and forged events: at most one activation per order, forgeries change nothing, final state as the valid events say', async () => {
+  const scenario = fc
+    .record({
+      orders: fc.integer({ min: 1, max: 3 }),
+      events: fc.array(
+        fc.record({
+          order: fc.nat(),
+          type: fc.constantFrom<EventType>('credit.registered', 'payment.succeeded', 'payment.failed'),
+          exact: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 6 },
+      ),
+    })
+    .chain(({ orders: count, events: specs }) => {
+      const normalized: EventSpec[] = specs.map((e) => ({ ...e, order: e.order % count }));
+      const step = fc.record({
+        event: fc.nat({ max: normalized.length - 1 }),
+        copies: fc.integer({ min: 1, max: 3 }),
+        forgeries: fc.array(fc.constantFrom('wrong-secret' as const, 'tampered-amount' as const, 'stale' as const), { maxLength: 2 }),
+      });
+      return fc.record({ orders: fc.constant(count), events: fc.constant(normalized), steps: fc.array(step, { minLength: 1, maxLength: 10 }) });
+    });
+
+  await fc.assert(
+    fc.asyncProperty(scenario, async ({ orders: count, events: specs, steps }) => {
+      run++;
+      const now = new Date();
+      const recorder = new TokenRecorder();
+      const audit = { record: async () => {} };
+      const deps: PaymentEventDeps = { orders, events, callbacks: recorder, audit, secret: SECRET };
+
+      const orderIds = Array.from({ length: count }, (_, i) => `P${String(run).padStart(6, '0')}O${i}XYZ`.slice(0, 12));
+      for (const orderId of orderIds) {
+        await orders.create(waitingOrder(orderId, now));
+        await orders.saveTaskToken(orderId, `token-${orderId}`);
+      }
+      const bodies = specs.map((spec, i) =>
+        JSON.stringify({
+          id: `evt_r${run}_${i}`,
+          type: spec.type,
+          orderId: orderIds[spec.order],
+          amountCents: spec.exact ? GROSS : GROSS - 1,
+          currency: 'EUR',
+          occurredAt: now.toISOString(),
+        }),
+      );
+
+      // The model: valid events in delivery order; the first that applies to a pending order decides.
+      const expected = new Map<string, 'pending' | 'paid' | 'failed'>(orderIds.map((id) => [id, 'pending']));
+      const seen = new Set<number>();
+      const t = Math.floor(now.getTime() / 1000);
+
+      for (const { event, copies, forgeries } of steps) {
+        const body = bodies[event] as string;
+        const spec = specs[event] as EventSpec;
+        const deliveries = [
+          ...Array.from({ length: copies }, () => ({ body, signature: signatureHeader(SECRET, t, body), forged: false })),
+          ...forgeries.map((kind) => forged(kind, body, t)),
+        ];
+        const results = await Promise.allSettled(
+          deliveries.map((d) => handlePaymentEvent(deps, { signature: d.signature, rawBody: d.body }, now)),
+        );
+        results.forEach((result, i) => {
+          if (deliveries[i]?.forged) {
+            expect(result.status).toBe('rejected');
+            expect((result as PromiseRejectedResult).reason.name).toBe('UnauthorizedError');
+          } else {
+            expect(result.status).toBe('fulfilled');
+          }
+        });
+
+        if (!seen.has(event)) {
+          seen.add(event);
+          const orderId = orderIds[spec.order] as string;
+          if (expected.get(orderId) === 'pending') {
+            if (spec.type === 'payment.failed') expected.set(orderId, 'failed');
+            else if (spec.exact) expected.set(orderId, 'paid');
+          }
+        }
+      }
+
+      for (const orderId of orderIds) {
+        const token = `token-${orderId}`;
+        const resumes = recorder.calls.filter((c) => c.token === token && c.resumed);
+        expect(resumes.length).toBeLessThanOrEqual(1); // activated (or failed) at most once
+        const order = (await orders.get(orderId)) as Order;
+        const want = expected.get(orderId);
+        if (want === 'paid') {
+          expect(recorder.outcome.get(token)).toBe('succeeded');
+          expect(order).toMatchObject({ status: 'activating', payment: { status: 'paid' } });
+        } else if (want === 'failed') {
+          expect(recorder.outcome.get(token)).toBe('failed');
+          expect(order).toMatchObject({ status: 'pending_payment', payment: { status: 'failed' }, paidAt: null });
+        } else {
+          expect(recorder.outcome.has(token)).toBe(false);
+          expect(order).toMatchObject({ status: 'pending_payment', payment: { status: 'pending' }, paidAt: null });
+        }
+      }
+    }),
+    { numRuns: 40 },
+  );
+});
+
+function forged(kind: 'wrong-secret' | 'tampered-amount' | 'stale', body: string, t: number) {
+  if (kind === 'wrong-secret') return { body, signature: signatureHeader('whsec_attacker', t, body), forged: true };
+  if (kind === 'stale') return { body, signature: signatureHeader(SECRET, t - 3600, body), forged: true };
+  // A genuine signature, replayed over a body whose amount was changed.
+  const tampered = body.replace(/"amountCents":\d+/, `"amountCents":${GROSS}`).replace('"currency"', ' "currency"');
+  return { body: tampered, signature: signatureHeader(SECRET, t, body), forged: true };
+}
+
+function waitingOrder(orderId: string, now: Date): Order {
+  return {
+    orderId,
+    kind: 'new',
+    status: 'pending_payment',
+    mailbox: { address: `${orderId.toLowerCase()}@pec.it`, type: 'standard', domainPec: false },
+    years: 1,
+    totals: { netCents: 500, vatCents: 110, grossCents: GROSS },
+    payment: { method: 'bank_transfer', status: 'pending', reference: `RF00${orderId}` },
+    holder: { email: 'holder@example.com' },
+    billing: { recipientCode: '0000000' },
+    createdAt: now.toISOString(),
+    paidAt: null,
+    completedAt: null,
+    requestHash: 'test',
+  };
+}

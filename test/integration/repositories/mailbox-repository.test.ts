@@ -1,0 +1,203 @@
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Mailbox, MailboxStatus } from '../../../functions/domain/mailbox.ts';
+import type { MailboxRepository } from '../../../functions/use-cases/ports.ts';
+import { freshAddress } from '../../support/fixtures.ts';
+import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
+
+let table: LocalTable;
+let mailboxes: MailboxRepository;
+let mailboxKey: (address: string) => { pk: string; sk: string };
+
+beforeAll(async () => {
+  table = await startLocalTable();
+  ({ dynamoMailboxRepository: mailboxes, mailboxKey } = await import(
+    '../../../functions/adapters/dynamodb/mailbox-repository.ts'
+  ));
+});
+afterAll(() => table?.stop());
+
+const now = new Date('2025-03-15T09:30:00.000Z');
+const later = (hours: number) => new Date(now.getTime() + hours * 3600_000);
+
+const reservation = (address: string, orderId: string, holdUntil = later(24)): Mailbox => ({
+  address,
+  status: 'reserved',
+  orderId,
+  holdUntil: holdUntil.toISOString(),
+  type: 'standard',
+  domainPec: false,
+  holderEmail: 'mario.rossi@example.com',
+  autoRenew: false,
+  passwordSet: false,
+});
+
+const activation = {
+  activatedAt: '2025-03-16T10:00:00.000Z',
+  expiresAt: '2026-03-16T10:00:00.000Z',
+  autoRenew: true,
+  renewalPayment: { method: 'card' as const, token: 'tok_visa' },
+};
+
+describe('DynamoDB mailbox repository: reserve', () => {
+  it('gives an address to exactly one of many concurrent orders', async () => {
+    const address = freshAddress();
+    const orderIds = Array.from({ length: 25 }, (_, i) => `ORDER${String(i).padStart(7, '0')}`);
+
+    const results = await Promise.all(orderIds.map((orderId) => mailboxes.reserve(reservation(address, orderId), now)));
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = orderIds[results.indexOf(true)];
+    expect((await mailboxes.get(address))?.orderId).toBe(winner);
+  });
+
+  it('refuses an address held by another order until the hold expires, then gives it', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'FIRST', later(1)), now);
+
+    expect(await mailboxes.reserve(reservation(address, 'SECOND', later(25)), later(0.5))).toBe(false);
+    expect(await mailboxes.reserve(reservation(address, 'SECOND', later(25)), later(2))).toBe(true);
+    expect(await mailboxes.get(address)).toMatchObject({ orderId: 'SECOND', holdUntil: later(25).toISOString() });
+  });
+
+  it('gives the address of a deleted mailbox to a new order', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'OLD'), now);
+    await mailboxes.activate(address, 'OLD', activation);
+    await setStatus(address, 'deleted');
+
+    expect(await mailboxes.reserve(reservation(address, 'NEW'), later(1))).toBe(true);
+    expect(await mailboxes.get(address)).toMatchObject({ status: 'reserved', orderId: 'NEW' });
+  });
+
+  it('refuses the address of an active or suspended mailbox, whatever the order', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'OWNER'), now);
+    await mailboxes.activate(address, 'OWNER', activation);
+
+    expect(await mailboxes.reserve(reservation(address, 'OTHER'), later(48))).toBe(false);
+    // Not even the order that created it: a late retry must not turn a mailbox back into a reservation.
+    expect(await mailboxes.reserve(reservation(address, 'OWNER'), later(48))).toBe(false);
+    expect((await mailboxes.get(address))?.status).toBe('active');
+
+    await setStatus(address, 'suspended');
+    expect(await mailboxes.reserve(reservation(address, 'OTHER'), later(48))).toBe(false);
+    expect((await mailboxes.get(address))?.status).toBe('suspended');
+  });
+
+  it('lets the same order reserve its address again (a retried request)', async () => {
+    const address = freshAddress();
+    expect(await mailboxes.reserve(reservation(address, 'RETRIED'), now)).toBe(true);
+
+    expect(await mailboxes.reserve(reservation(address, 'RETRIED'), later(1))).toBe(true);
+    expect((await mailboxes.get(address))?.orderId).toBe('RETRIED');
+  });
+});
+
+describe('DynamoDB mailbox repository: release', () => {
+  it('frees an address only for the order holding it', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+
+    await mailboxes.release(address, 'STRANGER');
+    expect((await mailboxes.get(address))?.orderId).toBe('HOLDER');
+
+    await mailboxes.release(address, 'HOLDER');
+    expect(await mailboxes.get(address)).toBeUndefined();
+  });
+
+  it('never frees an activated mailbox', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+    await mailboxes.activate(address, 'HOLDER', activation);
+
+    await mailboxes.release(address, 'HOLDER');
+
+    expect((await mailboxes.get(address))?.status).toBe('active');
+  });
+
+  it('does nothing for an address nobody holds', async () => {
+    await expect(mailboxes.release(freshAddress(), 'NOBODY')).resolves.toBeUndefined();
+  });
+});
+
+describe('DynamoDB mailbox repository: activate', () => {
+  it('turns the reservation into an active mailbox, indexed by month of expiry', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+
+    expect(await mailboxes.activate(address, 'HOLDER', activation)).toBe(true);
+
+    const mailbox = await mailboxes.get(address);
+    expect(mailbox).toMatchObject({ status: 'active', orderId: 'HOLDER', ...activation });
+    expect(mailbox?.holdUntil).toBeUndefined();
+    expect(mailbox).not.toHaveProperty('gsi1pk');
+    const item = await table.item(mailboxKey(address));
+    expect(item).toMatchObject({ gsi1pk: 'EXPIRY#2026-03', gsi1sk: `2026-03-16T10:00:00.000Z#${address}` });
+
+    const { Items } = await table.documents.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        IndexName: 'byExpiry',
+        KeyConditionExpression: 'gsi1pk = :month',
+        ExpressionAttributeValues: { ':month': 'EXPIRY#2026-03' },
+      }),
+    );
+    expect(Items?.map((found) => found.address)).toContain(address);
+  });
+
+  it('refuses an order that does not hold the address', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+
+    expect(await mailboxes.activate(address, 'STRANGER', activation)).toBe(false);
+    expect((await mailboxes.get(address))?.status).toBe('reserved');
+  });
+
+  it('refuses an address released in the meantime', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+    await mailboxes.release(address, 'HOLDER');
+
+    expect(await mailboxes.activate(address, 'HOLDER', activation)).toBe(false);
+    expect(await mailboxes.get(address)).toBeUndefined();
+  });
+
+  it('keeps no renewal payment when none is given', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+    const { renewalPayment: _none, ...withoutPayment } = activation;
+
+    expect(await mailboxes.activate(address, 'HOLDER', { ...withoutPayment, autoRenew: false })).toBe(true);
+    expect(await mailboxes.get(address)).not.toHaveProperty('renewalPayment');
+  });
+});
+
+describe('DynamoDB mailbox repository: markPasswordSet', () => {
+  it('records the first password once', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+    await mailboxes.activate(address, 'HOLDER', activation);
+
+    expect(await mailboxes.markPasswordSet(address)).toBe(true);
+    expect(await mailboxes.markPasswordSet(address)).toBe(false);
+    expect((await mailboxes.get(address))?.passwordSet).toBe(true);
+  });
+
+  it('answers false for an address without a mailbox', async () => {
+    expect(await mailboxes.markPasswordSet(freshAddress())).toBe(false);
+  });
+});
+
+/** Moves a mailbox along its lifecycle as the renewal sweep does (suspended when expired, deleted after grace). */
+async function setStatus(address: string, status: MailboxStatus) {
+  await table.documents.send(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: mailboxKey(address),
+      UpdateExpression: 'SET #status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+    }),
+  );
+}
