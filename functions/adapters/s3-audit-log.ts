@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineConfig } from '../config.ts';
 import type { AuditLog } from '../use-cases/ports.ts';
 import { s3 } from './clients.ts';

@@ -1,5 +1,5 @@
 import { SendEmailCommand } from '@aws-sdk/client-ses';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineConfig } from '../config.ts';
 import type { EmailMessage, Notifier } from '../use-cases/ports.ts';
 import { ses } from './clients.ts';

@@ -1,5 +1,5 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineConfig } from '../config.ts';
 import type { WorkflowStarter } from '../use-cases/ports.ts';
 import { stepFunctions } from './clients.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import data from './catalog-data.json' with { type: 'json' };
 
 /** The mailbox plans on sale; the order matters (cheapest first) wherever plans are listed. */

@@ -5,7 +5,7 @@
  * Validation reports every failing field at once, each under its dotted path: rules live on the
  * field they judge, and the few rules that span fields run even when a sibling field failed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addressProblem } from './address.ts';
 import { catalog, MAILBOX_TYPES } from './catalog.ts';
 import { type FieldError, ValidationError } from './errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { sesNotifier } from '../adapters/ses-notifier.ts';
 import { stateHandler } from '../adapters/state-handler.ts';

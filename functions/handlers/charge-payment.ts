@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { simulatedPaymentGateway } from '../adapters/simulated-payment-gateway.ts';

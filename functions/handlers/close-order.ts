@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { s3AuditLog } from '../adapters/s3-audit-log.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { httpHandler, withPathParameters } from '../adapters/http/http-handler.ts';
 import { getMailbox } from '../use-cases/queries.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { httpHandler, withPathParameters } from '../adapters/http/http-handler.ts';
 import { getOrder } from '../use-cases/queries.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { dynamoMailPlatform } from '../adapters/dynamodb-mail-platform.ts';

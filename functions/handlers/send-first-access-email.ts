@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineConfig, seconds } from '../config.ts';
 import { dynamoAccessTokenRepository } from '../adapters/dynamodb/access-token-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';

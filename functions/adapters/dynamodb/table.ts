@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineConfig } from '../../config.ts';
 
 /** The single table: `pk`/`sk` strings, one item type per key prefix, key builders beside each entity. */

@@ -1,0 +1,93 @@
+import { scrypt } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProvisioningImpossibleError } from '../../../functions/domain/errors.ts';
+import type { MailPlatform } from '../../../functions/use-cases/ports.ts';
+import { freshAddress } from '../../support/fixtures.ts';
+import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
+
+let table: LocalTable;
+let platform: MailPlatform;
+let platformAccountKey: (address: string) => { pk: string; sk: string };
+
+beforeAll(async () => {
+  table = await startLocalTable();
+  ({ dynamoMailPlatform: platform, platformAccountKey } = await import(
+    '../../../functions/adapters/dynamodb-mail-platform.ts'
+  ));
+});
+afterAll(() => table?.stop());
+
+const PASSWORD = 'Corretto-Cavallo-42!';
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+describe('DynamoDB mail platform', () => {
+  it('creates an account with its quota, and treats creating it again with the same quota as done', async () => {
+    const address = freshAddress();
+
+    await platform.createMailbox({ address, mailboxGb: 2, archiveGb: 3 });
+    await platform.createMailbox({ address, mailboxGb: 2, archiveGb: 3 });
+
+    expect(await table.item(platformAccountKey(address))).toEqual({
+      ...platformAccountKey(address),
+      address,
+      mailboxGb: 2,
+      archiveGb: 3,
+      state: 'active',
+    });
+  });
+
+  it('refuses an account that exists with another quota, and keeps the existing one', async () => {
+    const address = freshAddress();
+    await platform.createMailbox({ address, mailboxGb: 1, archiveGb: 0 });
+
+    const attempt = platform.createMailbox({ address, mailboxGb: 2, archiveGb: 8 });
+
+    await expect(attempt).rejects.toBeInstanceOf(ProvisioningImpossibleError);
+    await expect(attempt).rejects.toMatchObject({ code: 'provisioning_impossible', name: 'ProvisioningImpossibleError' });
+    expect(await table.item(platformAccountKey(address))).toMatchObject({ mailboxGb: 1, archiveGb: 0 });
+  });
+
+  it('stores an scrypt hash of the password, never the password', async () => {
+    const address = freshAddress();
+    await platform.createMailbox({ address, mailboxGb: 1, archiveGb: 0 });
+
+    await platform.setPassword(address, PASSWORD);
+
+    const stored = String((await table.item(platformAccountKey(address)))?.passwordHash);
+    const [scheme, n, r, p, salt, hash, ...rest] = stored.split('$');
+    expect([scheme, n, r, p, rest]).toEqual(['scrypt', '16384', '8', '1', []]);
+    expect(Buffer.from(salt ?? '', 'base64')).toHaveLength(16);
+    // The hash verifies the password with its salt, and only that password.
+    const recomputed = await scryptAsync(PASSWORD, Buffer.from(salt ?? '', 'base64'), 64);
+    expect(recomputed.toString('base64')).toBe(hash);
+    const wrong = await scryptAsync('Corretto-Cavallo-43!', Buffer.from(salt ?? '', 'base64'), 64);
+    expect(wrong.toString('base64')).not.toBe(hash);
+
+    const everything = JSON.stringify(await table.scan());
+    expect(everything).not.toContain(PASSWORD);
+    expect(everything).not.toContain(Buffer.from(PASSWORD).toString('base64'));
+  });
+
+  it('salts every password on its own', async () => {
+    const first = freshAddress();
+    const second = freshAddress();
+    await platform.createMailbox({ address: first, mailboxGb: 1, archiveGb: 0 });
+    await platform.createMailbox({ address: second, mailboxGb: 1, archiveGb: 0 });
+
+    await platform.setPassword(first, PASSWORD);
+    await platform.setPassword(second, PASSWORD);
+
+    const hashOf = async (address: string) => (await table.item(platformAccountKey(address)))?.passwordHash;
+    expect(await hashOf(first)).not.toBe(await hashOf(second));
+  });
+
+  it('sets no password for an account that does not exist, and creates none', async () => {
+    const address = freshAddress();
+
+    await expect(platform.setPassword(address, PASSWORD)).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    });
+    expect(await table.item(platformAccountKey(address))).toBeUndefined();
+  });
+});
