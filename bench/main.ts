@@ -15,7 +15,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const TRANSITION_BUDGET = 12;
 const BUNDLE_BUDGET_BYTES = 300 * 1024;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 async function cardOrders() {
   const runtime = await startLocalRuntime({ port: 0, logLevel: 'ERROR' });
@@ -47,10 +48,14 @@ async function cardOrders() {
       region: 'eu-south-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: runtime.stateMachineArn, maxResults: 1000 }));
+    const { executions = [] } = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: runtime.stateMachineArn, maxResults: 1000 }),
+    );
     const transitions: number[] = [];
     for (const execution of executions) {
-      const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }));
+      const { events = [] } = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000 }),
+      );
       transitions.push(events.filter((e) => e.type?.endsWith('StateEntered')).length);
     }
     latencies.sort((a, b) => a - b);

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
 import { API_ROUTES } from './api-routes.ts';

@@ -57,7 +57,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
         send(response, 502, problem(502, 'bad_gateway', 'Bad Gateway', 'The function failed; see the console.'));
       })
       .finally(() => {
-        if (options.verbose) console.log(`${request.method} ${request.url} → ${response.statusCode} (${Date.now() - started} ms)`);
+        if (options.verbose)
+          console.log(`${request.method} ${request.url} → ${response.statusCode} (${Date.now() - started} ms)`);
       });
   });
 
@@ -113,7 +114,13 @@ function routePattern(path: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-function proxyEvent(request: IncomingMessage, url: URL, body: string, route: ApiRoute, pattern: RegExp): APIGatewayProxyEvent {
+function proxyEvent(
+  request: IncomingMessage,
+  url: URL,
+  body: string,
+  route: ApiRoute,
+  pattern: RegExp,
+): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < request.rawHeaders.length; i += 2) {

@@ -97,7 +97,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   const invoke = lambdaInvoker(functions);
   const taskHandlers = Object.fromEntries(
-    Object.entries(taskFunctions(definition, functions)).map(([state, fn]) => [state, (input: unknown) => invoke(fn, input)]),
+    Object.entries(taskFunctions(definition, functions)).map(([state, fn]) => [
+      state,
+      (input: unknown) => invoke(fn, input),
+    ]),
   );
   const stepFunctions = await startStepFunctionsServer([{ arn: stateMachineArn, definition, taskHandlers }], {
     region: LOCAL_REGION,

@@ -1,5 +1,5 @@
-import { buildPecApp } from '../infra/pec-app.ts';
 import { HANDLER_METADATA_KEY } from '../infra/constructs/pec-function.ts';
+import { buildPecApp } from '../infra/pec-app.ts';
 
 /*
  * Reads what the local runtime needs from the synthesized CDK templates, so that it runs exactly
@@ -12,7 +12,8 @@ export type Template = { Resources: Record<string, Resource> };
 
 export const LOCAL_REGION = 'eu-south-1';
 export const LOCAL_ACCOUNT = '000000000000';
-export const localFunctionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+export const localFunctionArn = (logicalId: string) =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 
 export interface SynthesizedApp {
   stateful: Template;
@@ -115,10 +116,14 @@ export function tableOf(template: Template): { logicalId: string; properties: Re
 export function taskFunctions(definition: object, functions: LocalFunction[]): Record<string, LocalFunction> {
   const byArn = new Map(functions.map((fn) => [fn.arn, fn]));
   const result: Record<string, LocalFunction> = {};
-  const states = (definition as { States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }> }).States;
+  const states = (
+    definition as { States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }> }
+  ).States;
   for (const [name, state] of Object.entries(states)) {
     if (state.Type !== 'Task') continue;
-    const arn = String(state.Resource?.startsWith('arn:aws:states:::lambda:invoke') ? state.Parameters?.FunctionName : state.Resource);
+    const arn = String(
+      state.Resource?.startsWith('arn:aws:states:::lambda:invoke') ? state.Parameters?.FunctionName : state.Resource,
+    );
     const fn = byArn.get(arn);
     if (!fn) throw new Error(`Task state ${name} calls ${arn}, which is not one of the product's functions`);
     result[name] = fn;

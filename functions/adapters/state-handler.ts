@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z, ZodType } from 'zod';
+import type { ZodType, z } from 'zod';
 import { logger } from './logger.ts';
 
 /**

@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { defineConfig, seconds } from '../config.ts';
 import { dynamoAccessTokenRepository } from '../adapters/dynamodb/access-token-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { sesNotifier } from '../adapters/ses-notifier.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
+import { defineConfig, seconds } from '../config.ts';
 import { sendFirstAccessEmail } from '../use-cases/order-fulfilment.ts';
 
 const config = defineConfig({

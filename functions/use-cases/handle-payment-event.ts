@@ -1,6 +1,6 @@
 import { RetryLaterError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { isImmediatePayment } from '../domain/order.ts';
-import { type PaymentWebhookEvent, PaymentWebhookEventSchema, issuesToErrors } from '../domain/schemas.ts';
+import { issuesToErrors, type PaymentWebhookEvent, PaymentWebhookEventSchema } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
 import type { AuditLog, OrderRepository, PaymentEventRepository, WorkflowCallbacks } from './ports.ts';
 
@@ -34,7 +34,8 @@ export async function handlePaymentEvent(
   now: Date,
 ): Promise<PaymentEventResult> {
   const check = verifySignature(delivery.signature, delivery.rawBody, deps.secret, Math.floor(now.getTime() / 1000));
-  if (!check.valid) throw new UnauthorizedError(`The payment signature is not valid: ${check.reason}.`, 'invalid_signature');
+  if (!check.valid)
+    throw new UnauthorizedError(`The payment signature is not valid: ${check.reason}.`, 'invalid_signature');
 
   const event = parseEvent(delivery.rawBody);
   const recorded = await deps.events.record(event, now);
@@ -76,7 +77,9 @@ async function apply(
   const open = order.status === 'pending_payment' || order.status === 'activating';
   const token = open ? await deps.orders.getTaskToken(order.orderId) : undefined;
   if (order.status === 'pending_payment' && !token) {
-    throw new RetryLaterError(`Order ${order.orderId} is not waiting for its payment yet; deliver the event again later.`);
+    throw new RetryLaterError(
+      `Order ${order.orderId} is not waiting for its payment yet; deliver the event again later.`,
+    );
   }
 
   if (event.type === 'payment.failed') {
@@ -94,7 +97,8 @@ async function apply(
 
   // credit.registered or payment.succeeded: the credit must match the order to the cent.
   if (event.amountCents !== order.totals.grossCents) return { outcome: 'amount_mismatch', anomaly: true };
-  if (order.status === 'cancelled' || order.status === 'failed') return { outcome: 'credit_for_closed_order', anomaly: true };
+  if (order.status === 'cancelled' || order.status === 'failed')
+    return { outcome: 'credit_for_closed_order', anomaly: true };
 
   // The order remembers which event paid it (as its charge id), so a redelivery of that event can
   // finish resuming the workflow while any other credit is a no-op.

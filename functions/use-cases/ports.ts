@@ -135,7 +135,10 @@ export interface PaymentEventRepository {
    * it is recorded but not finished (a retry after a failure, or a concurrent duplicate), `done` once
    * it took effect.
    */
-  record(event: { id: string; type: string; orderId: string; amountCents: number; occurredAt: string }, at: Date): Promise<PaymentEventRecord>;
+  record(
+    event: { id: string; type: string; orderId: string; amountCents: number; occurredAt: string },
+    at: Date,
+  ): Promise<PaymentEventRecord>;
   /** Marks the event as having taken effect, with what it did (`anomaly` when it needs an operator's look). */
   finish(eventId: string, outcome: string, anomaly: boolean, at: Date): Promise<void>;
 }

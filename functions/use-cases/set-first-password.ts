@@ -1,7 +1,7 @@
 import { NotFoundError, TokenGoneError, ValidationError } from '../domain/errors.ts';
 import { passwordProblems } from '../domain/password-policy.ts';
-import type { AccessTokenRepository, MailboxRepository, MailPlatform } from './ports.ts';
 import { hashToken } from './order-fulfilment.ts';
+import type { AccessTokenRepository, MailboxRepository, MailPlatform } from './ports.ts';
 
 export interface SetFirstPasswordDeps {
   tokens: AccessTokenRepository;

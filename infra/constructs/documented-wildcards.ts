@@ -1,7 +1,7 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iam';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 
 /**
  * The wildcard permissions this product accepts, each with the reason it is needed. Every IAM
@@ -19,7 +19,19 @@ interface Documented {
 const DOCUMENTED: Documented[] = [
   {
     finding: /^Resource::\*$/,
-    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSampling', 'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+    actions: [
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSampling',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ],
     reason: 'X-Ray trace upload (and, for the state machine, CloudWatch Logs delivery) accept only Resource "*".',
   },
   {
@@ -29,12 +41,26 @@ const DOCUMENTED: Documented[] = [
   },
   {
     finding: /^Resource::PecStateful:ExportsOutputFnGetAttAuditBucket[0-9A-F]+Arn[0-9A-F]+\/orders\/\*$/,
-    actions: ['s3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging', 's3:PutObjectVersionTagging', 's3:Abort'],
+    actions: [
+      's3:PutObject',
+      's3:PutObjectLegalHold',
+      's3:PutObjectRetention',
+      's3:PutObjectTagging',
+      's3:PutObjectVersionTagging',
+      's3:Abort',
+    ],
     reason: 'Audit entries are new objects under orders/; their keys cannot be known in advance.',
   },
   {
     finding: /^Action::s3:Abort\*$/,
-    actions: ['s3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging', 's3:PutObjectVersionTagging', 's3:Abort'],
+    actions: [
+      's3:PutObject',
+      's3:PutObjectLegalHold',
+      's3:PutObjectRetention',
+      's3:PutObjectTagging',
+      's3:PutObjectVersionTagging',
+      's3:Abort',
+    ],
     reason: 'Part of the put grant on the audit prefix: lets an interrupted upload be aborted.',
   },
   {

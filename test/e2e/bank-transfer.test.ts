@@ -69,7 +69,10 @@ describe('bank transfer and postal slip orders', () => {
     const short = await deliver(api, paymentEvent(orderId, 500));
     expect(short.status).toBe(200);
     expect(short.json.outcome).toBe('amount_mismatch');
-    expect((await api.get(`/orders/${orderId}`)).json).toMatchObject({ status: 'pending_payment', payment: { status: 'pending' } });
+    expect((await api.get(`/orders/${orderId}`)).json).toMatchObject({
+      status: 'pending_payment',
+      payment: { status: 'pending' },
+    });
 
     const credit = paymentEvent(orderId, 610);
     const deliveries = await Promise.all([deliver(api, credit), deliver(api, credit), deliver(api, credit)]);

@@ -40,8 +40,15 @@ describe('a card or PayPal order over HTTP', () => {
 
     const mailbox = await api.get(`/mailboxes/${encodeURIComponent(address)}`);
     expect(mailbox.status).toBe(200);
-    expect(mailbox.json).toMatchObject({ address, status: 'active', type: 'standard', passwordSet: false, autoRenew: true });
-    const years = new Date(mailbox.json.expiresAt).getUTCFullYear() - new Date(mailbox.json.activatedAt).getUTCFullYear();
+    expect(mailbox.json).toMatchObject({
+      address,
+      status: 'active',
+      type: 'standard',
+      passwordSet: false,
+      autoRenew: true,
+    });
+    const years =
+      new Date(mailbox.json.expiresAt).getUTCFullYear() - new Date(mailbox.json.activatedAt).getUTCFullYear();
     expect(years).toBe(2);
 
     const emails = (await api.outbox()).filter((m) => m.text.includes(address));
@@ -69,7 +76,10 @@ describe('a card or PayPal order over HTTP', () => {
 
   it('a declined card ends failed, frees the address and tells the holder', async () => {
     const address = freshAddress();
-    const created = await api.post('/orders', orderBody({ address, payment: { method: 'card', token: 'tok_declined_insufficient_funds' } }));
+    const created = await api.post(
+      '/orders',
+      orderBody({ address, payment: { method: 'card', token: 'tok_declined_insufficient_funds' } }),
+    );
     expect(created.status).toBe(201);
     const order = await api.waitForOrder(created.json.orderId, (o) => o.status === 'failed');
     expect(order.payment.status).toBe('failed');
@@ -125,7 +135,10 @@ describe('refusals over HTTP', () => {
   });
 
   it('malformed JSON is a 400 problem about the body', async () => {
-    const response = await api.request('POST', '/orders', { rawBody: '{"mailbox":', headers: { 'content-type': 'application/json' } });
+    const response = await api.request('POST', '/orders', {
+      rawBody: '{"mailbox":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(400);
     expect(response.json).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ path: '(body)' }] });
   });
@@ -183,7 +196,11 @@ describe('refusals over HTTP', () => {
   it('unknown orders, mailboxes and tokens are 404', async () => {
     expect((await api.get('/orders/ZZZZZZZZZZZZ')).status).toBe(404);
     expect((await api.get('/mailboxes/nobody%40pec.it')).status).toBe(404);
-    const token = await api.post('/password-setup', { token: 'x'.repeat(43), password: STRONG_PASSWORD }, { apiKey: null });
+    const token = await api.post(
+      '/password-setup',
+      { token: 'x'.repeat(43), password: STRONG_PASSWORD },
+      { apiKey: null },
+    );
     expect(token.status).toBe(404);
   });
 

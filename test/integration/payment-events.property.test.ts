@@ -34,7 +34,9 @@ beforeAll(async () => {
   });
   ({ handlePaymentEvent } = await import('../../functions/use-cases/handle-payment-event.ts'));
   ({ dynamoOrderRepository: orders } = await import('../../functions/adapters/dynamodb/order-repository.ts'));
-  ({ dynamoPaymentEventRepository: events } = await import('../../functions/adapters/dynamodb/payment-event-repository.ts'));
+  ({ dynamoPaymentEventRepository: events } = await import(
+    '../../functions/adapters/dynamodb/payment-event-repository.ts'
+  ));
 });
 afterAll(() => stop?.());
 
@@ -43,11 +45,6 @@ interface EventSpec {
   order: number;
   type: EventType;
   exact: boolean;
-}
-interface Step {
-  event: number;
-  copies: number;
-  forgeries: ('wrong-secret' | 'tampered-amount' | 'stale')[];
 }
 
 /** Workflows waiting on tokens: each token resumes (succeeds or fails) at most once. */
@@ -88,9 +85,15 @@ it('duplicated, reordered and forged events: at most one activation per order, f
       const step = fc.record({
         event: fc.nat({ max: normalized.length - 1 }),
         copies: fc.integer({ min: 1, max: 3 }),
-        forgeries: fc.array(fc.constantFrom('wrong-secret' as const, 'tampered-amount' as const, 'stale' as const), { maxLength: 2 }),
+        forgeries: fc.array(fc.constantFrom('wrong-secret' as const, 'tampered-amount' as const, 'stale' as const), {
+          maxLength: 2,
+        }),
       });
-      return fc.record({ orders: fc.constant(count), events: fc.constant(normalized), steps: fc.array(step, { minLength: 1, maxLength: 10 }) });
+      return fc.record({
+        orders: fc.constant(count),
+        events: fc.constant(normalized),
+        steps: fc.array(step, { minLength: 1, maxLength: 10 }),
+      });
     });
 
   await fc.assert(
@@ -126,7 +129,11 @@ it('duplicated, reordered and forged events: at most one activation per order, f
         const body = bodies[event] as string;
         const spec = specs[event] as EventSpec;
         const deliveries = [
-          ...Array.from({ length: copies }, () => ({ body, signature: signatureHeader(SECRET, t, body), forged: false })),
+          ...Array.from({ length: copies }, () => ({
+            body,
+            signature: signatureHeader(SECRET, t, body),
+            forged: false,
+          })),
           ...forgeries.map((kind) => forged(kind, body, t)),
         ];
         const results = await Promise.allSettled(

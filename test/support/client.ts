@@ -5,7 +5,11 @@ export class ApiClient {
     readonly apiKey = 'sk_local_dev',
   ) {}
 
-  async request(method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; apiKey?: string | null } = {}) {
+  async request(
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; apiKey?: string | null } = {},
+  ) {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.apiKey === undefined ? this.apiKey : options.apiKey;
     if (key !== null) headers['x-api-key'] = key;

@@ -14,7 +14,8 @@ export const validHolder = {
 let counter = 0;
 
 /** A fresh address on a generic domain, unique within the test process. */
-export const freshAddress = (domain = 'pec.it') => `test.${process.pid}.${Date.now().toString(36)}.${counter++}@${domain}`;
+export const freshAddress = (domain = 'pec.it') =>
+  `test.${process.pid}.${Date.now().toString(36)}.${counter++}@${domain}`;
 
 export function orderBody(
   overrides: { address?: string; type?: string; years?: number; payment?: Record<string, unknown> } = {},

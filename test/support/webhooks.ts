@@ -15,7 +15,11 @@ export interface PaymentEvent {
   occurredAt: string;
 }
 
-export const paymentEvent = (orderId: string, amountCents: number, overrides: Partial<PaymentEvent> = {}): PaymentEvent => ({
+export const paymentEvent = (
+  orderId: string,
+  amountCents: number,
+  overrides: Partial<PaymentEvent> = {},
+): PaymentEvent => ({
   id: eventId(),
   type: 'credit.registered',
   orderId,

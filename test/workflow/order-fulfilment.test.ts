@@ -101,20 +101,23 @@ const card = { payment: { method: 'card' }, paymentWaitSeconds: 2_592_000 };
 const transfer = (seconds = 2_592_000) => ({ payment: { method: 'bank_transfer' }, paymentWaitSeconds: seconds });
 
 describe('order workflow: card and PayPal', () => {
-  it.each(['card', 'paypal'])('%s: charge → provision → first-access email → completed, in 6 transitions', async (method) => {
-    const arn = await run({ ...card, payment: { method } });
-    const execution = await finished(arn);
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(await enteredStates(arn)).toEqual([
-      'RoutePayment',
-      'ChargePayment',
-      'ProvisionMailbox',
-      'SendFirstAccessEmail',
-      'CompleteOrder',
-      'OrderCompleted',
-    ]);
-    expect(calls.find((c) => c.state === 'ChargePayment')?.input).toEqual({ orderId: expect.any(String) });
-  });
+  it.each(['card', 'paypal'])(
+    '%s: charge → provision → first-access email → completed, in 6 transitions',
+    async (method) => {
+      const arn = await run({ ...card, payment: { method } });
+      const execution = await finished(arn);
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(await enteredStates(arn)).toEqual([
+        'RoutePayment',
+        'ChargePayment',
+        'ProvisionMailbox',
+        'SendFirstAccessEmail',
+        'CompleteOrder',
+        'OrderCompleted',
+      ]);
+      expect(calls.find((c) => c.state === 'ChargePayment')?.input).toEqual({ orderId: expect.any(String) });
+    },
+  );
 
   it('a declined payment fails the order, with the error name, and never provisions', async () => {
     behaviours.ChargePayment = async () => {
@@ -166,12 +169,16 @@ describe('order workflow: card and PayPal', () => {
 describe('order workflow: bank transfer and postal slip wait for the credit', () => {
   it('waits on a task token, then a SendTaskSuccess activates the order', async () => {
     const arn = await run(transfer());
-    const orderId = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string).orderId;
+    const orderId = JSON.parse(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string,
+    ).orderId;
     const token = await waitingToken(orderId);
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
     expect(calls.some((c) => c.state === 'ProvisionMailbox' && c.input.orderId === orderId)).toBe(false);
 
-    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ paymentEventId: 'evt_1' }) }));
+    await sfn.send(
+      new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ paymentEventId: 'evt_1' }) }),
+    );
     const execution = await finished(arn);
     expect(execution.status).toBe('SUCCEEDED');
     expect(await enteredStates(arn)).toEqual([
@@ -190,11 +197,18 @@ describe('order workflow: bank transfer and postal slip wait for the credit', ()
 
   it('a reported payment failure fails the order', async () => {
     const arn = await run({ ...transfer(), payment: { method: 'postal_slip' } });
-    const orderId = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string).orderId;
-    await sfn.send(new SendTaskFailureCommand({ taskToken: await waitingToken(orderId), error: 'PaymentFailed', cause: 'evt' }));
+    const orderId = JSON.parse(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string,
+    ).orderId;
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: await waitingToken(orderId), error: 'PaymentFailed', cause: 'evt' }),
+    );
     const execution = await finished(arn);
     expect(execution.error).toBe('OrderFailed');
-    expect(calls.find((c) => c.state === 'FailOrder')?.input).toMatchObject({ outcome: 'failed', error: { Error: 'PaymentFailed' } });
+    expect(calls.find((c) => c.state === 'FailOrder')?.input).toMatchObject({
+      outcome: 'failed',
+      error: { Error: 'PaymentFailed' },
+    });
   });
 
   it('a wait that runs out cancels the order', async () => {

@@ -7,7 +7,10 @@ import { isConditionFailed, tableName } from './table.ts';
 export const paymentEventKey = (eventId: string) => ({ pk: `PAYMENT_EVENT#${eventId}`, sk: 'PAYMENT_EVENT' });
 
 /** Anomalies are also indexed by day, so an operator can list them (byExpiry's keys are reused as a generic index). */
-const anomalyIndex = (at: Date, eventId: string) => ({ gsi1pk: `ANOMALY#${at.toISOString().slice(0, 10)}`, gsi1sk: `${at.toISOString()}#${eventId}` });
+const anomalyIndex = (at: Date, eventId: string) => ({
+  gsi1pk: `ANOMALY#${at.toISOString().slice(0, 10)}`,
+  gsi1sk: `${at.toISOString()}#${eventId}`,
+});
 
 export const dynamoPaymentEventRepository: PaymentEventRepository = {
   async record(event, at) {
@@ -15,7 +18,13 @@ export const dynamoPaymentEventRepository: PaymentEventRepository = {
       await dynamoDb.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...paymentEventKey(event.id), ...event, eventId: event.id, status: 'received', receivedAt: at.toISOString() },
+          Item: {
+            ...paymentEventKey(event.id),
+            ...event,
+            eventId: event.id,
+            status: 'received',
+            receivedAt: at.toISOString(),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -53,7 +62,9 @@ export const dynamoPaymentEventRepository: PaymentEventRepository = {
           ':outcome': outcome,
           ':anomaly': anomaly,
           ':at': at.toISOString(),
-          ...(anomaly ? (({ gsi1pk, gsi1sk }) => ({ ':gsi1pk': gsi1pk, ':gsi1sk': gsi1sk }))(anomalyIndex(at, eventId)) : {}),
+          ...(anomaly
+            ? (({ gsi1pk, gsi1sk }) => ({ ':gsi1pk': gsi1pk, ':gsi1sk': gsi1sk }))(anomalyIndex(at, eventId))
+            : {}),
         },
       }),
     );
