@@ -16,6 +16,16 @@ interface Documented {
   reason: string;
 }
 
+/** What CDK's `grantPut` on the audit prefix allows. */
+const AUDIT_PUT_ACTIONS = [
+  's3:PutObject',
+  's3:PutObjectLegalHold',
+  's3:PutObjectRetention',
+  's3:PutObjectTagging',
+  's3:PutObjectVersionTagging',
+  's3:Abort',
+];
+
 const DOCUMENTED: Documented[] = [
   {
     finding: /^Resource::\*$/,
@@ -41,26 +51,12 @@ const DOCUMENTED: Documented[] = [
   },
   {
     finding: /^Resource::PecStateful:ExportsOutputFnGetAttAuditBucket[0-9A-F]+Arn[0-9A-F]+\/orders\/\*$/,
-    actions: [
-      's3:PutObject',
-      's3:PutObjectLegalHold',
-      's3:PutObjectRetention',
-      's3:PutObjectTagging',
-      's3:PutObjectVersionTagging',
-      's3:Abort',
-    ],
+    actions: AUDIT_PUT_ACTIONS,
     reason: 'Audit entries are new objects under orders/; their keys cannot be known in advance.',
   },
   {
     finding: /^Action::s3:Abort\*$/,
-    actions: [
-      's3:PutObject',
-      's3:PutObjectLegalHold',
-      's3:PutObjectRetention',
-      's3:PutObjectTagging',
-      's3:PutObjectVersionTagging',
-      's3:Abort',
-    ],
+    actions: AUDIT_PUT_ACTIONS,
     reason: 'Part of the put grant on the audit prefix: lets an interrupted upload be aborted.',
   },
   {
