@@ -5,7 +5,11 @@ import type { Context } from 'aws-lambda';
 import { createTableFromTemplate, startDynamoDb } from './aws/dynamodb.ts';
 import { startS3Server } from './aws/s3-server.ts';
 import { type LocalOutbox, startSesServer } from './aws/ses-server.ts';
-import { type LocalStepFunctionsServer, startStepFunctionsServer } from './aws/stepfunctions-server.ts';
+import {
+  type LocalExecutionRecord,
+  type LocalStepFunctionsServer,
+  startStepFunctionsServer,
+} from './aws/stepfunctions-server.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import {
   functionsOf,
@@ -104,6 +108,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   );
   const stepFunctions = await startStepFunctionsServer([{ arn: stateMachineArn, definition, taskHandlers }], {
     region: LOCAL_REGION,
+    onSettled: options.verbose ? printExecution : undefined,
   });
   process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
   stopAll.unshift(stepFunctions.stop);
@@ -136,6 +141,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       for (const stop of stopAll) await stop();
     },
   };
+}
+
+/** One line per finished workflow: the order, its outcome and the states it went through. */
+function printExecution(execution: LocalExecutionRecord) {
+  const states = execution.history
+    .filter((event) => event.type.endsWith('StateEntered'))
+    .map((event) => (event.stateEnteredEventDetails as { name?: string } | undefined)?.name)
+    .join(' → ');
+  const error = execution.error ? ` (${execution.error})` : '';
+  console.log(`workflow ${execution.name}: ${execution.status}${error}: ${states}`);
 }
 
 /**

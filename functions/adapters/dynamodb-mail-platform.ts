@@ -1,6 +1,6 @@
 import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
 import { promisify } from 'node:util';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ProvisioningImpossibleError } from '../domain/errors.ts';
 import type { MailPlatform } from '../use-cases/ports.ts';
 import { dynamoDb } from './clients.ts';
@@ -22,18 +22,20 @@ export const dynamoMailPlatform: MailPlatform = {
         new PutCommand({
           TableName: tableName,
           Item: { ...platformAccountKey(address), address, mailboxGb, archiveGb, state: 'active' },
-          // A retry finds its own account; an account with another quota means something else owns it.
-          ConditionExpression: 'attribute_not_exists(pk) OR (mailboxGb = :mailboxGb AND archiveGb = :archiveGb)',
-          ExpressionAttributeValues: { ':mailboxGb': mailboxGb, ':archiveGb': archiveGb },
+          ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return;
     } catch (error) {
-      if (isConditionFailed(error)) {
-        throw new ProvisioningImpossibleError(`The mail platform already has a different account for ${address}.`, {
-          cause: error,
-        });
-      }
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+    }
+    // The account exists: a retry finds its own (same quota, left as it is, password included);
+    // an account with another quota means something else owns the address.
+    const { Item } = await dynamoDb.send(
+      new GetCommand({ TableName: tableName, Key: platformAccountKey(address), ConsistentRead: true }),
+    );
+    if (Item?.mailboxGb !== mailboxGb || Item?.archiveGb !== archiveGb) {
+      throw new ProvisioningImpossibleError(`The mail platform already has a different account for ${address}.`);
     }
   },
 

@@ -40,7 +40,7 @@ export const sesNotifier: Notifier = {
   firstAccess: (input) => sendEmail(firstAccessEmail(input)),
   orderFailed: (input) => sendEmail(orderFailedEmail(input)),
   orderCancelled: (input) => sendEmail(orderCancelledEmail(input)),
-  paymentInstructions: (input) => {
+  paymentInstructions: async (input) => {
     if (!config.PAYMENT_IBAN)
       throw new Error('Invalid configuration: PAYMENT_IBAN is required for payment instructions');
     return sendEmail(

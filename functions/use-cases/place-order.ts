@@ -93,9 +93,13 @@ export async function placeOrder(
   };
 
   if ((await deps.orders.create(order)) === 'exists') {
-    // A concurrent request with the same Idempotency-Key stored it first.
+    // A concurrent request with the same Idempotency-Key stored it first. If that one was for
+    // another address, the address this request just reserved is not ours to keep.
     const existing = await deps.orders.get(orderId);
-    if (existing) return replay(existing, requestHash);
+    if (existing) {
+      if (existing.mailbox.address !== address) await deps.mailboxes.release(address, orderId);
+      return replay(existing, requestHash);
+    }
   }
 
   try {

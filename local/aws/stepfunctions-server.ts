@@ -290,6 +290,8 @@ export const startStepFunctionsServer = async (
   options: {
     port?: number /** For history event details; defaults to the state machine ARN's region. */;
     region?: string;
+    /** Called once per execution when it ends (succeeded, failed, timed out or aborted). */
+    onSettled?: (execution: LocalExecutionRecord) => void;
   } = {},
 ): Promise<LocalStepFunctionsServer> => {
   const prepared = new Map(machines.map((machine) => [machine.arn, prepareMachine(machine)]));
@@ -555,6 +557,7 @@ export const startStepFunctionsServer = async (
       target.error = failure instanceof Error ? failure.name : 'States.Runtime';
       target.cause = failure instanceof Error ? failure.message : String(failure);
     }
+    options.onSettled?.(target);
   };
 
   const launch = (execution: Execution, input: JsonValue): void => {

@@ -44,7 +44,10 @@ describe('DynamoDB mail platform', () => {
     const attempt = platform.createMailbox({ address, mailboxGb: 2, archiveGb: 8 });
 
     await expect(attempt).rejects.toBeInstanceOf(ProvisioningImpossibleError);
-    await expect(attempt).rejects.toMatchObject({ code: 'provisioning_impossible', name: 'ProvisioningImpossibleError' });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'provisioning_impossible',
+      name: 'ProvisioningImpossibleError',
+    });
     expect(await table.item(platformAccountKey(address))).toMatchObject({ mailboxGb: 1, archiveGb: 0 });
   });
 

@@ -147,7 +147,9 @@ describe('DynamoDB order repository: close', () => {
   });
 
   it('marks the payment failed when asked to', async () => {
-    const order = newOrder({ payment: { method: 'card', status: 'pending', reference: 'RF00X', token: 'tok_declined' } });
+    const order = newOrder({
+      payment: { method: 'card', status: 'pending', reference: 'RF00X', token: 'tok_declined' },
+    });
     await orders.create(order);
 
     const closed = await orders.close(order.orderId, 'failed', 'PaymentDeclinedError', true);

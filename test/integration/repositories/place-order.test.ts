@@ -3,7 +3,7 @@ import { creditorReference } from '../../../functions/domain/creditor-reference.
 import { AddressUnavailableError, IdempotencyKeyReusedError } from '../../../functions/domain/errors.ts';
 import { orderIdFromBytes } from '../../../functions/domain/order.ts';
 import { type CreateOrderRequest, CreateOrderRequestSchema } from '../../../functions/domain/schemas.ts';
-import type { PlaceOrderContext, PlaceOrderDeps } from '../../../functions/use-cases/place-order.ts';
+import { type PlaceOrderContext, type PlaceOrderDeps, placeOrder } from '../../../functions/use-cases/place-order.ts';
 import type { WorkflowStarter } from '../../../functions/use-cases/ports.ts';
 import { freshAddress, orderBody } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
@@ -23,13 +23,11 @@ const PAYMENT_WAIT_SECONDS = 5 * 24 * 3600;
 const HOUR = 3600_000;
 
 let table: LocalTable;
-let placeOrder: typeof import('../../../functions/use-cases/place-order.ts').placeOrder;
 let deps: PlaceOrderDeps;
 const workflow = new RecordingWorkflow();
 
 beforeAll(async () => {
   table = await startLocalTable();
-  ({ placeOrder } = await import('../../../functions/use-cases/place-order.ts'));
   const { dynamoOrderRepository } = await import('../../../functions/adapters/dynamodb/order-repository.ts');
   const { dynamoMailboxRepository } = await import('../../../functions/adapters/dynamodb/mailbox-repository.ts');
   deps = {

@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, TokenGoneError, ValidationError } from '../../../functions/domain/errors.ts';
 import { CreateOrderRequestSchema } from '../../../functions/domain/schemas.ts';
-import type { FulfilmentDeps } from '../../../functions/use-cases/order-fulfilment.ts';
+import {
+  chargePayment,
+  type FulfilmentDeps,
+  provisionMailbox,
+  sendFirstAccessEmail,
+} from '../../../functions/use-cases/order-fulfilment.ts';
+import { placeOrder } from '../../../functions/use-cases/place-order.ts';
 import type { AuditLog, MailPlatform, Notifier } from '../../../functions/use-cases/ports.ts';
-import type { SetFirstPasswordDeps } from '../../../functions/use-cases/set-first-password.ts';
+import { type SetFirstPasswordDeps, setFirstPassword } from '../../../functions/use-cases/set-first-password.ts';
 import { orderBody } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
@@ -36,9 +42,6 @@ const PASSWORD = 'Corretto-Cavallo-42!';
 const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
 let table: LocalTable;
-let useCases: typeof import('../../../functions/use-cases/order-fulfilment.ts') &
-  typeof import('../../../functions/use-cases/place-order.ts') &
-  typeof import('../../../functions/use-cases/set-first-password.ts');
 let fulfilment: FulfilmentDeps;
 let deps: SetFirstPasswordDeps;
 let platformAccountKey: (address: string) => { pk: string; sk: string };
@@ -46,11 +49,6 @@ const notifier = new RecordingNotifier();
 
 beforeAll(async () => {
   table = await startLocalTable();
-  useCases = {
-    ...(await import('../../../functions/use-cases/order-fulfilment.ts')),
-    ...(await import('../../../functions/use-cases/place-order.ts')),
-    ...(await import('../../../functions/use-cases/set-first-password.ts')),
-  };
   const platform = await import('../../../functions/adapters/dynamodb-mail-platform.ts');
   platformAccountKey = platform.platformAccountKey;
   fulfilment = {
@@ -76,15 +74,15 @@ const soon = new Date('2025-03-15T10:00:00.000Z');
  */
 async function activatedMailbox(): Promise<{ address: string; token: string }> {
   const workflow = { startOrder: async () => {} };
-  const { order } = await useCases.placeOrder(
+  const { order } = await placeOrder(
     { orders: fulfilment.orders, mailboxes: fulfilment.mailboxes, workflow, paymentWaitSeconds: 3600 },
     CreateOrderRequestSchema.parse(orderBody()),
     { now, clientId: 'storefront-1', randomBytes: crypto.getRandomValues(new Uint8Array(8)) },
   );
-  await useCases.chargePayment(fulfilment, order.orderId, now);
-  await useCases.provisionMailbox(fulfilment, order.orderId, now);
+  await chargePayment(fulfilment, order.orderId, now);
+  await provisionMailbox(fulfilment, order.orderId, now);
   const settings = { passwordSetupUrl: 'https://pec.example/password', tokenTtlSeconds: TOKEN_TTL_SECONDS };
-  await useCases.sendFirstAccessEmail(fulfilment, settings, order.orderId, now);
+  await sendFirstAccessEmail(fulfilment, settings, order.orderId, now);
   const email = notifier.firstAccessEmails.find((sent) => sent.address === order.mailbox.address);
   const token = new URL(email?.link ?? 'https://invalid').searchParams.get('token');
   if (!token) throw new Error('no first-access link was sent');
@@ -98,7 +96,7 @@ describe('setFirstPassword on DynamoDB', () => {
     const { address, token } = await activatedMailbox();
     expect(await fulfilment.mailboxes.get(address)).toMatchObject({ status: 'active', passwordSet: false });
 
-    await useCases.setFirstPassword(deps, { token, password: PASSWORD }, soon);
+    await setFirstPassword(deps, { token, password: PASSWORD }, soon);
 
     expect(await passwordHashOf(address)).toMatch(/^scrypt\$/);
     expect((await fulfilment.mailboxes.get(address))?.passwordSet).toBe(true);
@@ -109,10 +107,10 @@ describe('setFirstPassword on DynamoDB', () => {
 
   it('refuses a second use of the link, and keeps the first password', async () => {
     const { address, token } = await activatedMailbox();
-    await useCases.setFirstPassword(deps, { token, password: PASSWORD }, soon);
+    await setFirstPassword(deps, { token, password: PASSWORD }, soon);
     const hash = await passwordHashOf(address);
 
-    const again = useCases.setFirstPassword(deps, { token, password: 'Altro-Cavallo-43?' }, soon);
+    const again = setFirstPassword(deps, { token, password: 'Altro-Cavallo-43?' }, soon);
 
     await expect(again).rejects.toBeInstanceOf(TokenGoneError);
     await expect(again).rejects.toMatchObject({ code: 'token_gone', message: 'This link was already used.' });
@@ -122,12 +120,14 @@ describe('setFirstPassword on DynamoDB', () => {
   it('refuses a weak password before spending the link', async () => {
     const { address, token } = await activatedMailbox();
 
-    const weak = useCases.setFirstPassword(deps, { token, password: 'password' }, soon);
+    const weak = setFirstPassword(deps, { token, password: 'password' }, soon);
 
     await expect(weak).rejects.toBeInstanceOf(ValidationError);
-    await expect(weak).rejects.toMatchObject({ errors: expect.arrayContaining([expect.objectContaining({ path: 'password' })]) });
+    await expect(weak).rejects.toMatchObject({
+      errors: expect.arrayContaining([expect.objectContaining({ path: 'password' })]),
+    });
     expect(await passwordHashOf(address)).toBeUndefined();
-    await useCases.setFirstPassword(deps, { token, password: PASSWORD }, soon);
+    await setFirstPassword(deps, { token, password: PASSWORD }, soon);
     expect((await fulfilment.mailboxes.get(address))?.passwordSet).toBe(true);
   });
 
@@ -136,16 +136,16 @@ describe('setFirstPassword on DynamoDB', () => {
     // The fixtures' addresses start with "test.", so "test" is part of the address.
     const fromAddress = 'Test-Cavallo-42!';
 
-    await expect(useCases.setFirstPassword(deps, { token, password: fromAddress }, soon)).rejects.toBeInstanceOf(
+    await expect(setFirstPassword(deps, { token, password: fromAddress }, soon)).rejects.toBeInstanceOf(
       ValidationError,
     );
 
     expect(await passwordHashOf(address)).toBeUndefined();
-    await expect(useCases.setFirstPassword(deps, { token, password: PASSWORD }, soon)).resolves.toBeUndefined();
+    await expect(setFirstPassword(deps, { token, password: PASSWORD }, soon)).resolves.toBeUndefined();
   });
 
   it('answers not found for a token it never issued', async () => {
-    const unknown = useCases.setFirstPassword(deps, { token: 'never-issued-token', password: PASSWORD }, soon);
+    const unknown = setFirstPassword(deps, { token: 'never-issued-token', password: PASSWORD }, soon);
 
     await expect(unknown).rejects.toBeInstanceOf(NotFoundError);
     await expect(unknown).rejects.toMatchObject({ code: 'token_not_found' });
@@ -155,7 +155,7 @@ describe('setFirstPassword on DynamoDB', () => {
     const { address, token } = await activatedMailbox();
     const afterExpiry = new Date(now.getTime() + TOKEN_TTL_SECONDS * 1000 + 1);
 
-    const late = useCases.setFirstPassword(deps, { token, password: PASSWORD }, afterExpiry);
+    const late = setFirstPassword(deps, { token, password: PASSWORD }, afterExpiry);
 
     await expect(late).rejects.toBeInstanceOf(TokenGoneError);
     await expect(late).rejects.toMatchObject({ message: 'This link has expired.' });
@@ -172,11 +172,11 @@ describe('setFirstPassword on DynamoDB', () => {
     };
 
     await expect(
-      useCases.setFirstPassword({ ...deps, platform: failingPlatform }, { token, password: PASSWORD }, soon),
+      setFirstPassword({ ...deps, platform: failingPlatform }, { token, password: PASSWORD }, soon),
     ).rejects.toBe(outage);
 
     expect((await fulfilment.mailboxes.get(address))?.passwordSet).toBe(false);
-    await useCases.setFirstPassword(deps, { token, password: PASSWORD }, soon);
+    await setFirstPassword(deps, { token, password: PASSWORD }, soon);
     expect(await passwordHashOf(address)).toMatch(/^scrypt\$/);
   });
 
@@ -184,7 +184,7 @@ describe('setFirstPassword on DynamoDB', () => {
     const { token } = await activatedMailbox();
 
     const results = await Promise.allSettled(
-      Array.from({ length: 5 }, () => useCases.setFirstPassword(deps, { token, password: PASSWORD }, soon)),
+      Array.from({ length: 5 }, () => setFirstPassword(deps, { token, password: PASSWORD }, soon)),
     );
 
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);

@@ -60,7 +60,9 @@ describe('simulated payment gateway', () => {
   });
 
   it('gives every concurrent attempt with one key the same charge', async () => {
-    const answers = await Promise.all(Array.from({ length: 10 }, () => gateway.charge(charge('tok_visa', 'order-RACE'))));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => gateway.charge(charge('tok_visa', 'order-RACE'))),
+    );
 
     expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
     expect(answers[0]?.status).toBe('succeeded');

@@ -143,7 +143,9 @@ describe('SES notifier', () => {
   });
 
   it('lets an SES failure reach the caller', async () => {
-    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
+    ses
+      .on(SendEmailCommand)
+      .rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
 
     await expect(
       notifier.orderCancelled({ to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1' }),

@@ -60,7 +60,9 @@ describe('payment webhook secret', () => {
   it('lets a Secrets Manager failure reach the caller', async () => {
     secretsManager
       .on(GetSecretValueCommand)
-      .rejects(Object.assign(new Error('Secrets Manager can not find the secret'), { name: 'ResourceNotFoundException' }));
+      .rejects(
+        Object.assign(new Error('Secrets Manager can not find the secret'), { name: 'ResourceNotFoundException' }),
+      );
     const webhookSecret = await loadWebhookSecret({ PAYMENT_WEBHOOK_SECRET_ARN: arn('missing') });
 
     await expect(webhookSecret()).rejects.toThrow(/can not find the secret/);
