@@ -4,8 +4,8 @@ import type { Order } from '../../functions/domain/order.ts';
 import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
 import type { PaymentEventDeps } from '../../functions/use-cases/handle-payment-event.ts';
 import type { WorkflowCallbacks } from '../../functions/use-cases/ports.ts';
-import { createTableFromTemplate, startDynamoDb } from '../../local/aws/dynamodb.ts';
-import { synthesizeApp, tableOf } from '../../local/template.ts';
+import { storedOrder } from '../support/fixtures.ts';
+import { startLocalTable } from '../support/local-dynamodb.ts';
 
 /*
  * Random interleavings of duplicated, reordered and forged payment events, delivered to the real
@@ -22,16 +22,8 @@ let orders: typeof import('../../functions/adapters/dynamodb/order-repository.ts
 let events: typeof import('../../functions/adapters/dynamodb/payment-event-repository.ts').dynamoPaymentEventRepository;
 
 beforeAll(async () => {
-  const dynamo = await startDynamoDb();
-  stop = dynamo.stop;
-  await createTableFromTemplate(dynamo.endpoint, 'pec-property', tableOf(synthesizeApp().stateful).properties);
-  Object.assign(process.env, {
-    AWS_REGION: 'eu-south-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    TABLE_NAME: 'pec-property',
-  });
+  const table = await startLocalTable('pec-property');
+  stop = table.stop;
   ({ handlePaymentEvent } = await import('../../functions/use-cases/handle-payment-event.ts'));
   ({ dynamoOrderRepository: orders } = await import('../../functions/adapters/dynamodb/order-repository.ts'));
   ({ dynamoPaymentEventRepository: events } = await import(
@@ -189,19 +181,5 @@ function forged(kind: 'wrong-secret' | 'tampered-amount' | 'stale', body: string
 }
 
 function waitingOrder(orderId: string, now: Date): Order {
-  return {
-    orderId,
-    kind: 'new',
-    status: 'pending_payment',
-    mailbox: { address: `${orderId.toLowerCase()}@pec.it`, type: 'standard', domainPec: false },
-    years: 1,
-    totals: { netCents: 500, vatCents: 110, grossCents: GROSS },
-    payment: { method: 'bank_transfer', status: 'pending', reference: `RF00${orderId}` },
-    holder: { email: 'holder@example.com' },
-    billing: { recipientCode: '0000000' },
-    createdAt: now.toISOString(),
-    paidAt: null,
-    completedAt: null,
-    requestHash: 'test',
-  };
+  return storedOrder({ orderId, totals: { netCents: 500, vatCents: 110, grossCents: GROSS } }, now);
 }

@@ -1,4 +1,7 @@
-/** Request bodies the tests share: a valid order, varied per test by overrides. */
+import { creditorReference } from '../../functions/domain/creditor-reference.ts';
+import { type Order, orderIdFromBytes } from '../../functions/domain/order.ts';
+
+/** Request bodies and stored entities the tests share, varied per test by overrides. */
 
 export const validHolder = {
   kind: 'person',
@@ -26,5 +29,27 @@ export function orderBody(
     holder: validHolder,
     billing: { recipientCode: '0000000' },
     payment: overrides.payment ?? { method: 'card', token: 'tok_visa' },
+  };
+}
+
+/** A stored, unpaid bank-transfer order (as the repository keeps it), with an id of its own. */
+export function storedOrder(overrides: Partial<Order> = {}, now = new Date('2025-03-15T09:30:00.000Z')): Order {
+  const orderId = overrides.orderId ?? orderIdFromBytes(crypto.getRandomValues(new Uint8Array(8)));
+  return {
+    orderId,
+    kind: 'new',
+    status: 'pending_payment',
+    mailbox: { address: `${orderId.toLowerCase()}@pec.it`, type: 'standard', domainPec: false },
+    years: 1,
+    totals: { netCents: 500, vatCents: 110, grossCents: 610 },
+    payment: { method: 'bank_transfer', status: 'pending', reference: creditorReference(orderId) },
+    holder: { kind: 'person', firstName: 'Mario', lastName: 'Rossi', email: 'mario.rossi@example.com' },
+    billing: { recipientCode: '0000000' },
+    createdAt: now.toISOString(),
+    paidAt: null,
+    completedAt: null,
+    requestHash: 'a'.repeat(64),
+    paymentDeadline: new Date(now.getTime() + 5 * 24 * 3600 * 1000).toISOString(),
+    ...overrides,
   };
 }

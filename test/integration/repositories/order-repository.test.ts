@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { creditorReference } from '../../../functions/domain/creditor-reference.ts';
-import { type Order, orderIdFromBytes } from '../../../functions/domain/order.ts';
+import type { Order } from '../../../functions/domain/order.ts';
 import type { OrderRepository } from '../../../functions/use-cases/ports.ts';
+import { storedOrder } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
 let table: LocalTable;
@@ -20,26 +20,7 @@ const now = new Date('2025-03-15T09:30:00.000Z');
 const later = new Date('2025-03-15T09:31:00.000Z');
 
 /** A new, unpaid order with an id of its own. */
-function newOrder(overrides: Partial<Order> = {}): Order {
-  const orderId = orderIdFromBytes(crypto.getRandomValues(new Uint8Array(8)));
-  return {
-    orderId,
-    kind: 'new',
-    status: 'pending_payment',
-    mailbox: { address: `${orderId.toLowerCase()}@pec.it`, type: 'standard', domainPec: false },
-    years: 1,
-    totals: { netCents: 500, vatCents: 110, grossCents: 610 },
-    payment: { method: 'bank_transfer', status: 'pending', reference: creditorReference(orderId) },
-    holder: { kind: 'person', firstName: 'Mario', lastName: 'Rossi', email: 'mario.rossi@example.com' },
-    billing: { recipientCode: '0000000' },
-    createdAt: now.toISOString(),
-    paidAt: null,
-    completedAt: null,
-    requestHash: 'a'.repeat(64),
-    paymentDeadline: '2025-03-20T09:30:00.000Z',
-    ...overrides,
-  };
-}
+const newOrder = (overrides: Partial<Order> = {}): Order => storedOrder(overrides, now);
 
 /** A stored order, moved to `activating` by its payment. */
 async function paidOrder(): Promise<Order> {
