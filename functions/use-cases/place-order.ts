@@ -1,9 +1,16 @@
-import { createHash } from 'node:crypto';
 import { creditorReference } from '../domain/creditor-reference.ts';
-import { AddressUnavailableError, IdempotencyKeyReusedError } from '../domain/errors.ts';
-import { isImmediatePayment, type Order, orderIdFromBytes, type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import { AddressUnavailableError } from '../domain/errors.ts';
+import { isImmediatePayment, type Order, type PublicOrder, toPublicOrder } from '../domain/order.ts';
 import type { CreateOrderRequest } from '../domain/schemas.ts';
 import { orderTotals } from '../domain/totals.ts';
+import {
+  fingerprint,
+  type IntakeContext,
+  intakeOrderId,
+  paymentDeadline,
+  replay,
+  startWorkflow,
+} from './order-intake.ts';
 import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
 
 export interface PlaceOrderDeps {
@@ -14,14 +21,7 @@ export interface PlaceOrderDeps {
   paymentWaitSeconds: number;
 }
 
-export interface PlaceOrderContext {
-  now: Date;
-  /** Who is calling (the API key's id): Idempotency-Keys are scoped to one storefront. */
-  clientId: string;
-  idempotencyKey?: string;
-  /** Entropy for a new order id (used when there is no Idempotency-Key). */
-  randomBytes: Uint8Array;
-}
+export type PlaceOrderContext = IntakeContext;
 
 /** After the workflow's own bound, an unfinished order stops holding its address, whatever happened to it. */
 const ACTIVATION_MARGIN_SECONDS = 24 * 3600;
@@ -40,9 +40,7 @@ export async function placeOrder(
   context: PlaceOrderContext,
 ): Promise<{ order: PublicOrder; replayed: boolean }> {
   const requestHash = fingerprint(request);
-  const orderId = context.idempotencyKey
-    ? orderIdFromBytes(sha256(`${context.clientId}\n${context.idempotencyKey}`))
-    : orderIdFromBytes(context.randomBytes);
+  const orderId = intakeOrderId(context);
 
   if (context.idempotencyKey) {
     const existing = await deps.orders.get(orderId);
@@ -87,9 +85,7 @@ export async function placeOrder(
     paidAt: null,
     completedAt: null,
     requestHash,
-    ...(immediate
-      ? {}
-      : { paymentDeadline: new Date(context.now.getTime() + deps.paymentWaitSeconds * 1000).toISOString() }),
+    ...paymentDeadline(context.now, immediate, deps.paymentWaitSeconds),
   };
 
   if ((await deps.orders.create(order)) === 'exists') {
@@ -102,40 +98,7 @@ export async function placeOrder(
     }
   }
 
-  try {
-    await deps.workflow.startOrder(orderId, {
-      orderId,
-      payment: { method: order.payment.method },
-      paymentWaitSeconds: deps.paymentWaitSeconds,
-    });
-  } catch (error) {
-    // Without a workflow nothing would ever finish this order: close it and free the address now.
-    await deps.orders.close(orderId, 'failed', 'workflow_not_started');
-    await deps.mailboxes.release(address, orderId);
-    throw error;
-  }
+  await startWorkflow(deps, order, () => deps.mailboxes.release(address, orderId));
   return { order: toPublicOrder(order), replayed: false };
 }
 
-function replay(existing: Order, requestHash: string) {
-  if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-  return { order: toPublicOrder(existing), replayed: true };
-}
-
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
-
-/** A hash of the request that does not depend on the order of its JSON keys. */
-function fingerprint(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
