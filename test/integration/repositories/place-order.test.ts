@@ -86,7 +86,12 @@ describe('placeOrder on DynamoDB', () => {
     expect(workflow.started).toEqual([
       {
         orderId: order.orderId,
-        input: { orderId: order.orderId, payment: { method: 'card' }, paymentWaitSeconds: PAYMENT_WAIT_SECONDS },
+        input: {
+          orderId: order.orderId,
+          kind: 'new',
+          payment: { method: 'card' },
+          paymentWaitSeconds: PAYMENT_WAIT_SECONDS,
+        },
       },
     ]);
   });
