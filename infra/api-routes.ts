@@ -27,6 +27,20 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/mailboxes/{address}', handler: 'get-mailbox', apiKey: true, description: 'Mailbox status' },
   {
     method: 'POST',
+    path: '/mailboxes/{address}/renewals',
+    handler: 'renew-mailbox',
+    apiKey: true,
+    description: 'Manual renewal order',
+  },
+  {
+    method: 'PUT',
+    path: '/mailboxes/{address}/auto-renew',
+    handler: 'set-auto-renew',
+    apiKey: true,
+    description: 'Switches automatic renewal',
+  },
+  {
+    method: 'POST',
     path: '/password-setup',
     handler: 'set-first-password',
     apiKey: false,

@@ -63,8 +63,11 @@ export class StatelessStack extends Stack {
     const byHandler = this.routeFunctions;
     for (const name of ['get-availability', 'get-order', 'get-mailbox'])
       byHandler[name]?.bindTable(stateful.table, 'read');
-    byHandler['create-order']?.bindTable(stateful.table, 'readWrite').bindWorkflowStart(stateMachine);
-    byHandler['create-order']?.addEnvironment('PAYMENT_WAIT_SECONDS', String(settings.paymentWait.toSeconds()));
+    for (const name of ['create-order', 'renew-mailbox']) {
+      byHandler[name]?.bindTable(stateful.table, 'readWrite').bindWorkflowStart(stateMachine);
+      byHandler[name]?.addEnvironment('PAYMENT_WAIT_SECONDS', String(settings.paymentWait.toSeconds()));
+    }
+    byHandler['set-auto-renew']?.bindTable(stateful.table, 'readWrite');
     byHandler['set-first-password']?.bindTable(stateful.table, 'readWrite');
     // The webhook resumes waiting workflows; the state machine never invokes it, so no dependency cycle.
     byHandler['payments-webhook']

@@ -48,7 +48,9 @@ export interface StateNeeds {
  *
  *   RoutePayment ─ card/PayPal ─▶ ChargePayment ─┐
  *        └─ transfer/slip ─▶ AwaitPayment (task token, bounded wait) ─┤
- *   ProvisionMailbox ▶ SendFirstAccessEmail ▶ CompleteOrder ▶ OrderCompleted
+ *   RouteOrderKind ─ new ─▶ ProvisionMailbox ▶ SendFirstAccessEmail ─┐
+ *        └─ renewal ─▶ ExtendMailbox ────────────────────────────────┤
+ *   CompleteOrder ▶ OrderCompleted
  *
  * A declined payment or an impossible provisioning goes to FailOrder, a wait that runs out to
  * CancelOrder: both close the order, free the address and tell the holder. One small function per
@@ -173,11 +175,26 @@ export class OrderFulfilment extends Construct {
       // The mailbox is active and paid for: the order completes; the holder can ask for a new link.
       .addCatch(completeOrder, { resultPath: '$.firstAccessError' });
 
+    const extendMailbox = step('ExtendMailbox', 'extend-mailbox', 'Extends a renewed mailbox', {
+      table: true,
+      audit: true,
+      mailer: true,
+    })
+      .addRetry({ errors: [WorkflowErrors.provisioningImpossible], maxAttempts: 0 })
+      .addRetry({ errors: [Errors.ALL], ...retryTransient })
+      .addCatch(failOrder, toFailOrder);
+
+    // Orders without a kind (started before renewals existed) are new mailboxes.
+    const routeOrderKind = new Choice(this, 'RouteOrderKind')
+      .when(Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'renewal')), extendMailbox)
+      .otherwise(provisionMailbox);
+
     provisionMailbox.next(sendFirstAccess);
     sendFirstAccess.next(completeOrder);
+    extendMailbox.next(completeOrder);
     completeOrder.next(new Succeed(this, 'OrderCompleted'));
-    chargePayment.next(provisionMailbox);
-    awaitPayment.next(provisionMailbox);
+    chargePayment.next(routeOrderKind);
+    awaitPayment.next(routeOrderKind);
 
     const definition = new Choice(this, 'RoutePayment')
       .when(

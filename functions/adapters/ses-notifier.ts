@@ -8,6 +8,7 @@ import {
   orderCancelledEmail,
   orderFailedEmail,
   paymentInstructionsEmail,
+  renewalConfirmedEmail,
 } from './email/templates.ts';
 
 const config = defineConfig({
@@ -40,6 +41,7 @@ export const sesNotifier: Notifier = {
   firstAccess: (input) => sendEmail(firstAccessEmail(input)),
   orderFailed: (input) => sendEmail(orderFailedEmail(input)),
   orderCancelled: (input) => sendEmail(orderCancelledEmail(input)),
+  renewalConfirmed: (input) => sendEmail(renewalConfirmedEmail(input)),
   paymentInstructions: async (input) => {
     if (!config.PAYMENT_IBAN)
       throw new Error('Invalid configuration: PAYMENT_IBAN is required for payment instructions');

@@ -23,6 +23,8 @@ export interface Mailbox {
   passwordSet: boolean;
   /** The card or PayPal token automatic renewals are charged to. */
   renewalPayment?: { method: PaymentMethod; token: string };
+  /** Renewal orders already applied, so a retried extension never adds the years twice. */
+  renewalOrders?: Set<string>;
 }
 
 export interface PublicMailbox {
@@ -61,4 +63,37 @@ export function toPublicMailbox(mailbox: Mailbox): PublicMailbox | undefined {
     autoRenew: mailbox.autoRenew,
     passwordSet: mailbox.passwordSet,
   };
+}
+
+/** Why a mailbox cannot be renewed by hand now; undefined when it can. */
+export function manualRenewalRefusal(
+  mailbox: Mailbox | undefined,
+): 'not_found' | 'not_renewable' | 'auto_renew_active' | undefined {
+  if (!mailbox || mailbox.status === 'reserved' || mailbox.status === 'deleted') return 'not_found';
+  if (mailbox.status === 'activating') return 'not_renewable';
+  // Automatic renewal will charge the stored card: a manual renewal on top would be paid twice.
+  if (mailbox.autoRenew) return 'auto_renew_active';
+  return undefined;
+}
+
+/** Why automatic renewal cannot be switched as asked; undefined when it can. */
+export function autoRenewRefusal(
+  mailbox: Mailbox | undefined,
+  enabled: boolean,
+): 'not_found' | 'no_payment_method' | undefined {
+  if (!mailbox || mailbox.status === 'reserved' || mailbox.status === 'deleted' || mailbox.status === 'activating') {
+    return 'not_found';
+  }
+  // Only a card or PayPal token can be charged automatically.
+  if (enabled && !mailbox.renewalPayment) return 'no_payment_method';
+  return undefined;
+}
+
+/**
+ * The expiry after renewing for `years`: counted from the current expiry while the mailbox is still
+ * running (no day is lost by renewing early), from now once it has expired.
+ */
+export function renewedExpiry(expiresAt: string | undefined, now: Date, years: number): Date {
+  const base = expiresAt && expiresAt > now.toISOString() ? new Date(expiresAt) : now;
+  return addYears(base, years);
 }

@@ -4,6 +4,7 @@ import type { Totals } from './totals.ts';
 export type OrderStatus = 'pending_payment' | 'activating' | 'completed' | 'cancelled' | 'failed';
 export type PaymentMethod = 'card' | 'paypal' | 'bank_transfer' | 'postal_slip';
 export type PaymentStatus = 'pending' | 'paid' | 'failed';
+export type OrderKind = 'new' | 'renewal';
 
 /** Card and PayPal are charged at once; a transfer or a postal slip waits for the credit. */
 export const isImmediatePayment = (method: PaymentMethod): boolean => method === 'card' || method === 'paypal';
@@ -11,7 +12,7 @@ export const isImmediatePayment = (method: PaymentMethod): boolean => method ===
 /** An order as the system keeps it: the public view plus what only the back office sees. */
 export interface Order {
   orderId: string;
-  kind: 'new' | 'renewal';
+  kind: OrderKind;
   status: OrderStatus;
   mailbox: { address: string; type: MailboxType; domainPec: boolean };
   years: number;

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
-import { header, httpHandler, withJsonBody } from '../adapters/http/http-handler.ts';
+import { httpHandler, idempotencyKey, withJsonBody } from '../adapters/http/http-handler.ts';
 import { stepFunctionsWorkflow } from '../adapters/step-functions-workflow.ts';
 import { defineConfig, seconds } from '../config.ts';
-import { ValidationError } from '../domain/errors.ts';
 import { CreateOrderRequestSchema } from '../domain/schemas.ts';
 import { placeOrder } from '../use-cases/place-order.ts';
 
@@ -18,16 +17,10 @@ const deps = {
 
 /** POST /orders: validates the order, reserves the address, starts the order workflow. */
 export const handler = httpHandler(withJsonBody(CreateOrderRequestSchema), async (event) => {
-  const idempotencyKey = header(event.headers, 'idempotency-key');
-  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-    throw new ValidationError([
-      { path: 'Idempotency-Key', message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.' },
-    ]);
-  }
   const { order, replayed } = await placeOrder(deps, event.body, {
     now: new Date(),
     clientId: event.requestContext.identity?.apiKeyId ?? 'anonymous',
-    idempotencyKey,
+    idempotencyKey: idempotencyKey(event.headers),
     randomBytes: randomBytes(8),
   });
   return {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { planFor } from '../domain/catalog.ts';
 import { PaymentDeclinedError, ProvisioningImpossibleError } from '../domain/errors.ts';
-import { addYears } from '../domain/mailbox.ts';
+import { addYears, renewedExpiry } from '../domain/mailbox.ts';
 import { isImmediatePayment, type Order } from '../domain/order.ts';
 import type {
   AccessTokenRepository,
@@ -95,6 +95,43 @@ export async function provisionMailbox(
   await deps.audit.record({ orderId, event: 'mailbox-activated', at: now, detail: { address } });
 }
 
+/**
+ * A paid renewal: the mailbox's expiry moves on by the order's years (from the current expiry, or
+ * from now if it has expired), a suspended mailbox runs again, and the holder is told. The mailbox
+ * remembers the order, so a retry never adds the years twice.
+ */
+export async function extendMailbox(
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'notifier' | 'audit'>,
+  orderId: string,
+  now: Date,
+): Promise<void> {
+  const order = await loadOrder(deps.orders, orderId);
+  const { address } = order.mailbox;
+  if (order.status !== 'activating')
+    throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}, not paid.`);
+  const immediate = isImmediatePayment(order.payment.method);
+  // Optimistic: a concurrent renewal of the same mailbox changes the expiry, so read it again and retry.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const mailbox = await deps.mailboxes.get(address);
+    const expiresAt = renewedExpiry(mailbox?.expiresAt, now, order.years).toISOString();
+    const result = await deps.mailboxes.extend(address, orderId, {
+      previousExpiresAt: mailbox?.expiresAt,
+      expiresAt,
+      ...(immediate && order.payment.token
+        ? { renewalPayment: { method: order.payment.method, token: order.payment.token } }
+        : {}),
+    });
+    if (result === 'applied') return;
+    if (result === 'gone') throw new ProvisioningImpossibleError(`The mailbox ${address} can no longer be renewed.`);
+    if (result === 'extended') {
+      await deps.audit.record({ orderId, event: 'mailbox-renewed', at: now, detail: { address, expiresAt } });
+      await deps.notifier.renewalConfirmed({ to: order.holder.email, address, orderId, expiresAt });
+      return;
+    }
+  }
+  throw new Error(`The expiry of ${address} kept changing; the renewal will be retried.`);
+}
+
 export interface FirstAccessSettings {
   /** The password-creation page; the link is `<url>?token=<token>`. */
   passwordSetupUrl: string;
@@ -161,8 +198,9 @@ export async function closeOrder(
   if (!closed) return; // closed by an earlier attempt of this step, which told the holder
   const { address } = order.mailbox;
   const to = order.holder.email;
-  if (outcome === 'cancelled') await deps.notifier.orderCancelled({ to, address, orderId });
-  else await deps.notifier.orderFailed({ to, address, orderId, paymentDeclined });
+  const kind = order.kind;
+  if (outcome === 'cancelled') await deps.notifier.orderCancelled({ to, address, orderId, kind });
+  else await deps.notifier.orderFailed({ to, address, orderId, kind, paymentDeclined });
   await deps.audit.record({ orderId, event: `order-${outcome}`, at: now, detail: { reason } });
   if (order.payment.status === 'paid') {
     // Paid but not provisioned: the money must go back. Refunds are an operator task for now.
@@ -192,6 +230,7 @@ export async function awaitPayment(
     orderId,
     address: order.mailbox.address,
     method,
+    kind: order.kind,
     grossCents: order.totals.grossCents,
     reference: order.payment.reference,
     deadline: order.paymentDeadline ?? now.toISOString(),

@@ -101,4 +101,3 @@ export async function placeOrder(
   await startWorkflow(deps, order, () => deps.mailboxes.release(address, orderId));
   return { order: toPublicOrder(order), replayed: false };
 }
-

@@ -1,5 +1,5 @@
 import type { Mailbox } from '../domain/mailbox.ts';
-import type { Order, PaymentMethod } from '../domain/order.ts';
+import type { Order, OrderKind, PaymentMethod } from '../domain/order.ts';
 
 /*
  * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the
@@ -50,6 +50,18 @@ export interface MailboxRepository {
   ): Promise<boolean>;
   /** Records the first password: false when one was already set. */
   markPasswordSet(address: string): Promise<boolean>;
+  /**
+   * Applies a renewal: the new expiry, the mailbox active again, the order remembered. `stale` when
+   * the expiry is no longer `previousExpiresAt` (a concurrent renewal), `applied` when this order was
+   * applied before, `gone` when the mailbox can no longer be renewed.
+   */
+  extend(
+    address: string,
+    orderId: string,
+    change: { previousExpiresAt: string | undefined; expiresAt: string; renewalPayment?: Mailbox['renewalPayment'] },
+  ): Promise<'extended' | 'stale' | 'applied' | 'gone'>;
+  /** Switches automatic renewal; false when the mailbox changed meanwhile (no longer renewable, or no card). */
+  setAutoRenew(address: string, enabled: boolean): Promise<Mailbox | undefined>;
 }
 
 export interface AccessToken {
@@ -104,6 +116,7 @@ export interface PaymentInstructions {
   orderId: string;
   address: string;
   method: 'bank_transfer' | 'postal_slip';
+  kind: OrderKind;
   grossCents: number;
   /** The RF creditor reference the transfer must quote. */
   reference: string;
@@ -113,8 +126,15 @@ export interface PaymentInstructions {
 /** The emails the holder receives; the adapter renders and sends them. Each answers the message id. */
 export interface Notifier {
   firstAccess(input: { to: string; address: string; link: string; expiresAt: string }): Promise<string>;
-  orderFailed(input: { to: string; address: string; orderId: string; paymentDeclined: boolean }): Promise<string>;
-  orderCancelled(input: { to: string; address: string; orderId: string }): Promise<string>;
+  orderFailed(input: {
+    to: string;
+    address: string;
+    orderId: string;
+    kind: OrderKind;
+    paymentDeclined: boolean;
+  }): Promise<string>;
+  orderCancelled(input: { to: string; address: string; orderId: string; kind: OrderKind }): Promise<string>;
+  renewalConfirmed(input: { to: string; address: string; orderId: string; expiresAt: string }): Promise<string>;
   paymentInstructions(input: PaymentInstructions): Promise<string>;
 }
 

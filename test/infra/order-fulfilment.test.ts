@@ -47,12 +47,11 @@ function ruleMatches(rule: ChoiceRule, input: Record<string, unknown>): boolean 
   if (rule.Or) return rule.Or.some((inner) => ruleMatches(inner, input));
   if (rule.And) return rule.And.every((inner) => ruleMatches(inner, input));
   if (rule.Not) return !ruleMatches(rule.Not, input);
-  if (rule.Variable !== undefined && rule.StringEquals !== undefined) {
-    const value = rule.Variable.replace(/^\$\./, '')
-      .split('.')
-      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], input);
-    return value === rule.StringEquals;
-  }
+  const value = rule.Variable?.replace(/^\$\./, '')
+    .split('.')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], input);
+  if (rule.Variable !== undefined && rule.StringEquals !== undefined) return value === rule.StringEquals;
+  if (rule.Variable !== undefined && rule.IsPresent !== undefined) return (value !== undefined) === rule.IsPresent;
   throw new Error(`unsupported Choice rule ${JSON.stringify(rule)}`);
 }
 
@@ -137,6 +136,14 @@ describe('the paths through the workflow', () => {
     expect(path.at(-1)).toBe('OrderCompleted');
     expect(state('OrderCompleted').Type).toBe('Succeed');
     expect(path.length).toBeLessThanOrEqual(12);
+  });
+
+  it('a renewal is charged, then extends the mailbox instead of provisioning one', () => {
+    const path = happyPath({ kind: 'renewal', payment: { method: 'card' } });
+    expect(path).toContain('ExtendMailbox');
+    expect(path).not.toContain('ProvisionMailbox');
+    expect(path).not.toContain('SendFirstAccessEmail');
+    expect(path.at(-1)).toBe('OrderCompleted');
   });
 
   it('a bank transfer order waits for its payment instead of being charged', () => {

@@ -42,6 +42,7 @@ export interface StateMachineDefinition {
 
 export interface ChoiceRule {
   Next?: string;
+  IsPresent?: boolean;
   Variable?: string;
   StringEquals?: string;
   And?: ChoiceRule[];

@@ -28,6 +28,7 @@ const TASK_STATES = [
   'AwaitPayment',
   'ProvisionMailbox',
   'SendFirstAccessEmail',
+  'ExtendMailbox',
   'CompleteOrder',
   'FailOrder',
   'CancelOrder',
@@ -102,7 +103,7 @@ const transfer = (seconds = 2_592_000) => ({ payment: { method: 'bank_transfer' 
 
 describe('order workflow: card and PayPal', () => {
   it.each(['card', 'paypal'])(
-    '%s: charge → provision → first-access email → completed, in 6 transitions',
+    '%s: charge → provision → first-access email → completed, in 7 transitions',
     async (method) => {
       const arn = await run({ ...card, payment: { method } });
       const execution = await finished(arn);
@@ -110,6 +111,7 @@ describe('order workflow: card and PayPal', () => {
       expect(await enteredStates(arn)).toEqual([
         'RoutePayment',
         'ChargePayment',
+        'RouteOrderKind',
         'ProvisionMailbox',
         'SendFirstAccessEmail',
         'CompleteOrder',
@@ -118,6 +120,28 @@ describe('order workflow: card and PayPal', () => {
       expect(calls.find((c) => c.state === 'ChargePayment')?.input).toEqual({ orderId: expect.any(String) });
     },
   );
+
+  it('a renewal: charge → extend the mailbox → completed, no provisioning and no first-access email', async () => {
+    const arn = await run({ ...card, kind: 'renewal' });
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(await enteredStates(arn)).toEqual([
+      'RoutePayment',
+      'ChargePayment',
+      'RouteOrderKind',
+      'ExtendMailbox',
+      'CompleteOrder',
+      'OrderCompleted',
+    ]);
+  });
+
+  it('a renewal that cannot be applied fails the order', async () => {
+    behaviours.ExtendMailbox = async () => {
+      throw new NamedError('ProvisioningImpossibleError');
+    };
+    const execution = await finished(await run({ ...card, kind: 'renewal' }));
+    expect(execution.error).toBe('OrderFailed');
+    expect(calls.filter((c) => c.state === 'ExtendMailbox')).toHaveLength(1);
+  });
 
   it('a declined payment fails the order, with the error name, and never provisions', async () => {
     behaviours.ChargePayment = async () => {
@@ -184,6 +208,7 @@ describe('order workflow: bank transfer and postal slip wait for the credit', ()
     expect(await enteredStates(arn)).toEqual([
       'RoutePayment',
       'AwaitPayment',
+      'RouteOrderKind',
       'ProvisionMailbox',
       'SendFirstAccessEmail',
       'CompleteOrder',

@@ -102,6 +102,64 @@ export const dynamoMailboxRepository: MailboxRepository = {
     }
   },
 
+  async extend(address, orderId, { previousExpiresAt, expiresAt, renewalPayment }) {
+    const expiry = expiryIndexKeys({ address, expiresAt });
+    try {
+      await dynamoDb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: mailboxKey(address),
+          ConditionExpression:
+            '#status IN (:active, :suspended) AND expiresAt = :previous AND (attribute_not_exists(renewalOrders) OR NOT contains(renewalOrders, :orderId))',
+          UpdateExpression:
+            'SET #status = :active, expiresAt = :expiresAt, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
+            (renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
+            ' ADD renewalOrders :orders',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':active': 'active',
+            ':suspended': 'suspended',
+            ':previous': previousExpiresAt ?? '',
+            ':orderId': orderId,
+            ':expiresAt': expiresAt,
+            ':gsi1pk': expiry.gsi1pk,
+            ':gsi1sk': expiry.gsi1sk,
+            ':orders': new Set([orderId]),
+            ...(renewalPayment ? { ':renewalPayment': renewalPayment } : {}),
+          },
+        }),
+      );
+      return 'extended';
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    const current = await this.get(address);
+    if (current?.renewalOrders?.has(orderId)) return 'applied';
+    if (!current || (current.status !== 'active' && current.status !== 'suspended')) return 'gone';
+    return 'stale';
+  },
+
+  async setAutoRenew(address, enabled) {
+    try {
+      const { Attributes } = await dynamoDb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: mailboxKey(address),
+          // Enabling needs something to charge: the card or PayPal token kept on the mailbox.
+          ConditionExpression: `#status IN (:active, :suspended)${enabled ? ' AND attribute_exists(renewalPayment)' : ''}`,
+          UpdateExpression: 'SET autoRenew = :enabled',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ':suspended': 'suspended', ':enabled': enabled },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? stripKeys<Mailbox>(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  },
+
   async markPasswordSet(address) {
     try {
       await dynamoDb.send(

@@ -1,3 +1,4 @@
+import type { OrderKind } from '../../domain/order.ts';
 import type { EmailMessage, PaymentInstructions } from '../../use-cases/ports.ts';
 
 /*
@@ -64,24 +65,47 @@ export function firstAccessEmail(input: {
   });
 }
 
-export function orderFailedEmail(input: { to: string; address: string; orderId: string; paymentDeclined: boolean }) {
-  return render(input.to, `Ordine ${input.orderId}: attivazione non riuscita`, {
+/** What an unfinished order leaves behind: a free address, or a mailbox that keeps its expiry. */
+const afterClosing = (kind: OrderKind) =>
+  kind === 'renewal'
+    ? 'La casella non è stata rinnovata e mantiene la sua scadenza: puoi rinnovarla con un nuovo ordine.'
+    : "L'indirizzo è di nuovo disponibile: puoi effettuare un nuovo ordine quando vuoi.";
+
+export function orderFailedEmail(input: {
+  to: string;
+  address: string;
+  orderId: string;
+  kind: OrderKind;
+  paymentDeclined: boolean;
+}) {
+  const what = input.kind === 'renewal' ? 'rinnovo non riuscito' : 'attivazione non riuscita';
+  return render(input.to, `Ordine ${input.orderId}: ${what}`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
       input.paymentDeclined
-        ? `il pagamento dell'ordine ${input.orderId} per la casella ${input.address} è stato rifiutato, quindi la casella non è stata attivata.`
-        : `non è stato possibile attivare la casella ${input.address} dell'ordine ${input.orderId}.`,
-      "L'indirizzo è di nuovo disponibile: puoi effettuare un nuovo ordine quando vuoi.",
+        ? `il pagamento dell'ordine ${input.orderId} per la casella ${input.address} è stato rifiutato, quindi l'ordine non è stato completato.`
+        : `non è stato possibile completare l'ordine ${input.orderId} per la casella ${input.address}.`,
+      afterClosing(input.kind),
     ],
   });
 }
 
-export function orderCancelledEmail(input: { to: string; address: string; orderId: string }) {
+export function orderCancelledEmail(input: { to: string; address: string; orderId: string; kind: OrderKind }) {
   return render(input.to, `Ordine ${input.orderId} annullato`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
       `non abbiamo ricevuto in tempo il pagamento dell'ordine ${input.orderId} per la casella ${input.address}, quindi l'ordine è stato annullato.`,
-      "L'indirizzo è di nuovo disponibile: puoi effettuare un nuovo ordine quando vuoi.",
+      afterClosing(input.kind),
+    ],
+  });
+}
+
+export function renewalConfirmedEmail(input: { to: string; address: string; orderId: string; expiresAt: string }) {
+  return render(input.to, `La casella PEC ${input.address} è rinnovata`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `grazie: con l'ordine ${input.orderId} la casella di posta elettronica certificata ${input.address} è stata rinnovata.`,
+      `La nuova scadenza è il ${italianDate(input.expiresAt)}.`,
     ],
   });
 }
@@ -108,11 +132,13 @@ export function paymentInstructionsEmail(input: PaymentInstructions & Beneficiar
   return render(input.to, `Ordine ${input.orderId}: istruzioni per il pagamento`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
-      `grazie per l'ordine della casella PEC ${input.address}.`,
+      input.kind === 'renewal'
+        ? `grazie per il rinnovo della casella PEC ${input.address}.`
+        : `grazie per l'ordine della casella PEC ${input.address}.`,
       bySlip
         ? 'Per completarlo paga il bollettino postale (tipo 896, premarcato) con i dati qui sotto, indicando esattamente la causale.'
         : 'Per completarlo esegui un bonifico con i dati qui sotto, indicando esattamente la causale: è il riferimento che ci permette di riconoscere il tuo pagamento.',
-      `L'ordine resta aperto fino al ${italianDate(input.deadline)}: se il pagamento non arriva entro quella data l'ordine viene annullato e l'indirizzo torna disponibile.`,
+      `L'ordine resta aperto fino al ${italianDate(input.deadline)}: se il pagamento non arriva entro quella data l'ordine viene annullato${input.kind === 'renewal' ? '.' : " e l'indirizzo torna disponibile."}`,
     ],
     facts,
   });

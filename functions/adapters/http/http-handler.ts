@@ -72,12 +72,32 @@ export const withJsonBody = <Body extends ZodType>(body: Body) =>
 /** An API Gateway event whose path parameters must match `params`. */
 export const withPathParameters = <Params extends ZodType>(params: Params) => z.looseObject({ pathParameters: params });
 
+/** The `{address}` of a mailbox route: looked up as given, decoded and lower-cased. */
+export const addressParameter = z.object({
+  address: z
+    .string()
+    .min(3)
+    .max(320)
+    .transform((value) => decodeURIComponent(value).trim().toLowerCase()),
+});
+
 /** An API Gateway event whose query string must match `query`. */
 export const withQuery = <Query extends ZodType>(query: Query) =>
   z.looseObject({ queryStringParameters: z.preprocess((value) => value ?? {}, query) });
 
 /** Any API Gateway event. */
 export const anyEvent = z.looseObject({});
+
+/** The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters. */
+export function idempotencyKey(headers: Record<string, string | undefined> | null | undefined): string | undefined {
+  const key = header(headers, 'idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new ValidationError([
+      { path: 'Idempotency-Key', message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.' },
+    ]);
+  }
+  return key;
+}
 
 /** A header by case-insensitive name (API Gateway keeps the client's case). */
 export function header(headers: Record<string, string | undefined> | null | undefined, name: string) {

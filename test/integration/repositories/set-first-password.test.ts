@@ -29,6 +29,9 @@ class RecordingNotifier implements Notifier {
   async paymentInstructions() {
     return 'msg-instructions';
   }
+  async renewalConfirmed() {
+    return 'msg-renewed';
+  }
 }
 
 class RecordingAuditLog implements AuditLog {

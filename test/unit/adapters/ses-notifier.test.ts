@@ -49,6 +49,7 @@ const instructions = (overrides: Partial<PaymentInstructions> = {}): PaymentInst
   orderId: '5390075470AB',
   address: 'mario.rossi@pec.it',
   method: 'bank_transfer',
+  kind: 'new',
   grossCents: 610,
   reference: 'RF185390075470AB',
   deadline: '2025-03-15T09:30:00.000Z',
@@ -57,7 +58,12 @@ const instructions = (overrides: Partial<PaymentInstructions> = {}): PaymentInst
 
 describe('SES notifier', () => {
   it('sends from the configured sender to the holder, in UTF-8 text and HTML, and answers the message id', async () => {
-    const id = await notifier.orderCancelled({ to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1' });
+    const id = await notifier.orderCancelled({
+      to: 'mario.rossi@example.com',
+      address: 'mario@pec.it',
+      orderId: 'A1',
+      kind: 'new',
+    });
 
     expect(id).toBe('msg-1');
     const input = sent();
@@ -119,6 +125,7 @@ describe('SES notifier', () => {
       to: 'mario.rossi@example.com',
       address: '<img src=x onerror=alert(1)>@pec.it',
       orderId: 'A&B"1',
+      kind: 'new',
       paymentDeclined: true,
     });
 
@@ -148,7 +155,7 @@ describe('SES notifier', () => {
       .rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
 
     await expect(
-      notifier.orderCancelled({ to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1' }),
+      notifier.orderCancelled({ to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1', kind: 'new' }),
     ).rejects.toMatchObject({ name: 'MessageRejected' });
   });
 });

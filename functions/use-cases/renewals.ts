@@ -1,0 +1,101 @@
+import { creditorReference } from '../domain/creditor-reference.ts';
+import { AutoRenewActiveError, ConflictError, NotFoundError } from '../domain/errors.ts';
+import { autoRenewRefusal, manualRenewalRefusal, type PublicMailbox, toPublicMailbox } from '../domain/mailbox.ts';
+import { isImmediatePayment, type Order, type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import type { RenewalRequest } from '../domain/schemas.ts';
+import { orderTotals } from '../domain/totals.ts';
+import {
+  fingerprint,
+  type IntakeContext,
+  intakeOrderId,
+  paymentDeadline,
+  replay,
+  startWorkflow,
+} from './order-intake.ts';
+import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
+
+export interface RenewalDeps {
+  orders: OrderRepository;
+  mailboxes: Pick<MailboxRepository, 'get'>;
+  workflow: WorkflowStarter;
+  paymentWaitSeconds: number;
+}
+
+/**
+ * A manual renewal for 1 to 5 years:
+ * 1. the mailbox must exist and run (active, or suspended within its grace period), without
+ *    automatic renewal (that would charge the card a second time);
+ * 2. a `renewal` order is stored with the plan's totals and its RF reference;
+ * 3. the order workflow takes it from there: payment, then the expiry is extended.
+ */
+export async function placeRenewal(
+  deps: RenewalDeps,
+  address: string,
+  request: RenewalRequest,
+  context: IntakeContext,
+): Promise<{ order: PublicOrder; replayed: boolean }> {
+  const requestHash = fingerprint({ address, ...request });
+  const orderId = intakeOrderId(context);
+  if (context.idempotencyKey) {
+    const existing = await deps.orders.get(orderId);
+    if (existing) return replay(existing, requestHash);
+  }
+
+  const mailbox = await deps.mailboxes.get(address);
+  const refusal = manualRenewalRefusal(mailbox);
+  if (refusal === 'not_found' || !mailbox) throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
+  if (refusal === 'auto_renew_active') throw new AutoRenewActiveError(address);
+  if (refusal === 'not_renewable') {
+    throw new ConflictError('mailbox_not_renewable', `The mailbox ${address} is still being activated.`);
+  }
+
+  const immediate = isImmediatePayment(request.payment.method);
+  const order: Order = {
+    orderId,
+    kind: 'renewal',
+    status: 'pending_payment',
+    mailbox: { address, type: mailbox.type, domainPec: mailbox.domainPec },
+    years: request.years,
+    totals: orderTotals(mailbox.type, request.years),
+    payment: {
+      method: request.payment.method,
+      status: 'pending',
+      reference: creditorReference(orderId),
+      ...('token' in request.payment ? { token: request.payment.token } : {}),
+    },
+    holder: { email: mailbox.holderEmail },
+    billing: {},
+    createdAt: context.now.toISOString(),
+    paidAt: null,
+    completedAt: null,
+    requestHash,
+    ...paymentDeadline(context.now, immediate, deps.paymentWaitSeconds),
+  };
+  if ((await deps.orders.create(order)) === 'exists') {
+    const existing = await deps.orders.get(orderId);
+    if (existing) return replay(existing, requestHash);
+  }
+  await startWorkflow(deps, order, async () => {});
+  return { order: toPublicOrder(order), replayed: false };
+}
+
+/** Switches automatic renewal; enabling needs the card or PayPal token of an earlier payment. */
+export async function setAutoRenew(
+  mailboxes: Pick<MailboxRepository, 'get' | 'setAutoRenew'>,
+  address: string,
+  enabled: boolean,
+): Promise<PublicMailbox> {
+  const refusal = autoRenewRefusal(await mailboxes.get(address), enabled);
+  if (refusal === 'not_found') throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
+  if (refusal === 'no_payment_method') {
+    throw new ConflictError(
+      'payment_method_required',
+      'Automatic renewal needs a card or PayPal payment to charge: renew once by card or PayPal first.',
+    );
+  }
+  const updated = await mailboxes.setAutoRenew(address, enabled);
+  const view = updated && toPublicMailbox(updated);
+  // The mailbox changed between the read and the write (deleted, for instance): report it as it is now.
+  if (!view) throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
+  return view;
+}
