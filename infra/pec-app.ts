@@ -40,6 +40,11 @@ export function buildPecApp(options: PecAppOptions = {}) {
     settings: {
       passwordSetupUrl: setting('passwordSetupUrl', 'https://pec.example.com/primo-accesso'),
       paymentWait: Duration.days(Number(setting('paymentWaitDays', '30'))),
+      domainPec: {
+        mxHosts: setting('mxHosts', 'mx1.pec.example.com,mx2.pec.example.com').split(','),
+        dnsDeadline: Duration.days(Number(setting('domainDnsDeadlineDays', '14'))),
+        dnsPollInterval: Duration.minutes(Number(setting('domainDnsPollMinutes', '15'))),
+      },
       firstAccessTokenTtl: Duration.hours(Number(setting('firstAccessTokenTtlHours', '72'))),
       beneficiary: {
         name: setting('beneficiaryName', 'PEC Provisioning S.p.A.'),

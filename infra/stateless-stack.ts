@@ -12,6 +12,8 @@ export interface ProductSettings {
   /** How long a bank transfer or postal slip order waits for its credit. */
   paymentWait: Duration;
   firstAccessTokenTtl: Duration;
+  /** PEC on the holder's own domain: the provider's mail exchangers, and how long the holder has to point MX at them. */
+  domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPollInterval: Duration };
   /** Where transfers and slips are paid to (shown in the payment instructions). */
   beneficiary: { name: string; iban: string; postalAccount?: string };
 }
@@ -34,6 +36,8 @@ export class StatelessStack extends Stack {
 
     this.orderFulfilment = new OrderFulfilment(this, 'OrderFulfilment', {
       maxPaymentWait: settings.paymentWait,
+      dnsDeadline: settings.domainPec.dnsDeadline,
+      dnsPollInterval: settings.domainPec.dnsPollInterval,
       bind: (fn, needs) => {
         if (needs.table) fn.bindTable(stateful.table, 'readWrite');
         if (needs.audit) fn.bindAuditLog(stateful.auditBucket);
@@ -43,6 +47,10 @@ export class StatelessStack extends Stack {
           fn.addEnvironment('PAYMENT_IBAN', settings.beneficiary.iban);
           if (settings.beneficiary.postalAccount)
             fn.addEnvironment('PAYMENT_POSTAL_ACCOUNT', settings.beneficiary.postalAccount);
+        }
+        if (needs.dns) {
+          fn.addEnvironment('PEC_MX_HOSTS', settings.domainPec.mxHosts.join(','));
+          fn.addEnvironment('DNS_DEADLINE_SECONDS', String(settings.domainPec.dnsDeadline.toSeconds()));
         }
         if (needs.firstAccess) {
           fn.addEnvironment('PASSWORD_SETUP_URL', settings.passwordSetupUrl);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDb } from './aws/dynamodb.ts';
 import { startS3Server } from './aws/s3-server.ts';
 import { type LocalOutbox, startSesServer } from './aws/ses-server.ts';
@@ -37,6 +38,8 @@ export interface LocalRuntimeOptions {
   logLevel?: string;
   /** Prints one line per request and per workflow outcome. */
   verbose?: boolean;
+  /** How long the workflow waits between two MX checks of a holder's domain (deployed: 15 minutes). */
+  dnsPollMs?: number;
 }
 
 export interface LocalRuntime {
@@ -59,8 +62,13 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const { stateful, stateless } = synthesizeApp();
-  const [dynamo, ses, s3] = await Promise.all([startDynamoDb(), startSesServer(), startS3Server()]);
-  const stopAll: (() => Promise<void>)[] = [dynamo.stop, ses.stop, s3.stop];
+  const [dynamo, ses, s3, dns] = await Promise.all([
+    startDynamoDb(),
+    startSesServer(),
+    startS3Server(),
+    startDnsServer(),
+  ]);
+  const stopAll: (() => Promise<void>)[] = [dynamo.stop, ses.stop, s3.stop, dns.stop];
 
   const table = tableOf(stateful);
   const tableName = 'pec-local';
@@ -86,6 +94,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SES: ses.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
+    DNS_SERVERS: dns.address,
   });
   for (const fn of functions) {
     for (const name of fn.references) {
@@ -106,10 +115,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       (input: unknown) => invoke(fn, input),
     ]),
   );
-  const stepFunctions = await startStepFunctionsServer([{ arn: stateMachineArn, definition, taskHandlers }], {
-    region: LOCAL_REGION,
-    onSettled: options.verbose ? printExecution : undefined,
-  });
+  // Wait states that poll the outside world wait milliseconds locally instead of minutes.
+  const waitTimeOverrides = { WaitForDns: options.dnsPollMs ?? 250 };
+  const stepFunctions = await startStepFunctionsServer(
+    [{ arn: stateMachineArn, definition, taskHandlers, waitTimeOverrides }],
+    {
+      region: LOCAL_REGION,
+      onSettled: options.verbose ? printExecution : undefined,
+    },
+  );
   process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
   stopAll.unshift(stepFunctions.stop);
 
@@ -122,6 +136,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       invoke,
       outbox: ses.outbox,
       verbose: options.verbose ?? false,
+      localRoutes: [
+        {
+          // The MX records the DNS check sees for a domain (CONTRACT.md, local runtime only).
+          method: 'PUT',
+          pattern: /^\/_local\/dns\/([^/]+)$/,
+          handle: async (match, body) => {
+            const domain = decodeURIComponent(match[1] ?? '').toLowerCase();
+            const mx = parseMxBody(body);
+            if (!mx) return localProblem('mx', 'The body must be { "mx": ["host", ...] } with host names.');
+            dns.setMx(domain, mx);
+            return { status: 200, body: { domain, mx } };
+          },
+        },
+      ],
     });
   } catch (error) {
     await Promise.all(stopAll.map((stop) => stop()));
@@ -139,6 +167,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     idle: () => stepFunctions.idle(),
     async stop() {
       for (const stop of stopAll) await stop();
+    },
+  };
+}
+
+function parseMxBody(body: string): string[] | undefined {
+  try {
+    const parsed = JSON.parse(body) as { mx?: unknown };
+    const hostname =
+      /^(?=.{1,253}\.?$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
+    if (!Array.isArray(parsed.mx) || !parsed.mx.every((host) => typeof host === 'string' && hostname.test(host))) {
+      return undefined;
+    }
+    return parsed.mx as string[];
+  } catch {
+    return undefined;
+  }
+}
+
+function localProblem(path: string, message: string) {
+  return {
+    status: 400,
+    body: {
+      type: 'https://pec-provisioning.dev/problems/validation_failed',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The request has invalid fields.',
+      code: 'validation_failed',
+      errors: [{ path, message }],
     },
   };
 }

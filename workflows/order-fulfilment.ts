@@ -14,6 +14,8 @@ import {
   Succeed,
   TaskInput,
   Timeout,
+  Wait,
+  WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -31,6 +33,10 @@ export const WorkflowErrors = {
 export interface OrderFulfilmentProps {
   /** Longest a transfer or postal slip order may wait for its credit; bounds the whole execution. */
   maxPaymentWait: Duration;
+  /** Longest a holder's domain may take to point its MX records at the provider (PEC on own domain). */
+  dnsDeadline: Duration;
+  /** How often the domain's MX records are checked while waiting. */
+  dnsPollInterval: Duration;
   /** Binds the table, mailer, audit log... to each state's function. */
   bind: (fn: PecFunction, needs: StateNeeds) => void;
 }
@@ -38,6 +44,7 @@ export interface OrderFulfilmentProps {
 /** What a state's function needs access to. */
 export interface StateNeeds {
   table: boolean;
+  dns?: boolean;
   audit?: boolean;
   mailer?: boolean;
   firstAccess?: boolean;
@@ -49,6 +56,7 @@ export interface StateNeeds {
  *   RoutePayment ─ card/PayPal ─▶ ChargePayment ─┐
  *        └─ transfer/slip ─▶ AwaitPayment (task token, bounded wait) ─┤
  *   RouteOrderKind ─ new ─▶ ProvisionMailbox ▶ SendFirstAccessEmail ─┐
+ *        ├─ own domain ─▶ CheckDomainDns ⇄ WaitForDns, then ProvisionMailbox
  *        └─ renewal ─▶ ExtendMailbox ────────────────────────────────┤
  *   CompleteOrder ▶ OrderCompleted
  *
@@ -184,9 +192,36 @@ export class OrderFulfilment extends Construct {
       .addRetry({ errors: [Errors.ALL], ...retryTransient })
       .addCatch(failOrder, toFailOrder);
 
+    // PEC on the holder's own domain: provision once the domain's MX records point at the provider.
+    const checkDomainDns = new LambdaInvoke(this, 'CheckDomainDns', {
+      lambdaFunction: fn('CheckDomainDns', 'check-domain-dns', "Checks the holder's domain MX records", {
+        table: true,
+        mailer: true,
+        dns: true,
+      }),
+      payload: orderIdOnly,
+      payloadResponseOnly: true,
+      resultPath: '$.dns',
+      taskTimeout: Timeout.duration(Duration.seconds(30)),
+    })
+      .addRetry({ errors: ['DomainNotConfiguredError', WorkflowErrors.provisioningImpossible], maxAttempts: 0 })
+      .addRetry({ errors: [Errors.ALL], ...retryTransient })
+      .addCatch(failOrder, toFailOrder);
+    const waitForDns = new Wait(this, 'WaitForDns', { time: WaitTime.duration(props.dnsPollInterval) });
+    waitForDns.next(checkDomainDns);
+    checkDomainDns.next(
+      new Choice(this, 'DomainReady')
+        .when(Condition.booleanEquals('$.dns.ready', true), provisionMailbox)
+        .otherwise(waitForDns),
+    );
+
     // Orders without a kind (started before renewals existed) are new mailboxes.
     const routeOrderKind = new Choice(this, 'RouteOrderKind')
       .when(Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'renewal')), extendMailbox)
+      .when(
+        Condition.and(Condition.isPresent('$.domainPec'), Condition.booleanEquals('$.domainPec', true)),
+        checkDomainDns,
+      )
       .otherwise(provisionMailbox);
 
     provisionMailbox.next(sendFirstAccess);
@@ -209,7 +244,7 @@ export class OrderFulfilment extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: StateMachineType.STANDARD,
-      timeout: props.maxPaymentWait.plus(Duration.days(1)),
+      timeout: props.maxPaymentWait.plus(props.dnsDeadline).plus(Duration.days(1)),
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'Logs', {

@@ -4,6 +4,7 @@ import { defineConfig } from '../config.ts';
 import type { EmailMessage, Notifier } from '../use-cases/ports.ts';
 import { ses } from './clients.ts';
 import {
+  domainDnsInstructionsEmail,
   firstAccessEmail,
   orderCancelledEmail,
   orderFailedEmail,
@@ -42,6 +43,7 @@ export const sesNotifier: Notifier = {
   orderFailed: (input) => sendEmail(orderFailedEmail(input)),
   orderCancelled: (input) => sendEmail(orderCancelledEmail(input)),
   renewalConfirmed: (input) => sendEmail(renewalConfirmedEmail(input)),
+  domainDnsInstructions: (input) => sendEmail(domainDnsInstructionsEmail(input)),
   paymentInstructions: async (input) => {
     if (!config.PAYMENT_IBAN)
       throw new Error('Invalid configuration: PAYMENT_IBAN is required for payment instructions');

@@ -102,3 +102,8 @@ export class PaymentGatewayUnavailableError extends PecError {
 export class ProvisioningImpossibleError extends PecError {
   readonly code = 'provisioning_impossible';
 }
+
+/** PEC on the holder's own domain: the domain's MX records did not point at the provider in time. */
+export class DomainNotConfiguredError extends PecError {
+  readonly code = 'domain_not_configured';
+}

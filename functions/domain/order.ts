@@ -31,6 +31,8 @@ export interface Order {
   chargeId?: string;
   firstAccessEmailSentAt?: string;
   paymentInstructionsSentAt?: string;
+  /** PEC on the holder's own domain: when the holder was told which MX records to set. */
+  dnsInstructionsSentAt?: string;
 }
 
 export interface PublicOrder {

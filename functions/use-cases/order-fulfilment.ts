@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { planFor } from '../domain/catalog.ts';
-import { PaymentDeclinedError, ProvisioningImpossibleError } from '../domain/errors.ts';
+import { mxPointsAtProvider } from '../domain/domain-dns.ts';
+import { DomainNotConfiguredError, PaymentDeclinedError, ProvisioningImpossibleError } from '../domain/errors.ts';
 import { addYears, renewedExpiry } from '../domain/mailbox.ts';
 import { isImmediatePayment, type Order } from '../domain/order.ts';
 import type {
   AccessTokenRepository,
   AuditLog,
+  DnsResolver,
   MailboxRepository,
   MailPlatform,
   Notifier,
@@ -27,6 +29,7 @@ export interface FulfilmentDeps {
   tokens: AccessTokenRepository;
   notifier: Notifier;
   audit: AuditLog;
+  dns: DnsResolver;
 }
 
 async function loadOrder(orders: OrderRepository, orderId: string): Promise<Order> {
@@ -130,6 +133,53 @@ export async function extendMailbox(
     }
   }
   throw new Error(`The expiry of ${address} kept changing; the renewal will be retried.`);
+}
+
+export interface DomainDnsSettings {
+  /** The provider's mail exchangers, which the holder's domain must point at. */
+  providerMxHosts: string[];
+  /** How long after payment the holder has to set the MX records. */
+  deadlineSeconds: number;
+}
+
+/**
+ * PEC on the holder's own domain: the mailbox shows `activating`; it is provisioned once every MX
+ * record of the domain points at the provider. The holder is told once which records to set; past
+ * the deadline the order fails (and is refunded). The workflow calls this again after a wait.
+ */
+export async function checkDomainDns(
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'dns' | 'notifier'>,
+  settings: DomainDnsSettings,
+  orderId: string,
+  now: Date,
+): Promise<{ ready: boolean }> {
+  const order = await loadOrder(deps.orders, orderId);
+  const { address } = order.mailbox;
+  if (order.status !== 'activating')
+    throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}, not paid.`);
+  if (!(await deps.mailboxes.markActivating(address, orderId))) {
+    throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
+  }
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  if (mxPointsAtProvider(await deps.dns.mx(domain), settings.providerMxHosts)) return { ready: true };
+
+  const deadline = new Date(Date.parse(order.paidAt ?? order.createdAt) + settings.deadlineSeconds * 1000);
+  if (now > deadline) {
+    throw new DomainNotConfiguredError(
+      `The MX records of ${domain} did not point at the provider by ${deadline.toISOString()}.`,
+    );
+  }
+  if (!order.dnsInstructionsSentAt) {
+    await deps.notifier.domainDnsInstructions({
+      to: order.holder.email,
+      address,
+      domain,
+      mxHosts: settings.providerMxHosts,
+      deadline: deadline.toISOString(),
+    });
+    await deps.orders.markSent(orderId, 'dnsInstructionsSentAt', now);
+  }
+  return { ready: false };
 }
 
 export interface FirstAccessSettings {

@@ -34,6 +34,7 @@ export async function startWorkflow(
     await deps.workflow.startOrder(order.orderId, {
       orderId: order.orderId,
       kind: order.kind,
+      domainPec: order.mailbox.domainPec,
       payment: { method: order.payment.method },
       paymentWaitSeconds: deps.paymentWaitSeconds,
     });

@@ -30,7 +30,11 @@ export interface OrderRepository {
     paymentFailed?: boolean,
   ): Promise<Order | undefined>;
   /** Remembers that an email was sent for the order (`field` is the order's timestamp field). */
-  markSent(orderId: string, field: 'firstAccessEmailSentAt' | 'paymentInstructionsSentAt', at: Date): Promise<void>;
+  markSent(
+    orderId: string,
+    field: 'firstAccessEmailSentAt' | 'paymentInstructionsSentAt' | 'dnsInstructionsSentAt',
+    at: Date,
+  ): Promise<void>;
   /** Stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */
   saveTaskToken(orderId: string, taskToken: string): Promise<boolean>;
   getTaskToken(orderId: string): Promise<string | undefined>;
@@ -40,8 +44,10 @@ export interface MailboxRepository {
   get(address: string): Promise<Mailbox | undefined>;
   /** Holds the address for an order: succeeds only when it is free (or already held by the same order). */
   reserve(reservation: Mailbox, now: Date): Promise<boolean>;
-  /** Frees an address still merely reserved by this order; a no-op otherwise. */
+  /** Frees an address still held (reserved, or activating) by this order; a no-op otherwise. */
   release(address: string, orderId: string): Promise<void>;
+  /** Shows this order's reservation as a mailbox being activated (PEC on the holder's domain). False when not held. */
+  markActivating(address: string, orderId: string): Promise<boolean>;
   /** Turns this order's reservation into an active mailbox. False when the order no longer holds it. */
   activate(
     address: string,
@@ -135,6 +141,13 @@ export interface Notifier {
   }): Promise<string>;
   orderCancelled(input: { to: string; address: string; orderId: string; kind: OrderKind }): Promise<string>;
   renewalConfirmed(input: { to: string; address: string; orderId: string; expiresAt: string }): Promise<string>;
+  domainDnsInstructions(input: {
+    to: string;
+    address: string;
+    domain: string;
+    mxHosts: string[];
+    deadline: string;
+  }): Promise<string>;
   paymentInstructions(input: PaymentInstructions): Promise<string>;
 }
 
@@ -168,4 +181,9 @@ export interface WorkflowCallbacks {
   succeed(taskToken: string, output: Record<string, unknown>): Promise<'resumed' | 'closed'>;
   /** Fails a waiting workflow's task with the given error name. */
   fail(taskToken: string, error: string, cause: string): Promise<'resumed' | 'closed'>;
+}
+
+export interface DnsResolver {
+  /** The domain's MX records; none when the domain has no MX records or does not exist. */
+  mx(domain: string): Promise<{ exchange: string; priority: number }[]>;
 }

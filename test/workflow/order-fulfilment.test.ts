@@ -29,6 +29,7 @@ const TASK_STATES = [
   'ProvisionMailbox',
   'SendFirstAccessEmail',
   'ExtendMailbox',
+  'CheckDomainDns',
   'CompleteOrder',
   'FailOrder',
   'CancelOrder',
@@ -54,7 +55,11 @@ beforeAll(async () => {
   );
   // Retries wait 10 ms instead of seconds: the test is about which path is taken.
   const retryIntervalOverrides = Object.fromEntries(TASK_STATES.map((state) => [state, 10]));
-  server = await startStepFunctionsServer([{ arn: ARN, definition, taskHandlers, retryIntervalOverrides }]);
+  // The DNS poll waits 10 ms instead of 15 minutes.
+  const waitTimeOverrides = { WaitForDns: 10 };
+  server = await startStepFunctionsServer([
+    { arn: ARN, definition, taskHandlers, retryIntervalOverrides, waitTimeOverrides },
+  ]);
   sfn = new SFNClient({
     endpoint: server.endpoint,
     region: 'eu-south-1',
@@ -141,6 +146,42 @@ describe('order workflow: card and PayPal', () => {
     const execution = await finished(await run({ ...card, kind: 'renewal' }));
     expect(execution.error).toBe('OrderFailed');
     expect(calls.filter((c) => c.state === 'ExtendMailbox')).toHaveLength(1);
+  });
+
+  it('PEC on the holder’s domain polls the MX records until they point at the provider, then provisions', async () => {
+    let checks = 0;
+    behaviours.CheckDomainDns = async () => ({ ready: ++checks >= 3 });
+    const arn = await run({ ...card, kind: 'new', domainPec: true });
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(checks).toBe(3);
+    expect(await enteredStates(arn)).toEqual([
+      'RoutePayment',
+      'ChargePayment',
+      'RouteOrderKind',
+      'CheckDomainDns',
+      'DomainReady',
+      'WaitForDns',
+      'CheckDomainDns',
+      'DomainReady',
+      'WaitForDns',
+      'CheckDomainDns',
+      'DomainReady',
+      'ProvisionMailbox',
+      'SendFirstAccessEmail',
+      'CompleteOrder',
+      'OrderCompleted',
+    ]);
+  });
+
+  it('a domain never pointed at the provider fails the order at the deadline, without retrying', async () => {
+    behaviours.CheckDomainDns = async () => {
+      throw new NamedError('DomainNotConfiguredError');
+    };
+    const execution = await finished(await run({ ...card, kind: 'new', domainPec: true }));
+    expect(execution.error).toBe('OrderFailed');
+    expect(calls.filter((c) => c.state === 'CheckDomainDns')).toHaveLength(1);
+    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe('DomainNotConfiguredError');
+    expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
   });
 
   it('a declined payment fails the order, with the error name, and never provisions', async () => {

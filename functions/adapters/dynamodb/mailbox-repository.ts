@@ -58,13 +58,33 @@ export const dynamoMailboxRepository: MailboxRepository = {
         new DeleteCommand({
           TableName: tableName,
           Key: mailboxKey(address),
-          ConditionExpression: '#status = :reserved AND orderId = :orderId',
+          ConditionExpression: '#status IN (:reserved, :activating) AND orderId = :orderId',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':reserved': 'reserved', ':orderId': orderId },
+          ExpressionAttributeValues: { ':reserved': 'reserved', ':activating': 'activating', ':orderId': orderId },
         }),
       );
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
+    }
+  },
+
+  async markActivating(address, orderId) {
+    try {
+      await dynamoDb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: mailboxKey(address),
+          ConditionExpression: 'orderId = :orderId AND #status IN (:reserved, :activating)',
+          // No hold any more: the address is this order's until the order is closed.
+          UpdateExpression: 'SET #status = :activating REMOVE holdUntil',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':orderId': orderId, ':reserved': 'reserved', ':activating': 'activating' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
     }
   },
 

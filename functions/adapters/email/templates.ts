@@ -143,3 +143,20 @@ export function paymentInstructionsEmail(input: PaymentInstructions & Beneficiar
     facts,
   });
 }
+
+export function domainDnsInstructionsEmail(input: {
+  to: string;
+  address: string;
+  domain: string;
+  mxHosts: string[];
+  deadline: string;
+}): EmailMessage {
+  return render(input.to, `PEC sul dominio ${input.domain}: imposta i record MX`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `il pagamento della casella ${input.address} è registrato. Per attivare la PEC sul tuo dominio ${input.domain}, imposta presso il gestore del dominio questi record MX, e nessun altro:`,
+      input.mxHosts.map((host, index) => `MX ${10 * (index + 1)} ${host}`).join(' — '),
+      `Attiviamo la casella appena i record sono visibili, di solito entro 48 ore dalla modifica. Se non lo sono entro il ${italianDate(input.deadline)}, l'ordine viene chiuso e il pagamento rimborsato.`,
+    ],
+  });
+}

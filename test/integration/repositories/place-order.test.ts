@@ -89,6 +89,7 @@ describe('placeOrder on DynamoDB', () => {
         input: {
           orderId: order.orderId,
           kind: 'new',
+          domainPec: false,
           payment: { method: 'card' },
           paymentWaitSeconds: PAYMENT_WAIT_SECONDS,
         },

@@ -32,6 +32,9 @@ class RecordingNotifier implements Notifier {
   async renewalConfirmed() {
     return 'msg-renewed';
   }
+  async domainDnsInstructions() {
+    return 'msg-dns';
+  }
 }
 
 class RecordingAuditLog implements AuditLog {
@@ -63,6 +66,7 @@ beforeAll(async () => {
     platform: platform.dynamoMailPlatform,
     notifier,
     audit: new RecordingAuditLog(),
+    dns: { mx: async () => [] },
   };
   deps = { tokens: fulfilment.tokens, mailboxes: fulfilment.mailboxes, platform: fulfilment.platform };
 });

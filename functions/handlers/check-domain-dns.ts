@@ -1,0 +1,29 @@
+import * as z from 'zod';
+import { dnsResolver } from '../adapters/dns-resolver.ts';
+import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
+import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
+import { sesNotifier } from '../adapters/ses-notifier.ts';
+import { stateHandler } from '../adapters/state-handler.ts';
+import { defineConfig, seconds } from '../config.ts';
+import { checkDomainDns } from '../use-cases/order-fulfilment.ts';
+
+const config = defineConfig({
+  /** Comma-separated: the provider's mail exchangers. */
+  PEC_MX_HOSTS: z.string().min(1),
+  DNS_DEADLINE_SECONDS: seconds(14 * 24 * 3600),
+});
+const settings = {
+  providerMxHosts: config.PEC_MX_HOSTS.split(',').map((host) => host.trim()),
+  deadlineSeconds: config.DNS_DEADLINE_SECONDS,
+};
+const deps = {
+  orders: dynamoOrderRepository,
+  mailboxes: dynamoMailboxRepository,
+  dns: dnsResolver,
+  notifier: sesNotifier,
+};
+
+/** Workflow state CheckDomainDns: is the holder's domain pointing its mail at the provider yet? */
+export const handler = stateHandler(z.object({ orderId: z.string() }), async ({ orderId }) =>
+  checkDomainDns(deps, settings, orderId, new Date()),
+);
