@@ -1,4 +1,6 @@
-import { type Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
 import { API_ROUTES } from './api-routes.ts';
@@ -83,6 +85,23 @@ export class StatelessStack extends Stack {
       .bindAuditLog(stateful.auditBucket)
       .bindTaskResponses(stateMachine)
       .bindSecret(stateful.paymentWebhookSecret, 'PAYMENT_WEBHOOK_SECRET_ARN');
+
+    // The daily renewal sweep: reminders, automatic renewals, suspensions, deletions.
+    const sweep = new PecFunction(this, 'RenewalSweep', {
+      handler: 'renewal-sweep',
+      description: 'Daily renewal sweep',
+      timeout: Duration.minutes(10),
+    })
+      .bindTable(stateful.table, 'readWrite')
+      .bindAuditLog(stateful.auditBucket)
+      .bindMailer(mail)
+      .bindWorkflowStart(stateMachine);
+    sweep.addEnvironment('PAYMENT_WAIT_SECONDS', String(settings.paymentWait.toSeconds()));
+    new Rule(this, 'RenewalSweepSchedule', {
+      description: 'Runs the renewal sweep every day at 02:00 UTC',
+      schedule: Schedule.cron({ hour: '2', minute: '0' }),
+      targets: [new LambdaFunction(sweep, { retryAttempts: 2 })],
+    });
 
     this.api = new StorefrontApi(this, 'StorefrontApi', { routes, throttle: { rateLimit: 50, burstLimit: 100 } });
   }

@@ -138,6 +138,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       verbose: options.verbose ?? false,
       localRoutes: [
         {
+          // Runs the scheduled sweep as if it were `at`, and answers once the workflows it started have ended.
+          method: 'POST',
+          pattern: /^\/_local\/renewal-sweep$/,
+          handle: async (_match, body) => {
+            const at = parseSweepBody(body);
+            if (!at) return localProblem('at', 'The body must be { "at": "<ISO 8601 time>" }.');
+            const sweep = functions.find((fn) => fn.handler === 'renewal-sweep');
+            if (!sweep) throw new Error('The template has no renewal-sweep function');
+            const result = (await invoke(sweep, { at })) as SweepSummary;
+            await executionsEnded(stepFunctions, result.startedOrders);
+            const { reminders, autoRenewals, suspended, deleted } = result;
+            return { status: 200, body: { reminders, autoRenewals, suspended, deleted } };
+          },
+        },
+        {
           // The MX records the DNS check sees for a domain (CONTRACT.md, local runtime only).
           method: 'PUT',
           pattern: /^\/_local\/dns\/([^/]+)$/,
@@ -169,6 +184,35 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       for (const stop of stopAll) await stop();
     },
   };
+}
+
+interface SweepSummary {
+  reminders: number;
+  autoRenewals: number;
+  suspended: number;
+  deleted: number;
+  startedOrders: string[];
+}
+
+function parseSweepBody(body: string): string | undefined {
+  try {
+    const { at } = JSON.parse(body) as { at?: unknown };
+    return typeof at === 'string' && !Number.isNaN(Date.parse(at)) ? new Date(at).toISOString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves once none of the named executions is running any more. */
+async function executionsEnded(stepFunctions: LocalStepFunctionsServer, names: string[]): Promise<void> {
+  const pending = new Set(names);
+  for (let polls = 0; pending.size > 0; polls++) {
+    if (polls > 3000) throw new Error(`Workflows still running after a minute: ${[...pending].join(', ')}`);
+    for (const execution of stepFunctions.executions()) {
+      if (pending.has(execution.name) && execution.status !== 'RUNNING') pending.delete(execution.name);
+    }
+    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function parseMxBody(body: string): string[] | undefined {

@@ -1,6 +1,6 @@
 import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
 import { promisify } from 'node:util';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ProvisioningImpossibleError } from '../domain/errors.ts';
 import type { MailPlatform } from '../use-cases/ports.ts';
 import { dynamoDb } from './clients.ts';
@@ -37,6 +37,27 @@ export const dynamoMailPlatform: MailPlatform = {
     if (Item?.mailboxGb !== mailboxGb || Item?.archiveGb !== archiveGb) {
       throw new ProvisioningImpossibleError(`The mail platform already has a different account for ${address}.`);
     }
+  },
+
+  async setReceiveOnly(address, receiveOnly) {
+    try {
+      await dynamoDb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: platformAccountKey(address),
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: 'SET #state = :state',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':state': receiveOnly ? 'receive_only' : 'active' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  },
+
+  async deleteMailbox(address) {
+    await dynamoDb.send(new DeleteCommand({ TableName: tableName, Key: platformAccountKey(address) }));
   },
 
   async setPassword(address, password) {

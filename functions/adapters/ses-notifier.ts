@@ -5,6 +5,7 @@ import type { EmailMessage, Notifier } from '../use-cases/ports.ts';
 import { ses } from './clients.ts';
 import {
   domainDnsInstructionsEmail,
+  expiryReminderEmail,
   firstAccessEmail,
   orderCancelledEmail,
   orderFailedEmail,
@@ -44,6 +45,7 @@ export const sesNotifier: Notifier = {
   orderCancelled: (input) => sendEmail(orderCancelledEmail(input)),
   renewalConfirmed: (input) => sendEmail(renewalConfirmedEmail(input)),
   domainDnsInstructions: (input) => sendEmail(domainDnsInstructionsEmail(input)),
+  expiryReminder: (input) => sendEmail(expiryReminderEmail(input)),
   paymentInstructions: async (input) => {
     if (!config.PAYMENT_IBAN)
       throw new Error('Invalid configuration: PAYMENT_IBAN is required for payment instructions');

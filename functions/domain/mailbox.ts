@@ -25,6 +25,8 @@ export interface Mailbox {
   renewalPayment?: { method: PaymentMethod; token: string };
   /** Renewal orders already applied, so a retried extension never adds the years twice. */
   renewalOrders?: Set<string>;
+  /** Expiry reminders already sent (`<expiresAt>#<days>`), so each is sent once. */
+  remindersSent?: Set<string>;
 }
 
 export interface PublicMailbox {

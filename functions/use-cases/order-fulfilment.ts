@@ -104,7 +104,7 @@ export async function provisionMailbox(
  * remembers the order, so a retry never adds the years twice.
  */
 export async function extendMailbox(
-  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'notifier' | 'audit'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'platform' | 'notifier' | 'audit'>,
   orderId: string,
   now: Date,
 ): Promise<void> {
@@ -127,6 +127,8 @@ export async function extendMailbox(
     if (result === 'applied') return;
     if (result === 'gone') throw new ProvisioningImpossibleError(`The mailbox ${address} can no longer be renewed.`);
     if (result === 'extended') {
+      // A suspended mailbox was receive-only: it sends again.
+      if (mailbox?.status === 'suspended') await deps.platform.setReceiveOnly(address, false);
       await deps.audit.record({ orderId, event: 'mailbox-renewed', at: now, detail: { address, expiresAt } });
       await deps.notifier.renewalConfirmed({ to: order.holder.email, address, orderId, expiresAt });
       return;

@@ -68,6 +68,14 @@ export interface MailboxRepository {
   ): Promise<'extended' | 'stale' | 'applied' | 'gone'>;
   /** Switches automatic renewal; false when the mailbox changed meanwhile (no longer renewable, or no card). */
   setAutoRenew(address: string, enabled: boolean): Promise<Mailbox | undefined>;
+  /** Mailboxes whose expiry falls in a month (`YYYY-MM`), from the expiry index. */
+  byExpiryMonth(month: string): Promise<Mailbox[]>;
+  /** Records a reminder as sent; true only for the one caller that recorded it. */
+  markReminded(address: string, reminderKey: string): Promise<boolean>;
+  /** `active` → `suspended`, if the mailbox still expires at `expiresAt` (not renewed meanwhile). */
+  suspend(address: string, expiresAt: string): Promise<boolean>;
+  /** `suspended` → `deleted` (the address becomes free), if it still expires at `expiresAt`. */
+  markDeleted(address: string, expiresAt: string): Promise<boolean>;
 }
 
 export interface AccessToken {
@@ -108,6 +116,10 @@ export interface MailPlatform {
   createMailbox(mailbox: { address: string; mailboxGb: number; archiveGb: number }): Promise<void>;
   /** Sets the mailbox password (the platform keeps only a hash). */
   setPassword(address: string, password: string): Promise<void>;
+  /** Receive-only (suspended) or back to normal; a no-op for an account that does not exist. */
+  setReceiveOnly(address: string, receiveOnly: boolean): Promise<void>;
+  /** Deletes the account and its contents for good; a no-op when it is gone already. */
+  deleteMailbox(address: string): Promise<void>;
 }
 
 export interface EmailMessage {
@@ -141,6 +153,7 @@ export interface Notifier {
   }): Promise<string>;
   orderCancelled(input: { to: string; address: string; orderId: string; kind: OrderKind }): Promise<string>;
   renewalConfirmed(input: { to: string; address: string; orderId: string; expiresAt: string }): Promise<string>;
+  expiryReminder(input: { to: string; address: string; expiresAt: string; daysLeft: number }): Promise<string>;
   domainDnsInstructions(input: {
     to: string;
     address: string;

@@ -1,7 +1,15 @@
+import { createHash } from 'node:crypto';
 import { creditorReference } from '../domain/creditor-reference.ts';
 import { AutoRenewActiveError, ConflictError, NotFoundError } from '../domain/errors.ts';
-import { autoRenewRefusal, manualRenewalRefusal, type PublicMailbox, toPublicMailbox } from '../domain/mailbox.ts';
-import { isImmediatePayment, type Order, type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import {
+  autoRenewRefusal,
+  type Mailbox,
+  manualRenewalRefusal,
+  type PublicMailbox,
+  toPublicMailbox,
+} from '../domain/mailbox.ts';
+import { isImmediatePayment, type Order, orderIdFromBytes, type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import { AUTO_RENEW_YEARS } from '../domain/renewal-policy.ts';
 import type { RenewalRequest } from '../domain/schemas.ts';
 import { orderTotals } from '../domain/totals.ts';
 import {
@@ -98,4 +106,47 @@ export async function setAutoRenew(
   // The mailbox changed between the read and the write (deleted, for instance): report it as it is now.
   if (!view) throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
   return view;
+}
+
+/**
+ * The automatic renewal of a mailbox for its current expiry: a one-year renewal order charged to the
+ * stored card or PayPal token. Named after (address, expiry), so however often the sweep runs, one
+ * expiry gets one order. Answers the order id, and whether this call created it.
+ */
+export async function placeAutoRenewal(
+  deps: Omit<RenewalDeps, 'mailboxes'>,
+  mailbox: Mailbox,
+  now: Date,
+): Promise<{ orderId: string; created: boolean }> {
+  if (!mailbox.renewalPayment || !mailbox.expiresAt)
+    throw new Error(`${mailbox.address} has nothing to renew automatically`);
+  const orderId = orderIdFromBytes(
+    createHash('sha256').update(`auto-renew\n${mailbox.address}\n${mailbox.expiresAt}`).digest(),
+  );
+  const order: Order = {
+    orderId,
+    kind: 'renewal',
+    status: 'pending_payment',
+    mailbox: { address: mailbox.address, type: mailbox.type, domainPec: mailbox.domainPec },
+    years: AUTO_RENEW_YEARS,
+    totals: orderTotals(mailbox.type, AUTO_RENEW_YEARS),
+    payment: {
+      method: mailbox.renewalPayment.method,
+      status: 'pending',
+      reference: creditorReference(orderId),
+      token: mailbox.renewalPayment.token,
+    },
+    holder: { email: mailbox.holderEmail },
+    billing: {},
+    createdAt: now.toISOString(),
+    paidAt: null,
+    completedAt: null,
+    requestHash: fingerprint({ autoRenew: mailbox.address, expiresAt: mailbox.expiresAt }),
+  };
+  const created = (await deps.orders.create(order)) === 'created';
+  // Starting again is harmless (the execution is named after the order) and finishes a start that failed.
+  if (created || (await deps.orders.get(orderId))?.status === 'pending_payment') {
+    await startWorkflow(deps, order, async () => {});
+  }
+  return { orderId, created };
 }

@@ -49,8 +49,8 @@ const stateFunctionIds = () => {
 };
 
 describe('every Lambda function', () => {
-  it('number one per API route plus one per function the workflow invokes', () => {
-    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length);
+  it('number one per API route, one per function the workflow invokes, and the renewal sweep', () => {
+    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 1);
   });
 
   it('runs Node.js 24 on arm64 with active X-Ray tracing', () => {
@@ -207,10 +207,18 @@ describe('least privilege', () => {
     expect(stateFunctions.filter(([, fn]) => allowed.has(roleOf(fn) ?? '')).map(([id]) => id)).toEqual([]);
   });
 
-  it('lets only the order intake functions (new orders, renewals) start the workflow', () => {
+  it('lets only the order intake functions (new orders, renewals, the renewal sweep) start the workflow', () => {
     expect(new Set(rolesAllowing(template, 'states:StartExecution'))).toEqual(
-      new Set([roleOfHandler('create-order'), roleOfHandler('renew-mailbox')]),
+      new Set([roleOfHandler('create-order'), roleOfHandler('renew-mailbox'), roleOfHandler('renewal-sweep')]),
     );
+  });
+
+  it('runs the renewal sweep every day, with retries', () => {
+    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties?.ScheduleExpression).toBe('cron(0 2 * * ? *)');
+    const targets = rules[0]?.Properties?.Targets as { Arn: unknown; RetryPolicy?: { MaximumRetryAttempts: number } }[];
+    expect(targets[0]?.RetryPolicy?.MaximumRetryAttempts).toBe(2);
   });
 
   it('lets the state machine invoke each of its state functions, and no other function', () => {

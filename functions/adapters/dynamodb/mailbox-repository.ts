@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Mailbox } from '../../domain/mailbox.ts';
 import type { MailboxRepository } from '../../use-cases/ports.ts';
 import { dynamoDb } from '../clients.ts';
@@ -18,6 +18,19 @@ export const expiryIndexKeys = (mailbox: Pick<Mailbox, 'address' | 'expiresAt'>)
     : {};
 
 const toItem = (mailbox: Mailbox) => ({ ...mailboxKey(mailbox.address), ...expiryIndexKeys(mailbox), ...mailbox });
+
+/** A conditional update of one mailbox; false when the condition did not hold. */
+async function conditional(
+  update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
+): Promise<boolean> {
+  try {
+    await dynamoDb.send(new UpdateCommand({ TableName: tableName, ...update }));
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
 
 export const dynamoMailboxRepository: MailboxRepository = {
   async get(address) {
@@ -178,6 +191,62 @@ export const dynamoMailboxRepository: MailboxRepository = {
       if (isConditionFailed(error)) return undefined;
       throw error;
     }
+  },
+
+  async byExpiryMonth(month) {
+    const mailboxes: Mailbox[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamoDb.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'byExpiry',
+          KeyConditionExpression: 'gsi1pk = :month',
+          ExpressionAttributeValues: { ':month': `EXPIRY#${month}` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      mailboxes.push(...(page.Items ?? []).map((item) => stripKeys<Mailbox>(item)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return mailboxes;
+  },
+
+  async markReminded(address, reminderKey) {
+    return conditional({
+      Key: mailboxKey(address),
+      ConditionExpression:
+        'attribute_exists(pk) AND (attribute_not_exists(remindersSent) OR NOT contains(remindersSent, :key))',
+      UpdateExpression: 'ADD remindersSent :keys',
+      ExpressionAttributeValues: { ':key': reminderKey, ':keys': new Set([reminderKey]) },
+    });
+  },
+
+  async suspend(address, expiresAt) {
+    return conditional({
+      Key: mailboxKey(address),
+      ConditionExpression: '#status = :active AND expiresAt = :expiresAt',
+      UpdateExpression: 'SET #status = :suspended',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':active': 'active', ':suspended': 'suspended', ':expiresAt': expiresAt },
+    });
+  },
+
+  async markDeleted(address, expiresAt) {
+    return conditional({
+      Key: mailboxKey(address),
+      ConditionExpression: '#status = :suspended AND expiresAt = :expiresAt',
+      // Out of the expiry index, nothing left to charge: the address is free to be ordered again.
+      UpdateExpression:
+        'SET #status = :deleted, autoRenew = :false, passwordSet = :false REMOVE gsi1pk, gsi1sk, renewalPayment',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':suspended': 'suspended',
+        ':deleted': 'deleted',
+        ':expiresAt': expiresAt,
+        ':false': false,
+      },
+    });
   },
 
   async markPasswordSet(address) {

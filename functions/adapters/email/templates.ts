@@ -160,3 +160,13 @@ export function domainDnsInstructionsEmail(input: {
     ],
   });
 }
+
+export function expiryReminderEmail(input: { to: string; address: string; expiresAt: string; daysLeft: number }) {
+  return render(input.to, `La casella PEC ${input.address} scade tra ${input.daysLeft} giorni`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `la casella di posta elettronica certificata ${input.address} scade il ${italianDate(input.expiresAt)}.`,
+      'Rinnovala per continuare a usarla: alla scadenza la casella può solo ricevere messaggi per 90 giorni, poi viene cancellata con tutto il suo contenuto.',
+    ],
+  });
+}

@@ -35,6 +35,9 @@ class RecordingNotifier implements Notifier {
   async domainDnsInstructions() {
     return 'msg-dns';
   }
+  async expiryReminder() {
+    return 'msg-reminder';
+  }
 }
 
 class RecordingAuditLog implements AuditLog {
