@@ -4,6 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
 import { API_ROUTES } from './api-routes.ts';
+import { OperationsAlarms } from './constructs/operations-alarms.ts';
 import { PecFunction } from './constructs/pec-function.ts';
 import { StorefrontApi } from './constructs/storefront-api.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -104,5 +105,12 @@ export class StatelessStack extends Stack {
     });
 
     this.api = new StorefrontApi(this, 'StorefrontApi', { routes, throttle: { rateLimit: 50, burstLimit: 100 } });
+
+    new OperationsAlarms(this, 'Alarms', {
+      api: this.api.api,
+      stateMachine,
+      strict: { ...this.routeFunctions, 'renewal-sweep': sweep },
+      tolerant: this.orderFulfilment.functions,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../infra/api-routes.ts';
 import { HANDLER_METADATA_KEY } from '../../infra/constructs/pec-function.ts';
@@ -240,5 +240,24 @@ describe('least privilege', () => {
         .map((action) => `${role}: ${action} on *`),
     );
     expect(tooBroad).toEqual([]);
+  });
+});
+
+describe('operations', () => {
+  it('pages on an encrypted, TLS-only topic for API 5xx, workflow timeouts and every function crashing', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+    const byMetric = (name: string) => alarms.filter((alarm) => alarm.Properties?.MetricName === name);
+    expect(byMetric('5XXError')).toHaveLength(1);
+    expect(byMetric('ExecutionsTimedOut')).toHaveLength(1);
+    expect(byMetric('Errors')).toHaveLength(functions.length);
+    for (const alarm of alarms) expect((alarm.Properties?.AlarmActions as unknown[]).length).toBe(1);
   });
 });
