@@ -45,6 +45,10 @@ Try it:
   curl -s ${runtime.url}/orders/<orderId> -H 'x-api-key: ${apiKey}'
   curl -s ${runtime.url}/_local/outbox          # every email sent, with the first-access link
   curl -s ${runtime.url}/openapi.json
+  curl -s -X POST ${runtime.url}/_local/renewal-sweep -d '{"at":"2028-01-01T00:00:00Z"}'   # the daily sweep, as of then
+  curl -s -X PUT ${runtime.url}/_local/dns/example.it -d '{"mx":["mx1.pec.example.com","mx2.pec.example.com"]}'
+
+The payment webhook contract, with a signing example, is in README.md.
 
 Press Ctrl-C to stop.
 `);
