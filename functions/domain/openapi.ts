@@ -61,6 +61,15 @@ const body = (schemaName: string) => ({ required: true, content: json(schemaName
 // Routes authenticated by something other than the storefront key override the global requirement.
 const PUBLIC = { security: [] };
 
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'The same key with the same body returns the same order and creates nothing; with another body it is 422.',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+
 const addressParameter = {
   name: 'address',
   in: 'path',
@@ -178,16 +187,7 @@ function routes(): Record<string, Record<string, Operation>> {
         operationId: 'createOrder',
         tags: ['storefront'],
         summary: 'Order a new mailbox',
-        parameters: [
-          {
-            name: 'Idempotency-Key',
-            in: 'header',
-            required: false,
-            description:
-              'The same key with the same body returns the same order and creates nothing; with another body it is 422.',
-            schema: { type: 'string' },
-          },
-        ],
+        parameters: [idempotencyKeyParameter],
         requestBody: body('CreateOrderRequest'),
         responses: {
           201: { description: 'The order.', content: json('Order') },
@@ -233,7 +233,7 @@ function routes(): Record<string, Record<string, Operation>> {
         operationId: 'renewMailbox',
         tags: ['storefront'],
         summary: 'Manual renewal order',
-        parameters: [addressParameter],
+        parameters: [addressParameter, idempotencyKeyParameter],
         requestBody: body('RenewalRequest'),
         responses: {
           201: { description: 'The renewal order.', content: json('Order') },
@@ -241,6 +241,11 @@ function routes(): Record<string, Record<string, Operation>> {
           401: problemRef('Unauthorized'),
           404: problemRef('NotFound'),
           409: problemResponse('Automatic renewal is active for this mailbox.', 'auto_renew_active', 409),
+          422: problemResponse(
+            'The Idempotency-Key was already used with another body.',
+            'idempotency_key_reused',
+            422,
+          ),
         },
       },
     },
@@ -256,7 +261,11 @@ function routes(): Record<string, Record<string, Operation>> {
           400: problemRef('ValidationFailed'),
           401: problemRef('Unauthorized'),
           404: problemRef('NotFound'),
-          409: problemResponse('Automatic renewal needs a card or PayPal token to charge.', 'conflict', 409),
+          409: problemResponse(
+            'Automatic renewal needs a card or PayPal token to charge.',
+            'payment_method_required',
+            409,
+          ),
         },
       },
     },
@@ -302,7 +311,12 @@ function routes(): Record<string, Record<string, Operation>> {
               'The event is recorded; also for an event id seen before (nothing happens twice) and for an unknown order.',
           },
           400: problemRef('ValidationFailed'),
-          401: problemResponse('Missing, stale or wrong payment-signature.', 'unauthorized', 401),
+          401: problemResponse('Missing, stale or wrong payment-signature.', 'invalid_signature', 401),
+          503: problemResponse(
+            'The order is not waiting for its payment yet: deliver the event again later.',
+            'retry_later',
+            503,
+          ),
         },
       },
     },
