@@ -1,5 +1,6 @@
 import type { MailboxType } from './catalog.ts';
-import type { Totals } from './totals.ts';
+import { creditorReference } from './creditor-reference.ts';
+import { orderTotals, type Totals } from './totals.ts';
 
 export type OrderStatus = 'pending_payment' | 'activating' | 'completed' | 'cancelled' | 'failed';
 export type PaymentMethod = 'card' | 'paypal' | 'bank_transfer' | 'postal_slip';
@@ -85,3 +86,48 @@ export function orderIdFromBytes(bytes: Uint8Array): string {
 }
 
 export const ORDER_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{12}$/;
+
+export interface NewOrder {
+  orderId: string;
+  kind: OrderKind;
+  mailbox: Order['mailbox'];
+  years: number;
+  payment: { method: PaymentMethod; token?: string };
+  holder: Order['holder'];
+  billing: Order['billing'];
+  requestHash: string;
+  now: Date;
+  /** How long a transfer or postal slip order waits for its credit. */
+  paymentWaitSeconds: number;
+}
+
+/**
+ * A new order waiting for its payment: the plan's totals for its years, the RF reference a
+ * transfer must quote, and for a transfer or postal slip the moment it stops waiting.
+ */
+export function pendingOrder(input: NewOrder): Order {
+  const { orderId, now, payment } = input;
+  return {
+    orderId,
+    kind: input.kind,
+    status: 'pending_payment',
+    mailbox: input.mailbox,
+    years: input.years,
+    totals: orderTotals(input.mailbox.type, input.years),
+    payment: {
+      method: payment.method,
+      status: 'pending',
+      reference: creditorReference(orderId),
+      ...(payment.token ? { token: payment.token } : {}),
+    },
+    holder: input.holder,
+    billing: input.billing,
+    createdAt: now.toISOString(),
+    paidAt: null,
+    completedAt: null,
+    requestHash: input.requestHash,
+    ...(isImmediatePayment(payment.method)
+      ? {}
+      : { paymentDeadline: new Date(now.getTime() + input.paymentWaitSeconds * 1000).toISOString() }),
+  };
+}

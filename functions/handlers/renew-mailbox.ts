@@ -1,7 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
-import { addressParameter, httpHandler, idempotencyKey, withJsonBody } from '../adapters/http/http-handler.ts';
+import {
+  addressParameter,
+  createdOrder,
+  httpHandler,
+  intakeContext,
+  withJsonBody,
+} from '../adapters/http/http-handler.ts';
 import { stepFunctionsWorkflow } from '../adapters/step-functions-workflow.ts';
 import { defineConfig, seconds } from '../config.ts';
 import { RenewalRequestSchema } from '../domain/schemas.ts';
@@ -18,17 +23,6 @@ const deps = {
 /** POST /mailboxes/{address}/renewals: a manual renewal order, paid like a new one. */
 export const handler = httpHandler(
   withJsonBody(RenewalRequestSchema).extend({ pathParameters: addressParameter }),
-  async (event) => {
-    const { order, replayed } = await placeRenewal(deps, event.pathParameters.address, event.body, {
-      now: new Date(),
-      clientId: event.requestContext.identity?.apiKeyId ?? 'anonymous',
-      idempotencyKey: idempotencyKey(event.headers),
-      randomBytes: randomBytes(8),
-    });
-    return {
-      status: 201,
-      body: order,
-      headers: { location: `/orders/${order.orderId}`, ...(replayed ? { 'idempotent-replayed': 'true' } : {}) },
-    };
-  },
+  async (event) =>
+    createdOrder(await placeRenewal(deps, event.pathParameters.address, event.body, intakeContext(event))),
 );

@@ -46,10 +46,6 @@ export async function startWorkflow(
   }
 }
 
-/** When a transfer or postal slip order stops waiting for its credit (none for card and PayPal). */
-export const paymentDeadline = (now: Date, immediate: boolean, paymentWaitSeconds: number) =>
-  immediate ? {} : { paymentDeadline: new Date(now.getTime() + paymentWaitSeconds * 1000).toISOString() };
-
 /** The stored order for a replayed request, or IdempotencyKeyReusedError when the body differs. */
 export function replay(existing: Order, requestHash: string) {
   if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();

@@ -1,16 +1,7 @@
-import { creditorReference } from '../domain/creditor-reference.ts';
 import { AddressUnavailableError } from '../domain/errors.ts';
-import { isImmediatePayment, type Order, type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import { isImmediatePayment, type PublicOrder, pendingOrder, toPublicOrder } from '../domain/order.ts';
 import type { CreateOrderRequest } from '../domain/schemas.ts';
-import { orderTotals } from '../domain/totals.ts';
-import {
-  fingerprint,
-  type IntakeContext,
-  intakeOrderId,
-  paymentDeadline,
-  replay,
-  startWorkflow,
-} from './order-intake.ts';
+import { fingerprint, type IntakeContext, intakeOrderId, replay, startWorkflow } from './order-intake.ts';
 import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
 
 export interface PlaceOrderDeps {
@@ -66,27 +57,18 @@ export async function placeOrder(
   );
   if (!reserved) throw new AddressUnavailableError(address);
 
-  const order: Order = {
+  const order = pendingOrder({
     orderId,
     kind: 'new',
-    status: 'pending_payment',
     mailbox: { address, type, domainPec },
     years: request.years,
-    totals: orderTotals(type, request.years),
-    payment: {
-      method: request.payment.method,
-      status: 'pending',
-      reference: creditorReference(orderId),
-      ...('token' in request.payment ? { token: request.payment.token } : {}),
-    },
+    payment: request.payment,
     holder: request.holder,
     billing: request.billing,
-    createdAt: context.now.toISOString(),
-    paidAt: null,
-    completedAt: null,
     requestHash,
-    ...paymentDeadline(context.now, immediate, deps.paymentWaitSeconds),
-  };
+    now: context.now,
+    paymentWaitSeconds: deps.paymentWaitSeconds,
+  });
 
   if ((await deps.orders.create(order)) === 'exists') {
     // A concurrent request with the same Idempotency-Key stored it first. If that one was for

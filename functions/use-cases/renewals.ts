@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { creditorReference } from '../domain/creditor-reference.ts';
 import { AutoRenewActiveError, ConflictError, NotFoundError } from '../domain/errors.ts';
 import {
   autoRenewRefusal,
@@ -8,18 +7,10 @@ import {
   type PublicMailbox,
   toPublicMailbox,
 } from '../domain/mailbox.ts';
-import { isImmediatePayment, type Order, orderIdFromBytes, type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import { orderIdFromBytes, type PublicOrder, pendingOrder, toPublicOrder } from '../domain/order.ts';
 import { AUTO_RENEW_YEARS } from '../domain/renewal-policy.ts';
 import type { RenewalRequest } from '../domain/schemas.ts';
-import { orderTotals } from '../domain/totals.ts';
-import {
-  fingerprint,
-  type IntakeContext,
-  intakeOrderId,
-  paymentDeadline,
-  replay,
-  startWorkflow,
-} from './order-intake.ts';
+import { fingerprint, type IntakeContext, intakeOrderId, replay, startWorkflow } from './order-intake.ts';
 import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
 
 export interface RenewalDeps {
@@ -57,28 +48,18 @@ export async function placeRenewal(
     throw new ConflictError('mailbox_not_renewable', `The mailbox ${address} is still being activated.`);
   }
 
-  const immediate = isImmediatePayment(request.payment.method);
-  const order: Order = {
+  const order = pendingOrder({
     orderId,
     kind: 'renewal',
-    status: 'pending_payment',
     mailbox: { address, type: mailbox.type, domainPec: mailbox.domainPec },
     years: request.years,
-    totals: orderTotals(mailbox.type, request.years),
-    payment: {
-      method: request.payment.method,
-      status: 'pending',
-      reference: creditorReference(orderId),
-      ...('token' in request.payment ? { token: request.payment.token } : {}),
-    },
+    payment: request.payment,
     holder: { email: mailbox.holderEmail },
     billing: {},
-    createdAt: context.now.toISOString(),
-    paidAt: null,
-    completedAt: null,
     requestHash,
-    ...paymentDeadline(context.now, immediate, deps.paymentWaitSeconds),
-  };
+    now: context.now,
+    paymentWaitSeconds: deps.paymentWaitSeconds,
+  });
   if ((await deps.orders.create(order)) === 'exists') {
     const existing = await deps.orders.get(orderId);
     if (existing) return replay(existing, requestHash);
@@ -123,26 +104,18 @@ export async function placeAutoRenewal(
   const orderId = orderIdFromBytes(
     createHash('sha256').update(`auto-renew\n${mailbox.address}\n${mailbox.expiresAt}`).digest(),
   );
-  const order: Order = {
+  const order = pendingOrder({
     orderId,
     kind: 'renewal',
-    status: 'pending_payment',
     mailbox: { address: mailbox.address, type: mailbox.type, domainPec: mailbox.domainPec },
     years: AUTO_RENEW_YEARS,
-    totals: orderTotals(mailbox.type, AUTO_RENEW_YEARS),
-    payment: {
-      method: mailbox.renewalPayment.method,
-      status: 'pending',
-      reference: creditorReference(orderId),
-      token: mailbox.renewalPayment.token,
-    },
+    payment: mailbox.renewalPayment,
     holder: { email: mailbox.holderEmail },
     billing: {},
-    createdAt: now.toISOString(),
-    paidAt: null,
-    completedAt: null,
     requestHash: fingerprint({ autoRenew: mailbox.address, expiresAt: mailbox.expiresAt }),
-  };
+    now,
+    paymentWaitSeconds: deps.paymentWaitSeconds,
+  });
   const created = (await deps.orders.create(order)) === 'created';
   // Starting again is harmless (the execution is named after the order) and finishes a start that failed.
   if (created || (await deps.orders.get(orderId))?.status === 'pending_payment') {

@@ -1,30 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatCreditorReference, isValidCreditorReference } from '../../functions/domain/creditor-reference.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
-import { ApiClient } from '../support/client.ts';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
+import { withLocalRuntime } from '../support/runtime.ts';
 import { deliver, paymentEvent } from '../support/webhooks.ts';
 
-let runtime: LocalRuntime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0 });
-  api = new ApiClient(runtime.url);
-});
-afterAll(() => runtime?.stop());
+const local = withLocalRuntime();
 
 /** Places a bank transfer (or postal slip) order and waits until its workflow waits for the credit. */
 async function waitingOrder(method: 'bank_transfer' | 'postal_slip' = 'bank_transfer') {
   const address = freshAddress('pec.cloud');
-  const created = await api.post('/orders', orderBody({ address, payment: { method } }));
+  const created = await local.api.post('/orders', orderBody({ address, payment: { method } }));
   expect(created.status).toBe(201);
   const orderId: string = created.json.orderId;
-  await runtime.outbox.waitFor((m) => m.text.includes(orderId) && m.subject.includes('pagamento'), 10_000);
+  await local.runtime.outbox.waitFor((m) => m.text.includes(orderId) && m.subject.includes('pagamento'), 10_000);
   return { address, orderId, order: created.json };
 }
 
-const emailsAbout = async (address: string) => (await api.outbox()).filter((m) => m.text.includes(address));
+const emailsAbout = async (address: string) => (await local.api.outbox()).filter((m) => m.text.includes(address));
 
 describe('bank transfer and postal slip orders', () => {
   it('stay pending with an RF reference, quoted by the payment instructions email', async () => {
@@ -42,7 +34,7 @@ describe('bank transfer and postal slip orders', () => {
       expect(text).toContain(method === 'postal_slip' ? 'Conto corrente postale' : 'IBAN');
       expect(instructions[0]?.html).toContain(formatCreditorReference(order.payment.reference));
 
-      const again = await api.get(`/orders/${orderId}`);
+      const again = await local.api.get(`/orders/${orderId}`);
       expect(again.json.status).toBe('pending_payment');
     }
   });
@@ -50,65 +42,69 @@ describe('bank transfer and postal slip orders', () => {
   it('a wrong signature or an hour-old timestamp is 401 and changes nothing', async () => {
     const { orderId } = await waitingOrder();
     const event = paymentEvent(orderId, 610);
-    const forged = await deliver(api, event, { secret: 'whsec_not_the_secret' });
+    const forged = await deliver(local.api, event, { secret: 'whsec_not_the_secret' });
     expect(forged.status).toBe(401);
     expect(forged.headers.get('content-type')).toBe('application/problem+json');
-    const stale = await deliver(api, event, { timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    const stale = await deliver(local.api, event, { timestamp: Math.floor(Date.now() / 1000) - 3600 });
     expect(stale.status).toBe(401);
-    const unsigned = await deliver(api, event, { signature: '' });
+    const unsigned = await deliver(local.api, event, { signature: '' });
     expect(unsigned.status).toBe(401);
-    expect((await api.get(`/orders/${orderId}`)).json.status).toBe('pending_payment');
+    expect((await local.api.get(`/orders/${orderId}`)).json.status).toBe('pending_payment');
 
     // The same event, properly signed, still takes effect: the forged deliveries recorded nothing.
-    expect((await deliver(api, event)).status).toBe(200);
-    await api.waitForOrder(orderId, (o) => o.status === 'completed');
+    expect((await deliver(local.api, event)).status).toBe(200);
+    await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
   });
 
   it('a short credit leaves the order pending; the right one, delivered 3 times at once, completes it with one email', async () => {
     const { orderId, address } = await waitingOrder();
-    const short = await deliver(api, paymentEvent(orderId, 500));
+    const short = await deliver(local.api, paymentEvent(orderId, 500));
     expect(short.status).toBe(200);
     expect(short.json.outcome).toBe('amount_mismatch');
-    expect((await api.get(`/orders/${orderId}`)).json).toMatchObject({
+    expect((await local.api.get(`/orders/${orderId}`)).json).toMatchObject({
       status: 'pending_payment',
       payment: { status: 'pending' },
     });
 
     const credit = paymentEvent(orderId, 610);
-    const deliveries = await Promise.all([deliver(api, credit), deliver(api, credit), deliver(api, credit)]);
+    const deliveries = await Promise.all([
+      deliver(local.api, credit),
+      deliver(local.api, credit),
+      deliver(local.api, credit),
+    ]);
     expect(deliveries.map((d) => d.status)).toEqual([200, 200, 200]);
 
-    const order = await api.waitForOrder(orderId, (o) => o.status === 'completed');
+    const order = await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
     expect(order.payment.status).toBe('paid');
     // The order completes only after the first-access email is sent.
     const firstAccess = (await emailsAbout(address)).filter((m) => m.text.includes('token='));
     expect(firstAccess).toHaveLength(1);
 
     // Later redeliveries and a late failure change nothing.
-    expect((await deliver(api, credit)).json).toMatchObject({ outcome: 'duplicate', duplicate: true });
-    const lateFailure = await deliver(api, paymentEvent(orderId, 610, { type: 'payment.failed' }));
+    expect((await deliver(local.api, credit)).json).toMatchObject({ outcome: 'duplicate', duplicate: true });
+    const lateFailure = await deliver(local.api, paymentEvent(orderId, 610, { type: 'payment.failed' }));
     expect(lateFailure.status).toBe(200);
-    expect((await api.get(`/orders/${orderId}`)).json.status).toBe('completed');
-    expect((await api.get(`/mailboxes/${encodeURIComponent(address)}`)).json.status).toBe('active');
+    expect((await local.api.get(`/orders/${orderId}`)).json.status).toBe('completed');
+    expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).json.status).toBe('active');
   });
 
   it('a reported payment failure fails the waiting order and frees the address', async () => {
     const { orderId, address } = await waitingOrder('postal_slip');
-    const failed = await deliver(api, paymentEvent(orderId, 610, { type: 'payment.failed' }));
+    const failed = await deliver(local.api, paymentEvent(orderId, 610, { type: 'payment.failed' }));
     expect(failed.status).toBe(200);
-    const order = await api.waitForOrder(orderId, (o) => o.status === 'failed');
+    const order = await local.api.waitForOrder(orderId, (o) => o.status === 'failed');
     expect(order.payment.status).toBe('failed');
-    expect((await api.get(`/availability?address=${encodeURIComponent(address)}`)).json.available).toBe(true);
+    expect((await local.api.get(`/availability?address=${encodeURIComponent(address)}`)).json.available).toBe(true);
   });
 
   it('an event for an unknown order is acknowledged and recorded as an anomaly', async () => {
-    const response = await deliver(api, paymentEvent('0000UNKNOWN0', 610));
+    const response = await deliver(local.api, paymentEvent('0000UNKNOWN0', 610));
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ received: true, outcome: 'unknown_order' });
   });
 
   it('a validly signed but malformed event is a 400 naming the fields', async () => {
-    const response = await deliver(api, { id: 'nope', type: 'credit.registered', amountCents: -1 });
+    const response = await deliver(local.api, { id: 'nope', type: 'credit.registered', amountCents: -1 });
     expect(response.status).toBe(400);
     const paths = response.json.errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['id', 'orderId', 'amountCents', 'currency', 'occurredAt']));

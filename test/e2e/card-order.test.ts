@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
-import { ApiClient, tokenFrom } from '../support/client.ts';
+import { describe, expect, it } from 'vitest';
+import { tokenFrom } from '../support/client.ts';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
+import { withLocalRuntime } from '../support/runtime.ts';
 
-let runtime: LocalRuntime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0 });
-  api = new ApiClient(runtime.url);
-});
-afterAll(() => runtime?.stop());
+const local = withLocalRuntime();
 
 const STRONG_PASSWORD = 'Sole-Luna-2026!';
 
@@ -20,7 +13,7 @@ describe('a card or PayPal order over HTTP', () => {
     ['PayPal', { method: 'paypal', token: 'tok_paypal_buyer' }],
   ])('%s: completes, activates the mailbox and sends the first-access email', async (_label, payment) => {
     const address = freshAddress('arubapec.it');
-    const created = await api.post('/orders', orderBody({ address, years: 2, payment }));
+    const created = await local.api.post('/orders', orderBody({ address, years: 2, payment }));
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({
       kind: 'new',
@@ -33,12 +26,12 @@ describe('a card or PayPal order over HTTP', () => {
       completedAt: null,
     });
 
-    const order = await api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
+    const order = await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
     expect(order.payment.status).toBe('paid');
     expect(order.paidAt).toEqual(expect.any(String));
     expect(order.completedAt).toEqual(expect.any(String));
 
-    const mailbox = await api.get(`/mailboxes/${encodeURIComponent(address)}`);
+    const mailbox = await local.api.get(`/mailboxes/${encodeURIComponent(address)}`);
     expect(mailbox.status).toBe(200);
     expect(mailbox.json).toMatchObject({
       address,
@@ -51,7 +44,7 @@ describe('a card or PayPal order over HTTP', () => {
       new Date(mailbox.json.expiresAt).getUTCFullYear() - new Date(mailbox.json.activatedAt).getUTCFullYear();
     expect(years).toBe(2);
 
-    const emails = (await api.outbox()).filter((m) => m.text.includes(address));
+    const emails = (await local.api.outbox()).filter((m) => m.text.includes(address));
     expect(emails).toHaveLength(1);
     expect(emails[0]?.to).toEqual(['mario.rossi@example.com']);
     expect(emails[0]?.subject).toContain(address);
@@ -59,67 +52,69 @@ describe('a card or PayPal order over HTTP', () => {
     const token = tokenFrom(emails[0]?.text ?? '');
     expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(32);
 
-    const weak = await api.post('/password-setup', { token, password: 'password' }, { apiKey: null });
+    const weak = await local.api.post('/password-setup', { token, password: 'password' }, { apiKey: null });
     expect(weak.status).toBe(400);
     expect(weak.headers.get('content-type')).toBe('application/problem+json');
     expect(weak.json.errors.every((e: { path: string }) => e.path === 'password')).toBe(true);
 
-    const set = await api.post('/password-setup', { token, password: STRONG_PASSWORD }, { apiKey: null });
+    const set = await local.api.post('/password-setup', { token, password: STRONG_PASSWORD }, { apiKey: null });
     expect(set.status).toBe(204);
-    const reused = await api.post('/password-setup', { token, password: STRONG_PASSWORD }, { apiKey: null });
+    const reused = await local.api.post('/password-setup', { token, password: STRONG_PASSWORD }, { apiKey: null });
     expect(reused.status).toBe(410);
     expect(reused.json.code).toBe('token_gone');
 
-    const after = await api.get(`/mailboxes/${encodeURIComponent(address)}`);
+    const after = await local.api.get(`/mailboxes/${encodeURIComponent(address)}`);
     expect(after.json.passwordSet).toBe(true);
   });
 
   it('a declined card ends failed, frees the address and tells the holder', async () => {
     const address = freshAddress();
-    const created = await api.post(
+    const created = await local.api.post(
       '/orders',
       orderBody({ address, payment: { method: 'card', token: 'tok_declined_insufficient_funds' } }),
     );
     expect(created.status).toBe(201);
-    const order = await api.waitForOrder(created.json.orderId, (o) => o.status === 'failed');
+    const order = await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'failed');
     expect(order.payment.status).toBe('failed');
     expect(order.completedAt).toBeNull();
 
-    const availability = await api.get(`/availability?address=${encodeURIComponent(address)}`);
+    const availability = await local.api.get(`/availability?address=${encodeURIComponent(address)}`);
     expect(availability.json).toEqual({ address, available: true });
-    expect((await api.get(`/mailboxes/${encodeURIComponent(address)}`)).status).toBe(404);
-    const emails = (await api.outbox()).filter((m) => m.text.includes(address));
+    expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).status).toBe(404);
+    const emails = (await local.api.outbox()).filter((m) => m.text.includes(address));
     expect(emails).toHaveLength(1);
     expect(emails[0]?.subject).toContain('non riuscita');
 
     // The address can be ordered again.
-    const again = await api.post('/orders', orderBody({ address }));
+    const again = await local.api.post('/orders', orderBody({ address }));
     expect(again.status).toBe(201);
-    await api.waitForOrder(again.json.orderId, (o) => o.status === 'completed');
+    await local.api.waitForOrder(again.json.orderId, (o) => o.status === 'completed');
   });
 
   it('20 concurrent orders for one address: exactly one 201, nineteen 409', async () => {
     const address = freshAddress('gigapec.it');
-    const responses = await Promise.all(Array.from({ length: 20 }, () => api.post('/orders', orderBody({ address }))));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => local.api.post('/orders', orderBody({ address }))),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
     for (const refused of responses.filter((r) => r.status === 409)) {
       expect(refused.json).toMatchObject({ status: 409, code: 'address_unavailable' });
     }
-    const availability = await api.get(`/availability?address=${encodeURIComponent(address)}`);
+    const availability = await local.api.get(`/availability?address=${encodeURIComponent(address)}`);
     expect(availability.json.available).toBe(false);
   });
 
   it('an Idempotency-Key replays the same order and refuses another body', async () => {
     const body = orderBody();
     const headers = { 'idempotency-key': `key-${Date.now()}` };
-    const first = await api.post('/orders', body, { headers });
-    const second = await api.post('/orders', body, { headers });
+    const first = await local.api.post('/orders', body, { headers });
+    const second = await local.api.post('/orders', body, { headers });
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.json.orderId).toBe(first.json.orderId);
-    const other = await api.post('/orders', orderBody(), { headers });
+    const other = await local.api.post('/orders', orderBody(), { headers });
     expect(other.status).toBe(422);
     expect(other.json.code).toBe('idempotency_key_reused');
   });
@@ -127,15 +122,15 @@ describe('a card or PayPal order over HTTP', () => {
 
 describe('refusals over HTTP', () => {
   it('needs the storefront API key', async () => {
-    const missing = await api.get('/catalog', { apiKey: null });
+    const missing = await local.api.get('/catalog', { apiKey: null });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
-    expect((await api.get('/catalog', { apiKey: 'sk_wrong' })).status).toBe(401);
-    expect((await api.get('/catalog')).status).toBe(200);
+    expect((await local.api.get('/catalog', { apiKey: 'sk_wrong' })).status).toBe(401);
+    expect((await local.api.get('/catalog')).status).toBe(200);
   });
 
   it('malformed JSON is a 400 problem about the body', async () => {
-    const response = await api.request('POST', '/orders', {
+    const response = await local.api.request('POST', '/orders', {
       rawBody: '{"mailbox":',
       headers: { 'content-type': 'application/json' },
     });
@@ -145,7 +140,7 @@ describe('refusals over HTTP', () => {
 
   it('an invalid body names every failing field', async () => {
     const body = orderBody();
-    const response = await api.post('/orders', {
+    const response = await local.api.post('/orders', {
       ...body,
       years: 9,
       mailbox: { address: 'Not An Address@pec.it', type: 'gold' },
@@ -179,24 +174,27 @@ describe('refusals over HTTP', () => {
     ['a string', '"order"'],
     ['null', 'null'],
   ])('%s is a 400, never a 5xx', async (_label, rawBody) => {
-    const response = await api.request('POST', '/orders', { rawBody, headers: { 'content-type': 'application/json' } });
+    const response = await local.api.request('POST', '/orders', {
+      rawBody,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(400);
     expect(response.json.code).toBe('validation_failed');
   });
 
   it('a domain outside the catalog is refused, and availability validates the address', async () => {
-    const response = await api.post('/orders', orderBody({ address: 'mario@gmail.com' }));
+    const response = await local.api.post('/orders', orderBody({ address: 'mario@gmail.com' }));
     expect(response.status).toBe(400);
     expect(response.json.errors.map((e: { path: string }) => e.path)).toContain('mailbox.address');
-    const availability = await api.get('/availability?address=nope');
+    const availability = await local.api.get('/availability?address=nope');
     expect(availability.status).toBe(400);
     expect(availability.json.errors[0].path).toBe('address');
   });
 
   it('unknown orders, mailboxes and tokens are 404', async () => {
-    expect((await api.get('/orders/ZZZZZZZZZZZZ')).status).toBe(404);
-    expect((await api.get('/mailboxes/nobody%40pec.it')).status).toBe(404);
-    const token = await api.post(
+    expect((await local.api.get('/orders/ZZZZZZZZZZZZ')).status).toBe(404);
+    expect((await local.api.get('/mailboxes/nobody%40pec.it')).status).toBe(404);
+    const token = await local.api.post(
       '/password-setup',
       { token: 'x'.repeat(43), password: STRONG_PASSWORD },
       { apiKey: null },
@@ -205,10 +203,10 @@ describe('refusals over HTTP', () => {
   });
 
   it('serves the catalog and the OpenAPI document', async () => {
-    const catalog = await api.get('/catalog');
+    const catalog = await local.api.get('/catalog');
     expect(catalog.json.domains).toContain('pec.it');
     expect(catalog.json.plans.map((p: { type: string }) => p.type)).toEqual(['standard', 'pro', 'premium']);
-    const openapi = await api.get('/openapi.json', { apiKey: null });
+    const openapi = await local.api.get('/openapi.json', { apiKey: null });
     expect(openapi.status).toBe(200);
     expect(openapi.json.openapi).toMatch(/^3\.1/);
     expect(Object.keys(openapi.json.paths)).toContain('/orders');

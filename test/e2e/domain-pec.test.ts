@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
-import { ApiClient } from '../support/client.ts';
+import { describe, expect, it } from 'vitest';
 import { orderBody } from '../support/fixtures.ts';
+import { withLocalRuntime } from '../support/runtime.ts';
 
-let runtime: LocalRuntime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, dnsPollMs: 100 });
-  api = new ApiClient(runtime.url);
-});
-afterAll(() => runtime?.stop());
+const local = withLocalRuntime({ dnsPollMs: 100 });
 
 // The provider's mail exchangers, as configured in cdk.json / the CDK app defaults.
 const PROVIDER_MX = ['mx1.pec.example.com', 'mx2.pec.example.com'];
 let counter = 0;
 const ownDomain = () => `studio-${process.pid}-${Date.now().toString(36)}-${counter++}.it`;
 const setMx = (domain: string, mx: unknown) =>
-  api.request('PUT', `/_local/dns/${domain}`, { body: { mx }, apiKey: null });
+  local.api.request('PUT', `/_local/dns/${domain}`, { body: { mx }, apiKey: null });
 
 describe('PEC on the holder’s own domain', () => {
   it('waits, activating, until the MX records point at the provider, then activates', async () => {
     const domain = ownDomain();
     const address = `info@${domain}`;
-    const created = await api.post('/orders', {
+    const created = await local.api.post('/orders', {
       ...orderBody({ address }),
       mailbox: { address, type: 'standard', domainPec: true },
     });
@@ -32,16 +24,16 @@ describe('PEC on the holder’s own domain', () => {
     const orderId = created.json.orderId;
 
     // Paid, but the domain does not point at us yet: the holder is told which records to set.
-    const instructions = await runtime.outbox.waitFor(
+    const instructions = await local.runtime.outbox.waitFor(
       (m) => m.text.includes(domain) && m.subject.includes('MX'),
       10_000,
     );
     for (const host of PROVIDER_MX) expect(instructions.text).toContain(host);
-    expect((await api.get(`/orders/${orderId}`)).json).toMatchObject({
+    expect((await local.api.get(`/orders/${orderId}`)).json).toMatchObject({
       status: 'activating',
       payment: { status: 'paid' },
     });
-    expect((await api.get(`/mailboxes/${encodeURIComponent(address)}`)).json).toMatchObject({
+    expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).json).toMatchObject({
       status: 'activating',
       domainPec: true,
     });
@@ -49,15 +41,15 @@ describe('PEC on the holder’s own domain', () => {
     // Mail split with another provider is not enough.
     expect((await setMx(domain, [PROVIDER_MX[0], 'mx.other-provider.net'])).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await api.get(`/orders/${orderId}`)).json.status).toBe('activating');
+    expect((await local.api.get(`/orders/${orderId}`)).json.status).toBe('activating');
 
     expect((await setMx(domain, PROVIDER_MX)).json).toEqual({ domain, mx: PROVIDER_MX });
-    await api.waitForOrder(orderId, (o) => o.status === 'completed');
-    expect((await api.get(`/mailboxes/${encodeURIComponent(address)}`)).json).toMatchObject({
+    await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+    expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).json).toMatchObject({
       status: 'active',
       domainPec: true,
     });
-    const emails = (await api.outbox()).filter((m) => m.text.includes(domain));
+    const emails = (await local.api.outbox()).filter((m) => m.text.includes(domain));
     expect(emails.filter((m) => m.subject.includes('MX'))).toHaveLength(1); // told once, not at every check
     expect(emails.filter((m) => m.text.includes('token='))).toHaveLength(1);
   });
@@ -66,23 +58,25 @@ describe('PEC on the holder’s own domain', () => {
     const domain = ownDomain();
     await setMx(domain, PROVIDER_MX);
     const address = `pec@${domain}`;
-    const created = await api.post('/orders', {
+    const created = await local.api.post('/orders', {
       ...orderBody({ address }),
       mailbox: { address, type: 'standard', domainPec: true },
     });
-    await api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
-    expect((await api.outbox()).filter((m) => m.text.includes(domain) && m.subject.includes('MX'))).toHaveLength(0);
+    await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
+    expect((await local.api.outbox()).filter((m) => m.text.includes(domain) && m.subject.includes('MX'))).toHaveLength(
+      0,
+    );
   });
 
   it('is Standard only, on a domain of the holder, and the DNS stand-in checks its input', async () => {
     const domain = ownDomain();
-    const pro = await api.post('/orders', {
+    const pro = await local.api.post('/orders', {
       ...orderBody(),
       mailbox: { address: `info@${domain}`, type: 'pro', domainPec: true },
     });
     expect(pro.status).toBe(400);
     expect(pro.json.errors.map((e: { path: string }) => e.path)).toContain('mailbox.domainPec');
-    const generic = await api.post('/orders', {
+    const generic = await local.api.post('/orders', {
       ...orderBody(),
       mailbox: { address: 'info@pec.it', type: 'standard', domainPec: true },
     });

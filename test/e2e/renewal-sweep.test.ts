@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
-import { ApiClient } from '../support/client.ts';
+import { describe, expect, it } from 'vitest';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
+import { withLocalRuntime } from '../support/runtime.ts';
 import { deliver, paymentEvent } from '../support/webhooks.ts';
 
-let runtime: LocalRuntime;
-let api: ApiClient;
-
-beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0 });
-  api = new ApiClient(runtime.url);
-});
-afterAll(() => runtime?.stop());
+const local = withLocalRuntime();
 
 const DAY = 24 * 3600 * 1000;
 const path = (address: string, suffix = '') => `/mailboxes/${encodeURIComponent(address)}${suffix}`;
-const mailboxOf = async (address: string) => (await api.get(path(address))).json;
+const mailboxOf = async (address: string) => (await local.api.get(path(address))).json;
 const sweep = async (at: number) => {
-  const response = await api.request('POST', '/_local/renewal-sweep', {
+  const response = await local.api.request('POST', '/_local/renewal-sweep', {
     body: { at: new Date(at).toISOString() },
     apiKey: null,
   });
@@ -27,12 +19,12 @@ const sweep = async (at: number) => {
 
 async function activeMailbox(payment: Record<string, unknown>) {
   const address = freshAddress('pecditta.com');
-  const created = await api.post('/orders', orderBody({ address, payment }));
+  const created = await local.api.post('/orders', orderBody({ address, payment }));
   if (payment.method === 'bank_transfer') {
-    await runtime.outbox.waitFor((m) => m.text.includes(created.json.orderId), 10_000);
-    await deliver(api, paymentEvent(created.json.orderId, created.json.totals.grossCents));
+    await local.runtime.outbox.waitFor((m) => m.text.includes(created.json.orderId), 10_000);
+    await deliver(local.api, paymentEvent(created.json.orderId, created.json.totals.grossCents));
   }
-  await api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
+  await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
   return { address, mailbox: await mailboxOf(address) };
 }
 
@@ -42,7 +34,9 @@ describe('the renewal sweep (POST /_local/renewal-sweep)', () => {
     const transfer = await activeMailbox({ method: 'bank_transfer' }); // does not
     const expiry = Date.parse(transfer.mailbox.expiresAt);
     const emailsAbout = async (address: string, subject: string) =>
-      (await api.outbox()).filter((m) => m.to.length > 0 && m.text.includes(address) && m.subject.includes(subject));
+      (await local.api.outbox()).filter(
+        (m) => m.to.length > 0 && m.text.includes(address) && m.subject.includes(subject),
+      );
 
     expect(await sweep(expiry - 100 * DAY)).toEqual({ reminders: 0, autoRenewals: 0, suspended: 0, deleted: 0 });
 
@@ -65,16 +59,20 @@ describe('the renewal sweep (POST /_local/renewal-sweep)', () => {
     // Expired: suspended (receive-only), still not orderable by anyone else.
     expect(await sweep(expiry + DAY)).toEqual({ reminders: 0, autoRenewals: 0, suspended: 1, deleted: 0 });
     expect(await mailboxOf(transfer.address)).toMatchObject({ status: 'suspended' });
-    expect((await api.get(`/availability?address=${encodeURIComponent(transfer.address)}`)).json.available).toBe(false);
+    expect((await local.api.get(`/availability?address=${encodeURIComponent(transfer.address)}`)).json.available).toBe(
+      false,
+    );
     expect((await sweep(expiry + 2 * DAY)).suspended).toBe(0);
 
     // After the 90-day grace period: deleted for good, and the address can be ordered again.
     expect(await sweep(expiry + 91 * DAY)).toEqual({ reminders: 0, autoRenewals: 0, suspended: 0, deleted: 1 });
     expect(await mailboxOf(transfer.address)).toMatchObject({ status: 'deleted' });
-    expect((await api.get(`/availability?address=${encodeURIComponent(transfer.address)}`)).json.available).toBe(true);
-    const again = await api.post('/orders', orderBody({ address: transfer.address, type: 'premium' }));
+    expect((await local.api.get(`/availability?address=${encodeURIComponent(transfer.address)}`)).json.available).toBe(
+      true,
+    );
+    const again = await local.api.post('/orders', orderBody({ address: transfer.address, type: 'premium' }));
     expect(again.status).toBe(201);
-    await api.waitForOrder(again.json.orderId, (o) => o.status === 'completed');
+    await local.api.waitForOrder(again.json.orderId, (o) => o.status === 'completed');
     expect(await mailboxOf(transfer.address)).toMatchObject({ status: 'active', type: 'premium', passwordSet: false });
   });
 
@@ -83,19 +81,22 @@ describe('the renewal sweep (POST /_local/renewal-sweep)', () => {
     const expiry = Date.parse(mailbox.expiresAt);
     await sweep(expiry + DAY);
     expect((await mailboxOf(address)).status).toBe('suspended');
-    const renewal = await api.post(path(address, '/renewals'), {
+    const renewal = await local.api.post(path(address, '/renewals'), {
       years: 1,
       payment: { method: 'card', token: 'tok_visa' },
     });
     expect(renewal.status).toBe(201);
-    await api.waitForOrder(renewal.json.orderId, (o) => o.status === 'completed');
+    await local.api.waitForOrder(renewal.json.orderId, (o) => o.status === 'completed');
     const renewed = await mailboxOf(address);
     expect(renewed.status).toBe('active');
     expect(Date.parse(renewed.expiresAt)).toBeGreaterThan(expiry);
   });
 
   it('refuses a body without a time', async () => {
-    const response = await api.request('POST', '/_local/renewal-sweep', { body: { at: 'tomorrow' }, apiKey: null });
+    const response = await local.api.request('POST', '/_local/renewal-sweep', {
+      body: { at: 'tomorrow' },
+      apiKey: null,
+    });
     expect(response.status).toBe(400);
     expect(response.json.errors[0].path).toBe('at');
   });

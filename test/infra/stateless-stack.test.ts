@@ -258,6 +258,6 @@ describe('operations', () => {
     expect(byMetric('5XXError')).toHaveLength(1);
     expect(byMetric('ExecutionsTimedOut')).toHaveLength(1);
     expect(byMetric('Errors')).toHaveLength(functions.length);
-    for (const alarm of alarms) expect((alarm.Properties?.AlarmActions as unknown[]).length).toBe(1);
+    for (const alarm of alarms) expect(alarm.Properties?.AlarmActions).toHaveLength(1);
   });
 });

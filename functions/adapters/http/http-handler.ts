@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { ParseError } from '@aws-lambda-powertools/parser';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
@@ -97,6 +98,28 @@ export function idempotencyKey(headers: Record<string, string | undefined> | nul
     ]);
   }
   return key;
+}
+
+/** What an order intake needs from the request: the caller (API key id), its Idempotency-Key, fresh entropy. */
+export function intakeContext(event: {
+  headers?: Record<string, string | undefined> | null;
+  requestContext: { identity?: { apiKeyId?: string | null } };
+}) {
+  return {
+    now: new Date(),
+    clientId: event.requestContext.identity?.apiKeyId ?? 'anonymous',
+    idempotencyKey: idempotencyKey(event.headers),
+    randomBytes: randomBytes(8),
+  };
+}
+
+/** `201 Created` with the order and its location; a replayed Idempotency-Key says so in a header. */
+export function createdOrder({ order, replayed }: { order: { orderId: string }; replayed: boolean }): HttpResult {
+  return {
+    status: 201,
+    body: order,
+    headers: { location: `/orders/${order.orderId}`, ...(replayed ? { 'idempotent-replayed': 'true' } : {}) },
+  };
 }
 
 /** A header by case-insensitive name (API Gateway keeps the client's case). */
