@@ -17,6 +17,10 @@ const runtime = await startLocalRuntime({
   paymentWaitSeconds: env.PAYMENT_WAIT_SECONDS ? Number(env.PAYMENT_WAIT_SECONDS) : undefined,
   logLevel: env.LOG_LEVEL ?? 'WARN',
   verbose: true,
+}).catch((error: NodeJS.ErrnoException) => {
+  if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: set PORT to another one.`);
+  else console.error('Could not start:', error);
+  process.exit(1);
 });
 
 const order = JSON.stringify({

@@ -34,6 +34,8 @@ export interface LocalRuntimeOptions {
   paymentWebhookSecret?: string;
   /** Overrides the configured wait for a bank transfer or postal slip credit. */
   paymentWaitSeconds?: number;
+  /** Overrides how long a first-access link stays valid (deployed: 72 hours). */
+  accessTokenTtlSeconds?: number;
   /** Handler log level (Powertools): WARN keeps the console readable. */
   logLevel?: string;
   /** Prints one line per request and per workflow outcome. */
@@ -106,6 +108,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   }
   process.env.POWERTOOLS_LOG_LEVEL = options.logLevel ?? 'WARN';
   if (options.paymentWaitSeconds !== undefined) process.env.PAYMENT_WAIT_SECONDS = String(options.paymentWaitSeconds);
+  if (options.accessTokenTtlSeconds !== undefined) {
+    process.env.ACCESS_TOKEN_TTL_SECONDS = String(options.accessTokenTtlSeconds);
+  }
   process.env.PAYMENT_WEBHOOK_SECRET = options.paymentWebhookSecret ?? 'whsec_local_dev';
 
   const invoke = lambdaInvoker(functions);
