@@ -43,7 +43,7 @@ export class StatelessStack extends Stack {
       dnsPollInterval: settings.domainPec.dnsPollInterval,
       bind: (fn, needs) => {
         if (needs.table) fn.bindTable(stateful.table, 'readWrite');
-        if (needs.audit) fn.bindAuditLog(stateful.auditBucket);
+        if (needs.audit) fn.bindAuditLog(stateful.auditBucket, { documents: needs.documents });
         if (needs.mailer) {
           fn.bindMailer(mail);
           fn.addEnvironment('PAYMENT_BENEFICIARY', settings.beneficiary.name);

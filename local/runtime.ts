@@ -47,6 +47,8 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   outbox: LocalOutbox;
+  /** The audit bucket's objects (audit trail and documents), key to JSON text. */
+  auditObjects(): Map<string, string>;
   stepFunctions: LocalStepFunctionsServer;
   stateMachineArn: string;
   /** Resolves when no workflow execution is running. */
@@ -182,6 +184,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   return {
     url: gateway.url,
     outbox: ses.outbox,
+    auditObjects: () =>
+      new Map([...s3.objects(references.AUDIT_BUCKET as string)].map(([key, body]) => [key, body.toString('utf8')])),
     stepFunctions,
     stateMachineArn,
     idle: () => stepFunctions.idle(),

@@ -45,6 +45,8 @@ export interface OrderFulfilmentProps {
 export interface StateNeeds {
   table: boolean;
   dns?: boolean;
+  /** Files order documents, besides the audit trail. */
+  documents?: boolean;
   audit?: boolean;
   mailer?: boolean;
   firstAccess?: boolean;
@@ -161,9 +163,10 @@ export class OrderFulfilment extends Construct {
       .addRetry({ errors: [Errors.ALL], ...retryTransient })
       .addCatch(failOrder, toFailOrder);
 
-    const completeOrder = step('CompleteOrder', 'complete-order', 'Marks the order completed', {
+    const completeOrder = step('CompleteOrder', 'complete-order', 'Marks the order completed and files it', {
       table: true,
       audit: true,
+      documents: true,
     })
       .addRetry({ errors: [Errors.ALL], ...retryTransient })
       .addCatch(

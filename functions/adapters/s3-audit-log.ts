@@ -1,10 +1,20 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { defineConfig } from '../config.ts';
-import type { AuditLog } from '../use-cases/ports.ts';
+import type { AuditLog, DocumentStore } from '../use-cases/ports.ts';
 import { s3 } from './clients.ts';
 
 const config = defineConfig({ AUDIT_BUCKET: z.string().min(1) });
+
+const putJson = (key: string, body: unknown) =>
+  s3.send(
+    new PutObjectCommand({
+      Bucket: config.AUDIT_BUCKET,
+      Key: key,
+      Body: JSON.stringify(body),
+      ContentType: 'application/json',
+    }),
+  );
 
 /**
  * The audit trail: one immutable JSON object per order event, under `orders/<orderId>/`, so an
@@ -13,13 +23,23 @@ const config = defineConfig({ AUDIT_BUCKET: z.string().min(1) });
  */
 export const s3AuditLog: AuditLog = {
   async record({ orderId, event, at, detail }) {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: config.AUDIT_BUCKET,
-        Key: `orders/${orderId}/${at.toISOString()}-${event}.json`,
-        Body: JSON.stringify({ orderId, event, at: at.toISOString(), ...(detail ? { detail } : {}) }),
-        ContentType: 'application/json',
-      }),
-    );
+    await putJson(`orders/${orderId}/${at.toISOString()}-${event}.json`, {
+      orderId,
+      event,
+      at: at.toISOString(),
+      ...(detail ? { detail } : {}),
+    });
+  },
+};
+
+/**
+ * Documents: the record of each completed sale, under `documents/orders/<orderId>.json` in the same
+ * encrypted, versioned bucket (holder and billing data included; the payment token is not).
+ */
+export const s3DocumentStore: DocumentStore = {
+  async putOrderDocument(order) {
+    const { payment, requestHash: _hash, ...rest } = order;
+    const { token: _token, ...paymentWithoutToken } = payment;
+    await putJson(`documents/orders/${order.orderId}.json`, { ...rest, payment: paymentWithoutToken });
   },
 };

@@ -8,6 +8,7 @@ import type {
   AccessTokenRepository,
   AuditLog,
   DnsResolver,
+  DocumentStore,
   MailboxRepository,
   MailPlatform,
   Notifier,
@@ -29,6 +30,7 @@ export interface FulfilmentDeps {
   tokens: AccessTokenRepository;
   notifier: Notifier;
   audit: AuditLog;
+  documents: DocumentStore;
   dns: DnsResolver;
 }
 
@@ -219,14 +221,18 @@ export async function sendFirstAccessEmail(
 /** The SHA-256 under which a first-access token is stored and looked up. */
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** Marks the order completed and files it as the contract record of the sale. */
 export async function completeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'audit'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'audit' | 'documents'>,
   orderId: string,
   now: Date,
 ): Promise<void> {
   if (await deps.orders.markCompleted(orderId, now)) {
     await deps.audit.record({ orderId, event: 'order-completed', at: now });
   }
+  // Also on a retry after the order was marked: the document may be what failed the first time.
+  const order = await loadOrder(deps.orders, orderId);
+  if (order.status === 'completed') await deps.documents.putOrderDocument(order);
 }
 
 export type CloseOutcome = 'failed' | 'cancelled';

@@ -173,6 +173,11 @@ export interface AuditLog {
   record(entry: { orderId: string; event: string; at: Date; detail?: Record<string, unknown> }): Promise<void>;
 }
 
+export interface DocumentStore {
+  /** Keeps the completed order as the contract record (holder, billing, totals, dates); rewriting it is harmless. */
+  putOrderDocument(order: Order): Promise<void>;
+}
+
 export type PaymentEventRecord = 'new' | 'seen' | 'done';
 
 export interface PaymentEventRepository {

@@ -50,9 +50,10 @@ const DOCUMENTED: Documented[] = [
     reason: 'Queries may use any index of the product table (CDK grants table/index/*).',
   },
   {
-    finding: /^Resource::PecStateful:ExportsOutputFnGetAttAuditBucket[0-9A-F]+Arn[0-9A-F]+\/orders\/\*$/,
+    finding: /^Resource::PecStateful:ExportsOutputFnGetAttAuditBucket[0-9A-F]+Arn[0-9A-F]+\/(orders|documents)\/\*$/,
     actions: AUDIT_PUT_ACTIONS,
-    reason: 'Audit entries are new objects under orders/; their keys cannot be known in advance.',
+    reason:
+      'Audit entries (orders/) and order documents (documents/) are new objects whose keys cannot be known in advance.',
   },
   {
     finding: /^Action::s3:Abort\*$/,

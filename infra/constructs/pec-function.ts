@@ -84,8 +84,9 @@ export class PecFunction extends NodejsFunction {
     return this;
   }
 
-  bindAuditLog(bucket: IBucket): this {
+  bindAuditLog(bucket: IBucket, options: { documents?: boolean } = {}): this {
     bucket.grantPut(this, 'orders/*');
+    if (options.documents) bucket.grantPut(this, 'documents/*');
     this.addEnvironment('AUDIT_BUCKET', bucket.bucketName);
     return this;
   }

@@ -65,6 +65,21 @@ describe('a card or PayPal order over HTTP', () => {
 
     const after = await local.api.get(`/mailboxes/${encodeURIComponent(address)}`);
     expect(after.json.passwordSet).toBe(true);
+
+    // The audit trail tells the order's story; the completed order is filed, without its payment token.
+    const objects = local.runtime.auditObjects();
+    const trail = [...objects.keys()].filter((key) => key.startsWith(`orders/${order.orderId}/`));
+    for (const event of ['payment-charged', 'mailbox-activated', 'order-completed']) {
+      expect(trail.some((key) => key.endsWith(`-${event}.json`))).toBe(true);
+    }
+    const document = JSON.parse(objects.get(`documents/orders/${order.orderId}.json`) ?? '{}');
+    expect(document).toMatchObject({
+      orderId: order.orderId,
+      status: 'completed',
+      holder: { fiscalCode: 'RSSMRA85T10A562S' },
+    });
+    expect(JSON.stringify(document)).not.toContain(payment.token);
+    for (const key of trail) expect(objects.get(key)).not.toContain('RSSMRA85T10A562S');
   });
 
   it('a declined card ends failed, frees the address and tells the holder', async () => {

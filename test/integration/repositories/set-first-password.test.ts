@@ -70,6 +70,7 @@ beforeAll(async () => {
     notifier,
     audit: new RecordingAuditLog(),
     dns: { mx: async () => [] },
+    documents: { putOrderDocument: async () => {} },
   };
   deps = { tokens: fulfilment.tokens, mailboxes: fulfilment.mailboxes, platform: fulfilment.platform };
 });
