@@ -8,7 +8,7 @@ import type { ZodType } from 'zod';
 import * as z from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 import { logger } from '../logger.ts';
-import { fieldErrors, problemFor, problemResponse, type SchemaIssue } from './problem.ts';
+import { CORS_HEADERS, fieldErrors, problemFor, problemResponse, type SchemaIssue } from './problem.ts';
 
 /** What a route answers: a status, an optional JSON body, optional headers. */
 export interface HttpResult {
@@ -25,7 +25,7 @@ const problemDetails = (): MiddlewareObj<unknown, APIGatewayProxyResult> => ({
       error = new ValidationError(fieldErrors(error.cause as SchemaIssue[]));
     }
     const problem = problemFor(error);
-    if (problem.status >= 500) logger.error('Request failed', { error: request.error as Error });
+    if (problem.status === 500) logger.error('Request failed', { error: request.error as Error });
     else logger.info('Request refused', { status: problem.status, code: problem.code });
     request.response = problemResponse(problem);
   },
@@ -33,7 +33,11 @@ const problemDetails = (): MiddlewareObj<unknown, APIGatewayProxyResult> => ({
 
 const toResponse = (result: HttpResult): APIGatewayProxyResult => ({
   statusCode: result.status,
-  headers: { ...(result.body === undefined ? {} : { 'content-type': 'application/json' }), ...result.headers },
+  headers: {
+    ...CORS_HEADERS,
+    ...(result.body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...result.headers,
+  },
   body: result.body === undefined ? '' : JSON.stringify(result.body),
 });
 

@@ -75,10 +75,16 @@ export function problemFor(error: unknown): ProblemDocument {
   };
 }
 
+/**
+ * The first-access page calls /password-setup from the holder's browser, on the product's own site;
+ * every answer (refusals included) can be read there.
+ */
+export const CORS_HEADERS = { 'access-control-allow-origin': '*' };
+
 export function problemResponse(problem: ProblemDocument): APIGatewayProxyResult {
   return {
     statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json' },
+    headers: { ...CORS_HEADERS, 'content-type': 'application/problem+json' },
     body: JSON.stringify(problem),
   };
 }
