@@ -4,29 +4,18 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { BUNDLING } from '../bundling.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Metadata key naming the handler file a function runs; the local runtime reads it from the template. */
 export const HANDLER_METADATA_KEY = 'pec:handler';
-
-/** The esbuild settings every function is bundled with (the benchmark measures bundles with the same). */
-export const BUNDLING = {
-  minify: true,
-  sourceMap: true,
-  target: 'node24',
-  format: OutputFormat.ESM,
-  // The Lambda Node.js runtime ships AWS SDK v3; bundling it again would only add size and cold-start time.
-  externalModules: ['@aws-sdk/*'],
-  // Some dependencies still call require(); give ESM bundles one.
-  banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-};
 
 export interface PecFunctionProps {
   /** File name (without `.ts`) under `functions/handlers/`. */

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, expect, it } from 'vitest';
-import { BUNDLING } from '../../infra/constructs/pec-function.ts';
+import { bundleHandler } from '../../infra/bundling.ts';
 
 /*
  * A function bundled exactly as PecFunction deploys it (minified ESM with its require() banner, the
@@ -15,20 +14,8 @@ const dir = mkdtempSync(path.join(tmpdir(), 'pec-bundle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('the get-catalog bundle loads as ESM and answers 200 with the catalog', async () => {
-  const result = await build({
-    entryPoints: ['functions/handlers/get-catalog.ts'],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    external: BUNDLING.externalModules,
-    banner: { js: BUNDLING.banner },
-    logLevel: 'silent',
-  });
   const file = path.join(dir, 'index.mjs');
-  writeFileSync(file, result.outputFiles[0]?.contents ?? '');
+  writeFileSync(file, await bundleHandler('get-catalog'));
   const { handler } = (await import(pathToFileURL(file).href)) as {
     handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
   };
