@@ -4,7 +4,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { ProvisioningImpossibleError } from '../domain/errors.ts';
 import type { MailPlatform } from '../use-cases/ports.ts';
 import { dynamoDb } from './clients.ts';
-import { isConditionFailed, tableName } from './dynamodb/table.ts';
+import { tableName, writeIf } from './dynamodb/table.ts';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -17,18 +17,16 @@ export const platformAccountKey = (address: string) => ({ pk: `PLATFORM#${addres
 
 export const dynamoMailPlatform: MailPlatform = {
   async createMailbox({ address, mailboxGb, archiveGb }) {
-    try {
-      await dynamoDb.send(
+    const created = await writeIf(() =>
+      dynamoDb.send(
         new PutCommand({
           TableName: tableName,
           Item: { ...platformAccountKey(address), address, mailboxGb, archiveGb, state: 'active' },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return;
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+      ),
+    );
+    if (created) return;
     // The account exists: a retry finds its own (same quota, left as it is, password included);
     // an account with another quota means something else owns the address.
     const { Item } = await dynamoDb.send(
@@ -40,8 +38,8 @@ export const dynamoMailPlatform: MailPlatform = {
   },
 
   async setReceiveOnly(address, receiveOnly) {
-    try {
-      await dynamoDb.send(
+    await writeIf(() =>
+      dynamoDb.send(
         new UpdateCommand({
           TableName: tableName,
           Key: platformAccountKey(address),
@@ -50,10 +48,8 @@ export const dynamoMailPlatform: MailPlatform = {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':state': receiveOnly ? 'receive_only' : 'active' },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+      ),
+    );
   },
 
   async deleteMailbox(address) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChargeResult, PaymentGateway } from '../use-cases/ports.ts';
 import { dynamoDb } from './clients.ts';
-import { isConditionFailed, tableName } from './dynamodb/table.ts';
+import { tableName, writeIf } from './dynamodb/table.ts';
 
 /**
  * The payment gateway this deployment talks to: a simulation that behaves like a card processor's
@@ -18,8 +18,8 @@ export const chargeKey = (idempotencyKey: string) => ({ pk: `CHARGE#${idempotenc
 export const simulatedPaymentGateway: PaymentGateway = {
   async charge(request) {
     const result: ChargeResult = decide(request.token, request.idempotencyKey);
-    try {
-      await dynamoDb.send(
+    const recorded = await writeIf(() =>
+      dynamoDb.send(
         new PutCommand({
           TableName: tableName,
           Item: {
@@ -32,11 +32,9 @@ export const simulatedPaymentGateway: PaymentGateway = {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return result;
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+      ),
+    );
+    if (recorded) return result;
     const { Item } = await dynamoDb.send(
       new GetCommand({ TableName: tableName, Key: chargeKey(request.idempotencyKey), ConsistentRead: true }),
     );

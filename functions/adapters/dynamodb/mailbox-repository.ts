@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import type { Mailbox } from '../../domain/mailbox.ts';
 import type { MailboxRepository } from '../../use-cases/ports.ts';
 import { dynamoDb } from '../clients.ts';
-import { isConditionFailed, stripKeys, tableName } from './table.ts';
+import { isConditionFailed, stripKeys, tableName, updateIf, writeIf } from './table.ts';
 
 /**
  * One item per address: first the reservation held by an order, then the mailbox itself. Because
@@ -19,19 +19,6 @@ export const expiryIndexKeys = (mailbox: Pick<Mailbox, 'address' | 'expiresAt'>)
 
 const toItem = (mailbox: Mailbox) => ({ ...mailboxKey(mailbox.address), ...expiryIndexKeys(mailbox), ...mailbox });
 
-/** A conditional update of one mailbox; false when the condition did not hold. */
-async function conditional(
-  update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
-): Promise<boolean> {
-  try {
-    await dynamoDb.send(new UpdateCommand({ TableName: tableName, ...update }));
-    return true;
-  } catch (error) {
-    if (isConditionFailed(error)) return false;
-    throw error;
-  }
-}
-
 export const dynamoMailboxRepository: MailboxRepository = {
   async get(address) {
     const { Item } = await dynamoDb.send(
@@ -41,8 +28,8 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async reserve(reservation, now) {
-    try {
-      await dynamoDb.send(
+    return writeIf(() =>
+      dynamoDb.send(
         new PutCommand({
           TableName: tableName,
           Item: toItem(reservation),
@@ -57,17 +44,13 @@ export const dynamoMailboxRepository: MailboxRepository = {
             ':orderId': reservation.orderId,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   },
 
   async release(address, orderId) {
-    try {
-      await dynamoDb.send(
+    await writeIf(() =>
+      dynamoDb.send(
         new DeleteCommand({
           TableName: tableName,
           Key: mailboxKey(address),
@@ -75,15 +58,13 @@ export const dynamoMailboxRepository: MailboxRepository = {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':reserved': 'reserved', ':activating': 'activating', ':orderId': orderId },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+      ),
+    );
   },
 
   async markActivating(address, orderId) {
-    try {
-      await dynamoDb.send(
+    return writeIf(() =>
+      dynamoDb.send(
         new UpdateCommand({
           TableName: tableName,
           Key: mailboxKey(address),
@@ -93,18 +74,14 @@ export const dynamoMailboxRepository: MailboxRepository = {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':orderId': orderId, ':reserved': 'reserved', ':activating': 'activating' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   },
 
   async activate(address, orderId, fields) {
     const expiry = expiryIndexKeys({ address, expiresAt: fields.expiresAt });
-    try {
-      await dynamoDb.send(
+    return writeIf(() =>
+      dynamoDb.send(
         new UpdateCommand({
           TableName: tableName,
           Key: mailboxKey(address),
@@ -127,18 +104,14 @@ export const dynamoMailboxRepository: MailboxRepository = {
             ...(fields.renewalPayment ? { ':renewalPayment': fields.renewalPayment } : {}),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   },
 
   async extend(address, orderId, { previousExpiresAt, expiresAt, renewalPayment }) {
     const expiry = expiryIndexKeys({ address, expiresAt });
-    try {
-      await dynamoDb.send(
+    const extended = await writeIf(() =>
+      dynamoDb.send(
         new UpdateCommand({
           TableName: tableName,
           Key: mailboxKey(address),
@@ -161,11 +134,9 @@ export const dynamoMailboxRepository: MailboxRepository = {
             ...(renewalPayment ? { ':renewalPayment': renewalPayment } : {}),
           },
         }),
-      );
-      return 'extended';
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+      ),
+    );
+    if (extended) return 'extended';
     const current = await this.get(address);
     if (current?.renewalOrders?.has(orderId)) return 'applied';
     if (!current || (current.status !== 'active' && current.status !== 'suspended')) return 'gone';
@@ -213,7 +184,7 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async markReminded(address, reminderKey) {
-    return conditional({
+    return updateIf({
       Key: mailboxKey(address),
       ConditionExpression:
         'attribute_exists(pk) AND (attribute_not_exists(remindersSent) OR NOT contains(remindersSent, :key))',
@@ -223,7 +194,7 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async suspend(address, expiresAt) {
-    return conditional({
+    return updateIf({
       Key: mailboxKey(address),
       ConditionExpression: '#status = :active AND expiresAt = :expiresAt',
       UpdateExpression: 'SET #status = :suspended',
@@ -233,7 +204,7 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async markDeleted(address, expiresAt) {
-    return conditional({
+    return updateIf({
       Key: mailboxKey(address),
       ConditionExpression: '#status = :suspended AND expiresAt = :expiresAt',
       // Out of the expiry index, nothing left to charge: the address is free to be ordered again.
@@ -250,8 +221,8 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async markPasswordSet(address) {
-    try {
-      await dynamoDb.send(
+    return writeIf(() =>
+      dynamoDb.send(
         new UpdateCommand({
           TableName: tableName,
           Key: mailboxKey(address),
@@ -259,11 +230,7 @@ export const dynamoMailboxRepository: MailboxRepository = {
           UpdateExpression: 'SET passwordSet = :true',
           ExpressionAttributeValues: { ':false': false, ':true': true },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   },
 };

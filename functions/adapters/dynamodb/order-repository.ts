@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Order } from '../../domain/order.ts';
 import type { OrderRepository } from '../../use-cases/ports.ts';
 import { dynamoDb } from '../clients.ts';
-import { isConditionFailed, stripKeys, tableName } from './table.ts';
+import { isConditionFailed, stripKeys, tableName, updateIf, writeIf } from './table.ts';
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
@@ -11,17 +11,6 @@ const fromItem = (item: Record<string, unknown>): Order => {
   const { taskToken: _token, ...order } = stripKeys<Order & { taskToken?: string }>(item);
   return order;
 };
-
-/** Runs a conditional update; false when the condition did not hold. */
-async function conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
-  try {
-    await dynamoDb.send(new UpdateCommand(input));
-    return true;
-  } catch (error) {
-    if (isConditionFailed(error)) return false;
-    throw error;
-  }
-}
 
 /** Orders in DynamoDB. Every state change is a conditional write on the order's current state. */
 export const dynamoOrderRepository: OrderRepository = {
@@ -33,20 +22,16 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   async create(order) {
-    try {
-      await dynamoDb.send(
+    const created = await writeIf(() =>
+      dynamoDb.send(
         new PutCommand({ TableName: tableName, Item: toItem(order), ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-      return 'created';
-    } catch (error) {
-      if (isConditionFailed(error)) return 'exists';
-      throw error;
-    }
+      ),
+    );
+    return created ? 'created' : 'exists';
   },
 
   markPaid(orderId, at, chargeId) {
-    return conditionalUpdate({
-      TableName: tableName,
+    return updateIf({
       Key: orderKey(orderId),
       ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
       UpdateExpression:
@@ -65,8 +50,7 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   markPaymentFailed(orderId) {
-    return conditionalUpdate({
-      TableName: tableName,
+    return updateIf({
       Key: orderKey(orderId),
       ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
       UpdateExpression: 'SET payment.#paymentStatus = :failed',
@@ -76,8 +60,7 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   markCompleted(orderId, at) {
-    return conditionalUpdate({
-      TableName: tableName,
+    return updateIf({
       Key: orderKey(orderId),
       ConditionExpression: '#status = :activating',
       UpdateExpression: 'SET #status = :completed, completedAt = :at REMOVE taskToken',
@@ -125,8 +108,7 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   saveTaskToken(orderId, taskToken) {
-    return conditionalUpdate({
-      TableName: tableName,
+    return updateIf({
       Key: orderKey(orderId),
       ConditionExpression: '#status = :pending',
       UpdateExpression: 'SET taskToken = :token',

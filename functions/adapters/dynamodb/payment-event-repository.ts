@@ -1,7 +1,7 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PaymentEventRepository } from '../../use-cases/ports.ts';
 import { dynamoDb } from '../clients.ts';
-import { isConditionFailed, tableName } from './table.ts';
+import { isConditionFailed, tableName, writeIf } from './table.ts';
 
 /** One item per payment event id: the record that makes every event take effect at most once. */
 export const paymentEventKey = (eventId: string) => ({ pk: `PAYMENT_EVENT#${eventId}`, sk: 'PAYMENT_EVENT' });
@@ -14,8 +14,8 @@ const anomalyIndex = (at: Date, eventId: string) => ({
 
 export const dynamoPaymentEventRepository: PaymentEventRepository = {
   async record(event, at) {
-    try {
-      await dynamoDb.send(
+    const first = await writeIf(() =>
+      dynamoDb.send(
         new PutCommand({
           TableName: tableName,
           Item: {
@@ -27,11 +27,9 @@ export const dynamoPaymentEventRepository: PaymentEventRepository = {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return 'new';
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
+      ),
+    );
+    if (first) return 'new';
     try {
       // Seen before: count the delivery, and learn whether it already took effect.
       const { Attributes } = await dynamoDb.send(

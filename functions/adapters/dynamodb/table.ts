@@ -1,5 +1,7 @@
+import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { defineConfig } from '../../config.ts';
+import { dynamoDb } from '../clients.ts';
 
 /** The single table: `pk`/`sk` strings, one item type per key prefix, key builders beside each entity. */
 export const { TABLE_NAME: tableName } = defineConfig({ TABLE_NAME: z.string().min(1) });
@@ -13,3 +15,21 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, ...entity } = item;
   return entity as T;
 }
+
+/**
+ * Sends a conditional write: true when it was written, false when its condition did not hold (the
+ * invariant refused it); any other error is thrown.
+ */
+export async function writeIf(send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
+/** A conditional update of one item of the table; false when its condition did not hold. */
+export const updateIf = (update: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> =>
+  writeIf(() => dynamoDb.send(new UpdateCommand({ TableName: tableName, ...update })));
