@@ -7,6 +7,7 @@ const tier = (name: string, extra: Record<string, unknown> = {}) => ({
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/global-setup.ts'],
     projects: [
       tier('unit'),
       tier('integration', { testTimeout: 30_000, hookTimeout: 30_000 }),

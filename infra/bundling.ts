@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,6 +18,36 @@ export const BUNDLING = {
   // Some dependencies still call require(); give ESM bundles one.
   banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
 };
+
+let sourcesFingerprint: string | undefined;
+
+/**
+ * The asset hash of one function's bundle, computed from what goes into it: every file under
+ * `functions/`, the locked dependencies and the bundling settings. A custom asset hash lets CDK
+ * reuse a bundle already in the cloud assembly (`cdk.out/asset.<hash>`) instead of bundling again
+ * on every synthesis, so the local runtime and the tests run `cdk synth`'s own bundles at little cost.
+ */
+export function bundleAssetHash(handler: string): string {
+  if (!sourcesFingerprint) {
+    const hash = createHash('sha256');
+    const files = (readdirSync(path.join(root, 'functions'), { recursive: true }) as string[])
+      .map((file) => path.join('functions', file))
+      .filter((file) => !file.includes('node_modules'))
+      .sort();
+    for (const file of [...files, 'package-lock.json']) {
+      const full = path.join(root, file);
+      let content: Buffer;
+      try {
+        content = readFileSync(full);
+      } catch {
+        continue; // a directory
+      }
+      hash.update(file).update('\0').update(content).update('\0');
+    }
+    sourcesFingerprint = hash.update(JSON.stringify(BUNDLING)).digest('hex');
+  }
+  return createHash('sha256').update(sourcesFingerprint).update(handler).digest('hex');
+}
 
 /**
  * Bundles one handler of `functions/handlers/` as PecFunction deploys it, in memory, source map

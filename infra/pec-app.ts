@@ -32,6 +32,18 @@ export function buildPecApp(options: PecAppOptions = {}) {
     return value === undefined ? fallback : String(value);
   };
 
+  /** A duration: `pec:<name>Seconds` when given (short waits for local runs and tests), else `pec:<name><Unit>`. */
+  const duration = (name: string, unit: 'Days' | 'Hours' | 'Minutes', fallback: number): Duration => {
+    const seconds: unknown = app.node.tryGetContext(`pec:${name}Seconds`);
+    if (seconds !== undefined) return Duration.seconds(Number(seconds));
+    const amount = Number(setting(`${name}${unit}`, String(fallback)));
+    return unit === 'Days'
+      ? Duration.days(amount)
+      : unit === 'Hours'
+        ? Duration.hours(amount)
+        : Duration.minutes(amount);
+  };
+
   const stateful = new StatefulStack(app, 'PecStateful', {
     senderEmail: setting('senderEmail', 'noreply@example.com'),
   });
@@ -39,13 +51,13 @@ export function buildPecApp(options: PecAppOptions = {}) {
     stateful,
     settings: {
       passwordSetupUrl: setting('passwordSetupUrl', 'https://pec.example.com/primo-accesso'),
-      paymentWait: Duration.days(Number(setting('paymentWaitDays', '30'))),
+      paymentWait: duration('paymentWait', 'Days', 30),
       domainPec: {
         mxHosts: setting('mxHosts', 'mx1.pec.example.com,mx2.pec.example.com').split(','),
-        dnsDeadline: Duration.days(Number(setting('domainDnsDeadlineDays', '14'))),
-        dnsPollInterval: Duration.minutes(Number(setting('domainDnsPollMinutes', '15'))),
+        dnsDeadline: duration('domainDnsDeadline', 'Days', 14),
+        dnsPollInterval: duration('domainDnsPoll', 'Minutes', 15),
       },
-      firstAccessTokenTtl: Duration.hours(Number(setting('firstAccessTokenTtlHours', '72'))),
+      firstAccessTokenTtl: duration('firstAccessTokenTtl', 'Hours', 72),
       beneficiary: {
         name: setting('beneficiaryName', 'PEC Provisioning S.p.A.'),
         iban: setting('beneficiaryIban', 'IT60X0542811101000000123456'),

@@ -8,7 +8,6 @@ import type { LocalFunction } from './template.ts';
 export interface HttpGatewayOptions {
   port: number;
   storefrontApiKey: string;
-  functions: LocalFunction[];
   invoke: (fn: LocalFunction, event: unknown) => Promise<unknown>;
   outbox: LocalOutbox;
   verbose: boolean;
@@ -24,6 +23,8 @@ export interface LocalRoute {
 
 export interface HttpGateway {
   url: string;
+  /** Starts serving the API routes with these functions (until then they answer 503). */
+  serve(functions: LocalFunction[]): void;
   stop(): Promise<void>;
 }
 
@@ -35,11 +36,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * answered with the same problem documents as the deployed gateway responses.
  */
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
-  const routes = API_ROUTES.map((route) => {
-    const fn = options.functions.find((candidate) => candidate.handler === route.handler);
-    if (!fn) throw new Error(`No function in the template serves ${route.method} ${route.path}`);
-    return { route, fn, pattern: routePattern(route.path) };
-  });
+  let routes: { route: ApiRoute; fn: LocalFunction; pattern: RegExp }[] | undefined;
+  const serve = (functions: LocalFunction[]) => {
+    routes = API_ROUTES.map((route) => {
+      const fn = functions.find((candidate) => candidate.handler === route.handler);
+      if (!fn) throw new Error(`No function in the template serves ${route.method} ${route.path}`);
+      return { route, fn, pattern: routePattern(route.path) };
+    });
+  };
   const localRoutes: LocalRoute[] = [
     {
       method: 'GET',
@@ -78,6 +82,9 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       }
     }
 
+    if (!routes) {
+      return send(response, 503, problem(503, 'starting', 'Service Unavailable', 'The API is still starting.'));
+    }
     const matched = routes.find((r) => r.route.method === method && r.pattern.test(url.pathname));
     if (!matched) {
       return send(response, 404, problem(404, 'not_found', 'Not Found', 'There is no such route.'));
@@ -100,6 +107,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   });
   return {
     url,
+    serve,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

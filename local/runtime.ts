@@ -1,7 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Context } from 'aws-lambda';
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDb } from './aws/dynamodb.ts';
 import { startS3Server } from './aws/s3-server.ts';
@@ -12,18 +8,19 @@ import {
   startStepFunctionsServer,
 } from './aws/stepfunctions-server.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
+import { type InvocationRecord, LocalLambda } from './lambda/local-lambda.ts';
 import {
+  bundlesOf,
   functionsOf,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   type LocalFunction,
   stateMachineDefinitionOf,
   synthesizeApp,
+  synthesizeAssembly,
   tableOf,
   taskFunctions,
 } from './template.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface LocalRuntimeOptions {
   /** HTTP port; 0 picks a free one. */
@@ -32,16 +29,29 @@ export interface LocalRuntimeOptions {
   storefrontApiKey?: string;
   /** The secret payment webhooks are signed with. */
   paymentWebhookSecret?: string;
-  /** Overrides the configured wait for a bank transfer or postal slip credit. */
+  /** Overrides the configured wait for a bank transfer or postal slip credit (CDK context `pec:paymentWaitSeconds`). */
   paymentWaitSeconds?: number;
   /** Overrides how long a first-access link stays valid (deployed: 72 hours). */
   accessTokenTtlSeconds?: number;
+  /** Further CDK context for the synthesized templates (`pec:*` settings). */
+  context?: Record<string, unknown>;
+  /**
+   * A cloud assembly already synthesized with its bundles (`cdk.out` of `cdk synth`, or the tests'
+   * global setup). Without it, the app is synthesized into `cdk.out` first (bundles reused when unchanged).
+   */
+  assemblyDir?: string;
   /** Handler log level (Powertools): WARN keeps the console readable. */
   logLevel?: string;
   /** Prints one line per request and per workflow outcome. */
   verbose?: boolean;
   /** How long the workflow waits between two MX checks of a holder's domain (deployed: 15 minutes). */
   dnsPollMs?: number;
+  /** Retry intervals of the workflow, in milliseconds instead of the definition's seconds (tests). */
+  retryIntervalMs?: number;
+  /** Most execution environments (worker threads) per function; further invocations queue. */
+  maxEnvironmentsPerFunction?: number;
+  /** Called after every function invocation (cold starts, durations, errors: the bench reads them). */
+  onInvoked?: (record: InvocationRecord) => void;
 }
 
 export interface LocalRuntime {
@@ -51,21 +61,30 @@ export interface LocalRuntime {
   auditObjects(): Map<string, string>;
   stepFunctions: LocalStepFunctionsServer;
   stateMachineArn: string;
+  /** The functions of the template, each with the bundle it runs. */
+  functions: LocalFunction[];
   /** Resolves when no workflow execution is running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+/** The local names of the resources a function's environment refers to (a Ref or GetAtt in the template). */
+const LOCAL_RESOURCES = {
+  TABLE_NAME: 'pec-local',
+  AUDIT_BUCKET: 'pec-local-audit',
+  // Locally the secret itself is in PAYMENT_WEBHOOK_SECRET, which takes precedence.
+  PAYMENT_WEBHOOK_SECRET_ARN: 'local-secret',
+} as const;
 
 /**
- * Starts the whole product on this machine: the real handlers and the real state-machine definition
- * (taken from the synthesized CDK templates), on local stand-ins for DynamoDB (dynalite), Step
- * Functions (aws-local-stepfunctions), SES and S3. The production adapters are pointed at the
- * stand-ins through the standard `AWS_ENDPOINT_URL_*` variables and run unchanged.
+ * Starts the whole product on this machine: the bundles `cdk synth` produced, each function in its
+ * own worker threads with only its own environment and its own timeout, and the state-machine
+ * definition of the same templates, on local stand-ins for DynamoDB (dynalite), Step Functions
+ * (aws-local-stepfunctions), SES and S3. The production adapters reach the stand-ins through the
+ * standard `AWS_ENDPOINT_URL_*` variables and run unchanged.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  const { stateful, stateless } = synthesizeApp();
+  const assemblyDir = options.assemblyDir ?? synthesizeAssembly();
   const [dynamo, ses, s3, dns] = await Promise.all([
     startDynamoDb(),
     startSesServer(),
@@ -73,73 +92,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     startDnsServer(),
   ]);
   const stopAll: (() => Promise<void>)[] = [dynamo.stop, ses.stop, s3.stop, dns.stop];
-
-  const table = tableOf(stateful);
-  const tableName = 'pec-local';
-  await createTableFromTemplate(dynamo.endpoint, tableName, table.properties);
-
-  const functions = functionsOf(stateless);
-  const definition = stateMachineDefinitionOf(stateless);
-  const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-order-fulfilment`;
-
-  // One process plays every function, so one environment: the functions' own variables from the
-  // template, their references to other resources resolved to the local ones.
-  const references: Record<string, string> = {
-    TABLE_NAME: tableName,
-    AUDIT_BUCKET: 'pec-local-audit',
-    ORDER_WORKFLOW_ARN: stateMachineArn,
-    // Locally the secret itself is in PAYMENT_WEBHOOK_SECRET, which takes precedence.
-    PAYMENT_WEBHOOK_SECRET_ARN: 'local-secret',
+  const lambdas = new Map<string, LocalLambda>();
+  const invoke = (fn: LocalFunction, event: unknown) => {
+    const lambda = lambdas.get(fn.logicalId);
+    if (!lambda) throw new Error(`Unknown function ${fn.logicalId}`);
+    return lambda.invoke(event);
   };
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SES: ses.endpoint,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    DNS_SERVERS: dns.address,
-  });
-  for (const fn of functions) {
-    for (const name of fn.references) {
-      const value = references[name];
-      if (value === undefined) throw new Error(`No local value for ${name} (function ${fn.handler})`);
-      process.env[name] = value;
-    }
-    Object.assign(process.env, fn.environment);
-  }
-  process.env.POWERTOOLS_LOG_LEVEL = options.logLevel ?? 'WARN';
-  if (options.paymentWaitSeconds !== undefined) process.env.PAYMENT_WAIT_SECONDS = String(options.paymentWaitSeconds);
-  if (options.accessTokenTtlSeconds !== undefined) {
-    process.env.ACCESS_TOKEN_TTL_SECONDS = String(options.accessTokenTtlSeconds);
-  }
-  process.env.PAYMENT_WEBHOOK_SECRET = options.paymentWebhookSecret ?? 'whsec_local_dev';
-
-  const invoke = lambdaInvoker(functions);
-  const taskHandlers = Object.fromEntries(
-    Object.entries(taskFunctions(definition, functions)).map(([state, fn]) => [
-      state,
-      (input: unknown) => invoke(fn, input),
-    ]),
-  );
-  // Wait states that poll the outside world wait milliseconds locally instead of minutes.
-  const waitTimeOverrides = { WaitForDns: options.dnsPollMs ?? 250 };
-  const stepFunctions = await startStepFunctionsServer(
-    [{ arn: stateMachineArn, definition, taskHandlers, waitTimeOverrides }],
-    {
-      region: LOCAL_REGION,
-      onSettled: options.verbose ? printExecution : undefined,
-    },
-  );
-  process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
-  stopAll.unshift(stepFunctions.stop);
 
   let gateway: HttpGateway;
+  let stepFunctions: LocalStepFunctionsServer;
+  let functions: LocalFunction[];
+  const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-order-fulfilment`;
   try {
+    // The gateway listens first: the first-access link points at it, and the templates need that URL.
     gateway = await startHttpGateway({
       port: options.port ?? 0,
       storefrontApiKey: options.storefrontApiKey ?? 'sk_local_dev',
-      functions,
       invoke,
       outbox: ses.outbox,
       verbose: options.verbose ?? false,
@@ -164,7 +132,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           method: 'PUT',
           pattern: /^\/_local\/dns\/([^/]+)$/,
           handle: async (match, body) => {
-            const domain = decodeURIComponent(match[1] ?? '').toLowerCase();
+            let domain: string;
+            try {
+              domain = decodeURIComponent(match[1] ?? '').toLowerCase();
+            } catch {
+              return localProblem('domain', 'The domain is not a valid URL path segment.');
+            }
             const mx = parseMxBody(body);
             if (!mx) return localProblem('mx', 'The body must be { "mx": ["host", ...] } with host names.');
             dns.setMx(domain, mx);
@@ -173,21 +146,115 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         },
       ],
     });
+    stopAll.unshift(gateway.stop);
+
+    const context: Record<string, unknown> = {
+      'pec:passwordSetupUrl': `${gateway.url}/password-setup`,
+      ...(options.paymentWaitSeconds === undefined ? {} : { 'pec:paymentWaitSeconds': options.paymentWaitSeconds }),
+      ...(options.accessTokenTtlSeconds === undefined
+        ? {}
+        : { 'pec:firstAccessTokenTtlSeconds': options.accessTokenTtlSeconds }),
+      ...options.context,
+    };
+    const { stateful, stateless } = synthesizeApp(context);
+    await createTableFromTemplate(dynamo.endpoint, LOCAL_RESOURCES.TABLE_NAME, tableOf(stateful).properties);
+    functions = functionsOf(stateless);
+    const definition = stateMachineDefinitionOf(stateless);
+    const taskStates = taskFunctions(definition, functions);
+    stepFunctions = await startStepFunctionsServer(
+      [
+        {
+          arn: stateMachineArn,
+          definition,
+          taskHandlers: Object.fromEntries(
+            Object.entries(taskStates).map(([state, fn]) => [state, (input: unknown) => invoke(fn, input)]),
+          ),
+          // Wait states that poll the outside world wait milliseconds locally instead of minutes.
+          waitTimeOverrides: { WaitForDns: options.dnsPollMs ?? 250 },
+          ...(options.retryIntervalMs === undefined
+            ? {}
+            : {
+                retryIntervalOverrides: Object.fromEntries(
+                  Object.keys(taskStates).map((state) => [state, options.retryIntervalMs as number]),
+                ),
+              }),
+        },
+      ],
+      { region: LOCAL_REGION, onSettled: options.verbose ? printExecution : undefined },
+    );
+    stopAll.unshift(stepFunctions.stop);
+
+    // What every execution environment has besides the function's own variables: what Lambda itself
+    // sets, and where the local stand-ins listen (the SDK's standard endpoint variables).
+    const platform = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+      DNS_SERVERS: dns.address,
+      TZ: 'UTC',
+    };
+    const resources: Record<string, string> = { ...LOCAL_RESOURCES, ORDER_WORKFLOW_ARN: stateMachineArn };
+    const bundles = bundlesOf(assemblyDir);
+    for (const fn of functions) {
+      const environment: Record<string, string> = {
+        ...platform,
+        // Each function signs with credentials of its own, as each has its own role in AWS.
+        AWS_ACCESS_KEY_ID: `local-${fn.handler}`,
+        AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        _HANDLER: fn.entryPoint,
+        ...fn.environment,
+        POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+        ...(fn.references.includes('PAYMENT_WEBHOOK_SECRET_ARN')
+          ? { PAYMENT_WEBHOOK_SECRET: options.paymentWebhookSecret ?? 'whsec_local_dev' }
+          : {}),
+      };
+      for (const name of fn.references) {
+        const value = resources[name];
+        if (value === undefined) throw new Error(`No local value for ${name} (function ${fn.handler})`);
+        environment[name] = value;
+      }
+      const codeDir = bundles.get(fn.logicalId);
+      if (!codeDir) throw new Error(`No bundle for ${fn.logicalId} in ${assemblyDir}`);
+      lambdas.set(
+        fn.logicalId,
+        new LocalLambda(
+          {
+            name: fn.logicalId,
+            arn: fn.arn,
+            codeDir,
+            handler: fn.entryPoint,
+            environment,
+            timeoutSeconds: fn.timeoutSeconds,
+            memoryMb: fn.memoryMb,
+            maxEnvironments: options.maxEnvironmentsPerFunction ?? 16,
+          },
+          options.onInvoked,
+        ),
+      );
+    }
+    stopAll.unshift(async () => {
+      await Promise.all([...lambdas.values()].map((lambda) => lambda.stop()));
+    });
+    gateway.serve(functions);
   } catch (error) {
-    await Promise.all(stopAll.map((stop) => stop()));
+    for (const stop of stopAll) await stop();
     throw error;
   }
-  // The first-access link points at the local API, so it can be tried with curl.
-  process.env.PASSWORD_SETUP_URL = `${gateway.url}/password-setup`;
-  stopAll.unshift(gateway.stop);
 
   return {
     url: gateway.url,
     outbox: ses.outbox,
     auditObjects: () =>
-      new Map([...s3.objects(references.AUDIT_BUCKET as string)].map(([key, body]) => [key, body.toString('utf8')])),
+      new Map([...s3.objects(LOCAL_RESOURCES.AUDIT_BUCKET)].map(([key, body]) => [key, body.toString('utf8')])),
     stepFunctions,
     stateMachineArn,
+    functions,
     idle: () => stepFunctions.idle(),
     async stop() {
       for (const stop of stopAll) await stop();
@@ -260,43 +327,4 @@ function printExecution(execution: LocalExecutionRecord) {
     .join(' → ');
   const error = execution.error ? ` (${execution.error})` : '';
   console.log(`workflow ${execution.name}: ${execution.status}${error}: ${states}`);
-}
-
-/**
- * Invokes a function the way Lambda would: its handler module loaded once, the event and the
- * result passed through JSON, a Lambda-like context.
- */
-function lambdaInvoker(functions: LocalFunction[]) {
-  const modules = new Map<string, Promise<{ handler: LambdaHandler }>>();
-  const load = (handler: string) => {
-    let loaded = modules.get(handler);
-    if (!loaded) {
-      const file = pathToFileURL(path.join(root, 'functions/handlers', `${handler}.ts`)).href;
-      loaded = import(file) as Promise<{ handler: LambdaHandler }>;
-      modules.set(handler, loaded);
-    }
-    return loaded;
-  };
-  const known = new Set(functions.map((fn) => fn.handler));
-  return async (fn: LocalFunction, event: unknown): Promise<unknown> => {
-    if (!known.has(fn.handler)) throw new Error(`Unknown function ${fn.handler}`);
-    const { handler } = await load(fn.handler);
-    const deadline = Date.now() + 30_000;
-    const context = {
-      functionName: fn.logicalId,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: fn.arn,
-      memoryLimitInMB: '512',
-      awsRequestId: randomUUID(),
-      logGroupName: `/aws/lambda/${fn.logicalId}`,
-      logStreamName: 'local',
-      callbackWaitsForEmptyEventLoop: false,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    } satisfies Context;
-    const result = await handler(JSON.parse(JSON.stringify(event ?? null)), context);
-    return result === undefined ? null : JSON.parse(JSON.stringify(result));
-  };
 }

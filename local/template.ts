@@ -1,5 +1,12 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HANDLER_METADATA_KEY } from '../infra/constructs/pec-function.ts';
 import { buildPecApp } from '../infra/pec-app.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Where `cdk synth` writes the cloud assembly; the local runtime runs the bundles found there. */
+export const DEFAULT_ASSEMBLY_DIR = path.join(root, 'cdk.out');
 
 /*
  * Reads what the local runtime needs from the synthesized CDK templates, so that it runs exactly
@@ -20,9 +27,17 @@ export interface SynthesizedApp {
   stateless: Template;
 }
 
+/** The context `cdk synth` reads from cdk.json, so that what runs locally is synthesized as it deploys. */
+function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return cdkJson.context ?? {};
+}
+
 /** Synthesizes the CDK app in memory (no bundling, no cdk-nag: only the templates are needed). */
 export function synthesizeApp(context: Record<string, unknown> = {}): SynthesizedApp {
-  const { app } = buildPecApp({ skipBundling: true, nag: false, context });
+  const { app } = buildPecApp({ skipBundling: true, nag: false, context: { ...cdkJsonContext(), ...context } });
   const assembly = app.synth();
   return {
     stateful: assembly.getStackByName('PecStateful').template as Template,
@@ -57,11 +72,43 @@ function resolveIntrinsic(value: unknown, refs: (logicalId: string) => string): 
   throw new Error(`Cannot resolve ${JSON.stringify(value)} locally`);
 }
 
+/**
+ * Synthesizes the app as `cdk synth` does, bundles included, into `outdir` (by default `cdk.out`,
+ * where `cdk synth` writes). Bundles already there for the same sources are reused (their asset hash
+ * is computed from the sources, see infra/bundling.ts), so only a changed function is bundled again.
+ */
+export function synthesizeAssembly(outdir = DEFAULT_ASSEMBLY_DIR): string {
+  const { app } = buildPecApp({ outdir, nag: false, context: cdkJsonContext() });
+  app.synth();
+  return outdir;
+}
+
+/** Function logical id → the directory of its bundle, read from a cloud assembly on disk. */
+export function bundlesOf(assemblyDir: string, stackName = 'PecStateless'): Map<string, string> {
+  const read = (file: string) => JSON.parse(readFileSync(path.join(assemblyDir, file), 'utf8'));
+  const template = read(`${stackName}.template.json`) as Template;
+  const assets = read(`${stackName}.assets.json`) as { files: Record<string, { source: { path: string } }> };
+  const bundles = new Map<string, string>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function' || !resource.Metadata?.[HANDLER_METADATA_KEY]) continue;
+    const key = String((resource.Properties?.Code as { S3Key?: unknown } | undefined)?.S3Key ?? '');
+    const asset = assets.files[key.replace(/\.zip$/, '')];
+    const dir = asset && path.join(assemblyDir, asset.source.path);
+    if (!dir || !existsSync(dir)) throw new Error(`The assembly in ${assemblyDir} has no bundle for ${logicalId}`);
+    bundles.set(logicalId, dir);
+  }
+  return bundles;
+}
+
 export interface LocalFunction {
   logicalId: string;
   arn: string;
   /** File name under functions/handlers/. */
   handler: string;
+  /** The template's `Handler`: module and export in the bundle (`index.handler`). */
+  entryPoint: string;
+  timeoutSeconds: number;
+  memoryMb: number;
   /** Literal environment variables; references to other resources are listed by name in `references`. */
   environment: Record<string, string>;
   references: string[];
@@ -84,6 +131,10 @@ export function functionsOf(template: Template): LocalFunction[] {
         logicalId,
         arn: localFunctionArn(logicalId),
         handler: String(resource.Metadata?.[HANDLER_METADATA_KEY]),
+        entryPoint: String(resource.Properties?.Handler ?? 'index.handler'),
+        // Lambda's own defaults when the template leaves them out.
+        timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
+        memoryMb: Number(resource.Properties?.MemorySize ?? 128),
         environment,
         references,
       };

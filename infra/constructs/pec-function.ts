@@ -10,7 +10,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { BUNDLING } from '../bundling.ts';
+import { BUNDLING, bundleAssetHash } from '../bundling.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -50,7 +50,7 @@ export class PecFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       projectRoot: root,
       depsLockFilePath: path.join(root, 'package-lock.json'),
-      bundling: BUNDLING,
+      bundling: { ...BUNDLING, assetHash: bundleAssetHash(props.handler) },
       environment: {
         POWERTOOLS_SERVICE_NAME: 'pec-provisioning',
         POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime.ts';
 import { ApiClient } from './client.ts';
 
@@ -9,7 +9,7 @@ import { ApiClient } from './client.ts';
 export function withLocalRuntime(options: LocalRuntimeOptions = {}) {
   const local = {} as { runtime: LocalRuntime; api: ApiClient };
   beforeAll(async () => {
-    local.runtime = await startLocalRuntime({ port: 0, ...options });
+    local.runtime = await startLocalRuntime({ port: 0, assemblyDir: inject('assemblyDir'), ...options });
     local.api = new ApiClient(local.runtime.url);
   });
   afterAll(() => local.runtime?.stop());
