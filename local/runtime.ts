@@ -1,5 +1,6 @@
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDb } from './aws/dynamodb.ts';
+import { FaultInjector, startFaultProxy } from './aws/fault-proxy.ts';
 import { startS3Server } from './aws/s3-server.ts';
 import { type LocalOutbox, startSesServer } from './aws/ses-server.ts';
 import {
@@ -50,6 +51,10 @@ export interface LocalRuntimeOptions {
   retryIntervalMs?: number;
   /** Most execution environments (worker threads) per function; further invocations queue. */
   maxEnvironmentsPerFunction?: number;
+  /** Puts fault-injecting proxies in front of DynamoDB, SES and S3 (`runtime.faults` arms them). */
+  faults?: boolean;
+  /** Called once per workflow execution when it ends. */
+  onExecutionSettled?: (execution: LocalExecutionRecord) => void;
   /** Called after every function invocation (cold starts, durations, errors: the bench reads them). */
   onInvoked?: (record: InvocationRecord) => void;
 }
@@ -63,6 +68,12 @@ export interface LocalRuntime {
   stateMachineArn: string;
   /** The functions of the template, each with the bundle it runs. */
   functions: LocalFunction[];
+  /** Where the local DynamoDB listens (no fault proxy in between) and the table's name. */
+  dynamoDb: { endpoint: string; tableName: string };
+  /** Imports every function's bundle in a fresh environment: milliseconds per function (the cold-start proxy). */
+  measureImports(): Promise<{ function: LocalFunction; importMs: number }[]>;
+  /** Arms failures of the stand-ins, when started with `faults: true`. */
+  faults?: FaultInjector;
   /** Resolves when no workflow execution is running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -92,6 +103,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     startDnsServer(),
   ]);
   const stopAll: (() => Promise<void>)[] = [dynamo.stop, ses.stop, s3.stop, dns.stop];
+  const endpoints = { dynamodb: dynamo.endpoint, ses: ses.endpoint, s3: s3.endpoint };
+  const faults = options.faults ? new FaultInjector() : undefined;
+  if (faults) {
+    for (const service of ['dynamodb', 'ses', 's3'] as const) {
+      const proxy = await startFaultProxy(service, endpoints[service], faults);
+      stopAll.unshift(proxy.stop);
+      endpoints[service] = proxy.endpoint;
+    }
+  }
   const lambdas = new Map<string, LocalLambda>();
   const invoke = (fn: LocalFunction, event: unknown) => {
     const lambda = lambdas.get(fn.logicalId);
@@ -180,7 +200,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
               }),
         },
       ],
-      { region: LOCAL_REGION, onSettled: options.verbose ? printExecution : undefined },
+      {
+        region: LOCAL_REGION,
+        onSettled: (execution) => {
+          if (options.verbose) printExecution(execution);
+          options.onExecutionSettled?.(execution);
+        },
+      },
     );
     stopAll.unshift(stepFunctions.stop);
 
@@ -190,9 +216,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
       AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SES: ses.endpoint,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SES: endpoints.ses,
+      AWS_ENDPOINT_URL_S3: endpoints.s3,
       AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
       DNS_SERVERS: dns.address,
       TZ: 'UTC',
@@ -255,6 +281,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stepFunctions,
     stateMachineArn,
     functions,
+    dynamoDb: { endpoint: dynamo.endpoint, tableName: LOCAL_RESOURCES.TABLE_NAME },
+    async measureImports() {
+      const results = [];
+      for (const fn of functions) {
+        results.push({ function: fn, importMs: await (lambdas.get(fn.logicalId) as LocalLambda).measureImport() });
+      }
+      return results;
+    },
+    ...(faults ? { faults } : {}),
     idle: () => stepFunctions.idle(),
     async stop() {
       for (const stop of stopAll) await stop();

@@ -2,11 +2,15 @@
 // its cloud-assembly asset directory once (the cold start), then runs one invocation at a time.
 // The worker was created with the function's own environment variables and nothing else.
 import { existsSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { codeDir, handler } = workerData;
+const { codeDir, handler, compileCacheDir } = workerData;
+// Every environment compiles the same bundle and SDK modules: V8's code cache on disk spares the
+// later cold starts that work (a speed-up of the stand-in only; what runs is unchanged).
+if (compileCacheDir) enableCompileCache(compileCacheDir);
 
 /** As the Node.js runtime reports a thrown value: its name as errorType, its message, its stack. */
 function toLambdaError(thrown) {
@@ -33,6 +37,7 @@ function moduleFile(name) {
 if (/--enable-source-maps/.test(process.env.NODE_OPTIONS ?? '')) process.setSourceMapsEnabled(true);
 
 let run;
+const importStarted = performance.now();
 try {
   const dot = handler.lastIndexOf('.');
   const exported = (await import(pathToFileURL(moduleFile(handler.slice(0, dot))).href))[handler.slice(dot + 1)];
@@ -42,7 +47,7 @@ try {
     throw error;
   }
   run = exported;
-  parentPort.postMessage({ type: 'ready' });
+  parentPort.postMessage({ type: 'ready', importMs: performance.now() - importStarted });
 } catch (error) {
   parentPort.postMessage({ type: 'init-error', error: toLambdaError(error) });
 }
