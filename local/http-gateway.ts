@@ -29,6 +29,8 @@ export interface HttpGateway {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** The API key id the storefront key has locally (API Gateway passes the key's id, never the key). */
+export const LOCAL_API_KEY_ID = 'local-storefront';
 
 /**
  * Plays API Gateway (REST API, Lambda proxy integration) for the local runtime: the routes of
@@ -176,7 +178,7 @@ function proxyEvent(
         accessKey: null,
         accountId: null,
         apiKey: route.apiKey ? (request.headers['x-api-key'] as string) : null,
-        apiKeyId: route.apiKey ? 'local-storefront' : null,
+        apiKeyId: route.apiKey ? LOCAL_API_KEY_ID : null,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { startLocalRuntime } from './runtime.ts';
+import { DEFAULT_ASSEMBLY_DIR, synthesizeAssembly } from './template.ts';
 
 /**
  * `npm start`: the whole product on this machine, no AWS account needed. Local defaults (not
@@ -9,9 +11,24 @@ const env = process.env;
 const port = Number(env.PORT ?? 3000);
 const apiKey = env.STOREFRONT_API_KEY ?? 'sk_local_dev';
 
-console.log('Starting pec-provisioning locally (synthesizing the CDK app, starting local AWS stand-ins)...');
+console.log(
+  'Synthesizing the CDK app into cdk.out, as `cdk synth` does (a bundle is rebuilt only when its sources changed)...',
+);
+const assemblyDir = synthesizeAssembly();
+const relative = (dir: string) => path.relative(process.cwd(), dir) || '.';
+console.log('Starting the local AWS stand-ins and one worker-thread pool per function...');
 const runtime = await startLocalRuntime({
   port,
+  assemblyDir,
+  // The first invocation of each execution environment says which bundle it imported.
+  onInvoked: (record) => {
+    if (record.coldStart) {
+      const fn = runtime.functions.find((candidate) => candidate.logicalId === record.function);
+      console.log(
+        `cold start ${fn?.handler ?? record.function}: ${relative(fn?.codeDir ?? '')} in ${record.initMs?.toFixed(0)} ms`,
+      );
+    }
+  },
   storefrontApiKey: apiKey,
   paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? 'whsec_local_dev',
   paymentWaitSeconds: env.PAYMENT_WAIT_SECONDS ? Number(env.PAYMENT_WAIT_SECONDS) : undefined,
@@ -41,6 +58,9 @@ const order = JSON.stringify({
 
 console.log(`
 pec-provisioning is listening on ${runtime.url}
+
+It runs the ${runtime.functions.length} functions of the synthesized template from their bundles in ${relative(DEFAULT_ASSEMBLY_DIR)}/asset.*,
+each in its own worker threads with only the environment variables the template gives it.
 
 Try it:
   curl -s ${runtime.url}/catalog -H 'x-api-key: ${apiKey}'

@@ -66,8 +66,8 @@ export interface LocalRuntime {
   auditObjects(): Map<string, string>;
   stepFunctions: LocalStepFunctionsServer;
   stateMachineArn: string;
-  /** The functions of the template, each with the bundle it runs. */
-  functions: LocalFunction[];
+  /** The functions of the template, each with the directory of the bundle it runs. */
+  functions: (LocalFunction & { codeDir: string })[];
   /** Where the local DynamoDB listens (no fault proxy in between) and the table's name. */
   dynamoDb: { endpoint: string; tableName: string };
   /** Imports every function's bundle in a fresh environment: milliseconds per function (the cold-start proxy). */
@@ -121,7 +121,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   let gateway: HttpGateway;
   let stepFunctions: LocalStepFunctionsServer;
-  let functions: LocalFunction[];
+  let functions: (LocalFunction & { codeDir: string })[];
   const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-order-fulfilment`;
   try {
     // The gateway listens first: the first-access link points at it, and the templates need that URL.
@@ -178,7 +178,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     const { stateful, stateless } = synthesizeApp(context);
     await createTableFromTemplate(dynamo.endpoint, LOCAL_RESOURCES.TABLE_NAME, tableOf(stateful).properties);
-    functions = functionsOf(stateless);
+    const bundles = bundlesOf(assemblyDir);
+    functions = functionsOf(stateless).map((fn) => {
+      const codeDir = bundles.get(fn.logicalId);
+      if (!codeDir) throw new Error(`No bundle for ${fn.logicalId} in ${assemblyDir}`);
+      return { ...fn, codeDir };
+    });
     const definition = stateMachineDefinitionOf(stateless);
     const taskStates = taskFunctions(definition, functions);
     stepFunctions = await startStepFunctionsServer(
@@ -224,7 +229,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       TZ: 'UTC',
     };
     const resources: Record<string, string> = { ...LOCAL_RESOURCES, ORDER_WORKFLOW_ARN: stateMachineArn };
-    const bundles = bundlesOf(assemblyDir);
     for (const fn of functions) {
       const environment: Record<string, string> = {
         ...platform,
@@ -245,15 +249,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         if (value === undefined) throw new Error(`No local value for ${name} (function ${fn.handler})`);
         environment[name] = value;
       }
-      const codeDir = bundles.get(fn.logicalId);
-      if (!codeDir) throw new Error(`No bundle for ${fn.logicalId} in ${assemblyDir}`);
       lambdas.set(
         fn.logicalId,
         new LocalLambda(
           {
             name: fn.logicalId,
             arn: fn.arn,
-            codeDir,
+            codeDir: fn.codeDir,
             handler: fn.entryPoint,
             environment,
             timeoutSeconds: fn.timeoutSeconds,
