@@ -11,6 +11,25 @@ export interface PecAppOptions extends AppProps {
 }
 
 /**
+ * Every product setting's default: the one place defaults live. The functions have none (a variable
+ * their function was not given fails their cold start); override a default with the CDK context
+ * `pec:<key>` (`cdk.json`, or `-c pec:key=value`).
+ */
+export const SETTING_DEFAULTS = {
+  senderEmail: 'noreply@example.com',
+  passwordSetupUrl: 'https://pec.example.com/primo-accesso',
+  paymentWaitDays: 30,
+  firstAccessTokenTtlHours: 72,
+  mxHosts: 'mx1.pec.example.com,mx2.pec.example.com',
+  domainDnsDeadlineDays: 14,
+  domainDnsPollMinutes: 15,
+  beneficiaryName: 'PEC Provisioning S.p.A.',
+  beneficiaryIban: 'IT60X0542811101000000123456',
+  beneficiaryPostalAccount: '000012345678',
+};
+type SettingKey = keyof typeof SETTING_DEFAULTS;
+
+/**
  * The whole deployment: the stateful stack (table, bucket, SES identity) and the stateless one
  * (functions, workflow, API). Settings come from the CDK context (`cdk.json`, or `-c key=value`).
  */
@@ -27,29 +46,30 @@ export function buildPecApp(options: PecAppOptions = {}) {
   });
   if (nag) Validations.of(app).addPlugins(new PecSolutionsChecks(app));
 
-  const setting = (key: string, fallback: string): string => {
-    const value: unknown = app.node.tryGetContext(`pec:${key}`);
-    return value === undefined ? fallback : String(value);
+  const setting = (key: SettingKey): string => String(app.node.tryGetContext(`pec:${key}`) ?? SETTING_DEFAULTS[key]);
+  /** A positive number setting; anything else fails the synthesis, naming the setting. */
+  const count = (key: SettingKey): number => {
+    const value = Number(setting(key));
+    if (!(value > 0)) throw new Error(`The setting pec:${key} must be a positive number, not "${setting(key)}"`);
+    return value;
   };
 
-  const stateful = new StatefulStack(app, 'PecStateful', {
-    senderEmail: setting('senderEmail', 'noreply@example.com'),
-  });
+  const stateful = new StatefulStack(app, 'PecStateful', { senderEmail: setting('senderEmail') });
   const stateless = new StatelessStack(app, 'PecStateless', {
     stateful,
     settings: {
-      passwordSetupUrl: setting('passwordSetupUrl', 'https://pec.example.com/primo-accesso'),
-      paymentWait: Duration.days(Number(setting('paymentWaitDays', '30'))),
+      passwordSetupUrl: setting('passwordSetupUrl'),
+      paymentWait: Duration.days(count('paymentWaitDays')),
       domainPec: {
-        mxHosts: setting('mxHosts', 'mx1.pec.example.com,mx2.pec.example.com').split(','),
-        dnsDeadline: Duration.days(Number(setting('domainDnsDeadlineDays', '14'))),
-        dnsPollInterval: Duration.minutes(Number(setting('domainDnsPollMinutes', '15'))),
+        mxHosts: setting('mxHosts').split(','),
+        dnsDeadline: Duration.days(count('domainDnsDeadlineDays')),
+        dnsPollInterval: Duration.minutes(count('domainDnsPollMinutes')),
       },
-      firstAccessTokenTtl: Duration.hours(Number(setting('firstAccessTokenTtlHours', '72'))),
+      firstAccessTokenTtl: Duration.hours(count('firstAccessTokenTtlHours')),
       beneficiary: {
-        name: setting('beneficiaryName', 'PEC Provisioning S.p.A.'),
-        iban: setting('beneficiaryIban', 'IT60X0542811101000000123456'),
-        postalAccount: setting('beneficiaryPostalAccount', '000012345678'),
+        name: setting('beneficiaryName'),
+        iban: setting('beneficiaryIban'),
+        postalAccount: setting('beneficiaryPostalAccount'),
       },
     },
   });
