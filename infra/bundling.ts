@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,13 +49,29 @@ export function bundleAssetHash(handler: string): string {
   return createHash('sha256').update(sourcesFingerprint).update(handler).digest('hex');
 }
 
+/** The file a function's `handler` names: `functions/handlers/<handler>.ts`. */
+export const handlerEntry = (handler: string) => path.join(root, 'functions/handlers', `${handler}.ts`);
+
 /**
  * Bundles one handler of `functions/handlers/` as PecFunction deploys it, in memory, source map
  * left out: what the benchmark measures and the infra tests load.
  */
-export async function bundleHandler(handler: string): Promise<Uint8Array> {
+export function bundleHandler(handler: string): Promise<Uint8Array> {
+  return bundle({ entryPoints: [handlerEntry(handler)] }, handler);
+}
+
+/**
+ * Bundles a TypeScript module given as text (relative imports resolve from the repository root) with
+ * the same settings: lets a test bundle a handler together with what it inspects, e.g.
+ * `export { handler } from './functions/handlers/close-order.ts'; export * as errors from ...`.
+ */
+export function bundleSource(source: string): Promise<Uint8Array> {
+  return bundle({ stdin: { contents: source, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' } }, 'a source');
+}
+
+async function bundle(entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>, what: string): Promise<Uint8Array> {
   const result = await build({
-    entryPoints: [path.join(root, 'functions/handlers', `${handler}.ts`)],
+    ...entry,
     bundle: true,
     write: false,
     platform: 'node',
@@ -67,6 +83,6 @@ export async function bundleHandler(handler: string): Promise<Uint8Array> {
     logLevel: 'silent',
   });
   const [output] = result.outputFiles;
-  if (!output) throw new Error(`esbuild produced nothing for ${handler}`);
+  if (!output) throw new Error(`esbuild produced nothing for ${what}`);
   return output.contents;
 }

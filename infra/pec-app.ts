@@ -11,6 +11,25 @@ export interface PecAppOptions extends AppProps {
 }
 
 /**
+ * Every product setting's default: the one place defaults live. The functions have none (a variable
+ * their function was not given fails their cold start); override a default with the CDK context
+ * `pec:<key>` (`cdk.json`, or `-c pec:key=value`).
+ */
+export const SETTING_DEFAULTS = {
+  senderEmail: 'noreply@example.com',
+  passwordSetupUrl: 'https://pec.example.com/primo-accesso',
+  paymentWaitDays: 30,
+  firstAccessTokenTtlHours: 72,
+  mxHosts: 'mx1.pec.example.com,mx2.pec.example.com',
+  domainDnsDeadlineDays: 14,
+  domainDnsPollMinutes: 15,
+  beneficiaryName: 'PEC Provisioning S.p.A.',
+  beneficiaryIban: 'IT60X0542811101000000123456',
+  beneficiaryPostalAccount: '000012345678',
+};
+type SettingKey = keyof typeof SETTING_DEFAULTS;
+
+/**
  * The whole deployment: the stateful stack (table, bucket, SES identity) and the stateless one
  * (functions, workflow, API). Settings come from the CDK context (`cdk.json`, or `-c key=value`).
  */
@@ -27,41 +46,49 @@ export function buildPecApp(options: PecAppOptions = {}) {
   });
   if (nag) Validations.of(app).addPlugins(new PecSolutionsChecks(app));
 
-  const setting = (key: string, fallback: string): string => {
-    const value: unknown = app.node.tryGetContext(`pec:${key}`);
-    return value === undefined ? fallback : String(value);
+  const setting = (key: SettingKey): string => String(app.node.tryGetContext(`pec:${key}`) ?? SETTING_DEFAULTS[key]);
+  /** A positive number setting; anything else fails the synthesis, naming the setting. */
+  const count = (key: SettingKey): number => {
+    const value = Number(setting(key));
+    if (!(value > 0)) throw new Error(`The setting pec:${key} must be a positive number, not "${setting(key)}"`);
+    return value;
   };
 
-  /** A duration: `pec:<name>Seconds` when given (short waits for local runs and tests), else `pec:<name><Unit>`. */
-  const duration = (name: string, unit: 'Days' | 'Hours' | 'Minutes', fallback: number): Duration => {
-    const seconds: unknown = app.node.tryGetContext(`pec:${name}Seconds`);
-    if (seconds !== undefined) return Duration.seconds(Number(seconds));
-    const amount = Number(setting(`${name}${unit}`, String(fallback)));
-    return unit === 'Days'
-      ? Duration.days(amount)
-      : unit === 'Hours'
-        ? Duration.hours(amount)
-        : Duration.minutes(amount);
+  /**
+   * A duration setting (`pec:paymentWaitDays`...). Local runs and tests shorten it with
+   * `pec:<name>Seconds` (`pec:paymentWaitSeconds`), which takes precedence.
+   */
+  const duration = (
+    key: 'paymentWaitDays' | 'domainDnsDeadlineDays' | 'domainDnsPollMinutes' | 'firstAccessTokenTtlHours',
+  ) => {
+    const secondsKey = `pec:${key.replace(/(Days|Hours|Minutes)$/, '')}Seconds`;
+    const seconds: unknown = app.node.tryGetContext(secondsKey);
+    if (seconds !== undefined) {
+      if (!(Number(seconds) > 0))
+        throw new Error(`The setting ${secondsKey} must be a positive number, not "${seconds}"`);
+      return Duration.seconds(Number(seconds));
+    }
+    const amount = count(key);
+    if (key.endsWith('Days')) return Duration.days(amount);
+    return key.endsWith('Hours') ? Duration.hours(amount) : Duration.minutes(amount);
   };
 
-  const stateful = new StatefulStack(app, 'PecStateful', {
-    senderEmail: setting('senderEmail', 'noreply@example.com'),
-  });
+  const stateful = new StatefulStack(app, 'PecStateful', { senderEmail: setting('senderEmail') });
   const stateless = new StatelessStack(app, 'PecStateless', {
     stateful,
     settings: {
-      passwordSetupUrl: setting('passwordSetupUrl', 'https://pec.example.com/primo-accesso'),
-      paymentWait: duration('paymentWait', 'Days', 30),
+      passwordSetupUrl: setting('passwordSetupUrl'),
+      paymentWait: duration('paymentWaitDays'),
       domainPec: {
-        mxHosts: setting('mxHosts', 'mx1.pec.example.com,mx2.pec.example.com').split(','),
-        dnsDeadline: duration('domainDnsDeadline', 'Days', 14),
-        dnsPollInterval: duration('domainDnsPoll', 'Minutes', 15),
+        mxHosts: setting('mxHosts').split(','),
+        dnsDeadline: duration('domainDnsDeadlineDays'),
+        dnsPollInterval: duration('domainDnsPollMinutes'),
       },
-      firstAccessTokenTtl: duration('firstAccessTokenTtl', 'Hours', 72),
+      firstAccessTokenTtl: duration('firstAccessTokenTtlHours'),
       beneficiary: {
-        name: setting('beneficiaryName', 'PEC Provisioning S.p.A.'),
-        iban: setting('beneficiaryIban', 'IT60X0542811101000000123456'),
-        postalAccount: setting('beneficiaryPostalAccount', '000012345678'),
+        name: setting('beneficiaryName'),
+        iban: setting('beneficiaryIban'),
+        postalAccount: setting('beneficiaryPostalAccount'),
       },
     },
   });

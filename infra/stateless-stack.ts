@@ -35,7 +35,11 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { stateful, settings } = props;
-    const mail = { identityArn: stateful.emailIdentity.emailIdentityArn, senderEmail: stateful.senderEmail };
+    const mail = {
+      identityArn: stateful.emailIdentity.emailIdentityArn,
+      senderEmail: stateful.senderEmail,
+      payee: settings.beneficiary,
+    };
 
     this.orderFulfilment = new OrderFulfilment(this, 'OrderFulfilment', {
       maxPaymentWait: settings.paymentWait,
@@ -44,13 +48,7 @@ export class StatelessStack extends Stack {
       bind: (fn, needs) => {
         if (needs.table) fn.bindTable(stateful.table, 'readWrite');
         if (needs.audit) fn.bindAuditLog(stateful.auditBucket, { documents: needs.documents });
-        if (needs.mailer) {
-          fn.bindMailer(mail);
-          fn.addEnvironment('PAYMENT_BENEFICIARY', settings.beneficiary.name);
-          fn.addEnvironment('PAYMENT_IBAN', settings.beneficiary.iban);
-          if (settings.beneficiary.postalAccount)
-            fn.addEnvironment('PAYMENT_POSTAL_ACCOUNT', settings.beneficiary.postalAccount);
-        }
+        if (needs.mailer) fn.bindMailer(mail);
         if (needs.dns) {
           fn.addEnvironment('PEC_MX_HOSTS', settings.domainPec.mxHosts.join(','));
           fn.addEnvironment('DNS_DEADLINE_SECONDS', String(settings.domainPec.dnsDeadline.toSeconds()));

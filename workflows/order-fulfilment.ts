@@ -19,16 +19,8 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ErrorName } from '../functions/domain/errors.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
-
-/** Error names the workflow branches on: a thrown error's `name`, as Lambda reports it. */
-export const WorkflowErrors = {
-  paymentDeclined: 'PaymentDeclinedError',
-  paymentGatewayUnavailable: 'PaymentGatewayUnavailableError',
-  provisioningImpossible: 'ProvisioningImpossibleError',
-  /** Sent with SendTaskFailure by the payment webhook when the provider reports a failed payment. */
-  paymentFailed: 'PaymentFailed',
-} as const;
 
 export interface OrderFulfilmentProps {
   /** Longest a transfer or postal slip order may wait for its credit; bounds the whole execution. */
@@ -133,7 +125,7 @@ export class OrderFulfilment extends Construct {
       audit: true,
     })
       .addRetry({
-        errors: [WorkflowErrors.paymentGatewayUnavailable],
+        errors: [ErrorName.PaymentGatewayUnavailableError],
         interval: Duration.seconds(2),
         backoffRate: 2,
         maxAttempts: 3,
@@ -159,7 +151,7 @@ export class OrderFulfilment extends Construct {
       table: true,
       audit: true,
     })
-      .addRetry({ errors: [WorkflowErrors.provisioningImpossible], maxAttempts: 0 })
+      .addRetry({ errors: [ErrorName.ProvisioningImpossibleError], maxAttempts: 0 })
       .addRetry({ errors: [Errors.ALL], ...retryTransient })
       .addCatch(failOrder, toFailOrder);
 
@@ -191,7 +183,7 @@ export class OrderFulfilment extends Construct {
       audit: true,
       mailer: true,
     })
-      .addRetry({ errors: [WorkflowErrors.provisioningImpossible], maxAttempts: 0 })
+      .addRetry({ errors: [ErrorName.ProvisioningImpossibleError], maxAttempts: 0 })
       .addRetry({ errors: [Errors.ALL], ...retryTransient })
       .addCatch(failOrder, toFailOrder);
 
@@ -207,7 +199,7 @@ export class OrderFulfilment extends Construct {
       resultPath: '$.dns',
       taskTimeout: Timeout.duration(Duration.seconds(30)),
     })
-      .addRetry({ errors: ['DomainNotConfiguredError', WorkflowErrors.provisioningImpossible], maxAttempts: 0 })
+      .addRetry({ errors: [ErrorName.DomainNotConfiguredError, ErrorName.ProvisioningImpossibleError], maxAttempts: 0 })
       .addRetry({ errors: [Errors.ALL], ...retryTransient })
       .addCatch(failOrder, toFailOrder);
     const waitForDns = new Wait(this, 'WaitForDns', { time: WaitTime.duration(props.dnsPollInterval) });

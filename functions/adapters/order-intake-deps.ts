@@ -3,7 +3,7 @@ import { dynamoMailboxRepository } from './dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from './dynamodb/order-repository.ts';
 import { stepFunctionsWorkflow } from './step-functions-workflow.ts';
 
-const config = defineConfig({ PAYMENT_WAIT_SECONDS: seconds(30 * 24 * 3600) });
+const config = defineConfig({ PAYMENT_WAIT_SECONDS: seconds });
 
 /** What every order intake (new orders, renewals, the renewal sweep) runs on. */
 export const orderIntakeDeps = {

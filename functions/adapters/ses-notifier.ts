@@ -16,10 +16,11 @@ import {
 const config = defineConfig({
   SENDER_EMAIL: z.string().min(3),
   SES_CONFIGURATION_SET: z.string().optional(),
-  // Where bank transfers and postal slips are paid to; only the payment-wait function needs them.
-  PAYMENT_BENEFICIARY: z.string().default('PEC Provisioning S.p.A.'),
-  PAYMENT_IBAN: z.string().default(''),
-  PAYMENT_POSTAL_ACCOUNT: z.string().optional(),
+  // Where bank transfers and postal slips are paid to, shown in the payment instructions.
+  PAYMENT_BENEFICIARY: z.string().min(1),
+  PAYMENT_IBAN: z.string().regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/, 'an IBAN without spaces'),
+  /** Optional: without one, postal slip instructions show the IBAN. */
+  PAYMENT_POSTAL_ACCOUNT: z.string().min(1).optional(),
 });
 
 /** Sends one email through SES, as text and HTML in UTF-8. */
@@ -46,16 +47,13 @@ export const sesNotifier: Notifier = {
   renewalConfirmed: (input) => sendEmail(renewalConfirmedEmail(input)),
   domainDnsInstructions: (input) => sendEmail(domainDnsInstructionsEmail(input)),
   expiryReminder: (input) => sendEmail(expiryReminderEmail(input)),
-  paymentInstructions: async (input) => {
-    if (!config.PAYMENT_IBAN)
-      throw new Error('Invalid configuration: PAYMENT_IBAN is required for payment instructions');
-    return sendEmail(
+  paymentInstructions: (input) =>
+    sendEmail(
       paymentInstructionsEmail({
         ...input,
         beneficiary: config.PAYMENT_BENEFICIARY,
         iban: config.PAYMENT_IBAN,
         postalAccount: config.PAYMENT_POSTAL_ACCOUNT,
       }),
-    );
-  },
+    ),
 };

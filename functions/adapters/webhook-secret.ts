@@ -2,15 +2,20 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
 import { defineConfig } from '../config.ts';
 
-const config = defineConfig({
-  /** In AWS: the Secrets Manager secret holding the provider's signing secret. */
-  PAYMENT_WEBHOOK_SECRET_ARN: z.string().optional(),
-  /** Locally (and in tests): the signing secret itself. */
-  PAYMENT_WEBHOOK_SECRET: z.string().min(8).optional(),
-});
-if (!config.PAYMENT_WEBHOOK_SECRET && !config.PAYMENT_WEBHOOK_SECRET_ARN) {
-  throw new Error('Invalid configuration: PAYMENT_WEBHOOK_SECRET_ARN (or PAYMENT_WEBHOOK_SECRET locally) is required');
-}
+/** One of the two is required; the secret itself, when set, takes precedence over the ARN. */
+const config = defineConfig(
+  z
+    .object({
+      /** In AWS: the Secrets Manager secret holding the provider's signing secret. */
+      PAYMENT_WEBHOOK_SECRET_ARN: z.string().min(1).optional(),
+      /** Locally (and in tests): the signing secret itself. */
+      PAYMENT_WEBHOOK_SECRET: z.string().min(8).optional(),
+    })
+    .refine((env) => env.PAYMENT_WEBHOOK_SECRET !== undefined || env.PAYMENT_WEBHOOK_SECRET_ARN !== undefined, {
+      path: ['PAYMENT_WEBHOOK_SECRET_ARN'],
+      message: 'one of PAYMENT_WEBHOOK_SECRET_ARN (in AWS) or PAYMENT_WEBHOOK_SECRET (locally) is required',
+    }),
+);
 
 /**
  * The payment webhook signing secret. Read from Secrets Manager through Powertools Parameters,

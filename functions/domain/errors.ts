@@ -1,16 +1,41 @@
+/** Each name as a key of its own value, so that every name is written exactly once. */
+const literalNames = <const Name extends string>(...names: Name[]) =>
+  Object.freeze(Object.fromEntries(names.map((name) => [name, name]))) as { readonly [Key in Name]: Key };
+
+/**
+ * Every error name a function can report, declared once. The names are a contract: Lambda reports a
+ * thrown error's `name` as the Step Functions error, the workflow's Retry and Catch clauses match on
+ * it (`workflows/order-fulfilment.ts` imports this object) and FailOrder branches on the caught one.
+ * They are literals, never a class's own name, which the minified bundles rename to one letter.
+ */
+export const ErrorName = literalNames(
+  'ValidationError',
+  'NotFoundError',
+  'AddressUnavailableError',
+  'IdempotencyKeyReusedError',
+  'AutoRenewActiveError',
+  'ConflictError',
+  'TokenGoneError',
+  'UnauthorizedError',
+  'RetryLaterError',
+  'PaymentDeclinedError',
+  'PaymentGatewayUnavailableError',
+  'ProvisioningImpossibleError',
+  'DomainNotConfiguredError',
+  /** Not thrown: the payment webhook fails a waiting workflow with it (SendTaskFailure). */
+  'PaymentFailed',
+);
+export type ErrorName = (typeof ErrorName)[keyof typeof ErrorName];
+
 /**
  * The one error hierarchy. Use cases throw these; `functions/adapters/http/problem.ts` is the only
- * place that turns them into HTTP problem documents, and the workflow's Catch clauses match them
- * by `name` (Lambda reports a thrown error's `name` as the Step Functions error).
+ * place that turns them into HTTP problem documents, and the workflow matches them by `name`.
  */
 export abstract class PecError extends Error {
+  /** The error's literal name from `ErrorName`; it survives minification, a class name does not. */
+  abstract override readonly name: ErrorName;
   /** Machine-readable code, stable across releases: storefronts branch on it. */
   abstract readonly code: string;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
 }
 
 export interface FieldError {
@@ -20,6 +45,7 @@ export interface FieldError {
 
 /** The request is malformed or a field breaks a rule; `errors` names every failing field. */
 export class ValidationError extends PecError {
+  override readonly name = ErrorName.ValidationError;
   readonly code = 'validation_failed';
   constructor(
     readonly errors: FieldError[],
@@ -30,6 +56,7 @@ export class ValidationError extends PecError {
 }
 
 export class NotFoundError extends PecError {
+  override readonly name = ErrorName.NotFoundError;
   readonly code: string;
   constructor(what: string, code = 'not_found') {
     super(`${what} was not found.`);
@@ -38,6 +65,7 @@ export class NotFoundError extends PecError {
 }
 
 export class AddressUnavailableError extends PecError {
+  override readonly name = ErrorName.AddressUnavailableError;
   readonly code = 'address_unavailable';
   constructor(readonly address: string) {
     super(`The address ${address} is not available.`);
@@ -45,6 +73,7 @@ export class AddressUnavailableError extends PecError {
 }
 
 export class IdempotencyKeyReusedError extends PecError {
+  override readonly name = ErrorName.IdempotencyKeyReusedError;
   readonly code = 'idempotency_key_reused';
   constructor() {
     super('This Idempotency-Key was already used with a different request body.');
@@ -52,6 +81,7 @@ export class IdempotencyKeyReusedError extends PecError {
 }
 
 export class AutoRenewActiveError extends PecError {
+  override readonly name = ErrorName.AutoRenewActiveError;
   readonly code = 'auto_renew_active';
   constructor(address: string) {
     super(`Automatic renewal is active for ${address}: a manual renewal is not allowed.`);
@@ -59,6 +89,7 @@ export class AutoRenewActiveError extends PecError {
 }
 
 export class ConflictError extends PecError {
+  override readonly name = ErrorName.ConflictError;
   constructor(
     readonly code: string,
     message: string,
@@ -69,6 +100,7 @@ export class ConflictError extends PecError {
 
 /** A first-access token that was already used or has expired. */
 export class TokenGoneError extends PecError {
+  override readonly name = ErrorName.TokenGoneError;
   readonly code = 'token_gone';
   constructor(reason: 'used' | 'expired') {
     super(reason === 'used' ? 'This link was already used.' : 'This link has expired.');
@@ -76,6 +108,7 @@ export class TokenGoneError extends PecError {
 }
 
 export class UnauthorizedError extends PecError {
+  override readonly name = ErrorName.UnauthorizedError;
   readonly code: string;
   constructor(message: string, code = 'unauthorized') {
     super(message);
@@ -85,25 +118,30 @@ export class UnauthorizedError extends PecError {
 
 /** The request came too early or during an outage: the caller should retry it later, unchanged. */
 export class RetryLaterError extends PecError {
+  override readonly name = ErrorName.RetryLaterError;
   readonly code = 'retry_later';
 }
 
 /** The payment gateway refused the charge: final, retrying will not help. */
 export class PaymentDeclinedError extends PecError {
+  override readonly name = ErrorName.PaymentDeclinedError;
   readonly code = 'payment_declined';
 }
 
 /** The payment gateway could not be reached or answered with a transient error: worth a retry. */
 export class PaymentGatewayUnavailableError extends PecError {
+  override readonly name = ErrorName.PaymentGatewayUnavailableError;
   readonly code = 'payment_gateway_unavailable';
 }
 
 /** The mailbox cannot be created (the address is no longer held by this order, the platform refuses it). */
 export class ProvisioningImpossibleError extends PecError {
+  override readonly name = ErrorName.ProvisioningImpossibleError;
   readonly code = 'provisioning_impossible';
 }
 
 /** PEC on the holder's own domain: the domain's MX records did not point at the provider in time. */
 export class DomainNotConfiguredError extends PecError {
+  override readonly name = ErrorName.DomainNotConfiguredError;
   readonly code = 'domain_not_configured';
 }

@@ -10,7 +10,7 @@ import { checkDomainDns } from '../use-cases/order-fulfilment.ts';
 const config = defineConfig({
   /** Comma-separated: the provider's mail exchangers. */
   PEC_MX_HOSTS: z.string().min(1),
-  DNS_DEADLINE_SECONDS: seconds(14 * 24 * 3600),
+  DNS_DEADLINE_SECONDS: seconds,
 });
 const settings = {
   providerMxHosts: config.PEC_MX_HOSTS.split(',').map((host) => host.trim()),

@@ -8,7 +8,7 @@ import { sendFirstAccessEmail } from '../use-cases/order-fulfilment.ts';
 
 const config = defineConfig({
   PASSWORD_SETUP_URL: z.url(),
-  ACCESS_TOKEN_TTL_SECONDS: seconds(72 * 3600),
+  ACCESS_TOKEN_TTL_SECONDS: seconds,
 });
 const settings = { passwordSetupUrl: config.PASSWORD_SETUP_URL, tokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
 const deps = { orders: dynamoOrderRepository, tokens: dynamoAccessTokenRepository, notifier: sesNotifier };

@@ -1,4 +1,4 @@
-import { RetryLaterError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
+import { ErrorName, RetryLaterError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { isImmediatePayment } from '../domain/order.ts';
 import { issuesToErrors, type PaymentWebhookEvent, PaymentWebhookEventSchema } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
@@ -91,7 +91,7 @@ async function apply(
       return { outcome: 'ignored_not_pending', anomaly: false };
     }
     if (!token) return { outcome: 'ignored_not_pending', anomaly: false };
-    const resumed = await deps.callbacks.fail(token, 'PaymentFailed', `Payment provider event ${event.id}`);
+    const resumed = await deps.callbacks.fail(token, ErrorName.PaymentFailed, `Payment provider event ${event.id}`);
     return { outcome: resumed === 'resumed' ? 'payment_failed' : 'wait_already_closed', anomaly: false };
   }
 

@@ -1,7 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { planFor } from '../domain/catalog.ts';
 import { mxPointsAtProvider } from '../domain/domain-dns.ts';
-import { DomainNotConfiguredError, PaymentDeclinedError, ProvisioningImpossibleError } from '../domain/errors.ts';
+import {
+  DomainNotConfiguredError,
+  ErrorName,
+  PaymentDeclinedError,
+  ProvisioningImpossibleError,
+} from '../domain/errors.ts';
 import { addYears, renewedExpiry } from '../domain/mailbox.ts';
 import { isImmediatePayment, type Order } from '../domain/order.ts';
 import type {
@@ -239,7 +244,7 @@ export type CloseOutcome = 'failed' | 'cancelled';
 
 /**
  * Ends an order that will not be fulfilled: marks it failed or cancelled, frees its address and
- * tells the holder. `reason` is the workflow error name (e.g. PaymentDeclined, States.Timeout).
+ * tells the holder. `reason` is the workflow error name (an `ErrorName`, or e.g. States.Timeout).
  */
 export async function closeOrder(
   deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'notifier' | 'audit'>,
@@ -248,7 +253,7 @@ export async function closeOrder(
   reason: string,
   now: Date,
 ): Promise<void> {
-  const paymentDeclined = reason === PaymentDeclinedError.name || reason === 'PaymentFailed';
+  const paymentDeclined = reason === ErrorName.PaymentDeclinedError || reason === ErrorName.PaymentFailed;
   const closed = await deps.orders.close(orderId, outcome, reason, paymentDeclined);
   const order = closed ?? (await deps.orders.get(orderId));
   if (!order || order.status === 'completed') return;

@@ -1,3 +1,4 @@
+import type { ErrorName } from '../domain/errors.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderKind, PaymentMethod } from '../domain/order.ts';
 
@@ -197,8 +198,8 @@ export interface PaymentEventRepository {
 export interface WorkflowCallbacks {
   /** Resumes a waiting workflow; `closed` when the wait is over already (completed, timed out, aborted). */
   succeed(taskToken: string, output: Record<string, unknown>): Promise<'resumed' | 'closed'>;
-  /** Fails a waiting workflow's task with the given error name. */
-  fail(taskToken: string, error: string, cause: string): Promise<'resumed' | 'closed'>;
+  /** Fails a waiting workflow's task with the given error name, which the workflow's Catch matches. */
+  fail(taskToken: string, error: ErrorName, cause: string): Promise<'resumed' | 'closed'>;
 }
 
 export interface DnsResolver {

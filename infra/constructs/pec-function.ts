@@ -17,6 +17,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** Metadata key naming the handler file a function runs; the local runtime reads it from the template. */
 export const HANDLER_METADATA_KEY = 'pec:handler';
 
+export interface MailSettings {
+  identityArn: string;
+  senderEmail: string;
+  configurationSetName?: string;
+  /** Where transfers and slips are paid to (shown in the payment instructions). */
+  payee: { name: string; iban: string; postalAccount?: string };
+}
+
 export interface PecFunctionProps {
   /** File name (without `.ts`) under `functions/handlers/`. */
   handler: string;
@@ -80,7 +88,11 @@ export class PecFunction extends NodejsFunction {
     return this;
   }
 
-  bindMailer(mail: { identityArn: string; senderEmail: string; configurationSetName?: string }): this {
+  /**
+   * The notifier sends every email of the product, payment instructions included, so it is given
+   * the payee (beneficiary, IBAN, postal account) along with the sender.
+   */
+  bindMailer(mail: MailSettings): this {
     this.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
@@ -100,6 +112,9 @@ export class PecFunction extends NodejsFunction {
     );
     this.addEnvironment('SENDER_EMAIL', mail.senderEmail);
     if (mail.configurationSetName) this.addEnvironment('SES_CONFIGURATION_SET', mail.configurationSetName);
+    this.addEnvironment('PAYMENT_BENEFICIARY', mail.payee.name);
+    this.addEnvironment('PAYMENT_IBAN', mail.payee.iban);
+    if (mail.payee.postalAccount) this.addEnvironment('PAYMENT_POSTAL_ACCOUNT', mail.payee.postalAccount);
     return this;
   }
 

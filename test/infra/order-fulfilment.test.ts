@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../functions/domain/errors.ts';
 import { buildPecApp } from '../../infra/pec-app.ts';
 import {
   type CfnResource,
@@ -114,17 +115,17 @@ describe('AwaitPayment', () => {
   });
 
   it('fails the order when the provider reports a failed payment', () => {
-    expect(catcherFor('AwaitPayment', 'PaymentFailed')?.Next).toBe('FailOrder');
+    expect(catcherFor('AwaitPayment', ErrorName.PaymentFailed)?.Next).toBe('FailOrder');
   });
 });
 
 describe('ChargePayment', () => {
   it('fails the order on a declined payment', () => {
-    expect(catcherFor('ChargePayment', 'PaymentDeclinedError')?.Next).toBe('FailOrder');
+    expect(catcherFor('ChargePayment', ErrorName.PaymentDeclinedError)?.Next).toBe('FailOrder');
   });
 
   it('never retries a declined payment (that would charge the card again)', () => {
-    expect(retrierFor('ChargePayment', 'PaymentDeclinedError')).toBeUndefined();
+    expect(retrierFor('ChargePayment', ErrorName.PaymentDeclinedError)).toBeUndefined();
   });
 });
 

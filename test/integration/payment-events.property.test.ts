@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ErrorName } from '../../functions/domain/errors.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
 import type { PaymentEventDeps } from '../../functions/use-cases/handle-payment-event.ts';
@@ -134,7 +135,7 @@ it('duplicated, reordered and forged events: at most one activation per order, f
         results.forEach((result, i) => {
           if (deliveries[i]?.forged) {
             expect(result.status).toBe('rejected');
-            expect((result as PromiseRejectedResult).reason.name).toBe('UnauthorizedError');
+            expect((result as PromiseRejectedResult).reason.name).toBe(ErrorName.UnauthorizedError);
           } else {
             expect(result.status).toBe('fulfilled');
           }

@@ -7,6 +7,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../functions/domain/errors.ts';
 import { type LocalStepFunctionsServer, startStepFunctionsServer } from '../../local/aws/stepfunctions-server.ts';
 import { stateMachineDefinitionOf, synthesizeApp } from '../../local/template.ts';
 
@@ -141,7 +142,7 @@ describe('order workflow: card and PayPal', () => {
 
   it('a renewal that cannot be applied fails the order', async () => {
     behaviours.ExtendMailbox = async () => {
-      throw new NamedError('ProvisioningImpossibleError');
+      throw new NamedError(ErrorName.ProvisioningImpossibleError);
     };
     const execution = await finished(await run({ ...card, kind: 'renewal' }));
     expect(execution.error).toBe('OrderFailed');
@@ -175,25 +176,25 @@ describe('order workflow: card and PayPal', () => {
 
   it('a domain never pointed at the provider fails the order at the deadline, without retrying', async () => {
     behaviours.CheckDomainDns = async () => {
-      throw new NamedError('DomainNotConfiguredError');
+      throw new NamedError(ErrorName.DomainNotConfiguredError);
     };
     const execution = await finished(await run({ ...card, kind: 'new', domainPec: true }));
     expect(execution.error).toBe('OrderFailed');
     expect(calls.filter((c) => c.state === 'CheckDomainDns')).toHaveLength(1);
-    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe('DomainNotConfiguredError');
+    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe(ErrorName.DomainNotConfiguredError);
     expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
   });
 
   it('a declined payment fails the order, with the error name, and never provisions', async () => {
     behaviours.ChargePayment = async () => {
-      throw new NamedError('PaymentDeclinedError');
+      throw new NamedError(ErrorName.PaymentDeclinedError);
     };
     const arn = await run(card);
     const execution = await finished(arn);
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('OrderFailed');
     const failCall = calls.find((c) => c.state === 'FailOrder');
-    expect(failCall?.input).toMatchObject({ outcome: 'failed', error: { Error: 'PaymentDeclinedError' } });
+    expect(failCall?.input).toMatchObject({ outcome: 'failed', error: { Error: ErrorName.PaymentDeclinedError } });
     expect(calls.filter((c) => c.state === 'ChargePayment')).toHaveLength(1); // a decline is not retried
     expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
   });
@@ -202,7 +203,7 @@ describe('order workflow: card and PayPal', () => {
     let attempts = 0;
     behaviours.ChargePayment = async () => {
       attempts++;
-      if (attempts < 3) throw new NamedError('PaymentGatewayUnavailableError');
+      if (attempts < 3) throw new NamedError(ErrorName.PaymentGatewayUnavailableError);
       return null;
     };
     const execution = await finished(await run(card));
@@ -212,12 +213,12 @@ describe('order workflow: card and PayPal', () => {
 
   it('an impossible provisioning is not retried and fails the order', async () => {
     behaviours.ProvisionMailbox = async () => {
-      throw new NamedError('ProvisioningImpossibleError');
+      throw new NamedError(ErrorName.ProvisioningImpossibleError);
     };
     const execution = await finished(await run(card));
     expect(execution.error).toBe('OrderFailed');
     expect(calls.filter((c) => c.state === 'ProvisionMailbox')).toHaveLength(1);
-    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe('ProvisioningImpossibleError');
+    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe(ErrorName.ProvisioningImpossibleError);
   });
 
   it('a first-access email that keeps failing still completes the paid order', async () => {
@@ -267,13 +268,17 @@ describe('order workflow: bank transfer and postal slip wait for the credit', ()
       (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string,
     ).orderId;
     await sfn.send(
-      new SendTaskFailureCommand({ taskToken: await waitingToken(orderId), error: 'PaymentFailed', cause: 'evt' }),
+      new SendTaskFailureCommand({
+        taskToken: await waitingToken(orderId),
+        error: ErrorName.PaymentFailed,
+        cause: 'evt',
+      }),
     );
     const execution = await finished(arn);
     expect(execution.error).toBe('OrderFailed');
     expect(calls.find((c) => c.state === 'FailOrder')?.input).toMatchObject({
       outcome: 'failed',
-      error: { Error: 'PaymentFailed' },
+      error: { Error: ErrorName.PaymentFailed },
     });
   });
 

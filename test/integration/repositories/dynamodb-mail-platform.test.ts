@@ -1,7 +1,7 @@
 import { scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProvisioningImpossibleError } from '../../../functions/domain/errors.ts';
+import { ErrorName, ProvisioningImpossibleError } from '../../../functions/domain/errors.ts';
 import type { MailPlatform } from '../../../functions/use-cases/ports.ts';
 import { freshAddress } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
@@ -46,7 +46,7 @@ describe('DynamoDB mail platform', () => {
     await expect(attempt).rejects.toBeInstanceOf(ProvisioningImpossibleError);
     await expect(attempt).rejects.toMatchObject({
       code: 'provisioning_impossible',
-      name: 'ProvisioningImpossibleError',
+      name: ErrorName.ProvisioningImpossibleError,
     });
     expect(await table.item(platformAccountKey(address))).toMatchObject({ mailboxGb: 1, archiveGb: 0 });
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Order } from '../../../functions/domain/order.ts';
 import type { OrderRepository } from '../../../functions/use-cases/ports.ts';
 import { storedOrder } from '../../support/fixtures.ts';
@@ -120,9 +121,9 @@ describe('DynamoDB order repository: close', () => {
   it('closes an activating order', async () => {
     const order = await paidOrder();
 
-    const closed = await orders.close(order.orderId, 'failed', 'ProvisioningImpossibleError');
+    const closed = await orders.close(order.orderId, 'failed', ErrorName.ProvisioningImpossibleError);
 
-    expect(closed).toMatchObject({ status: 'failed', failureReason: 'ProvisioningImpossibleError' });
+    expect(closed).toMatchObject({ status: 'failed', failureReason: ErrorName.ProvisioningImpossibleError });
     // The money was taken: the payment stays paid so that the refund is not forgotten.
     expect(closed?.payment.status).toBe('paid');
   });
@@ -133,7 +134,7 @@ describe('DynamoDB order repository: close', () => {
     });
     await orders.create(order);
 
-    const closed = await orders.close(order.orderId, 'failed', 'PaymentDeclinedError', true);
+    const closed = await orders.close(order.orderId, 'failed', ErrorName.PaymentDeclinedError, true);
 
     expect(closed?.payment).toEqual({ method: 'card', status: 'failed', reference: 'RF00X', token: 'tok_declined' });
   });

@@ -8,21 +8,18 @@ const IBAN = 'IT60X0542811101000000123456';
 
 let notifier: Notifier;
 
-/** Loads the adapter with `env` (on top of a sender), as a cold start with that configuration would. */
+/** Loads the adapter with `env` (on top of a sender and a payee), as a cold start with that configuration would. */
 async function loadNotifier(env: Record<string, string | undefined>): Promise<Notifier> {
   vi.resetModules();
   vi.stubEnv('SENDER_EMAIL', 'PEC Provisioning <noreply@pec.example>');
+  vi.stubEnv('PAYMENT_BENEFICIARY', 'PEC Provisioning S.p.A.');
+  vi.stubEnv('PAYMENT_IBAN', IBAN);
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   return (await import('../../../functions/adapters/ses-notifier.ts')).sesNotifier;
 }
 
 beforeAll(async () => {
-  notifier = await loadNotifier({
-    SES_CONFIGURATION_SET: 'pec-transactional',
-    PAYMENT_BENEFICIARY: 'PEC Provisioning S.p.A.',
-    PAYMENT_IBAN: IBAN,
-    PAYMENT_POSTAL_ACCOUNT: '001234567',
-  });
+  notifier = await loadNotifier({ SES_CONFIGURATION_SET: 'pec-transactional', PAYMENT_POSTAL_ACCOUNT: '001234567' });
 });
 beforeEach(() => {
   ses.on(SendEmailCommand).resolves({ MessageId: 'msg-1' });
@@ -162,20 +159,19 @@ describe('SES notifier', () => {
 
 describe('SES notifier configuration', () => {
   it('falls back to the IBAN for a postal slip when no postal account is configured', async () => {
-    const withoutPostalAccount = await loadNotifier({ PAYMENT_IBAN: IBAN, PAYMENT_POSTAL_ACCOUNT: undefined });
+    const withoutPostalAccount = await loadNotifier({ PAYMENT_POSTAL_ACCOUNT: undefined });
 
     await withoutPostalAccount.paymentInstructions(instructions({ method: 'postal_slip' }));
 
     expect(textOf(sent())).toContain(`IBAN: ${IBAN}`);
   });
 
-  it('refuses to send payment instructions without an IBAN, and sends nothing', async () => {
-    const withoutIban = await loadNotifier({ PAYMENT_IBAN: undefined });
+  it.each(['PAYMENT_BENEFICIARY', 'PAYMENT_IBAN'])('fails to load without %s, naming it', async (name) => {
+    await expect(loadNotifier({ [name]: undefined })).rejects.toThrow(`${name} is not set`);
+  });
 
-    await expect(Promise.resolve().then(() => withoutIban.paymentInstructions(instructions()))).rejects.toThrow(
-      /PAYMENT_IBAN/,
-    );
-    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+  it('fails to load with an IBAN that is not one, naming the variable', async () => {
+    await expect(loadNotifier({ PAYMENT_IBAN: 'IT60 X054 2811' })).rejects.toThrow(/PAYMENT_IBAN: an IBAN/);
   });
 
   it('fails to load without a sender, naming the variable', async () => {

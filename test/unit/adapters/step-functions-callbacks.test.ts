@@ -10,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stepFunctionsCallbacks as callbacks } from '../../../functions/adapters/step-functions-callbacks.ts';
+import { ErrorName } from '../../../functions/domain/errors.ts';
 
 const sfn = mockClient(SFNClient);
 afterEach(() => {
@@ -42,11 +43,11 @@ describe('Step Functions callbacks', () => {
   it('fails a waiting task with the given error and cause', async () => {
     sfn.on(SendTaskFailureCommand).resolves({});
 
-    const answer = await callbacks.fail(TOKEN, 'PaymentFailed', 'payment.failed event evt_1');
+    const answer = await callbacks.fail(TOKEN, ErrorName.PaymentFailed, 'payment.failed event evt_1');
 
     expect(answer).toBe('resumed');
     expect(sfn.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input)).toEqual([
-      { taskToken: TOKEN, error: 'PaymentFailed', cause: 'payment.failed event evt_1' },
+      { taskToken: TOKEN, error: ErrorName.PaymentFailed, cause: 'payment.failed event evt_1' },
     ]);
   });
 
@@ -59,7 +60,7 @@ describe('Step Functions callbacks', () => {
   it.each(closedErrors)('answers closed to a failure callback refused with $name', async (error) => {
     sfn.on(SendTaskFailureCommand).rejects(error);
 
-    await expect(callbacks.fail(TOKEN, 'PaymentFailed', 'late')).resolves.toBe('closed');
+    await expect(callbacks.fail(TOKEN, ErrorName.PaymentFailed, 'late')).resolves.toBe('closed');
   });
 
   it('rethrows every other error', async () => {
@@ -69,6 +70,6 @@ describe('Step Functions callbacks', () => {
     sfn.on(SendTaskFailureCommand).rejects(throttled);
 
     await expect(callbacks.succeed(TOKEN, {})).rejects.toBe(invalidOutput);
-    await expect(callbacks.fail(TOKEN, 'PaymentFailed', 'cause')).rejects.toBe(throttled);
+    await expect(callbacks.fail(TOKEN, ErrorName.PaymentFailed, 'cause')).rejects.toBe(throttled);
   });
 });

@@ -75,4 +75,10 @@ describe('payment webhook secret', () => {
   it('fails to load with a secret shorter than 8 characters', async () => {
     await expect(loadWebhookSecret({ PAYMENT_WEBHOOK_SECRET: 'short' })).rejects.toThrow(/PAYMENT_WEBHOOK_SECRET/);
   });
+
+  it('fails to load with a malformed secret even when the ARN is set (the secret would take precedence)', async () => {
+    await expect(
+      loadWebhookSecret({ PAYMENT_WEBHOOK_SECRET: 'short', PAYMENT_WEBHOOK_SECRET_ARN: arn('shadowed') }),
+    ).rejects.toThrow(/PAYMENT_WEBHOOK_SECRET: /);
+  });
 });
