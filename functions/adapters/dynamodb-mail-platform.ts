@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ProvisioningImpossibleError } from '../domain/errors.ts';
 import type { MailPlatform } from '../use-cases/ports.ts';
-import { dynamoDb } from './clients.ts';
+import { dynamoDb } from './clients/dynamodb.ts';
 import { tableName, writeIf } from './dynamodb/table.ts';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;

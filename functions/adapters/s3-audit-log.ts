@@ -2,7 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { defineConfig } from '../config.ts';
 import type { AuditLog, DocumentStore } from '../use-cases/ports.ts';
-import { s3 } from './clients.ts';
+import { s3 } from './clients/s3.ts';
 
 const config = defineConfig({ AUDIT_BUCKET: z.string().min(1) });
 

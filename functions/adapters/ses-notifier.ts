@@ -2,7 +2,7 @@ import { SendEmailCommand } from '@aws-sdk/client-ses';
 import * as z from 'zod';
 import { defineConfig } from '../config.ts';
 import type { EmailMessage, Notifier } from '../use-cases/ports.ts';
-import { ses } from './clients.ts';
+import { ses } from './clients/ses.ts';
 import {
   domainDnsInstructionsEmail,
   expiryReminderEmail,

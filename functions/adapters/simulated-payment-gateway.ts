@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChargeResult, PaymentGateway } from '../use-cases/ports.ts';
-import { dynamoDb } from './clients.ts';
+import { dynamoDb } from './clients/dynamodb.ts';
 import { tableName, writeIf } from './dynamodb/table.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowCallbacks } from '../use-cases/ports.ts';
-import { stepFunctions } from './clients.ts';
+import { stepFunctions } from './clients/step-functions.ts';
 
 /** Errors Step Functions answers for a token whose wait is over: a late callback is a harmless no-op. */
 const CLOSED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);

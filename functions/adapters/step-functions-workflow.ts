@@ -2,7 +2,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { defineConfig } from '../config.ts';
 import type { WorkflowStarter } from '../use-cases/ports.ts';
-import { stepFunctions } from './clients.ts';
+import { stepFunctions } from './clients/step-functions.ts';
 
 const config = defineConfig({ ORDER_WORKFLOW_ARN: z.string().min(1) });
 

@@ -19,7 +19,7 @@ export interface LocalTable {
  * Starts the local DynamoDB with the product's table, created from the synthesized stateful stack (so the tests run
  * against the keys and indexes `cdk deploy` would create), and points the standard AWS environment at it.
  *
- * Call it before importing any adapter: `clients.ts` and `dynamodb/table.ts` read the environment when they load,
+ * Call it before importing any adapter: `clients/*.ts` and `dynamodb/table.ts` read the environment when they load,
  * so the adapters must be imported dynamically afterwards.
  */
 export async function startLocalTable(tableName = 'pec-test'): Promise<LocalTable> {

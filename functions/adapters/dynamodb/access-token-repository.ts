@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccessToken, AccessTokenRepository } from '../../use-cases/ports.ts';
-import { dynamoDb } from '../clients.ts';
+import { dynamoDb } from '../clients/dynamodb.ts';
 import { isConditionFailed, stripKeys, tableName } from './table.ts';
 
 /** First-access tokens, keyed by the token's SHA-256: the token itself is never stored. */

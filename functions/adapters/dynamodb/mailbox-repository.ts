@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Mailbox } from '../../domain/mailbox.ts';
 import type { MailboxRepository } from '../../use-cases/ports.ts';
-import { dynamoDb } from '../clients.ts';
+import { dynamoDb } from '../clients/dynamodb.ts';
 import { isConditionFailed, stripKeys, tableName, updateIf, writeIf } from './table.ts';
 
 /**

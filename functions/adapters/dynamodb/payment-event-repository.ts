@@ -1,6 +1,6 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PaymentEventRepository } from '../../use-cases/ports.ts';
-import { dynamoDb } from '../clients.ts';
+import { dynamoDb } from '../clients/dynamodb.ts';
 import { isConditionFailed, tableName, writeIf } from './table.ts';
 
 /** One item per payment event id: the record that makes every event take effect at most once. */

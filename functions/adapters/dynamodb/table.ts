@@ -1,7 +1,7 @@
 import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { defineConfig } from '../../config.ts';
-import { dynamoDb } from '../clients.ts';
+import { dynamoDb } from '../clients/dynamodb.ts';
 
 /** The single table: `pk`/`sk` strings, one item type per key prefix, key builders beside each entity. */
 export const { TABLE_NAME: tableName } = defineConfig({ TABLE_NAME: z.string().min(1) });

@@ -1,0 +1,13 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/*
+ * One module per SDK client (this one for DynamoDB), created once per execution environment so that
+ * warm invocations reuse its connections. A function imports only the clients it uses, so its cold
+ * start loads only those SDK packages. Region, credentials and endpoint come from the standard AWS
+ * environment (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`, ...), which is how the local runtime
+ * points the very same code at its stand-ins.
+ */
+export const dynamoDb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
