@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { decodePercentEncoded } from '../functions/adapters/http/percent-encoding.ts';
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDb } from './aws/dynamodb.ts';
 import { startS3Server } from './aws/s3-server.ts';
@@ -164,7 +165,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           method: 'PUT',
           pattern: /^\/_local\/dns\/([^/]+)$/,
           handle: async (match, body) => {
-            const domain = decodeURIComponent(match[1] ?? '').toLowerCase();
+            const domain = decodePercentEncoded(match[1] ?? '')?.toLowerCase();
+            if (!domain) return localProblem('domain', 'The domain is not valid percent-encoding of UTF-8 text.');
             const mx = parseMxBody(body);
             if (!mx) return localProblem('mx', 'The body must be { "mx": ["host", ...] } with host names.');
             dns.setMx(domain, mx);
