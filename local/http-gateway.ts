@@ -36,6 +36,11 @@ export const LOCAL_API_KEY_ID = 'local-storefront';
  * Plays API Gateway (REST API, Lambda proxy integration) for the local runtime: the routes of
  * `infra/api-routes.ts`, the `x-api-key` check of the usage plan, and API Gateway's own refusals
  * answered with the same problem documents as the deployed gateway responses.
+ *
+ * The event is built as a REST API builds it: `path` and `pathParameters` exactly as the client sent
+ * them, still percent-encoded (the functions decode a parameter once, and answer 400 naming it when
+ * it is malformed), while query string parameters arrive decoded. Nothing a client sends can end
+ * this process: a malformed request is a 400 problem, a function that fails a 502 problem.
  */
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   let routes: { route: ApiRoute; fn: LocalFunction; pattern: RegExp }[] | undefined;
@@ -60,16 +65,36 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     handle(request, response)
       .catch((error: unknown) => {
         console.error('local gateway error', error);
-        send(response, 502, problem(502, 'bad_gateway', 'Bad Gateway', 'The function failed; see the console.'));
+        if (response.headersSent) response.destroy();
+        else send(response, 502, problem(502, 'bad_gateway', 'Bad Gateway', 'The function failed; see the console.'));
       })
       .finally(() => {
         if (options.verbose)
           console.log(`${request.method} ${request.url} → ${response.statusCode} (${Date.now() - started} ms)`);
       });
   });
+  // Requests Node's HTTP parser refuses (a bad content-length, headers over 16 KB, bytes that are
+  // not allowed in a request line) get a problem document too, as API Gateway refuses them itself.
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify(
+      tooLarge
+        ? problem(431, 'headers_too_large', 'Request Header Fields Too Large', 'The request headers are too large.')
+        : problem(400, 'bad_request', 'Bad Request', 'The request is not valid HTTP.'),
+    );
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `content-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
 
   async function handle(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestTarget(request.url ?? '/');
+    if (!url) {
+      return send(response, 400, problem(400, 'bad_request', 'Bad Request', 'The request target is not a URL path.'));
+    }
     const method = request.method ?? 'GET';
     const body = await readBody(request);
     if (body === undefined) {
@@ -77,7 +102,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     }
 
     for (const local of localRoutes) {
-      const match = url.pathname.match(local.pattern);
+      const match = url.path.match(local.pattern);
       if (match && local.method === method) {
         const result = await local.handle(match, body);
         return send(response, result.status, result.body);
@@ -87,7 +112,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     if (!routes) {
       return send(response, 503, problem(503, 'starting', 'Service Unavailable', 'The API is still starting.'));
     }
-    const matched = routes.find((r) => r.route.method === method && r.pattern.test(url.pathname));
+    const matched = routes.find((r) => r.route.method === method && r.pattern.test(url.path));
     if (!matched) {
       return send(response, 404, problem(404, 'not_found', 'Not Found', 'There is no such route.'));
     }
@@ -124,40 +149,52 @@ function routePattern(path: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
+/**
+ * The path and the query of a request target: origin-form (`/path?query`) or absolute-form
+ * (`http://host/path?query`), a fragment dropped; `undefined` for anything else (`*`, garbage).
+ * The path is kept as sent, percent escapes and all.
+ */
+export function requestTarget(target: string): { path: string; query: URLSearchParams } | undefined {
+  let originForm = target;
+  if (!target.startsWith('/')) {
+    if (!URL.canParse(target)) return undefined;
+    const url = new URL(target);
+    originForm = `${url.pathname}${url.search}`;
+  }
+  const [beforeFragment = ''] = originForm.split('#', 1);
+  const question = beforeFragment.indexOf('?');
+  if (question < 0) return { path: beforeFragment, query: new URLSearchParams() };
+  return {
+    path: beforeFragment.slice(0, question),
+    query: new URLSearchParams(beforeFragment.slice(question + 1)),
+  };
+}
+
 function proxyEvent(
   request: IncomingMessage,
-  url: URL,
+  url: { path: string; query: URLSearchParams },
   body: string,
   route: ApiRoute,
   pattern: RegExp,
 ): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headerPairs: [string, string][] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i] as string;
-    const value = request.rawHeaders[i + 1] as string;
-    headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    headerPairs.push([request.rawHeaders[i] as string, request.rawHeaders[i + 1] as string]);
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    query[name] = value;
-    multiQuery[name] = [...(multiQuery[name] ?? []), value];
-  }
-  const groups = url.pathname.match(pattern)?.groups;
-  const pathParameters = groups
-    ? Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v)]))
-    : null;
+  const { single: headers, multi: multiValueHeaders } = byName(headerPairs);
+  const { single: query, multi: multiQuery } = byName([...url.query]);
+  // As sent: API Gateway does not decode path parameters (the functions decode them, once).
+  const groups = url.path.match(pattern)?.groups;
+  const pathParameters = groups ? { ...groups } : null;
   const requestId = randomUUID();
   return {
     resource: route.path,
-    path: url.pathname,
+    path: url.path,
     httpMethod: route.method,
     headers,
     multiValueHeaders,
-    queryStringParameters: url.searchParams.size > 0 ? query : null,
-    multiValueQueryStringParameters: url.searchParams.size > 0 ? multiQuery : null,
+    queryStringParameters: url.query.size > 0 ? query : null,
+    multiValueQueryStringParameters: url.query.size > 0 ? multiQuery : null,
     pathParameters,
     stageVariables: null,
     body: body.length > 0 ? body : null,
@@ -168,7 +205,7 @@ function proxyEvent(
       authorizer: null,
       protocol: 'HTTP/1.1',
       httpMethod: route.method,
-      path: `/v1${url.pathname}`,
+      path: `/v1${url.path}`,
       stage: 'v1',
       requestId,
       requestTimeEpoch: Date.now(),
@@ -192,6 +229,19 @@ function proxyEvent(
         userArn: null,
       },
     },
+  };
+}
+
+/**
+ * Name-value pairs as API Gateway's maps: the last value of each name, and all of them. Built with
+ * own properties only, so a header or parameter called `__proto__` is just a name.
+ */
+function byName(pairs: [string, string][]) {
+  const multi = new Map<string, string[]>();
+  for (const [name, value] of pairs) multi.set(name, [...(multi.get(name) ?? []), value]);
+  return {
+    single: Object.fromEntries([...multi].map(([name, values]) => [name, values.at(-1) as string])),
+    multi: Object.fromEntries(multi),
   };
 }
 

@@ -1,3 +1,4 @@
+import { decodePercentEncoded } from '../functions/adapters/http/percent-encoding.ts';
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDb } from './aws/dynamodb.ts';
 import { FaultInjector, startFaultProxy } from './aws/fault-proxy.ts';
@@ -152,12 +153,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           method: 'PUT',
           pattern: /^\/_local\/dns\/([^/]+)$/,
           handle: async (match, body) => {
-            let domain: string;
-            try {
-              domain = decodeURIComponent(match[1] ?? '').toLowerCase();
-            } catch {
-              return localProblem('domain', 'The domain is not a valid URL path segment.');
-            }
+            const domain = decodePercentEncoded(match[1] ?? '')?.toLowerCase();
+            if (!domain) return localProblem('domain', 'The domain is not valid percent-encoding of UTF-8 text.');
             const mx = parseMxBody(body);
             if (!mx) return localProblem('mx', 'The body must be { "mx": ["host", ...] } with host names.');
             dns.setMx(domain, mx);

@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ZodType, z } from 'zod';
 import { logger } from './logger.ts';
+import { synchronousSchema } from './synchronous-schema.ts';
 
 /**
  * Wraps a workflow state's function: structured logs with the Lambda context, the state input
@@ -16,7 +17,7 @@ export function stateHandler<Schema extends ZodType, Result>(
 ) {
   return middy<unknown, Result>()
     .use(injectLambdaContext(logger))
-    .use(parser({ schema }))
+    .use(parser({ schema: synchronousSchema(schema) }))
     .use({
       onError: async (request) => {
         const error = request.error as Error;

@@ -74,7 +74,8 @@ const addressParameter = {
   name: 'address',
   in: 'path',
   required: true,
-  description: 'The PEC address, URL-encoded (the @ as %40 where a client requires it).',
+  description:
+    'The PEC address, percent-encoded (the @ as %40 where a client requires it) and decoded once; a malformed escape is a 400 naming `address`.',
   schema: { type: 'string' },
   example: 'mario.rossi@pec.it',
 };
@@ -210,6 +211,7 @@ function routes(): Record<string, Record<string, Operation>> {
         parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
         responses: {
           200: { description: 'The order.', content: json('Order') },
+          400: problemRef('ValidationFailed'),
           401: problemRef('Unauthorized'),
           404: problemRef('NotFound'),
         },
@@ -223,6 +225,7 @@ function routes(): Record<string, Record<string, Operation>> {
         parameters: [addressParameter],
         responses: {
           200: { description: 'The mailbox.', content: json('Mailbox') },
+          400: problemRef('ValidationFailed'),
           401: problemRef('Unauthorized'),
           404: problemRef('NotFound'),
         },

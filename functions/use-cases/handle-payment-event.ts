@@ -1,6 +1,7 @@
 import { ErrorName, RetryLaterError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
+import { parseJsonText } from '../domain/json-text.ts';
 import { isImmediatePayment } from '../domain/order.ts';
-import { issuesToErrors, type PaymentWebhookEvent, PaymentWebhookEventSchema } from '../domain/schemas.ts';
+import { issuesToErrors, type PaymentWebhookEvent, PaymentWebhookEventSchema, ROOT_PATH } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
 import type { AuditLog, OrderRepository, PaymentEventRepository, WorkflowCallbacks } from './ports.ts';
 
@@ -53,13 +54,9 @@ export async function handlePaymentEvent(
 }
 
 function parseEvent(rawBody: string): PaymentWebhookEvent {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    throw new ValidationError([{ path: '(body)', message: 'The body is not valid JSON.' }]);
-  }
-  const parsed = PaymentWebhookEventSchema.safeParse(json);
+  const json = parseJsonText(rawBody);
+  if (!json.ok) throw new ValidationError([{ path: json.path.join('.') || ROOT_PATH, message: json.message }]);
+  const parsed = PaymentWebhookEventSchema.safeParse(json.value);
   if (!parsed.success) throw new ValidationError(issuesToErrors(parsed.error));
   return parsed.data;
 }

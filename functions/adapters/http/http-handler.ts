@@ -7,7 +7,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { ZodType } from 'zod';
 import * as z from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
+import { parseJsonText } from '../../domain/json-text.ts';
 import { logger } from '../logger.ts';
+import { synchronousSchema } from '../synchronous-schema.ts';
+import { decodePercentEncoded } from './percent-encoding.ts';
 import { CORS_HEADERS, fieldErrors, problemFor, problemResponse, type SchemaIssue } from './problem.ts';
 
 /** What a route answers: a status, an optional JSON body, optional headers. */
@@ -52,22 +55,23 @@ export function httpHandler<Schema extends ZodType>(
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger))
     .use(problemDetails())
-    .use(parser({ schema }))
+    .use(parser({ schema: synchronousSchema(schema) }))
     .handler(async (event, context) => toResponse(await route(event as z.output<Schema>, context)));
 }
 
-/** An API Gateway event whose JSON body must match `body` (malformed JSON is a validation error of `(body)`). */
+/**
+ * An API Gateway event whose JSON body must match `body`. A body that is missing, not JSON, or not
+ * valid Unicode (see `parseJsonText`) is a validation error, never an exception.
+ */
 export const withJsonBody = <Body extends ZodType>(body: Body) =>
   z.looseObject({
     body: z
       .string({ error: 'A JSON body is required.' })
       .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'The body is not valid JSON.' });
-          return z.NEVER;
-        }
+        const parsed = parseJsonText(text);
+        if (parsed.ok) return parsed.value;
+        ctx.addIssue({ code: 'custom', path: parsed.path, message: parsed.message });
+        return z.NEVER;
       })
       .pipe(body),
     headers: z.record(z.string(), z.string().optional()).nullish(),
@@ -77,14 +81,36 @@ export const withJsonBody = <Body extends ZodType>(body: Body) =>
 /** An API Gateway event whose path parameters must match `params`. */
 export const withPathParameters = <Params extends ZodType>(params: Params) => z.looseObject({ pathParameters: params });
 
-/** The `{address}` of a mailbox route: looked up as given, decoded and lower-cased. */
-export const addressParameter = z.object({
-  address: z
+/**
+ * One path parameter. API Gateway (REST API, Lambda proxy integration) passes path parameters as the
+ * client sent them, still percent-encoded: they are decoded here, exactly once, then checked by
+ * `value`. A malformed escape (`%zz`, or bytes that are not UTF-8) is a field error naming the
+ * parameter.
+ */
+export const pathParameter = <Value extends ZodType<unknown, string>>(value: Value) =>
+  z
     .string()
-    .min(3)
-    .max(320)
-    .transform((value) => decodeURIComponent(value).trim().toLowerCase()),
+    .transform((raw, ctx) => {
+      const decoded = decodePercentEncoded(raw);
+      if (decoded === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'This path segment is not valid percent-encoding of UTF-8 text (a % must start an escape such as %40).',
+        });
+        return z.NEVER;
+      }
+      return decoded;
+    })
+    .pipe(value);
+
+/** The `{address}` of a mailbox route: decoded once, then looked up trimmed and lower-cased. */
+export const addressParameter = z.object({
+  address: pathParameter(z.string().trim().toLowerCase().min(3).max(320)),
 });
+
+/** The `{orderId}` of an order route. */
+export const orderIdParameter = z.object({ orderId: pathParameter(z.string().min(1).max(64)) });
 
 /** An API Gateway event whose query string must match `query`. */
 export const withQuery = <Query extends ZodType>(query: Query) =>
