@@ -313,15 +313,20 @@ function parseSweepBody(body: string): string | undefined {
   }
 }
 
-/** Resolves once none of the named executions is running any more. */
-async function executionsEnded(stepFunctions: LocalStepFunctionsServer, names: string[]): Promise<void> {
-  const pending = new Set(names);
-  for (let polls = 0; pending.size > 0; polls++) {
-    if (polls > 3000) throw new Error(`Workflows still running after a minute: ${[...pending].join(', ')}`);
-    for (const execution of stepFunctions.executions()) {
-      if (pending.has(execution.name) && execution.status !== 'RUNNING') pending.delete(execution.name);
-    }
-    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+/** Resolves once none of the named orders' executions (`<orderId>`, or a restart `<orderId>-2`...) is running. */
+async function executionsEnded(stepFunctions: LocalStepFunctionsServer, orderIds: string[]): Promise<void> {
+  const orderOf = (name: string) => name.replace(/-\d+$/, '');
+  for (let polls = 0; ; polls++) {
+    const running = new Set(
+      stepFunctions
+        .executions()
+        .filter((execution) => execution.status === 'RUNNING')
+        .map((execution) => orderOf(execution.name)),
+    );
+    const pending = orderIds.filter((orderId) => running.has(orderId));
+    if (pending.length === 0) return;
+    if (polls > 3000) throw new Error(`Workflows still running after a minute: ${pending.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -7,6 +7,7 @@ import {
   Errors,
   Fail,
   IntegrationPattern,
+  JitterType,
   JsonPath,
   LogLevel,
   StateMachine,
@@ -21,6 +22,56 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ErrorName } from '../functions/domain/errors.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
+
+/** Lambda's own transient errors (throttling, service trouble), which AWS recommends retrying. */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+] as const;
+
+/** A function that ran out of its own timeout. */
+export const LAMBDA_TIMEOUT_ERROR = 'Sandbox.Timedout';
+
+/**
+ * How every state retries what may pass: exponential backoff with full jitter (so retries of many
+ * orders failing together do not arrive together), capped. Every state is idempotent, so any
+ * failure that is not one of the state's permanent errors is worth retrying.
+ */
+export const TRANSIENT_RETRY = {
+  interval: Duration.seconds(1),
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelay: Duration.seconds(30),
+  jitterStrategy: JitterType.FULL,
+} as const;
+
+/**
+ * Gives a task its retry policy: first its permanent errors, never retried (they would match
+ * `States.TaskFailed` otherwise), then the transient ones: Lambda's service errors and timeouts,
+ * then `States.TaskFailed` for whatever else failed. `States.Timeout` (the task's own timeout) is
+ * retried for request-response tasks; for a callback wait it means the wait ran out, which a Catch
+ * handles.
+ */
+function retryTransient<T extends LambdaInvoke>(
+  task: T,
+  options: { permanent?: readonly string[]; retryTimeout: boolean; maxAttempts?: number },
+): T {
+  if (options.permanent?.length) task.addRetry({ errors: [...options.permanent], maxAttempts: 0 });
+  task.addRetry({
+    errors: [
+      ...LAMBDA_SERVICE_ERRORS,
+      LAMBDA_TIMEOUT_ERROR,
+      ...(options.retryTimeout ? [Errors.TIMEOUT] : []),
+      Errors.TASKS_FAILED,
+    ],
+    ...TRANSIENT_RETRY,
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+  });
+  return task;
+}
 
 export interface OrderFulfilmentProps {
   /** Longest a transfer or postal slip order may wait for its credit; bounds the whole execution. */
@@ -55,9 +106,11 @@ export interface StateNeeds {
  *   CompleteOrder ▶ OrderCompleted
  *
  * A declined payment or an impossible provisioning goes to FailOrder, a wait that runs out to
- * CancelOrder: both close the order, free the address and tell the holder. One small function per
- * state; each is idempotent, so every retry is safe. The execution is named after the order by
- * whoever starts it, so an order can never run twice.
+ * CancelOrder: both close the order, record the refund of any money taken, free the address and
+ * tell the holder. One small function per state; each is idempotent and retries transient failures
+ * (backoff with full jitter), while its permanent errors go straight to their Catch. The execution
+ * is named after the order by whoever starts it (`<orderId>-2`... for a restart after a run ended
+ * with the order still waiting), so an order never has two running.
  */
 export class OrderFulfilment extends Construct {
   readonly stateMachine: StateMachine;
@@ -74,14 +127,25 @@ export class OrderFulfilment extends Construct {
     };
 
     const orderIdOnly = TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId') });
-    const step = (stateName: string, handler: string, description: string, needs: StateNeeds, timeout = 30) =>
-      new LambdaInvoke(this, stateName, {
-        lambdaFunction: fn(stateName, handler, description, needs),
-        payload: orderIdOnly,
-        payloadResponseOnly: true,
-        resultPath: JsonPath.DISCARD,
-        taskTimeout: Timeout.duration(Duration.seconds(timeout)),
-      });
+    const step = (
+      stateName: string,
+      handler: string,
+      description: string,
+      needs: StateNeeds,
+      permanent: readonly string[] = [],
+    ) =>
+      retryTransient(
+        new LambdaInvoke(this, stateName, {
+          lambdaFunction: fn(stateName, handler, description, needs),
+          payload: orderIdOnly,
+          payloadResponseOnly: true,
+          resultPath: JsonPath.DISCARD,
+          taskTimeout: Timeout.duration(Duration.seconds(30)),
+          // The retry policy below covers Lambda's service errors too, with jitter.
+          retryOnServiceExceptions: false,
+        }),
+        { permanent, retryTimeout: true },
+      );
 
     // Closing paths: one function, told which outcome to record.
     const closeFunction = fn('CloseOrder', 'close-order', 'Closes an order that will not be fulfilled', {
@@ -89,26 +153,30 @@ export class OrderFulfilment extends Construct {
       audit: true,
       mailer: true,
     });
+    // Closing re-checks each of its effects on a retry (refund, address, audit, email at most once),
+    // so it may be retried longer than the other steps.
     const close = (stateName: string, outcome: 'failed' | 'cancelled') =>
-      new LambdaInvoke(this, stateName, {
-        lambdaFunction: closeFunction,
-        payload: TaskInput.fromObject({
-          orderId: JsonPath.stringAt('$.orderId'),
-          outcome,
-          error: JsonPath.objectAt('$.error'),
-        }),
-        payloadResponseOnly: true,
-        resultPath: JsonPath.DISCARD,
-        taskTimeout: Timeout.duration(Duration.seconds(30)),
-      })
-        .addRetry({ errors: [Errors.ALL], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 })
-        .addCatch(
-          new Fail(this, `${stateName}Unfinished`, {
-            error: 'CloseOrderFailed',
-            cause: 'Closing the order failed; an operator must finish it.',
+      retryTransient(
+        new LambdaInvoke(this, stateName, {
+          lambdaFunction: closeFunction,
+          payload: TaskInput.fromObject({
+            orderId: JsonPath.stringAt('$.orderId'),
+            outcome,
+            error: JsonPath.objectAt('$.error'),
           }),
-          { resultPath: '$.closeError' },
-        );
+          payloadResponseOnly: true,
+          resultPath: JsonPath.DISCARD,
+          taskTimeout: Timeout.duration(Duration.seconds(30)),
+          retryOnServiceExceptions: false,
+        }),
+        { retryTimeout: true, maxAttempts: 10 },
+      ).addCatch(
+        new Fail(this, `${stateName}Unfinished`, {
+          error: 'CloseOrderFailed',
+          cause: 'Closing the order failed; an operator must finish it.',
+        }),
+        { resultPath: '$.closeError' },
+      );
     const failOrder = close('FailOrder', 'failed').next(
       new Fail(this, 'OrderFailed', {
         error: 'OrderFailed',
@@ -120,88 +188,98 @@ export class OrderFulfilment extends Construct {
     );
     const toFailOrder = { resultPath: '$.error' };
 
-    const chargePayment = step('ChargePayment', 'charge-payment', 'Charges a card or PayPal order once', {
-      table: true,
-      audit: true,
-    })
-      .addRetry({
-        errors: [ErrorName.PaymentGatewayUnavailableError],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 3,
-      })
-      .addCatch(failOrder, toFailOrder);
+    // A retry first looks the charge up by its idempotency key: a timeout after charging is settled,
+    // never charged twice. When the retries run out, FailOrder looks it up too and records the refund.
+    const chargePayment = step(
+      'ChargePayment',
+      'charge-payment',
+      'Charges a card or PayPal order once',
+      { table: true, audit: true },
+      [ErrorName.PaymentDeclinedError, ErrorName.ProvisioningImpossibleError],
+    ).addCatch(failOrder, toFailOrder);
 
-    const awaitPayment = new LambdaInvoke(this, 'AwaitPayment', {
-      lambdaFunction: fn('AwaitPayment', 'await-payment', 'Keeps the callback token and emails payment instructions', {
-        table: true,
-        mailer: true,
+    // The function failing (before it kept the token) is retried with a fresh token; the wait
+    // running out (States.Timeout) is not retried but cancels the order, and a failure the payment
+    // provider reported fails it.
+    const awaitPayment = retryTransient(
+      new LambdaInvoke(this, 'AwaitPayment', {
+        lambdaFunction: fn(
+          'AwaitPayment',
+          'await-payment',
+          'Keeps the callback token and emails payment instructions',
+          { table: true, mailer: true },
+        ),
+        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), taskToken: JsonPath.taskToken }),
+        resultPath: JsonPath.DISCARD,
+        // Set per order by whoever starts the execution, from what is left of the payment wait.
+        taskTimeout: Timeout.at('$.paymentWaitSeconds'),
+        retryOnServiceExceptions: false,
       }),
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), taskToken: JsonPath.taskToken }),
-      resultPath: JsonPath.DISCARD,
-      // Set per order by whoever starts the execution, from the configured payment wait.
-      taskTimeout: Timeout.at('$.paymentWaitSeconds'),
-    })
-      .addCatch(cancelOrder, { errors: [Errors.TIMEOUT], resultPath: '$.error' })
-      .addCatch(failOrder, toFailOrder);
+      {
+        permanent: [
+          ErrorName.PaymentFailed,
+          ErrorName.PaymentAlreadyReceivedError,
+          ErrorName.ProvisioningImpossibleError,
+        ],
+        retryTimeout: false,
+      },
+    );
 
-    const retryTransient = { interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 };
-    const provisionMailbox = step('ProvisionMailbox', 'provision-mailbox', 'Creates the mailbox on the mail platform', {
-      table: true,
-      audit: true,
-    })
-      .addRetry({ errors: [ErrorName.ProvisioningImpossibleError], maxAttempts: 0 })
-      .addRetry({ errors: [Errors.ALL], ...retryTransient })
-      .addCatch(failOrder, toFailOrder);
+    const provisionMailbox = step(
+      'ProvisionMailbox',
+      'provision-mailbox',
+      'Creates the mailbox on the mail platform',
+      { table: true, audit: true },
+      [ErrorName.ProvisioningImpossibleError],
+    ).addCatch(failOrder, toFailOrder);
 
-    const completeOrder = step('CompleteOrder', 'complete-order', 'Marks the order completed and files it', {
-      table: true,
-      audit: true,
-      documents: true,
-    })
-      .addRetry({ errors: [Errors.ALL], ...retryTransient })
-      .addCatch(
-        new Fail(this, 'CompletionUnrecorded', {
-          error: 'CompletionUnrecorded',
-          cause: 'The mailbox is active but the order could not be marked completed.',
-        }),
-        { resultPath: '$.error' },
-      );
+    const completeOrder = step(
+      'CompleteOrder',
+      'complete-order',
+      'Marks the order completed and files it',
+      { table: true, audit: true, documents: true },
+      [ErrorName.ProvisioningImpossibleError],
+    ).addCatch(
+      new Fail(this, 'CompletionUnrecorded', {
+        error: 'CompletionUnrecorded',
+        cause: 'The mailbox is active but the order could not be marked completed.',
+      }),
+      { resultPath: '$.error' },
+    );
 
     const sendFirstAccess = step('SendFirstAccessEmail', 'send-first-access-email', 'Emails the first-access link', {
       table: true,
       mailer: true,
       firstAccess: true,
     })
-      .addRetry({ errors: [Errors.ALL], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 })
       // The mailbox is active and paid for: the order completes; the holder can ask for a new link.
       .addCatch(completeOrder, { resultPath: '$.firstAccessError' });
 
-    const extendMailbox = step('ExtendMailbox', 'extend-mailbox', 'Extends a renewed mailbox', {
-      table: true,
-      audit: true,
-      mailer: true,
-    })
-      .addRetry({ errors: [ErrorName.ProvisioningImpossibleError], maxAttempts: 0 })
-      .addRetry({ errors: [Errors.ALL], ...retryTransient })
-      .addCatch(failOrder, toFailOrder);
+    const extendMailbox = step(
+      'ExtendMailbox',
+      'extend-mailbox',
+      'Extends a renewed mailbox',
+      { table: true, audit: true, mailer: true },
+      [ErrorName.ProvisioningImpossibleError],
+    ).addCatch(failOrder, toFailOrder);
 
     // PEC on the holder's own domain: provision once the domain's MX records point at the provider.
-    const checkDomainDns = new LambdaInvoke(this, 'CheckDomainDns', {
-      lambdaFunction: fn('CheckDomainDns', 'check-domain-dns', "Checks the holder's domain MX records", {
-        table: true,
-        mailer: true,
-        dns: true,
+    const checkDomainDns = retryTransient(
+      new LambdaInvoke(this, 'CheckDomainDns', {
+        lambdaFunction: fn('CheckDomainDns', 'check-domain-dns', "Checks the holder's domain MX records", {
+          table: true,
+          mailer: true,
+          dns: true,
+        }),
+        payload: orderIdOnly,
+        payloadResponseOnly: true,
+        resultPath: '$.dns',
+        taskTimeout: Timeout.duration(Duration.seconds(30)),
+        retryOnServiceExceptions: false,
       }),
-      payload: orderIdOnly,
-      payloadResponseOnly: true,
-      resultPath: '$.dns',
-      taskTimeout: Timeout.duration(Duration.seconds(30)),
-    })
-      .addRetry({ errors: [ErrorName.DomainNotConfiguredError, ErrorName.ProvisioningImpossibleError], maxAttempts: 0 })
-      .addRetry({ errors: [Errors.ALL], ...retryTransient })
-      .addCatch(failOrder, toFailOrder);
+      { permanent: [ErrorName.DomainNotConfiguredError, ErrorName.ProvisioningImpossibleError], retryTimeout: true },
+    ).addCatch(failOrder, toFailOrder);
     const waitForDns = new Wait(this, 'WaitForDns', { time: WaitTime.duration(props.dnsPollInterval) });
     waitForDns.next(checkDomainDns);
     checkDomainDns.next(
@@ -224,7 +302,12 @@ export class OrderFulfilment extends Construct {
     extendMailbox.next(completeOrder);
     completeOrder.next(new Succeed(this, 'OrderCompleted'));
     chargePayment.next(routeOrderKind);
-    awaitPayment.next(routeOrderKind);
+    awaitPayment
+      .addCatch(cancelOrder, { errors: [Errors.TIMEOUT], resultPath: '$.error' })
+      // Paid while a retried wait was being set up: nothing to wait for, activation goes on.
+      .addCatch(routeOrderKind, { errors: [ErrorName.PaymentAlreadyReceivedError], resultPath: JsonPath.DISCARD })
+      .addCatch(failOrder, toFailOrder)
+      .next(routeOrderKind);
 
     const definition = new Choice(this, 'RoutePayment')
       .when(

@@ -17,20 +17,27 @@ const putJson = (key: string, body: unknown) =>
   );
 
 /**
- * The audit trail: one immutable JSON object per order event, under `orders/<orderId>/`, so an
- * operator can list an order's history in order. Entries carry identifiers and outcomes, never
- * holder data, passwords or tokens.
+ * The audit trail: one JSON object per order event, under `orders/<orderId>/`, so an operator can
+ * list an order's history. The key is the event's identity (`<event>.json`, or `<event>/<ref>.json`
+ * for an event that may happen more than once), never the time of writing: a retried step rewrites
+ * its entry instead of adding a second one (the versioned bucket keeps every write). Entries carry
+ * identifiers and outcomes, never holder data, passwords or tokens.
  */
 export const s3AuditLog: AuditLog = {
-  async record({ orderId, event, at, detail }) {
-    await putJson(`orders/${orderId}/${at.toISOString()}-${event}.json`, {
+  async record({ orderId, event, at, ref, detail }) {
+    await putJson(auditKey(orderId, event, ref), {
       orderId,
       event,
       at: at.toISOString(),
+      ...(ref === undefined ? {} : { ref }),
       ...(detail ? { detail } : {}),
     });
   },
 };
+
+/** Where an order's audit entry lives; the same entry always gets the same key. */
+export const auditKey = (orderId: string, event: string, ref?: string) =>
+  ref === undefined ? `orders/${orderId}/${event}.json` : `orders/${orderId}/${event}/${ref}.json`;
 
 /**
  * Documents: the record of each completed sale, under `documents/orders/<orderId>.json` in the same

@@ -11,7 +11,8 @@ import { tableName, writeIf } from './dynamodb/table.ts';
  * processor plugs in behind the same `PaymentGateway` port.
  *
  * Charges are recorded under their idempotency key with a conditional write, so however often a
- * workflow state retries, one key is charged once and every retry gets the first answer back.
+ * workflow state retries, one key is charged once and every retry gets the first answer back; and a
+ * charge whose answer was lost (a timeout) can be looked up by its key, as a processor's API allows.
  */
 export const chargeKey = (idempotencyKey: string) => ({ pk: `CHARGE#${idempotencyKey}`, sk: 'CHARGE' });
 
@@ -35,12 +36,18 @@ export const simulatedPaymentGateway: PaymentGateway = {
       ),
     );
     if (recorded) return result;
-    const { Item } = await dynamoDb.send(
-      new GetCommand({ TableName: tableName, Key: chargeKey(request.idempotencyKey), ConsistentRead: true }),
-    );
-    return Item?.result as ChargeResult;
+    return (await findCharge(request.idempotencyKey)) as ChargeResult;
   },
+
+  findCharge,
 };
+
+async function findCharge(idempotencyKey: string): Promise<ChargeResult | undefined> {
+  const { Item } = await dynamoDb.send(
+    new GetCommand({ TableName: tableName, Key: chargeKey(idempotencyKey), ConsistentRead: true }),
+  );
+  return Item?.result as ChargeResult | undefined;
+}
 
 function decide(token: string, idempotencyKey: string): ChargeResult {
   if (!token.startsWith('tok_')) return { status: 'declined', reason: 'invalid_token' };

@@ -1,4 +1,4 @@
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { defineConfig } from '../config.ts';
 import type { WorkflowStarter } from '../use-cases/ports.ts';
@@ -7,23 +7,46 @@ import { stepFunctions } from './clients/step-functions.ts';
 const config = defineConfig({ ORDER_WORKFLOW_ARN: z.string().min(1) });
 
 /**
- * Starts the order workflow. The execution name is the order id: Step Functions refuses a second
- * execution with the same name (and returns the first for the same input), so an order never runs twice.
+ * How many executions one order may have: its first, and restarts after one ended without
+ * finishing the order (a Standard workflow's execution name cannot be used again for 90 days).
+ */
+export const MAX_ORDER_RUNS = 5;
+
+/** The name of an order's `run`-th execution: the order id, then `<orderId>-2`, `<orderId>-3`... */
+export const executionName = (orderId: string, run: number) => (run === 1 ? orderId : `${orderId}-${run}`);
+
+/** The ARN Step Functions gives the execution of a state machine with this name. */
+export const executionArnOf = (stateMachineArn: string, name: string) =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/**
+ * Starts the order workflow unless an execution for the order is running. Executions are named
+ * after the order, so Step Functions itself refuses a second one with the same name: the first
+ * name free or running is the one. A run that ended (failed, timed out, aborted) while the order
+ * still waits is followed by the next name, so concurrent restarts still give one execution.
  */
 export const stepFunctionsWorkflow: WorkflowStarter = {
   async startOrder(orderId, input) {
-    try {
-      await stepFunctions.send(
-        new StartExecutionCommand({
-          stateMachineArn: config.ORDER_WORKFLOW_ARN,
-          name: orderId,
-          input: JSON.stringify(input),
-        }),
+    for (let run = 1; run <= MAX_ORDER_RUNS; run++) {
+      const name = executionName(orderId, run);
+      try {
+        await stepFunctions.send(
+          new StartExecutionCommand({
+            stateMachineArn: config.ORDER_WORKFLOW_ARN,
+            name,
+            input: JSON.stringify(input),
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;
+      }
+      const { status } = await stepFunctions.send(
+        new DescribeExecutionCommand({ executionArn: executionArnOf(config.ORDER_WORKFLOW_ARN, name) }),
       );
-    } catch (error) {
-      // Already started for this order (a replayed request): that execution is the one.
-      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return;
-      throw error;
+      // Running (also one just started by a concurrent request): that execution is the one.
+      if (status === 'RUNNING' || status === 'PENDING_REDRIVE') return;
     }
+    throw new Error(`Order ${orderId} has had ${MAX_ORDER_RUNS} workflow executions; an operator must look at it.`);
   },
 };

@@ -22,6 +22,8 @@ export const ErrorName = literalNames(
   'PaymentGatewayUnavailableError',
   'ProvisioningImpossibleError',
   'DomainNotConfiguredError',
+  'PaymentAlreadyReceivedError',
+  'EmailOutcomeUnknownError',
   /** Not thrown: the payment webhook fails a waiting workflow with it (SendTaskFailure). */
   'PaymentFailed',
 );
@@ -144,4 +146,22 @@ export class ProvisioningImpossibleError extends PecError {
 export class DomainNotConfiguredError extends PecError {
   override readonly name = ErrorName.DomainNotConfiguredError;
   readonly code = 'domain_not_configured';
+}
+
+/**
+ * A bank transfer or postal slip order whose credit was registered before its workflow started to
+ * wait for it (a retried wait): there is nothing to wait for, the workflow goes on to activation.
+ */
+export class PaymentAlreadyReceivedError extends PecError {
+  override readonly name = ErrorName.PaymentAlreadyReceivedError;
+  readonly code = 'payment_already_received';
+}
+
+/**
+ * An email whose sending got no answer (a timeout, a dropped connection): it may have gone out, so
+ * it is not sent again automatically (emails go out at most once).
+ */
+export class EmailOutcomeUnknownError extends PecError {
+  override readonly name = ErrorName.EmailOutcomeUnknownError;
+  readonly code = 'email_outcome_unknown';
 }

@@ -311,7 +311,9 @@ function routes(): Record<string, Record<string, Operation>> {
         responses: {
           '2XX': {
             description:
-              'The event is recorded; also for an event id seen before (nothing happens twice) and for an unknown order.',
+              'The event is recorded; also for an event id seen before (nothing happens twice) and for an unknown order. ' +
+              'A credit that pays no order (wrong amount, not in EUR, a second credit, a closed or unknown order) is ' +
+              'recorded as an anomaly to refund: `refundRequired: true`.',
           },
           400: problemRef('ValidationFailed'),
           401: problemResponse('Missing, stale or wrong payment-signature.', 'invalid_signature', 401),

@@ -4,7 +4,11 @@ import { orderTotals, type Totals } from './totals.ts';
 
 export type OrderStatus = 'pending_payment' | 'activating' | 'completed' | 'cancelled' | 'failed';
 export type PaymentMethod = 'card' | 'paypal' | 'bank_transfer' | 'postal_slip';
-export type PaymentStatus = 'pending' | 'paid' | 'failed';
+/**
+ * `refund_required`: money was taken (a card charged, a credit registered) for an order that ended
+ * unfulfilled; the refund is recorded on the order (`refund`) for the payment processor or an operator.
+ */
+export type PaymentStatus = 'pending' | 'paid' | 'failed' | 'refund_required';
 export type OrderKind = 'new' | 'renewal';
 
 /** Card and PayPal are charged at once; a transfer or a postal slip waits for the credit. */
@@ -29,11 +33,38 @@ export interface Order {
   /** When a bank transfer or postal slip order stops waiting for the credit. */
   paymentDeadline?: string;
   failureReason?: string;
+  /** When the order was closed (failed or cancelled). */
+  closedAt?: string;
   chargeId?: string;
+  /** Money taken for an order that ended unfulfilled, to be given back. */
+  refund?: Refund;
   firstAccessEmailSentAt?: string;
   paymentInstructionsSentAt?: string;
   /** PEC on the holder's own domain: when the holder was told which MX records to set. */
   dnsInstructionsSentAt?: string;
+  /** When the holder was told that the order failed or was cancelled. */
+  closeEmailSentAt?: string;
+  /** A renewal: when the holder was told the new expiry. */
+  renewalEmailSentAt?: string;
+}
+
+/** The emails an order sends at most once, each remembered by the time its sending was claimed. */
+export type OrderEmailField =
+  | 'firstAccessEmailSentAt'
+  | 'paymentInstructionsSentAt'
+  | 'dnsInstructionsSentAt'
+  | 'closeEmailSentAt'
+  | 'renewalEmailSentAt';
+
+/** A refund to make: what was taken, under which charge (or payment event), and why it goes back. */
+export interface Refund {
+  status: 'required';
+  /** The gateway's charge id, or the payment event id of a registered credit. */
+  chargeId: string;
+  amountCents: number;
+  currency: 'EUR';
+  reason: string;
+  recordedAt: string;
 }
 
 export interface PublicOrder {

@@ -22,7 +22,7 @@ export const TOKEN_PAYMENT_METHODS = ['card', 'paypal'] as const;
 export const CREDIT_PAYMENT_METHODS = ['bank_transfer', 'postal_slip'] as const;
 export const ORDER_KINDS = ['new', 'renewal'] as const;
 export const ORDER_STATUSES = ['pending_payment', 'activating', 'completed', 'cancelled', 'failed'] as const;
-export const ORDER_PAYMENT_STATUSES = ['pending', 'paid', 'failed'] as const;
+export const ORDER_PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'refund_required'] as const;
 export const MAILBOX_STATUSES = ['activating', 'active', 'suspended', 'deleted'] as const;
 export const PAYMENT_EVENT_TYPES = ['credit.registered', 'payment.succeeded', 'payment.failed'] as const;
 
@@ -233,7 +233,13 @@ export const PaymentWebhookEventSchema = z.object({
   type: z.enum(PAYMENT_EVENT_TYPES),
   orderId: z.string().min(1).max(200),
   amountCents: z.number().int().nonnegative(),
-  currency: z.literal('EUR'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'An ISO 4217 currency code, e.g. EUR.')
+    .meta({
+      description: 'ISO 4217. Orders are in EUR: a credit in another currency is recorded as an anomaly to refund.',
+      examples: ['EUR'],
+    }),
   occurredAt: z.iso.datetime({ offset: true }),
 });
 export type PaymentWebhookEvent = z.infer<typeof PaymentWebhookEventSchema>;
@@ -256,7 +262,10 @@ export const OrderSchema = z.object({
   totals: TotalsSchema,
   payment: z.object({
     method: z.enum(PAYMENT_METHODS),
-    status: z.enum(ORDER_PAYMENT_STATUSES),
+    status: z.enum(ORDER_PAYMENT_STATUSES).meta({
+      description:
+        'refund_required: the order was paid but ended unfulfilled; the refund is recorded and made by the provider.',
+    }),
     reference: z.string().meta({
       description: 'ISO 11649 creditor reference (RF + 2 check digits + reference) to quote on a transfer or slip.',
       examples: ['RF18539007547034'],

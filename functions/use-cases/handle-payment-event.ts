@@ -3,7 +3,13 @@ import { parseJsonText } from '../domain/json-text.ts';
 import { isImmediatePayment } from '../domain/order.ts';
 import { issuesToErrors, type PaymentWebhookEvent, PaymentWebhookEventSchema, ROOT_PATH } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
-import type { AuditLog, OrderRepository, PaymentEventRepository, WorkflowCallbacks } from './ports.ts';
+import type {
+  AuditLog,
+  OrderRepository,
+  PaymentEventRefund,
+  PaymentEventRepository,
+  WorkflowCallbacks,
+} from './ports.ts';
 
 export interface PaymentEventDeps {
   orders: Pick<OrderRepository, 'get' | 'markPaid' | 'markPaymentFailed' | 'getTaskToken'>;
@@ -17,6 +23,15 @@ export interface PaymentEventResult {
   eventId: string;
   outcome: string;
   duplicate: boolean;
+  /** Money received that pays no order: recorded with the event, to be given back. */
+  refundRequired: boolean;
+}
+
+/** What an event did; `refund` for a credit that pays no order. */
+interface Applied {
+  outcome: string;
+  anomaly: boolean;
+  refund?: PaymentEventRefund;
 }
 
 /**
@@ -26,7 +41,9 @@ export interface PaymentEventResult {
  * 3. a credit of exactly the order's gross total marks a waiting order paid, and resumes its
  *    workflow with the task token kept on the order; a failed payment fails the wait;
  * 4. anything else (unknown order, wrong amount, an event for an order no longer waiting) is
- *    recorded as an outcome and, where an operator should look, as an anomaly.
+ *    recorded as an outcome and, where an operator should look, as an anomaly; a credit that pays
+ *    no order (a second credit, another currency than EUR, a wrong amount, a closed order) is
+ *    money to give back, so its anomaly is recorded as refund-required.
  * Every step is safe to repeat, so a provider may redeliver, concurrently and out of order.
  */
 export async function handlePaymentEvent(
@@ -40,18 +57,36 @@ export async function handlePaymentEvent(
 
   const event = parseEvent(delivery.rawBody);
   const recorded = await deps.events.record(event, now);
-  if (recorded === 'done') return { eventId: event.id, outcome: 'duplicate', duplicate: true };
+  if (recorded === 'done') return { eventId: event.id, outcome: 'duplicate', duplicate: true, refundRequired: false };
 
-  const { outcome, anomaly } = await apply(deps, event, now);
-  await deps.events.finish(event.id, outcome, anomaly, now);
+  const applied = await apply(deps, event, now);
+  const { outcome, anomaly, refund } = applied;
+  // The audit entry first: once the event is finished, a redelivery is answered as a duplicate.
   await deps.audit.record({
     orderId: event.orderId,
-    event: `payment-event-${outcome}`,
+    event: 'payment-event',
+    ref: event.id,
     at: now,
-    detail: { eventId: event.id, type: event.type, amountCents: event.amountCents, anomaly },
+    detail: {
+      eventId: event.id,
+      type: event.type,
+      amountCents: event.amountCents,
+      currency: event.currency,
+      outcome,
+      anomaly,
+      ...(refund ? { refund: 'refund-required' } : {}),
+    },
   });
-  return { eventId: event.id, outcome, duplicate: recorded === 'seen' };
+  await deps.events.finish(event.id, applied, now);
+  return { eventId: event.id, outcome, duplicate: recorded === 'seen', refundRequired: refund !== undefined };
 }
+
+/** A credit that pays no order: an anomaly, with the money to give back. */
+const toRefund = (event: PaymentWebhookEvent, outcome: string): Applied => ({
+  outcome,
+  anomaly: true,
+  refund: { status: 'required', amountCents: event.amountCents, currency: event.currency },
+});
 
 function parseEvent(rawBody: string): PaymentWebhookEvent {
   const json = parseJsonText(rawBody);
@@ -61,14 +96,20 @@ function parseEvent(rawBody: string): PaymentWebhookEvent {
   return parsed.data;
 }
 
-async function apply(
-  deps: PaymentEventDeps,
-  event: PaymentWebhookEvent,
-  now: Date,
-): Promise<{ outcome: string; anomaly: boolean }> {
+async function apply(deps: PaymentEventDeps, event: PaymentWebhookEvent, now: Date): Promise<Applied> {
+  const credit = event.type !== 'payment.failed';
   const order = await deps.orders.get(event.orderId);
-  if (!order) return { outcome: 'unknown_order', anomaly: true };
+  if (!order) return credit ? toRefund(event, 'unknown_order') : { outcome: 'unknown_order', anomaly: true };
+  // A card or PayPal order is charged by its workflow; the provider's notice of that charge is no credit.
   if (isImmediatePayment(order.payment.method)) return { outcome: 'not_awaiting_credit', anomaly: true };
+
+  if (credit) {
+    // The credit must be in euro and match the order to the cent, and the order must still want it.
+    if (event.currency !== 'EUR') return toRefund(event, 'currency_mismatch');
+    if (event.amountCents !== order.totals.grossCents) return toRefund(event, 'amount_mismatch');
+    if (order.status === 'cancelled' || order.status === 'failed') return toRefund(event, 'credit_for_closed_order');
+  }
+
   // The workflow keeps its task token on the order a moment after the order is placed; an event
   // that arrives before that is answered 503 (not recorded as done), so the provider redelivers it.
   const open = order.status === 'pending_payment' || order.status === 'activating';
@@ -79,7 +120,7 @@ async function apply(
     );
   }
 
-  if (event.type === 'payment.failed') {
+  if (!credit) {
     // One atomic step from pending: a failure never undoes a registered credit (nor the reverse),
     // however the two race. A redelivery of this failure finds the payment failed and resends it.
     const failedNow = await deps.orders.markPaymentFailed(order.orderId);
@@ -92,23 +133,24 @@ async function apply(
     return { outcome: resumed === 'resumed' ? 'payment_failed' : 'wait_already_closed', anomaly: false };
   }
 
-  // credit.registered or payment.succeeded: the credit must match the order to the cent.
-  if (event.amountCents !== order.totals.grossCents) return { outcome: 'amount_mismatch', anomaly: true };
-  if (order.status === 'cancelled' || order.status === 'failed')
-    return { outcome: 'credit_for_closed_order', anomaly: true };
-
   // The order remembers which event paid it (as its charge id), so a redelivery of that event can
-  // finish resuming the workflow while any other credit is a no-op.
+  // finish resuming the workflow, while any other credit is money received twice.
   const paid = await deps.orders.markPaid(order.orderId, now, event.id);
-  const current = paid ? undefined : await deps.orders.get(order.orderId);
-  if (current?.payment.status === 'failed') return { outcome: 'credit_after_failure', anomaly: true };
-  const redelivery = !paid && current?.chargeId === event.id;
-  if (!paid && !redelivery) return { outcome: 'already_paid', anomaly: false };
+  if (!paid) {
+    const current = await deps.orders.get(order.orderId);
+    if (current?.status === 'cancelled' || current?.status === 'failed') {
+      return toRefund(event, 'credit_for_closed_order');
+    }
+    if (current?.payment.status === 'failed') return toRefund(event, 'credit_after_failure');
+    if (current?.chargeId !== event.id) return toRefund(event, 'duplicate_credit');
+  }
 
   // Resume the wait; for a redelivery it may be resumed already (Step Functions then refuses the
   // token, harmlessly), or the earlier delivery may have stopped right before resuming it.
   if (!token) return { outcome: 'paid', anomaly: false };
   const resumed = await deps.callbacks.succeed(token, { paymentEventId: event.id });
-  if (resumed === 'resumed' || redelivery) return { outcome: 'paid', anomaly: false };
+  if (resumed === 'resumed' || !paid) return { outcome: 'paid', anomaly: false };
+  // The wait was over (given up by a retried wait, which then finds the order paid and goes on; or
+  // timed out, and the cancelled order's refund is recorded by its closing).
   return { outcome: 'paid_after_wait_closed', anomaly: true };
 }

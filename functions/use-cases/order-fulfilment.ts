@@ -3,12 +3,14 @@ import { planFor } from '../domain/catalog.ts';
 import { mxPointsAtProvider } from '../domain/domain-dns.ts';
 import {
   DomainNotConfiguredError,
+  EmailOutcomeUnknownError,
   ErrorName,
+  PaymentAlreadyReceivedError,
   PaymentDeclinedError,
   ProvisioningImpossibleError,
 } from '../domain/errors.ts';
 import { addYears, renewedExpiry } from '../domain/mailbox.ts';
-import { isImmediatePayment, type Order } from '../domain/order.ts';
+import { isImmediatePayment, type Order, type OrderEmailField, type Refund } from '../domain/order.ts';
 import type {
   AccessTokenRepository,
   AuditLog,
@@ -23,8 +25,10 @@ import type {
 
 /*
  * The steps of the order workflow (workflows/order-fulfilment.ts), one function per state. Each
- * step may run more than once (Step Functions retries, a Lambda retried after a timeout): each one
- * first looks at where the order is and does only what is still missing.
+ * step may run more than once (Step Functions retries, a Lambda retried after a timeout), and may
+ * have stopped anywhere the time before: each one looks at where the order is and does what is
+ * still missing. Emails are claimed on the order before they are sent (at most once); audit entries
+ * and documents are rewritten under the same key (harmless to repeat); money is never guessed at.
  */
 
 export interface FulfilmentDeps {
@@ -45,34 +49,68 @@ async function loadOrder(orders: OrderRepository, orderId: string): Promise<Orde
   return order;
 }
 
-/** Charges a card or PayPal order once (the gateway's idempotency key is the order id) and marks it paid. */
+/** The gateway's idempotency key for an order's charge: one order is charged at most once. */
+export const chargeKeyOf = (orderId: string) => `order-${orderId}`;
+
+/**
+ * Charges a card or PayPal order once and marks it paid:
+ * 1. the charge made by an earlier attempt, looked up by its idempotency key, is the answer (an
+ *    attempt that charged and then timed out or failed is settled by asking, never by guessing);
+ *    otherwise the card is charged, under the same key;
+ * 2. the order is marked paid with the charge id;
+ * 3. the charge is audited.
+ * A retry after a failure anywhere completes the missing steps. A charge that lands on an order
+ * closed meanwhile (a late attempt) is recorded as a refund to make.
+ */
 export async function chargePayment(
   deps: Pick<FulfilmentDeps, 'orders' | 'gateway' | 'audit'>,
   orderId: string,
   now: Date,
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
-  if (order.payment.status === 'paid') return;
-  if (order.status !== 'pending_payment' || !order.payment.token) {
-    throw new ProvisioningImpossibleError(`Order ${orderId} cannot be charged in status ${order.status}.`);
+  let chargeId: string | undefined;
+  if (order.status === 'pending_payment' && order.payment.status === 'pending') {
+    const { token } = order.payment;
+    if (!token) throw new ProvisioningImpossibleError(`Order ${orderId} has no payment token to charge.`);
+    const key = chargeKeyOf(orderId);
+    const result =
+      (await deps.gateway.findCharge(key)) ??
+      (await deps.gateway.charge({
+        idempotencyKey: key,
+        amountCents: order.totals.grossCents,
+        currency: 'EUR',
+        method: order.payment.method,
+        token,
+        description: `PEC ${order.mailbox.address} (${order.years} anni)`,
+      }));
+    if (result.status === 'declined') {
+      await deps.audit.record({ orderId, event: 'payment-declined', at: now, detail: { reason: result.reason } });
+      throw new PaymentDeclinedError(`The payment was declined: ${result.reason}.`);
+    }
+    chargeId = result.chargeId;
+    await deps.orders.markPaid(orderId, now, chargeId);
   }
-  const result = await deps.gateway.charge({
-    idempotencyKey: `order-${orderId}`,
-    amountCents: order.totals.grossCents,
-    currency: 'EUR',
-    method: order.payment.method,
-    token: order.payment.token,
-    description: `PEC ${order.mailbox.address} (${order.years} anni)`,
-  });
-  if (result.status === 'declined') {
-    await deps.audit.record({ orderId, event: 'payment-declined', at: now, detail: { reason: result.reason } });
-    throw new PaymentDeclinedError(`The payment was declined: ${result.reason}.`);
+
+  // Paid now or by an earlier attempt: what is left is the audit entry.
+  const current = await loadOrder(deps.orders, orderId);
+  if (current.payment.status === 'paid' && current.chargeId) {
+    const at = new Date(current.paidAt ?? now);
+    await deps.audit.record({ orderId, event: 'payment-charged', at, detail: { chargeId: current.chargeId } });
+    return;
   }
-  await deps.orders.markPaid(orderId, now, result.chargeId);
-  await deps.audit.record({ orderId, event: 'payment-charged', at: now, detail: { chargeId: result.chargeId } });
+  if (chargeId && (current.status === 'failed' || current.status === 'cancelled')) {
+    const settled = current.refund
+      ? current
+      : await recordRefund(deps, current, chargeId, `charged after the order was ${current.status}`, now);
+    await auditRefund(deps.audit, settled);
+  }
+  throw new ProvisioningImpossibleError(`Order ${orderId} cannot be charged in status ${current.status}.`);
 }
 
-/** Creates the mailbox on the mail platform and turns the address reservation into an active mailbox. */
+/**
+ * Creates the mailbox on the mail platform and turns the address reservation into an active
+ * mailbox, then audits it (also on a retry that finds the mailbox active: the audit may be what failed).
+ */
 export async function provisionMailbox(
   deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'platform' | 'audit'>,
   orderId: string,
@@ -81,34 +119,39 @@ export async function provisionMailbox(
   const order = await loadOrder(deps.orders, orderId);
   const { address, type } = order.mailbox;
   const current = await deps.mailboxes.get(address);
-  if (current?.orderId === orderId && current.status === 'active') return;
-  if (order.status !== 'activating') {
-    throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}, not paid.`);
+  let activatedAt = current?.activatedAt;
+  if (current?.orderId !== orderId || current.status !== 'active') {
+    if (order.status !== 'activating') {
+      throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}, not paid.`);
+    }
+    if (current?.orderId !== orderId) {
+      throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
+    }
+    const plan = planFor(type);
+    await deps.platform.createMailbox({ address, mailboxGb: plan.mailboxGb, archiveGb: plan.archiveGb });
+    const immediate = isImmediatePayment(order.payment.method);
+    activatedAt = now.toISOString();
+    const activated = await deps.mailboxes.activate(address, orderId, {
+      activatedAt,
+      expiresAt: addYears(now, order.years).toISOString(),
+      // A card or PayPal holder renews automatically by default; a transfer has nothing to charge.
+      autoRenew: immediate && order.payment.token !== undefined,
+      ...(immediate && order.payment.token
+        ? { renewalPayment: { method: order.payment.method, token: order.payment.token } }
+        : {}),
+    });
+    if (!activated)
+      throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
   }
-  if (current?.orderId !== orderId) {
-    throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
-  }
-  const plan = planFor(type);
-  await deps.platform.createMailbox({ address, mailboxGb: plan.mailboxGb, archiveGb: plan.archiveGb });
-  const immediate = isImmediatePayment(order.payment.method);
-  const activated = await deps.mailboxes.activate(address, orderId, {
-    activatedAt: now.toISOString(),
-    expiresAt: addYears(now, order.years).toISOString(),
-    // A card or PayPal holder renews automatically by default; a transfer has nothing to charge.
-    autoRenew: immediate && order.payment.token !== undefined,
-    ...(immediate && order.payment.token
-      ? { renewalPayment: { method: order.payment.method, token: order.payment.token } }
-      : {}),
-  });
-  if (!activated)
-    throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
-  await deps.audit.record({ orderId, event: 'mailbox-activated', at: now, detail: { address } });
+  const at = new Date(activatedAt ?? now);
+  await deps.audit.record({ orderId, event: 'mailbox-activated', at, detail: { address } });
 }
 
 /**
  * A paid renewal: the mailbox's expiry moves on by the order's years (from the current expiry, or
  * from now if it has expired), a suspended mailbox runs again, and the holder is told. The mailbox
- * remembers the order, so a retry never adds the years twice.
+ * remembers the order, so a retry never adds the years twice; a retry that finds the renewal
+ * applied still completes what followed it (platform, audit, the email at most once).
  */
 export async function extendMailbox(
   deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'platform' | 'notifier' | 'audit'>,
@@ -123,7 +166,7 @@ export async function extendMailbox(
   // Optimistic: a concurrent renewal of the same mailbox changes the expiry, so read it again and retry.
   for (let attempt = 0; attempt < 5; attempt++) {
     const mailbox = await deps.mailboxes.get(address);
-    const expiresAt = renewedExpiry(mailbox?.expiresAt, now, order.years).toISOString();
+    let expiresAt = renewedExpiry(mailbox?.expiresAt, now, order.years).toISOString();
     const result = await deps.mailboxes.extend(address, orderId, {
       previousExpiresAt: mailbox?.expiresAt,
       expiresAt,
@@ -131,15 +174,19 @@ export async function extendMailbox(
         ? { renewalPayment: { method: order.payment.method, token: order.payment.token } }
         : {}),
     });
-    if (result === 'applied') return;
     if (result === 'gone') throw new ProvisioningImpossibleError(`The mailbox ${address} can no longer be renewed.`);
-    if (result === 'extended') {
-      // A suspended mailbox was receive-only: it sends again.
-      if (mailbox?.status === 'suspended') await deps.platform.setReceiveOnly(address, false);
-      await deps.audit.record({ orderId, event: 'mailbox-renewed', at: now, detail: { address, expiresAt } });
-      await deps.notifier.renewalConfirmed({ to: order.holder.email, address, orderId, expiresAt });
-      return;
+    if (result === 'stale') continue;
+    // A suspended mailbox was receive-only: it sends again. Applied by an earlier attempt, whether it
+    // was suspended is no longer known, and making an active mailbox send is harmless.
+    if (result === 'extended' ? mailbox?.status === 'suspended' : mailbox?.status === 'active') {
+      await deps.platform.setReceiveOnly(address, false);
     }
+    if (result === 'applied') expiresAt = mailbox?.expiresAt ?? expiresAt;
+    await deps.audit.record({ orderId, event: 'mailbox-renewed', at: now, detail: { address, expiresAt } });
+    await sendOnce(deps.orders, orderId, 'renewalEmailSentAt', now, () =>
+      deps.notifier.renewalConfirmed({ to: order.holder.email, address, orderId, expiresAt }),
+    );
+    return;
   }
   throw new Error(`The expiry of ${address} kept changing; the renewal will be retried.`);
 }
@@ -179,14 +226,15 @@ export async function checkDomainDns(
     );
   }
   if (!order.dnsInstructionsSentAt) {
-    await deps.notifier.domainDnsInstructions({
-      to: order.holder.email,
-      address,
-      domain,
-      mxHosts: settings.providerMxHosts,
-      deadline: deadline.toISOString(),
-    });
-    await deps.orders.markSent(orderId, 'dnsInstructionsSentAt', now);
+    await sendOnce(deps.orders, orderId, 'dnsInstructionsSentAt', now, () =>
+      deps.notifier.domainDnsInstructions({
+        to: order.holder.email,
+        address,
+        domain,
+        mxHosts: settings.providerMxHosts,
+        deadline: deadline.toISOString(),
+      }),
+    );
   }
   return { ready: false };
 }
@@ -209,71 +257,221 @@ export async function sendFirstAccessEmail(
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
   if (order.firstAccessEmailSentAt) return;
-  const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(now.getTime() + settings.tokenTtlSeconds * 1000).toISOString();
-  await deps.tokens.put({ tokenHash: hashToken(token), address: order.mailbox.address, orderId, expiresAt });
-  const link = new URL(settings.passwordSetupUrl);
-  link.searchParams.set('token', token);
-  await deps.notifier.firstAccess({
-    to: order.holder.email,
-    address: order.mailbox.address,
-    link: link.toString(),
-    expiresAt,
+  await sendOnce(deps.orders, orderId, 'firstAccessEmailSentAt', now, async () => {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + settings.tokenTtlSeconds * 1000).toISOString();
+    await deps.tokens.put({ tokenHash: hashToken(token), address: order.mailbox.address, orderId, expiresAt });
+    const link = new URL(settings.passwordSetupUrl);
+    link.searchParams.set('token', token);
+    await deps.notifier.firstAccess({
+      to: order.holder.email,
+      address: order.mailbox.address,
+      link: link.toString(),
+      expiresAt,
+    });
   });
-  await deps.orders.markSent(orderId, 'firstAccessEmailSentAt', now);
 }
 
 /** The SHA-256 under which a first-access token is stored and looked up. */
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-/** Marks the order completed and files it as the contract record of the sale. */
+/**
+ * Marks the order completed and files it as the contract record of the sale. The audit entry and
+ * the document are written on every attempt (each under the same key every time), each attempted
+ * even when the other fails: a retry after the order was marked completes whichever is missing.
+ */
 export async function completeOrder(
   deps: Pick<FulfilmentDeps, 'orders' | 'audit' | 'documents'>,
   orderId: string,
   now: Date,
 ): Promise<void> {
-  if (await deps.orders.markCompleted(orderId, now)) {
-    await deps.audit.record({ orderId, event: 'order-completed', at: now });
-  }
-  // Also on a retry after the order was marked: the document may be what failed the first time.
+  await deps.orders.markCompleted(orderId, now);
   const order = await loadOrder(deps.orders, orderId);
-  if (order.status === 'completed') await deps.documents.putOrderDocument(order);
+  if (order.status !== 'completed') {
+    throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}: it cannot be completed.`);
+  }
+  await allEffects(`completing order ${orderId}`, [
+    () => deps.audit.record({ orderId, event: 'order-completed', at: new Date(order.completedAt ?? now) }),
+    () => deps.documents.putOrderDocument(order),
+  ]);
 }
 
 export type CloseOutcome = 'failed' | 'cancelled';
 
 /**
- * Ends an order that will not be fulfilled: marks it failed or cancelled, frees its address and
- * tells the holder. `reason` is the workflow error name (an `ErrorName`, or e.g. States.Timeout).
+ * Ends an order that will not be fulfilled. `reason` is the workflow error name (e.g.
+ * PaymentDeclinedError, States.Timeout). Each effect is checked on every attempt, so a retried
+ * close does what the attempt before did not:
+ * 1. the order is marked failed or cancelled (once; a retry finds it closed and goes on);
+ * 2. then each effect, attempted even if another fails: money taken is recorded on the order as
+ *    a refund to make (a paid order, or a charge found under the order's idempotency key, made by
+ *    an attempt whose answer was lost or by a late one); the address is freed; once the money is
+ *    settled the holder is told (at most once, with the refund if there is one); the closing and
+ *    the refund are audited.
  */
 export async function closeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'notifier' | 'audit'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit'>,
   orderId: string,
   outcome: CloseOutcome,
   reason: string,
   now: Date,
 ): Promise<void> {
   const paymentDeclined = reason === ErrorName.PaymentDeclinedError || reason === ErrorName.PaymentFailed;
-  const closed = await deps.orders.close(orderId, outcome, reason, paymentDeclined);
-  const order = closed ?? (await deps.orders.get(orderId));
-  if (!order || order.status === 'completed') return;
-  await deps.mailboxes.release(order.mailbox.address, orderId);
-  if (!closed) return; // closed by an earlier attempt of this step, which told the holder
+  const closed =
+    (await deps.orders.close(orderId, outcome, reason, now, paymentDeclined)) ?? (await deps.orders.get(orderId));
+  if (!closed || closed.status === 'completed') return;
+  if (closed.status !== 'failed' && closed.status !== 'cancelled') {
+    throw new Error(`Order ${orderId} is still ${closed.status}; closing it will be retried.`);
+  }
+
+  const { address } = closed.mailbox;
+  let settled: Order | undefined;
+  await allEffects(`closing order ${orderId}`, [
+    async () => {
+      settled = await settlePayment(deps, closed, now);
+    },
+    () => deps.mailboxes.release(address, orderId),
+    // Once the money is settled: the email says whether it is refunded.
+    async () => settled && (await tellClosed(deps, settled, now)),
+    () =>
+      deps.audit.record({
+        orderId,
+        event: `order-${closed.status}`,
+        at: new Date(closed.closedAt ?? now),
+        detail: { reason: closed.failureReason ?? reason },
+      }),
+    async () => settled && (await auditRefund(deps.audit, settled)),
+  ]);
+}
+
+/** Tells the holder, at most once, that the order failed or was cancelled (and, if paid, that it is refunded). */
+function tellClosed(deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>, order: Order, now: Date): Promise<void> {
+  const { orderId, kind } = order;
   const { address } = order.mailbox;
   const to = order.holder.email;
-  const kind = order.kind;
-  if (outcome === 'cancelled') await deps.notifier.orderCancelled({ to, address, orderId, kind });
-  else await deps.notifier.orderFailed({ to, address, orderId, kind, paymentDeclined });
-  await deps.audit.record({ orderId, event: `order-${outcome}`, at: now, detail: { reason } });
-  if (order.payment.status === 'paid') {
-    // Paid but not provisioned: the money must go back. Refunds are an operator task for now.
-    await deps.audit.record({ orderId, event: 'refund-required', at: now, detail: { chargeId: order.chargeId } });
+  const refundCents = order.refund?.amountCents;
+  return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
+    order.status === 'cancelled'
+      ? deps.notifier.orderCancelled({ to, address, orderId, kind, refundCents })
+      : deps.notifier.orderFailed({
+          to,
+          address,
+          orderId,
+          kind,
+          paymentDeclined: order.payment.status === 'failed',
+          refundCents,
+        }),
+  );
+}
+
+/**
+ * A closed order whose money was taken gets a refund recorded: one marked paid, or one whose charge
+ * the gateway knows under the order's idempotency key though the order never learned of it.
+ * Answers the order as it now is.
+ */
+async function settlePayment(
+  deps: Pick<FulfilmentDeps, 'orders' | 'gateway'>,
+  order: Order,
+  now: Date,
+): Promise<Order> {
+  if (order.refund) return order;
+  const reason = `order ${order.status}: ${order.failureReason ?? 'unknown'}`;
+  if (order.payment.status === 'paid') return recordRefund(deps, order, order.chargeId ?? 'unknown', reason, now);
+  if (order.payment.status === 'pending' && isImmediatePayment(order.payment.method)) {
+    const charge = await deps.gateway.findCharge(chargeKeyOf(order.orderId));
+    if (charge?.status === 'succeeded') return recordRefund(deps, order, charge.chargeId, reason, now);
+  }
+  return order;
+}
+
+/** Records the refund of what a closed order was charged (the first record stands); answers the order as it now is. */
+async function recordRefund(
+  deps: Pick<FulfilmentDeps, 'orders'>,
+  order: Order,
+  chargeId: string,
+  reason: string,
+  now: Date,
+): Promise<Order> {
+  const refund: Refund = {
+    status: 'required',
+    chargeId,
+    amountCents: order.totals.grossCents,
+    currency: 'EUR',
+    reason,
+    recordedAt: now.toISOString(),
+  };
+  if (await deps.orders.recordRefund(order.orderId, refund)) {
+    return { ...order, payment: { ...order.payment, status: 'refund_required' }, refund };
+  }
+  return loadOrder(deps.orders, order.orderId);
+}
+
+/** The audit entry of an order's refund, if it has one (the same entry on every attempt). */
+async function auditRefund(audit: AuditLog, order: Order): Promise<void> {
+  if (!order.refund) return;
+  await audit.record({
+    orderId: order.orderId,
+    event: 'refund-required',
+    at: new Date(order.refund.recordedAt),
+    detail: { ...order.refund },
+  });
+}
+
+/**
+ * Runs independent effects of a step one after the other, each even if an earlier one failed, so
+ * one failing dependency does not hold back the others; then fails with what failed (the error
+ * itself when one did), for the step to be retried.
+ */
+async function allEffects(what: string, effects: (() => Promise<unknown>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const effect of effects) {
+    try {
+      await effect();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} effects failed ${what}.`);
+}
+
+/**
+ * Sends one of the order's emails at most once: the sending is claimed on the order first, and
+ * given back when the email was refused (so that a retry sends it). An email whose outcome is
+ * unknown (no answer, or an attempt that died while sending) keeps its claim: it is not sent twice,
+ * and an operator can send it again.
+ */
+async function sendOnce(
+  orders: Pick<FulfilmentDeps['orders'], 'claimEmail' | 'releaseEmail'>,
+  orderId: string,
+  field: OrderEmailField,
+  now: Date,
+  send: () => Promise<unknown>,
+): Promise<void> {
+  if (!(await orders.claimEmail(orderId, field, now))) return;
+  try {
+    await send();
+  } catch (error) {
+    if (error instanceof EmailOutcomeUnknownError) throw error;
+    try {
+      await orders.releaseEmail(orderId, field, now);
+    } catch (releaseError) {
+      throw new AggregateError(
+        [error, releaseError],
+        `The ${field} email of order ${orderId} failed and its claim could not be given back: it will not be retried.`,
+      );
+    }
+    throw error;
   }
 }
 
 /**
- * The wait for a bank transfer or postal slip: keeps the workflow's task token on the order (it never
- * leaves the server) and emails the payment instructions once.
+ * The wait for a bank transfer or postal slip (a callback state, retried if this function fails):
+ * 1. an order already paid (its credit arrived while an earlier attempt's wait was given up) has
+ *    nothing to wait for: PaymentAlreadyReceivedError sends the workflow on to activation;
+ * 2. the payment instructions are emailed, at most once;
+ * 3. the workflow's task token is kept on the order (it never leaves the server), last: once it is
+ *    there, a credit can resume the wait and nothing in this attempt can fail any more.
  */
 export async function awaitPayment(
   deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>,
@@ -281,22 +479,34 @@ export async function awaitPayment(
   taskToken: string,
   now: Date,
 ): Promise<void> {
+  const order = await loadOrder(deps.orders, orderId);
+  assertWaiting(order);
+  const method = order.payment.method;
+  if (method === 'bank_transfer' || method === 'postal_slip') {
+    await sendOnce(deps.orders, orderId, 'paymentInstructionsSentAt', now, () =>
+      deps.notifier.paymentInstructions({
+        to: order.holder.email,
+        orderId,
+        address: order.mailbox.address,
+        method,
+        kind: order.kind,
+        grossCents: order.totals.grossCents,
+        reference: order.payment.reference,
+        deadline: order.paymentDeadline ?? now.toISOString(),
+      }),
+    );
+  }
   if (!(await deps.orders.saveTaskToken(orderId, taskToken))) {
+    assertWaiting(await loadOrder(deps.orders, orderId));
     throw new ProvisioningImpossibleError(`Order ${orderId} is no longer waiting for a payment.`);
   }
-  const order = await loadOrder(deps.orders, orderId);
-  if (order.paymentInstructionsSentAt) return;
-  const method = order.payment.method;
-  if (method !== 'bank_transfer' && method !== 'postal_slip') return;
-  await deps.notifier.paymentInstructions({
-    to: order.holder.email,
-    orderId,
-    address: order.mailbox.address,
-    method,
-    kind: order.kind,
-    grossCents: order.totals.grossCents,
-    reference: order.payment.reference,
-    deadline: order.paymentDeadline ?? now.toISOString(),
-  });
-  await deps.orders.markSent(orderId, 'paymentInstructionsSentAt', now);
+}
+
+function assertWaiting(order: Order): void {
+  if (order.status === 'activating' && order.payment.status === 'paid') {
+    throw new PaymentAlreadyReceivedError(`Order ${order.orderId} is paid already: there is nothing to wait for.`);
+  }
+  if (order.status !== 'pending_payment') {
+    throw new ProvisioningImpossibleError(`Order ${order.orderId} is no longer waiting for a payment.`);
+  }
 }

@@ -24,31 +24,70 @@ export function intakeOrderId(context: IntakeContext): string {
     : orderIdFromBytes(context.randomBytes);
 }
 
-/** Starts the order's workflow; if it cannot start, the order is closed (and `onFailure` undoes the rest). */
+/** What starting an order's workflow needs. */
+export interface WorkflowStartDeps {
+  orders: Pick<OrderRepository, 'close'>;
+  workflow: WorkflowStarter;
+  /** How long a bank transfer or postal slip order waits for its credit. */
+  paymentWaitSeconds: number;
+}
+
+/** The workflow's input for an order: the payment wait is what is left of it until the order's deadline. */
+function workflowInput(deps: Pick<WorkflowStartDeps, 'paymentWaitSeconds'>, order: Order, now: Date) {
+  const deadline = order.paymentDeadline ? Date.parse(order.paymentDeadline) : undefined;
+  const paymentWaitSeconds =
+    deadline === undefined ? deps.paymentWaitSeconds : Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
+  return {
+    orderId: order.orderId,
+    kind: order.kind,
+    domainPec: order.mailbox.domainPec,
+    payment: { method: order.payment.method },
+    paymentWaitSeconds,
+  };
+}
+
+/** Starts a new order's workflow; if it cannot start, the order is closed (and `onFailure` undoes the rest). */
 export async function startWorkflow(
-  deps: { orders: Pick<OrderRepository, 'close'>; workflow: WorkflowStarter; paymentWaitSeconds: number },
+  deps: WorkflowStartDeps,
   order: Order,
+  now: Date,
   onFailure: () => Promise<void>,
 ): Promise<void> {
   try {
-    await deps.workflow.startOrder(order.orderId, {
-      orderId: order.orderId,
-      kind: order.kind,
-      domainPec: order.mailbox.domainPec,
-      payment: { method: order.payment.method },
-      paymentWaitSeconds: deps.paymentWaitSeconds,
-    });
+    await deps.workflow.startOrder(order.orderId, workflowInput(deps, order, now));
   } catch (error) {
     // Without a workflow nothing would ever finish this order: close it now.
-    await deps.orders.close(order.orderId, 'failed', 'workflow_not_started');
+    await deps.orders.close(order.orderId, 'failed', 'workflow_not_started', now);
     await onFailure();
     throw error;
   }
 }
 
-/** The stored order for a replayed request, or IdempotencyKeyReusedError when the body differs. */
-export function replay(existing: Order, requestHash: string) {
+/**
+ * An order found again (a replayed request, a repeated sweep) that still waits for its payment gets
+ * its workflow running again if its execution ended without finishing it (stopped, timed out,
+ * failed while closing): otherwise it would stay pending and hold its address. A restart that fails
+ * is reported to the caller, who may retry; the order is left as it is (an earlier run may have
+ * charged it, and only the workflow's closing settles that).
+ */
+export async function resumeWorkflow(
+  deps: Pick<WorkflowStartDeps, 'workflow' | 'paymentWaitSeconds'>,
+  existing: Order,
+  now: Date,
+): Promise<void> {
+  if (existing.status !== 'pending_payment') return;
+  await deps.workflow.startOrder(existing.orderId, workflowInput(deps, existing, now));
+}
+
+/** The stored order for a replayed request (its workflow resumed if need be), or IdempotencyKeyReusedError when the body differs. */
+export async function replay(
+  deps: Pick<WorkflowStartDeps, 'workflow' | 'paymentWaitSeconds'>,
+  existing: Order,
+  requestHash: string,
+  now: Date,
+) {
   if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+  await resumeWorkflow(deps, existing, now);
   return { order: toPublicOrder(existing), replayed: true };
 }
 

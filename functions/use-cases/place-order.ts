@@ -23,7 +23,8 @@ const ACTIVATION_MARGIN_SECONDS = 24 * 3600;
  * 2. reserves the address with one conditional write (exactly one of any concurrent orders gets it);
  * 3. stores the order, `pending_payment`, with its totals and RF payment reference;
  * 4. starts the order's workflow, named after the order.
- * Every step is safe to repeat, so a retried request completes what a failed one left half done.
+ * Every step is safe to repeat, so a retried request completes what a failed one left half done;
+ * a replay of an order still waiting for its payment restarts its workflow if that one ended.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -35,7 +36,7 @@ export async function placeOrder(
 
   if (context.idempotencyKey) {
     const existing = await deps.orders.get(orderId);
-    if (existing) return replay(existing, requestHash);
+    if (existing) return replay(deps, existing, requestHash, context.now);
   }
 
   const immediate = isImmediatePayment(request.payment.method);
@@ -76,10 +77,10 @@ export async function placeOrder(
     const existing = await deps.orders.get(orderId);
     if (existing) {
       if (existing.mailbox.address !== address) await deps.mailboxes.release(address, orderId);
-      return replay(existing, requestHash);
+      return replay(deps, existing, requestHash, context.now);
     }
   }
 
-  await startWorkflow(deps, order, () => deps.mailboxes.release(address, orderId));
+  await startWorkflow(deps, order, context.now, () => deps.mailboxes.release(address, orderId));
   return { order: toPublicOrder(order), replayed: false };
 }

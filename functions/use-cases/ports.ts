@@ -1,6 +1,6 @@
 import type { ErrorName } from '../domain/errors.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
-import type { Order, OrderKind, PaymentMethod } from '../domain/order.ts';
+import type { Order, OrderEmailField, OrderKind, PaymentMethod, Refund } from '../domain/order.ts';
 
 /*
  * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the
@@ -21,21 +21,29 @@ export interface OrderRepository {
   /** `activating` → `completed`. False when the order is not activating. */
   markCompleted(orderId: string, at: Date): Promise<boolean>;
   /**
-   * An order still open (`pending_payment` or `activating`) → `failed` or `cancelled`.
+   * An order still open (`pending_payment` or `activating`) → `failed` or `cancelled`, at `at`.
    * Answers the closed order, or undefined when it was already closed or completed.
    */
   close(
     orderId: string,
     status: 'failed' | 'cancelled',
     reason: string,
+    at: Date,
     paymentFailed?: boolean,
   ): Promise<Order | undefined>;
-  /** Remembers that an email was sent for the order (`field` is the order's timestamp field). */
-  markSent(
-    orderId: string,
-    field: 'firstAccessEmailSentAt' | 'paymentInstructionsSentAt' | 'dnsInstructionsSentAt',
-    at: Date,
-  ): Promise<void>;
+  /**
+   * Records a refund to make on a closed (failed or cancelled) order that was paid, or whose charge
+   * turned out to have succeeded: its payment becomes `refund_required`. False when the order is not
+   * closed, or a refund is recorded already (the first one stands).
+   */
+  recordRefund(orderId: string, refund: Refund): Promise<boolean>;
+  /**
+   * Claims the sending of one of the order's emails (`field` is the order's timestamp field): true
+   * for exactly one caller, however often and concurrently it is asked, so an email goes out at most once.
+   */
+  claimEmail(orderId: string, field: OrderEmailField, at: Date): Promise<boolean>;
+  /** Gives back a claim made `at`, after its email could not be sent, so a retry sends it. */
+  releaseEmail(orderId: string, field: OrderEmailField, at: Date): Promise<void>;
   /** Stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */
   saveTaskToken(orderId: string, taskToken: string): Promise<boolean>;
   getTaskToken(orderId: string): Promise<string | undefined>;
@@ -110,6 +118,11 @@ export type ChargeResult = { status: 'succeeded'; chargeId: string } | { status:
 
 export interface PaymentGateway {
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * The charge made under an idempotency key, or undefined when none was made: how an unknown
+   * outcome (a timeout while charging) is settled, by asking rather than guessing.
+   */
+  findCharge(idempotencyKey: string): Promise<ChargeResult | undefined>;
 }
 
 export interface MailPlatform {
@@ -145,14 +158,22 @@ export interface PaymentInstructions {
 /** The emails the holder receives; the adapter renders and sends them. Each answers the message id. */
 export interface Notifier {
   firstAccess(input: { to: string; address: string; link: string; expiresAt: string }): Promise<string>;
+  /** `refundCents` when the order was paid: the email says the money goes back. */
   orderFailed(input: {
     to: string;
     address: string;
     orderId: string;
     kind: OrderKind;
     paymentDeclined: boolean;
+    refundCents?: number;
   }): Promise<string>;
-  orderCancelled(input: { to: string; address: string; orderId: string; kind: OrderKind }): Promise<string>;
+  orderCancelled(input: {
+    to: string;
+    address: string;
+    orderId: string;
+    kind: OrderKind;
+    refundCents?: number;
+  }): Promise<string>;
   renewalConfirmed(input: { to: string; address: string; orderId: string; expiresAt: string }): Promise<string>;
   expiryReminder(input: { to: string; address: string; expiresAt: string; daysLeft: number }): Promise<string>;
   domainDnsInstructions(input: {
@@ -166,12 +187,26 @@ export interface Notifier {
 }
 
 export interface WorkflowStarter {
-  /** Starts the order's workflow; the execution is named after the order, so a second start is a no-op. */
+  /**
+   * Makes sure the order's workflow runs: starts it unless an execution for the order is running.
+   * Executions are named after the order (`<orderId>`, then `<orderId>-2`... for a restart after one
+   * ended), so concurrent starts still give one running execution.
+   */
   startOrder(orderId: string, input: Record<string, unknown>): Promise<void>;
 }
 
+export interface AuditEntry {
+  orderId: string;
+  event: string;
+  at: Date;
+  /** Tells apart entries of one event that may happen more than once for the order (a payment event id, an expiry). */
+  ref?: string;
+  detail?: Record<string, unknown>;
+}
+
 export interface AuditLog {
-  record(entry: { orderId: string; event: string; at: Date; detail?: Record<string, unknown> }): Promise<void>;
+  /** Records an entry; recording the same (orderId, event, ref) again replaces it, so a retried step never duplicates one. */
+  record(entry: AuditEntry): Promise<void>;
 }
 
 export interface DocumentStore {
@@ -181,6 +216,13 @@ export interface DocumentStore {
 
 export type PaymentEventRecord = 'new' | 'seen' | 'done';
 
+/** A credit that pays no order (a second credit, a foreign currency, a closed order...): to refund. */
+export interface PaymentEventRefund {
+  status: 'required';
+  amountCents: number;
+  currency: string;
+}
+
 export interface PaymentEventRepository {
   /**
    * Records an event by id with a conditional write: `new` the first time, `seen` when a delivery of
@@ -188,11 +230,18 @@ export interface PaymentEventRepository {
    * it took effect.
    */
   record(
-    event: { id: string; type: string; orderId: string; amountCents: number; occurredAt: string },
+    event: { id: string; type: string; orderId: string; amountCents: number; currency: string; occurredAt: string },
     at: Date,
   ): Promise<PaymentEventRecord>;
-  /** Marks the event as having taken effect, with what it did (`anomaly` when it needs an operator's look). */
-  finish(eventId: string, outcome: string, anomaly: boolean, at: Date): Promise<void>;
+  /**
+   * Marks the event as having taken effect, with what it did: `anomaly` when it needs an operator's
+   * look, `refund` when it is money received that pays no order and must go back.
+   */
+  finish(
+    eventId: string,
+    result: { outcome: string; anomaly: boolean; refund?: PaymentEventRefund },
+    at: Date,
+  ): Promise<void>;
 }
 
 export interface WorkflowCallbacks {

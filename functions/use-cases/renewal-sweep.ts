@@ -63,7 +63,14 @@ async function sweepOne(deps: SweepDeps, mailbox: Mailbox, at: Date, result: Swe
   const { address, expiresAt } = mailbox;
   if (action.kind === 'none' || !expiresAt) return;
   const audit = (event: string, detail?: Record<string, unknown>) =>
-    deps.audit.record({ orderId: mailbox.orderId, event, at, detail: { address, expiresAt, ...detail } });
+    // One entry per event and expiry: a repeated sweep rewrites it, a later expiry gets its own.
+    deps.audit.record({
+      orderId: mailbox.orderId,
+      event,
+      ref: expiresAt,
+      at,
+      detail: { address, expiresAt, ...detail },
+    });
 
   if (action.kind === 'remind') {
     if (!(await deps.mailboxes.markReminded(address, reminderKey(expiresAt, action.stage)))) return;

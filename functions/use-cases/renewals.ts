@@ -10,7 +10,14 @@ import {
 import { orderIdFromBytes, type PublicOrder, pendingOrder, toPublicOrder } from '../domain/order.ts';
 import { AUTO_RENEW_YEARS } from '../domain/renewal-policy.ts';
 import type { RenewalRequest } from '../domain/schemas.ts';
-import { fingerprint, type IntakeContext, intakeOrderId, replay, startWorkflow } from './order-intake.ts';
+import {
+  fingerprint,
+  type IntakeContext,
+  intakeOrderId,
+  replay,
+  resumeWorkflow,
+  startWorkflow,
+} from './order-intake.ts';
 import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
 
 export interface RenewalDeps {
@@ -37,7 +44,7 @@ export async function placeRenewal(
   const orderId = intakeOrderId(context);
   if (context.idempotencyKey) {
     const existing = await deps.orders.get(orderId);
-    if (existing) return replay(existing, requestHash);
+    if (existing) return replay(deps, existing, requestHash, context.now);
   }
 
   const mailbox = await deps.mailboxes.get(address);
@@ -62,9 +69,9 @@ export async function placeRenewal(
   });
   if ((await deps.orders.create(order)) === 'exists') {
     const existing = await deps.orders.get(orderId);
-    if (existing) return replay(existing, requestHash);
+    if (existing) return replay(deps, existing, requestHash, context.now);
   }
-  await startWorkflow(deps, order, async () => {});
+  await startWorkflow(deps, order, context.now, async () => {});
   return { order: toPublicOrder(order), replayed: false };
 }
 
@@ -117,9 +124,12 @@ export async function placeAutoRenewal(
     paymentWaitSeconds: deps.paymentWaitSeconds,
   });
   const created = (await deps.orders.create(order)) === 'created';
-  // Starting again is harmless (the execution is named after the order) and finishes a start that failed.
-  if (created || (await deps.orders.get(orderId))?.status === 'pending_payment') {
-    await startWorkflow(deps, order, async () => {});
+  if (created) {
+    await startWorkflow(deps, order, now, async () => {});
+  } else {
+    // A repeated sweep: finishes a start that failed, or restarts a run that ended with the order waiting.
+    const existing = await deps.orders.get(orderId);
+    if (existing) await resumeWorkflow(deps, existing, now);
   }
   return { orderId, created };
 }

@@ -61,6 +61,13 @@ const DOCUMENTED: Documented[] = [
     reason: 'Part of the put grant on the audit prefix: lets an interrupted upload be aborted.',
   },
   {
+    finding:
+      /^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"OrderFulfilmentStateMachine[A-F0-9]{8}"\}\]\}\]\}:\*$/,
+    actions: ['states:DescribeExecution'],
+    reason:
+      "The order intake reads the status of the order workflow's executions (named after each order, so not known in advance) to restart one that ended with its order still waiting.",
+  },
+  {
     finding: /^Resource::<OrderFulfilment[A-Za-z0-9]+Function[A-F0-9]{8}\.Arn>:\*$/,
     actions: ['lambda:InvokeFunction'],
     reason: 'The order workflow may invoke any version of its own state functions.',

@@ -118,8 +118,10 @@ export class PecFunction extends NodejsFunction {
     return this;
   }
 
+  /** Starts the order workflow, and reads its executions' status (to restart an order whose run ended). */
   bindWorkflowStart(stateMachine: IStateMachine): this {
     stateMachine.grantStartExecution(this);
+    stateMachine.grantExecution(this, 'states:DescribeExecution');
     this.addEnvironment('ORDER_WORKFLOW_ARN', stateMachine.stateMachineArn);
     return this;
   }

@@ -1,3 +1,4 @@
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { formatCreditorReference, isValidCreditorReference } from '../../functions/domain/creditor-reference.ts';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
@@ -108,5 +109,53 @@ describe('bank transfer and postal slip orders', () => {
     expect(response.status).toBe(400);
     const paths = response.json.errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['id', 'orderId', 'amountCents', 'currency', 'occurredAt']));
+  });
+
+  it('a replay of an order whose workflow was stopped while it waited starts the workflow again, which completes', async () => {
+    const body = orderBody({ address: freshAddress('pec.cloud'), payment: { method: 'bank_transfer' } });
+    const headers = { 'idempotency-key': `key-restart-${Date.now()}` };
+    const created = await local.api.post('/orders', body, { headers });
+    expect(created.status).toBe(201);
+    const orderId: string = created.json.orderId;
+    await local.runtime.outbox.waitFor((m) => m.text.includes(orderId) && m.subject.includes('pagamento'), 10_000);
+
+    // An operator (or anything else) stops the execution: the order is left waiting, holding its address.
+    const { stepFunctions, stateMachineArn } = local.runtime;
+    const sfn = new SFNClient({
+      endpoint: stepFunctions.endpoint,
+      region: stateMachineArn.split(':')[3],
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${orderId}`;
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'Stopped', cause: 'by the test' }));
+    expect((await local.api.get(`/orders/${orderId}`)).json.status).toBe('pending_payment');
+
+    const replayed = await local.api.post('/orders', body, { headers });
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.json.orderId).toBe(orderId);
+    const runs = () =>
+      stepFunctions
+        .executions()
+        .filter((e) => e.name === orderId || e.name.startsWith(`${orderId}-`))
+        .map((e) => [e.name, e.status]);
+    expect(runs()).toEqual([
+      [orderId, 'ABORTED'],
+      [`${orderId}-2`, 'RUNNING'],
+    ]);
+    // A second replay while the new run waits starts nothing more.
+    await local.api.post('/orders', body, { headers });
+    expect(runs()).toHaveLength(2);
+
+    // The credit completes the order through the new run; the instructions were emailed once.
+    expect((await deliver(local.api, paymentEvent(orderId, 610))).status).toBe(200);
+    await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+    expect(runs()).toEqual([
+      [orderId, 'ABORTED'],
+      [`${orderId}-2`, 'SUCCEEDED'],
+    ]);
+    const emails = (await emailsAbout(body.mailbox.address)).map((m) => m.subject);
+    expect(emails.filter((subject) => subject.includes('pagamento'))).toHaveLength(1);
+    expect(emails.filter((subject) => subject.includes('attiva'))).toHaveLength(1);
   });
 });

@@ -1,4 +1,6 @@
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
+import { intakeOrderId } from '../../functions/use-cases/order-intake.ts';
 import { tokenFrom } from '../support/client.ts';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
@@ -70,7 +72,7 @@ describe('a card or PayPal order over HTTP', () => {
     const objects = local.runtime.auditObjects();
     const trail = [...objects.keys()].filter((key) => key.startsWith(`orders/${order.orderId}/`));
     for (const event of ['payment-charged', 'mailbox-activated', 'order-completed']) {
-      expect(trail.some((key) => key.endsWith(`-${event}.json`))).toBe(true);
+      expect(trail).toContain(`orders/${order.orderId}/${event}.json`);
     }
     const document = JSON.parse(objects.get(`documents/orders/${order.orderId}.json`) ?? '{}');
     expect(document).toMatchObject({
@@ -132,6 +134,51 @@ describe('a card or PayPal order over HTTP', () => {
     const other = await local.api.post('/orders', orderBody(), { headers });
     expect(other.status).toBe(422);
     expect(other.json.code).toBe('idempotency_key_reused');
+  });
+});
+
+describe('an order whose execution name was already used', () => {
+  it('runs under the next name and completes, when the run with its name has ended', async () => {
+    const idempotencyKey = `key-taken-${Date.now()}`;
+    // The id the order will get: the local gateway names the storefront key `local-storefront`.
+    const orderId = intakeOrderId({
+      now: new Date(),
+      clientId: 'local-storefront',
+      idempotencyKey,
+      randomBytes: new Uint8Array(8),
+    });
+    const { stepFunctions, stateMachineArn } = local.runtime;
+    const sfn = new SFNClient({
+      endpoint: stepFunctions.endpoint,
+      region: stateMachineArn.split(':')[3],
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    // A run under the order's name that ended (here: for an order that did not exist yet).
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn,
+        name: orderId,
+        input: JSON.stringify({ orderId, payment: { method: 'card' }, paymentWaitSeconds: 60 }),
+      }),
+    );
+    for (;;) {
+      const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (status !== 'RUNNING') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    const created = await local.api.post('/orders', orderBody(), { headers: { 'idempotency-key': idempotencyKey } });
+    expect(created.status).toBe(201);
+    expect(created.json.orderId).toBe(orderId);
+    await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+    const runs = stepFunctions
+      .executions()
+      .filter((e) => e.name === orderId || e.name.startsWith(`${orderId}-`))
+      .map((e) => [e.name, e.status]);
+    expect(runs).toEqual([
+      [orderId, 'FAILED'],
+      [`${orderId}-2`, 'SUCCEEDED'],
+    ]);
   });
 });
 

@@ -43,6 +43,30 @@ const catcherFor = (name: string, error: string) =>
 const retrierFor = (name: string, error: string) =>
   state(name).Retry?.find((retrier) => matchesError(retrier.ErrorEquals, error));
 
+/** How many times a state retries `error`: the first matching retrier decides (Step Functions' default is 3). */
+const retriesOf = (name: string, error: string) => {
+  const retrier = retrierFor(name, error);
+  return retrier ? (retrier.MaxAttempts ?? 3) : 0;
+};
+
+const TASK_STATES = [
+  'ChargePayment',
+  'AwaitPayment',
+  'ProvisionMailbox',
+  'SendFirstAccessEmail',
+  'ExtendMailbox',
+  'CheckDomainDns',
+  'CompleteOrder',
+  'FailOrder',
+  'CancelOrder',
+];
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
 /** A Choice rule against an input, for the operators this workflow uses; unknown ones fail the test. */
 function ruleMatches(rule: ChoiceRule, input: Record<string, unknown>): boolean {
   if (rule.Or) return rule.Or.some((inner) => ruleMatches(inner, input));
@@ -117,6 +141,15 @@ describe('AwaitPayment', () => {
   it('fails the order when the provider reports a failed payment', () => {
     expect(catcherFor('AwaitPayment', ErrorName.PaymentFailed)?.Next).toBe('FailOrder');
   });
+
+  it('retries its function failing, but never the wait running out', () => {
+    expect(retriesOf('AwaitPayment', 'States.TaskFailed')).toBeGreaterThanOrEqual(3);
+    expect(retriesOf('AwaitPayment', 'States.Timeout')).toBe(0);
+  });
+
+  it('goes on to activation when a retried wait finds the order paid already', () => {
+    expect(catcherFor('AwaitPayment', 'PaymentAlreadyReceivedError')?.Next).toBe('RouteOrderKind');
+  });
 });
 
 describe('ChargePayment', () => {
@@ -125,7 +158,56 @@ describe('ChargePayment', () => {
   });
 
   it('never retries a declined payment (that would charge the card again)', () => {
-    expect(retrierFor('ChargePayment', ErrorName.PaymentDeclinedError)).toBeUndefined();
+    expect(retriesOf('ChargePayment', 'PaymentDeclinedError')).toBe(0);
+  });
+
+  it('retries a gateway outage and a timed-out attempt (the retry looks the charge up first)', () => {
+    expect(retriesOf('ChargePayment', 'PaymentGatewayUnavailableError')).toBeGreaterThanOrEqual(3);
+    expect(retriesOf('ChargePayment', 'States.Timeout')).toBeGreaterThanOrEqual(3);
+    expect(retriesOf('ChargePayment', 'Sandbox.Timedout')).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('retry policies', () => {
+  it.each(TASK_STATES)('%s retries any transient failure with exponential backoff and full jitter, capped', (name) => {
+    for (const error of ['States.TaskFailed', 'ThrottlingException', 'Sandbox.Timedout', ...LAMBDA_SERVICE_ERRORS]) {
+      expect(retriesOf(name, error), `${name} retries ${error}`).toBeGreaterThanOrEqual(3);
+      expect(retrierFor(name, error)).toMatchObject({
+        BackoffRate: 2,
+        JitterStrategy: 'FULL',
+        MaxDelaySeconds: expect.any(Number),
+        IntervalSeconds: expect.any(Number),
+      });
+    }
+  });
+
+  it.each([
+    ['ChargePayment', 'ProvisioningImpossibleError'],
+    ['ProvisionMailbox', 'ProvisioningImpossibleError'],
+    ['ExtendMailbox', 'ProvisioningImpossibleError'],
+    ['CheckDomainDns', 'DomainNotConfiguredError'],
+    ['CheckDomainDns', 'ProvisioningImpossibleError'],
+    ['CompleteOrder', 'ProvisioningImpossibleError'],
+    ['AwaitPayment', 'PaymentFailed'],
+    ['AwaitPayment', 'PaymentAlreadyReceivedError'],
+    ['AwaitPayment', 'ProvisioningImpossibleError'],
+  ])('%s does not retry the permanent %s', (name, error) => {
+    expect(retriesOf(name, error)).toBe(0);
+  });
+
+  it('the closing states are retried longest: closing is what settles the money', () => {
+    for (const name of ['FailOrder', 'CancelOrder']) {
+      expect(retriesOf(name, 'States.TaskFailed')).toBeGreaterThan(retriesOf('ChargePayment', 'States.TaskFailed'));
+    }
+  });
+
+  it('no task keeps CDK’s default Lambda retrier without jitter', () => {
+    const unjittered = TASK_STATES.flatMap((name) =>
+      (state(name).Retry ?? [])
+        .filter((retrier) => (retrier.MaxAttempts ?? 3) > 0 && retrier.JitterStrategy !== 'FULL')
+        .map(() => name),
+    );
+    expect(unjittered).toEqual([]);
   });
 });
 

@@ -213,6 +213,12 @@ describe('least privilege', () => {
     );
   });
 
+  it('lets the same functions, and only them, read an execution’s status (to restart an order whose run ended)', () => {
+    expect(new Set(rolesAllowing(template, 'states:DescribeExecution'))).toEqual(
+      new Set([roleOfHandler('create-order'), roleOfHandler('renew-mailbox'), roleOfHandler('renewal-sweep')]),
+    );
+  });
+
   it('runs the renewal sweep every day, with retries', () => {
     const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
     expect(rules).toHaveLength(1);

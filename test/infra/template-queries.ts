@@ -30,7 +30,14 @@ export interface StateDefinition {
   Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
-  Retry?: { ErrorEquals: string[] }[];
+  Retry?: {
+    ErrorEquals: string[];
+    MaxAttempts?: number;
+    IntervalSeconds?: number;
+    BackoffRate?: number;
+    MaxDelaySeconds?: number;
+    JitterStrategy?: string;
+  }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
 }
 

@@ -6,7 +6,7 @@ import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
 import type { PaymentEventDeps } from '../../functions/use-cases/handle-payment-event.ts';
 import type { WorkflowCallbacks } from '../../functions/use-cases/ports.ts';
 import { storedOrder } from '../support/fixtures.ts';
-import { startLocalTable } from '../support/local-dynamodb.ts';
+import { type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
 
 /*
  * Random interleavings of duplicated, reordered and forged payment events, delivered to the real
@@ -18,16 +18,18 @@ const SECRET = 'whsec_property_test';
 const GROSS = 610;
 
 let stop: () => Promise<void>;
+let table: LocalTable;
+let paymentEventKey: (eventId: string) => { pk: string; sk: string };
 let handlePaymentEvent: typeof import('../../functions/use-cases/handle-payment-event.ts').handlePaymentEvent;
 let orders: typeof import('../../functions/adapters/dynamodb/order-repository.ts').dynamoOrderRepository;
 let events: typeof import('../../functions/adapters/dynamodb/payment-event-repository.ts').dynamoPaymentEventRepository;
 
 beforeAll(async () => {
-  const table = await startLocalTable('pec-property');
+  table = await startLocalTable('pec-property');
   stop = table.stop;
   ({ handlePaymentEvent } = await import('../../functions/use-cases/handle-payment-event.ts'));
   ({ dynamoOrderRepository: orders } = await import('../../functions/adapters/dynamodb/order-repository.ts'));
-  ({ dynamoPaymentEventRepository: events } = await import(
+  ({ dynamoPaymentEventRepository: events, paymentEventKey } = await import(
     '../../functions/adapters/dynamodb/payment-event-repository.ts'
   ));
 });
@@ -38,6 +40,7 @@ interface EventSpec {
   order: number;
   type: EventType;
   exact: boolean;
+  currency: 'EUR' | 'USD';
 }
 
 /** Workflows waiting on tokens: each token resumes (succeeds or fails) at most once. */
@@ -60,7 +63,7 @@ class TokenRecorder implements WorkflowCallbacks {
 
 let run = 0;
 
-it('duplicated, reordered and forged events: at most one activation per order, forgeries change nothing, final state as the valid events say', async () => {
+it('duplicated, reordered and forged events: at most one activation per order, forgeries change nothing, final state as the valid events say, every credit that pays nothing marked refund-required', async () => {
   const scenario = fc
     .record({
       orders: fc.integer({ min: 1, max: 3 }),
@@ -69,6 +72,7 @@ it('duplicated, reordered and forged events: at most one activation per order, f
           order: fc.nat(),
           type: fc.constantFrom<EventType>('credit.registered', 'payment.succeeded', 'payment.failed'),
           exact: fc.boolean(),
+          currency: fc.constantFrom<EventSpec['currency']>('EUR', 'EUR', 'EUR', 'USD'),
         }),
         { minLength: 1, maxLength: 6 },
       ),
@@ -108,13 +112,16 @@ it('duplicated, reordered and forged events: at most one activation per order, f
           type: spec.type,
           orderId: orderIds[spec.order],
           amountCents: spec.exact ? GROSS : GROSS - 1,
-          currency: 'EUR',
+          currency: spec.currency,
           occurredAt: now.toISOString(),
         }),
       );
 
       // The model: valid events in delivery order; the first that applies to a pending order decides.
+      // A credit that does not pay its order (not in euro, not exact, the order already paid or its
+      // payment failed) is money to give back: refund-required.
       const expected = new Map<string, 'pending' | 'paid' | 'failed'>(orderIds.map((id) => [id, 'pending']));
+      const refundExpected = new Map<number, boolean>();
       const seen = new Set<number>();
       const t = Math.floor(now.getTime() / 1000);
 
@@ -144,10 +151,34 @@ it('duplicated, reordered and forged events: at most one activation per order, f
         if (!seen.has(event)) {
           seen.add(event);
           const orderId = orderIds[spec.order] as string;
+          const pays = spec.type !== 'payment.failed' && spec.exact && spec.currency === 'EUR';
+          refundExpected.set(event, spec.type !== 'payment.failed' && !(pays && expected.get(orderId) === 'pending'));
           if (expected.get(orderId) === 'pending') {
             if (spec.type === 'payment.failed') expected.set(orderId, 'failed');
-            else if (spec.exact) expected.set(orderId, 'paid');
+            else if (pays) expected.set(orderId, 'paid');
           }
+        }
+        // Every genuine delivery of a credit answers whether its money must go back.
+        results.forEach((result, i) => {
+          if (result.status === 'fulfilled' && !deliveries[i]?.forged && !result.value.duplicate) {
+            expect(result.value.refundRequired).toBe(refundExpected.get(event));
+          }
+        });
+      }
+
+      // The event records say so too, with the amount, the currency and the event id.
+      for (const [event, refund] of refundExpected) {
+        const spec = specs[event] as EventSpec;
+        const id = `evt_r${run}_${event}`;
+        const record = await table.item(paymentEventKey(id));
+        if (refund) {
+          expect(record).toMatchObject({
+            anomaly: true,
+            action: 'refund-required',
+            refund: { amountCents: spec.exact ? GROSS : GROSS - 1, currency: spec.currency, eventId: id },
+          });
+        } else {
+          expect(record).not.toHaveProperty('action');
         }
       }
 

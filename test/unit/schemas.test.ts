@@ -327,8 +327,9 @@ describe('PaymentWebhookEventSchema', () => {
     occurredAt: '2026-01-15T10:00:00.000Z',
   };
 
-  it('accepts a provider event', () => {
+  it('accepts a provider event, in any ISO 4217 currency (a credit not in euro is recorded to refund)', () => {
     expect(PaymentWebhookEventSchema.parse(event)).toEqual(event);
+    expect(PaymentWebhookEventSchema.parse({ ...event, currency: 'USD' })).toEqual({ ...event, currency: 'USD' });
     expect(PaymentWebhookEventSchema.safeParse({ ...event, occurredAt: '2026-01-15T11:00:00+01:00' }).success).toBe(
       true,
     );
@@ -340,7 +341,8 @@ describe('PaymentWebhookEventSchema', () => {
     ['orderId', ''],
     ['amountCents', -1],
     ['amountCents', 6.1],
-    ['currency', 'USD'],
+    ['currency', 'euro'],
+    ['currency', 'EURO'],
     ['occurredAt', 'yesterday'],
   ])('reports %s = %j', (path, value) => {
     expect(pathsOf(PaymentWebhookEventSchema, { ...event, [path]: value })).toEqual([path]);

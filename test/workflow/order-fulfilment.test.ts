@@ -292,3 +292,137 @@ describe('order workflow: bank transfer and postal slip wait for the credit', ()
     expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
   });
 });
+
+/** A stand-in that fails `times` times with `name`, then answers `then`. */
+function failing(times: number, name: string, then: Behaviour = async () => null): Behaviour {
+  let failures = 0;
+  return async (input) => {
+    if (failures++ < times) throw new NamedError(name);
+    return then(input);
+  };
+}
+
+const attemptsOf = (state: string, orderId?: string) =>
+  calls.filter((c) => c.state === state && (orderId === undefined || c.input.orderId === orderId)).length;
+
+describe('order workflow: transient failures are retried, permanent ones are not', () => {
+  it.each([
+    'ThrottlingException',
+    'PaymentGatewayUnavailableError',
+    'Sandbox.Timedout',
+    'Lambda.TooManyRequestsException',
+  ])('ChargePayment failing twice with %s, then succeeding, completes the order', async (error) => {
+    behaviours.ChargePayment = failing(2, error);
+    const execution = await finished(await run(card));
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(attemptsOf('ChargePayment')).toBe(3);
+    expect(attemptsOf('FailOrder')).toBe(0);
+  });
+
+  it('ChargePayment failing every time fails the order once its retries run out, naming the last error', async () => {
+    behaviours.ChargePayment = failing(Number.POSITIVE_INFINITY, 'PaymentGatewayUnavailableError');
+    const execution = await finished(await run(card));
+    expect(execution.error).toBe('OrderFailed');
+    expect(attemptsOf('ChargePayment')).toBeGreaterThanOrEqual(5);
+    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe('PaymentGatewayUnavailableError');
+    expect(attemptsOf('ProvisionMailbox')).toBe(0);
+  });
+
+  it.each(['ProvisionMailbox', 'SendFirstAccessEmail', 'CompleteOrder'])(
+    '%s failing twice, then succeeding, completes the order',
+    async (state) => {
+      behaviours[state] = failing(2, 'ServiceUnavailable');
+      const execution = await finished(await run(card));
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(attemptsOf(state)).toBe(3);
+    },
+  );
+
+  it('AwaitPayment failing before it kept the token is retried with a fresh token, and the credit then completes the order', async () => {
+    behaviours.AwaitPayment = failing(1, 'ThrottlingException');
+    const arn = await run(transfer());
+    const orderId = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string)
+      .orderId as string;
+    for (;;) {
+      if (attemptsOf('AwaitPayment', orderId) === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const [first, second] = calls.filter((c) => c.state === 'AwaitPayment').map((c) => c.input.taskToken);
+    expect(second).not.toBe(first);
+    // The failed attempt's token is dead; the retry's token resumes the wait.
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: first, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: second, output: '{}' }));
+    const execution = await finished(arn);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(attemptsOf('CancelOrder') + attemptsOf('FailOrder')).toBe(0);
+  });
+
+  it('a wait that runs out is not retried: one AwaitPayment, then CancelOrder', async () => {
+    const execution = await finished(await run(transfer(1)));
+    expect(execution.error).toBe('OrderCancelled');
+    expect(attemptsOf('AwaitPayment')).toBe(1);
+  });
+
+  it('a payment failure the provider reports is not retried', async () => {
+    const arn = await run(transfer());
+    const orderId = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string)
+      .orderId as string;
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: await waitingToken(orderId), error: 'PaymentFailed', cause: 'evt' }),
+    );
+    expect((await finished(arn)).error).toBe('OrderFailed');
+    expect(attemptsOf('AwaitPayment', orderId)).toBe(1);
+  });
+
+  it('a retried wait that finds the order paid already goes on to activation', async () => {
+    behaviours.AwaitPayment = async () => {
+      throw new NamedError('PaymentAlreadyReceivedError');
+    };
+    const arn = await run(transfer());
+    const execution = await finished(arn);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(attemptsOf('AwaitPayment')).toBe(1);
+    expect(await enteredStates(arn)).toEqual([
+      'RoutePayment',
+      'AwaitPayment',
+      'RouteOrderKind',
+      'ProvisionMailbox',
+      'SendFirstAccessEmail',
+      'CompleteOrder',
+      'OrderCompleted',
+    ]);
+    // The state input went on unchanged: the order's kind and id still route it.
+    expect(calls.find((c) => c.state === 'ProvisionMailbox')?.input).toEqual({ orderId: expect.any(String) });
+  });
+
+  it('FailOrder failing twice is retried and then ends the order failed', async () => {
+    behaviours.ChargePayment = failing(1, 'PaymentDeclinedError');
+    behaviours.FailOrder = failing(2, 'ThrottlingException');
+    const execution = await finished(await run(card));
+    expect(execution.error).toBe('OrderFailed');
+    expect(attemptsOf('ChargePayment')).toBe(1);
+    expect(attemptsOf('FailOrder')).toBe(3);
+    // Every attempt is told the same error: a retried close re-checks its effects for the same reason.
+    expect(new Set(calls.filter((c) => c.state === 'FailOrder').map((c) => c.input.error.Error))).toEqual(
+      new Set(['PaymentDeclinedError']),
+    );
+  });
+
+  it('CancelOrder failing twice is retried and then ends the order cancelled', async () => {
+    behaviours.CancelOrder = failing(2, 'ServiceUnavailable');
+    const execution = await finished(await run(transfer(1)));
+    expect(execution.error).toBe('OrderCancelled');
+    expect(attemptsOf('CancelOrder')).toBe(3);
+  });
+
+  it('a close that keeps failing ends the execution for an operator, not stuck', async () => {
+    behaviours.ChargePayment = failing(1, 'PaymentDeclinedError');
+    behaviours.FailOrder = failing(Number.POSITIVE_INFINITY, 'ThrottlingException');
+    const execution = await finished(await run(card));
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('CloseOrderFailed');
+    expect(attemptsOf('FailOrder')).toBeGreaterThan(5);
+  });
+});

@@ -6,6 +6,12 @@ import { isConditionFailed, stripKeys, tableName, updateIf, writeIf } from './ta
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
+/** Orders with a refund to make, in the generic index (partition `REFUND_REQUIRED`, by time recorded). */
+const refundIndex = (orderId: string, recordedAt: string) => ({
+  ':gsi1pk': 'REFUND_REQUIRED',
+  ':gsi1sk': `${recordedAt}#${orderId}`,
+});
+
 const toItem = (order: Order) => ({ ...orderKey(order.orderId), ...order });
 const fromItem = (item: Record<string, unknown>): Order => {
   const { taskToken: _token, ...order } = stripKeys<Order & { taskToken?: string }>(item);
@@ -69,20 +75,21 @@ export const dynamoOrderRepository: OrderRepository = {
     });
   },
 
-  async close(orderId, status, reason, paymentFailed = false) {
+  async close(orderId, status, reason, at, paymentFailed = false) {
     try {
       const { Attributes } = await dynamoDb.send(
         new UpdateCommand({
           TableName: tableName,
           Key: orderKey(orderId),
           ConditionExpression: '#status IN (:pending, :activating)',
-          UpdateExpression: `SET #status = :status, failureReason = :reason${paymentFailed ? ', payment.#paymentStatus = :failed' : ''} REMOVE taskToken`,
+          UpdateExpression: `SET #status = :status, failureReason = :reason, closedAt = :at${paymentFailed ? ', payment.#paymentStatus = :failed' : ''} REMOVE taskToken`,
           ExpressionAttributeNames: { '#status': 'status', ...(paymentFailed ? { '#paymentStatus': 'status' } : {}) },
           ExpressionAttributeValues: {
             ':pending': 'pending_payment',
             ':activating': 'activating',
             ':status': status,
             ':reason': reason,
+            ':at': at.toISOString(),
             ...(paymentFailed ? { ':failed': 'failed' } : {}),
           },
           ReturnValues: 'ALL_NEW',
@@ -95,16 +102,46 @@ export const dynamoOrderRepository: OrderRepository = {
     }
   },
 
-  async markSent(orderId, field, at) {
-    await dynamoDb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: orderKey(orderId),
-        UpdateExpression: 'SET #field = :at',
-        ExpressionAttributeNames: { '#field': field },
-        ExpressionAttributeValues: { ':at': at.toISOString() },
-      }),
-    );
+  recordRefund(orderId, refund) {
+    return updateIf({
+      Key: orderKey(orderId),
+      ConditionExpression:
+        '#status IN (:failed, :cancelled) AND payment.#paymentStatus IN (:paid, :pending) AND attribute_not_exists(refund)',
+      // Indexed for an operator: every order with a refund to make, oldest first.
+      UpdateExpression:
+        'SET payment.#paymentStatus = :refundRequired, refund = :refund, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
+      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
+      ExpressionAttributeValues: {
+        ':failed': 'failed',
+        ':cancelled': 'cancelled',
+        ':paid': 'paid',
+        ':pending': 'pending',
+        ':refundRequired': 'refund_required',
+        ':refund': refund,
+        ...refundIndex(orderId, refund.recordedAt),
+      },
+    });
+  },
+
+  async claimEmail(orderId, field, at) {
+    return updateIf({
+      Key: orderKey(orderId),
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#field)',
+      UpdateExpression: 'SET #field = :at',
+      ExpressionAttributeNames: { '#field': field },
+      ExpressionAttributeValues: { ':at': at.toISOString() },
+    });
+  },
+
+  async releaseEmail(orderId, field, at) {
+    // Only this claim: a later claim by another attempt stays.
+    await updateIf({
+      Key: orderKey(orderId),
+      ConditionExpression: '#field = :at',
+      UpdateExpression: 'REMOVE #field',
+      ExpressionAttributeNames: { '#field': field },
+      ExpressionAttributeValues: { ':at': at.toISOString() },
+    });
   },
 
   saveTaskToken(orderId, taskToken) {

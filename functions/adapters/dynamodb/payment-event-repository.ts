@@ -48,21 +48,24 @@ export const dynamoPaymentEventRepository: PaymentEventRepository = {
     }
   },
 
-  async finish(eventId, outcome, anomaly, at) {
+  async finish(eventId, { outcome, anomaly, refund }, at) {
+    const index = anomaly ? anomalyIndex(at, eventId) : undefined;
     await dynamoDb.send(
       new UpdateCommand({
         TableName: tableName,
         Key: paymentEventKey(eventId),
-        UpdateExpression: `SET #status = :done, outcome = :outcome, anomaly = :anomaly, finishedAt = :at${anomaly ? ', gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' : ''}`,
-        ExpressionAttributeNames: { '#status': 'status' },
+        UpdateExpression:
+          'SET #status = :done, outcome = :outcome, anomaly = :anomaly, finishedAt = :at' +
+          (index ? ', gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' : '') +
+          (refund ? ', #action = :refundRequired, refund = :refund' : ''),
+        ExpressionAttributeNames: { '#status': 'status', ...(refund ? { '#action': 'action' } : {}) },
         ExpressionAttributeValues: {
           ':done': 'done',
           ':outcome': outcome,
           ':anomaly': anomaly,
           ':at': at.toISOString(),
-          ...(anomaly
-            ? (({ gsi1pk, gsi1sk }) => ({ ':gsi1pk': gsi1pk, ':gsi1sk': gsi1sk }))(anomalyIndex(at, eventId))
-            : {}),
+          ...(index ? { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk } : {}),
+          ...(refund ? { ':refundRequired': 'refund-required', ':refund': { ...refund, eventId } } : {}),
         },
       }),
     );

@@ -71,12 +71,17 @@ const afterClosing = (kind: OrderKind) =>
     ? 'La casella non è stata rinnovata e mantiene la sua scadenza: puoi rinnovarla con un nuovo ordine.'
     : "L'indirizzo è di nuovo disponibile: puoi effettuare un nuovo ordine quando vuoi.";
 
+/** Said when the order was paid: the money goes back. */
+const refundNote = (refundCents: number | undefined) =>
+  refundCents === undefined ? [] : [`L'importo pagato, ${euro(refundCents)}, ti verrà rimborsato.`];
+
 export function orderFailedEmail(input: {
   to: string;
   address: string;
   orderId: string;
   kind: OrderKind;
   paymentDeclined: boolean;
+  refundCents?: number;
 }) {
   const what = input.kind === 'renewal' ? 'rinnovo non riuscito' : 'attivazione non riuscita';
   return render(input.to, `Ordine ${input.orderId}: ${what}`, {
@@ -85,16 +90,24 @@ export function orderFailedEmail(input: {
       input.paymentDeclined
         ? `il pagamento dell'ordine ${input.orderId} per la casella ${input.address} è stato rifiutato, quindi l'ordine non è stato completato.`
         : `non è stato possibile completare l'ordine ${input.orderId} per la casella ${input.address}.`,
+      ...refundNote(input.refundCents),
       afterClosing(input.kind),
     ],
   });
 }
 
-export function orderCancelledEmail(input: { to: string; address: string; orderId: string; kind: OrderKind }) {
+export function orderCancelledEmail(input: {
+  to: string;
+  address: string;
+  orderId: string;
+  kind: OrderKind;
+  refundCents?: number;
+}) {
   return render(input.to, `Ordine ${input.orderId} annullato`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
       `non abbiamo ricevuto in tempo il pagamento dell'ordine ${input.orderId} per la casella ${input.address}, quindi l'ordine è stato annullato.`,
+      ...refundNote(input.refundCents),
       afterClosing(input.kind),
     ],
   });

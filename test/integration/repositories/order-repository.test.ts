@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Order } from '../../../functions/domain/order.ts';
@@ -76,7 +77,7 @@ describe('DynamoDB order repository: markPaid', () => {
   it('refuses a closed order and an order whose payment is no longer pending', async () => {
     const cancelled = newOrder();
     await orders.create(cancelled);
-    await orders.close(cancelled.orderId, 'cancelled', 'States.Timeout');
+    await orders.close(cancelled.orderId, 'cancelled', 'States.Timeout', later);
     const declined = newOrder({ payment: { method: 'card', status: 'failed', reference: 'RF00X' } });
     await orders.create(declined);
 
@@ -111,17 +112,22 @@ describe('DynamoDB order repository: close', () => {
     const order = newOrder();
     await orders.create(order);
 
-    const closed = await orders.close(order.orderId, 'cancelled', 'States.Timeout');
+    const closed = await orders.close(order.orderId, 'cancelled', 'States.Timeout', later);
 
-    expect(closed).toEqual({ ...order, status: 'cancelled', failureReason: 'States.Timeout' });
-    expect(await orders.close(order.orderId, 'failed', 'again')).toBeUndefined();
+    expect(closed).toEqual({
+      ...order,
+      status: 'cancelled',
+      failureReason: 'States.Timeout',
+      closedAt: later.toISOString(),
+    });
+    expect(await orders.close(order.orderId, 'failed', 'again', later)).toBeUndefined();
     expect(await orders.get(order.orderId)).toEqual(closed);
   });
 
   it('closes an activating order', async () => {
     const order = await paidOrder();
 
-    const closed = await orders.close(order.orderId, 'failed', ErrorName.ProvisioningImpossibleError);
+    const closed = await orders.close(order.orderId, 'failed', 'ProvisioningImpossibleError', later);
 
     expect(closed).toMatchObject({ status: 'failed', failureReason: ErrorName.ProvisioningImpossibleError });
     // The money was taken: the payment stays paid so that the refund is not forgotten.
@@ -134,7 +140,7 @@ describe('DynamoDB order repository: close', () => {
     });
     await orders.create(order);
 
-    const closed = await orders.close(order.orderId, 'failed', ErrorName.PaymentDeclinedError, true);
+    const closed = await orders.close(order.orderId, 'failed', 'PaymentDeclinedError', later, true);
 
     expect(closed?.payment).toEqual({ method: 'card', status: 'failed', reference: 'RF00X', token: 'tok_declined' });
   });
@@ -143,8 +149,8 @@ describe('DynamoDB order repository: close', () => {
     const order = await paidOrder();
     await orders.markCompleted(order.orderId, later);
 
-    expect(await orders.close(order.orderId, 'failed', 'late')).toBeUndefined();
-    expect(await orders.close('0000000000ZZ', 'failed', 'late')).toBeUndefined();
+    expect(await orders.close(order.orderId, 'failed', 'late', later)).toBeUndefined();
+    expect(await orders.close('0000000000ZZ', 'failed', 'late', later)).toBeUndefined();
     expect((await orders.get(order.orderId))?.status).toBe('completed');
     expect(await table.item(orderKey('0000000000ZZ'))).toBeUndefined();
   });
@@ -154,7 +160,7 @@ describe('DynamoDB order repository: close', () => {
     await orders.create(order);
     await orders.saveTaskToken(order.orderId, 'task-token-1');
 
-    const closed = await orders.close(order.orderId, 'cancelled', 'States.Timeout');
+    const closed = await orders.close(order.orderId, 'cancelled', 'States.Timeout', later);
 
     expect(closed).not.toHaveProperty('taskToken');
     expect(await orders.getTaskToken(order.orderId)).toBeUndefined();
@@ -185,12 +191,90 @@ describe('DynamoDB order repository: task token and sent emails', () => {
     expect(await table.item(orderKey('0000000000ZZ'))).toBeUndefined();
   });
 
-  it('remembers when an email was sent', async () => {
+  it('lets exactly one of many concurrent claims of an email through, and remembers when', async () => {
     const order = newOrder();
     await orders.create(order);
 
-    await orders.markSent(order.orderId, 'paymentInstructionsSentAt', later);
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, () => orders.claimEmail(order.orderId, 'paymentInstructionsSentAt', later)),
+    );
 
+    expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await orders.get(order.orderId)).toEqual({ ...order, paymentInstructionsSentAt: later.toISOString() });
+    expect(await orders.claimEmail(order.orderId, 'closeEmailSentAt', later)).toBe(true);
+    expect(await orders.claimEmail('0000000000ZZ', 'closeEmailSentAt', later)).toBe(false);
+    expect(await table.item(orderKey('0000000000ZZ'))).toBeUndefined();
+  });
+
+  it('gives back a claim so that a retry can send the email, but only the claim made at that time', async () => {
+    const order = newOrder();
+    await orders.create(order);
+    await orders.claimEmail(order.orderId, 'closeEmailSentAt', now);
+
+    await orders.releaseEmail(order.orderId, 'closeEmailSentAt', later); // not this claim: it stays
+    expect((await orders.get(order.orderId))?.closeEmailSentAt).toBe(now.toISOString());
+
+    await orders.releaseEmail(order.orderId, 'closeEmailSentAt', now);
+    expect(await orders.get(order.orderId)).not.toHaveProperty('closeEmailSentAt');
+    expect(await orders.claimEmail(order.orderId, 'closeEmailSentAt', later)).toBe(true);
+  });
+});
+
+describe('DynamoDB order repository: recordRefund', () => {
+  const refund = {
+    status: 'required' as const,
+    chargeId: 'ch_123',
+    amountCents: 610,
+    currency: 'EUR' as const,
+    reason: 'order failed: ProvisioningImpossibleError',
+    recordedAt: later.toISOString(),
+  };
+
+  it('records the refund of a closed, paid order once, and lists it for an operator', async () => {
+    const order = await paidOrder();
+    await orders.close(order.orderId, 'failed', 'ProvisioningImpossibleError', later);
+
+    const results = await Promise.all([
+      orders.recordRefund(order.orderId, refund),
+      orders.recordRefund(order.orderId, { ...refund, chargeId: 'ch_other' }),
+    ]);
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const stored = await orders.get(order.orderId);
+    expect(stored).toMatchObject({ status: 'failed', payment: { status: 'refund_required' } });
+    expect(stored?.refund?.chargeId).toBe(results[0] ? 'ch_123' : 'ch_other');
+    const { Items } = await table.documents.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        IndexName: 'byExpiry',
+        KeyConditionExpression: 'gsi1pk = :refunds AND begins_with(gsi1sk, :at)',
+        ExpressionAttributeValues: { ':refunds': 'REFUND_REQUIRED', ':at': later.toISOString() },
+      }),
+    );
+    expect(Items?.map((item) => item.orderId)).toContain(order.orderId);
+  });
+
+  it('records the refund of a closed order whose charge it never learned of (payment still pending)', async () => {
+    const order = newOrder({ payment: { method: 'card', status: 'pending', reference: 'RF00X', token: 'tok_visa' } });
+    await orders.create(order);
+    await orders.close(order.orderId, 'failed', 'States.TaskFailed', later);
+
+    expect(await orders.recordRefund(order.orderId, refund)).toBe(true);
+    expect(await orders.get(order.orderId)).toMatchObject({ payment: { status: 'refund_required' }, refund });
+  });
+
+  it('refuses an open order, a completed one, and a declined payment', async () => {
+    const open = await paidOrder();
+    const completed = await paidOrder();
+    await orders.markCompleted(completed.orderId, later);
+    const declined = newOrder({ payment: { method: 'card', status: 'pending', reference: 'RF00X', token: 'tok_x' } });
+    await orders.create(declined);
+    await orders.close(declined.orderId, 'failed', 'PaymentDeclinedError', later, true);
+
+    for (const order of [open, completed, declined]) {
+      expect(await orders.recordRefund(order.orderId, refund)).toBe(false);
+      expect(await orders.get(order.orderId)).not.toHaveProperty('refund');
+    }
+    expect(await orders.recordRefund('0000000000ZZ', refund)).toBe(false);
   });
 });

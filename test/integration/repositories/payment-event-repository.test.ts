@@ -23,6 +23,7 @@ const creditEvent = () => ({
   type: 'credit.registered',
   orderId: '5390075470AB',
   amountCents: 610,
+  currency: 'EUR',
   occurredAt: '2025-03-15T09:29:00.000Z',
 });
 
@@ -32,7 +33,7 @@ describe('DynamoDB payment event repository', () => {
 
     expect(await events.record(event, at)).toBe('new');
     expect(await events.record(event, at)).toBe('seen');
-    await events.finish(event.id, 'order_paid', false, at);
+    await events.finish(event.id, { outcome: 'order_paid', anomaly: false }, at);
     expect(await events.record(event, at)).toBe('done');
 
     expect(await table.item(paymentEventKey(event.id))).toMatchObject({
@@ -63,8 +64,8 @@ describe('DynamoDB payment event repository', () => {
     await events.record(anomaly, day);
     await events.record(normal, day);
 
-    await events.finish(anomaly.id, 'unknown_order', true, day);
-    await events.finish(normal.id, 'order_paid', false, day);
+    await events.finish(anomaly.id, { outcome: 'unknown_order', anomaly: true }, day);
+    await events.finish(normal.id, { outcome: 'order_paid', anomaly: false }, day);
 
     const { Items } = await table.documents.send(
       new QueryCommand({
@@ -75,5 +76,28 @@ describe('DynamoDB payment event repository', () => {
       }),
     );
     expect(Items?.map((item) => [item.eventId, item.outcome])).toEqual([[anomaly.id, 'unknown_order']]);
+  });
+
+  it('records a credit that pays no order as an anomaly with refund-required, amount, currency and event id', async () => {
+    const event = { ...creditEvent(), currency: 'USD' };
+    await events.record(event, at);
+
+    await events.finish(
+      event.id,
+      {
+        outcome: 'currency_mismatch',
+        anomaly: true,
+        refund: { status: 'required', amountCents: 610, currency: 'USD' },
+      },
+      at,
+    );
+
+    expect(await table.item(paymentEventKey(event.id))).toMatchObject({
+      outcome: 'currency_mismatch',
+      anomaly: true,
+      action: 'refund-required',
+      refund: { status: 'required', amountCents: 610, currency: 'USD', eventId: event.id },
+      gsi1pk: 'ANOMALY#2025-03-15',
+    });
   });
 });

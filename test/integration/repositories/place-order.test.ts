@@ -8,14 +8,26 @@ import type { WorkflowStarter } from '../../../functions/use-cases/ports.ts';
 import { freshAddress, orderBody } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
-/** The workflow as the use case sees it: records every start, or fails them all with `failure`. */
+/**
+ * The workflow as the use case sees it: at most one running execution per order (a start while one
+ * runs is a no-op, as the adapter makes it); records every execution started, or fails every start
+ * with `failure`.
+ */
 class RecordingWorkflow implements WorkflowStarter {
   readonly started: { orderId: string; input: Record<string, unknown> }[] = [];
+  readonly running = new Set<string>();
   failure: Error | undefined;
 
   async startOrder(orderId: string, input: Record<string, unknown>) {
     if (this.failure) throw this.failure;
+    if (this.running.has(orderId)) return;
+    this.running.add(orderId);
     this.started.push({ orderId, input });
+  }
+
+  /** The order's execution ends without finishing the order (stopped, or failed while closing). */
+  end(orderId: string) {
+    this.running.delete(orderId);
   }
 }
 
@@ -40,6 +52,7 @@ beforeAll(async () => {
 afterAll(() => table?.stop());
 beforeEach(() => {
   workflow.started.length = 0;
+  workflow.running.clear();
   workflow.failure = undefined;
 });
 
@@ -125,6 +138,57 @@ describe('placeOrder on DynamoDB', () => {
     expect((await deps.mailboxes.get(body.mailbox.address))?.holdUntil).toBe(
       new Date(now.getTime() + 24 * HOUR).toISOString(),
     );
+  });
+
+  it('restarts the workflow of a replayed order still waiting whose execution ended, for what is left of its wait', async () => {
+    const body = request({ payment: { method: 'bank_transfer' } });
+    const first = await placeOrder(deps, body, context({ idempotencyKey: 'key-restart' }));
+    workflow.end(first.order.orderId);
+
+    const replay = await placeOrder(deps, body, {
+      ...context({ idempotencyKey: 'key-restart' }),
+      now: new Date(now.getTime() + HOUR),
+    });
+
+    expect(replay).toEqual({ order: first.order, replayed: true });
+    expect(workflow.started.map((start) => start.orderId)).toEqual([first.order.orderId, first.order.orderId]);
+    // The order's deadline does not move: the new run waits only for what is left of it.
+    expect(workflow.started[1]?.input).toEqual({
+      ...workflow.started[0]?.input,
+      paymentWaitSeconds: PAYMENT_WAIT_SECONDS - 3600,
+    });
+    expect(await deps.orders.get(first.order.orderId)).toMatchObject({ status: 'pending_payment' });
+  });
+
+  it('starts nothing again for a replay while the execution runs, or once the order is closed', async () => {
+    const body = request();
+    const first = await placeOrder(deps, body, context({ idempotencyKey: 'key-no-restart' }));
+
+    await placeOrder(deps, body, context({ idempotencyKey: 'key-no-restart' }));
+    expect(workflow.started).toHaveLength(1);
+
+    await deps.orders.close(first.order.orderId, 'failed', 'PaymentDeclinedError', now, true);
+    workflow.end(first.order.orderId);
+    const replay = await placeOrder(deps, body, context({ idempotencyKey: 'key-no-restart' }));
+    expect(replay.order.status).toBe('failed');
+    expect(workflow.started).toHaveLength(1);
+  });
+
+  it('reports a restart that fails, and leaves the order waiting with its address (the caller may retry)', async () => {
+    const body = request();
+    const first = await placeOrder(deps, body, context({ idempotencyKey: 'key-restart-fails' }));
+    workflow.end(first.order.orderId);
+    const failure = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    workflow.failure = failure;
+
+    await expect(placeOrder(deps, body, context({ idempotencyKey: 'key-restart-fails' }))).rejects.toBe(failure);
+
+    // Not closed: an earlier run may have charged the card, and only the workflow's closing settles that.
+    expect(await deps.orders.get(first.order.orderId)).toMatchObject({ status: 'pending_payment' });
+    expect((await deps.mailboxes.get(body.mailbox.address))?.orderId).toBe(first.order.orderId);
+    workflow.failure = undefined;
+    await placeOrder(deps, body, context({ idempotencyKey: 'key-restart-fails' }));
+    expect(workflow.started).toHaveLength(2);
   });
 
   it('refuses the same Idempotency-Key with another body, and reserves nothing for it', async () => {

@@ -30,12 +30,12 @@ function put() {
 }
 
 describe('S3 audit log', () => {
-  it('writes one JSON object per event under the order, named by instant and event', async () => {
+  it('writes one JSON object per event under the order, named by the event (never by the time of writing)', async () => {
     await audit.record({ orderId: '5390075470AB', event: 'payment-charged', at, detail: { chargeId: 'ch_1' } });
 
     const input = put();
     expect(input?.Bucket).toBe('pec-audit-123456789012');
-    expect(input?.Key).toBe('orders/5390075470AB/2025-03-15T09:30:00.123Z-payment-charged.json');
+    expect(input?.Key).toBe('orders/5390075470AB/payment-charged.json');
     expect(input?.ContentType).toBe('application/json');
     expect(JSON.parse(String(input?.Body))).toEqual({
       orderId: '5390075470AB',
@@ -43,6 +43,26 @@ describe('S3 audit log', () => {
       at: '2025-03-15T09:30:00.123Z',
       detail: { chargeId: 'ch_1' },
     });
+  });
+
+  it('writes a retried entry under the same key, so a retry replaces it instead of adding one', async () => {
+    await audit.record({ orderId: '5390075470AB', event: 'order-completed', at });
+    await audit.record({ orderId: '5390075470AB', event: 'order-completed', at: new Date(at.getTime() + 5000) });
+
+    const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(keys).toEqual(['orders/5390075470AB/order-completed.json', 'orders/5390075470AB/order-completed.json']);
+  });
+
+  it('gives an event that may happen more than once one key per ref', async () => {
+    await audit.record({ orderId: '5390075470AB', event: 'payment-event', ref: 'evt_1', at });
+    await audit.record({ orderId: '5390075470AB', event: 'payment-event', ref: 'evt_2', at });
+
+    const calls = s3.commandCalls(PutObjectCommand);
+    expect(calls.map((call) => call.args[0].input.Key)).toEqual([
+      'orders/5390075470AB/payment-event/evt_1.json',
+      'orders/5390075470AB/payment-event/evt_2.json',
+    ]);
+    expect(JSON.parse(String(calls[0]?.args[0].input.Body))).toMatchObject({ ref: 'evt_1' });
   });
 
   it('leaves the detail out when there is none', async () => {

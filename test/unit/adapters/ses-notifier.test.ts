@@ -117,6 +117,18 @@ describe('SES notifier', () => {
     expect(text).not.toContain(IBAN);
   });
 
+  it('tells the holder of a paid order that failed or was cancelled that the amount is refunded, and only then', async () => {
+    const order = { to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1', kind: 'new' } as const;
+    await notifier.orderFailed({ ...order, paymentDeclined: false, refundCents: 1220 });
+    await notifier.orderCancelled({ ...order, refundCents: 610 });
+    await notifier.orderFailed({ ...order, paymentDeclined: true });
+
+    const texts = ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Message?.Body?.Text?.Data ?? '');
+    expect(texts[0]).toMatch(/L'importo pagato, 12,20\s€, ti verrà rimborsato\./u);
+    expect(texts[1]).toMatch(/L'importo pagato, 6,10\s€, ti verrà rimborsato\./u);
+    expect(texts[2]).not.toContain('rimborsato');
+  });
+
   it('escapes the data it puts in the HTML, and leaves the text as it is', async () => {
     await notifier.orderFailed({
       to: 'mario.rossi@example.com',
@@ -147,13 +159,25 @@ describe('SES notifier', () => {
   });
 
   it('lets an SES failure reach the caller', async () => {
-    ses
-      .on(SendEmailCommand)
-      .rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
+    ses.on(SendEmailCommand).rejects(
+      Object.assign(new Error('Email address is not verified.'), {
+        name: 'MessageRejected',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     await expect(
       notifier.orderCancelled({ to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1', kind: 'new' }),
     ).rejects.toMatchObject({ name: 'MessageRejected' });
+  });
+
+  it('reports an email SES never answered as of unknown outcome (it may have been sent)', async () => {
+    const timeout = Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+    ses.on(SendEmailCommand).rejects(timeout);
+
+    await expect(
+      notifier.orderCancelled({ to: 'mario.rossi@example.com', address: 'mario@pec.it', orderId: 'A1', kind: 'new' }),
+    ).rejects.toMatchObject({ name: 'EmailOutcomeUnknownError', cause: timeout });
   });
 });
 

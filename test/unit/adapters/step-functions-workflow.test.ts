@@ -1,4 +1,5 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   SFNClient,
   StartExecutionCommand,
@@ -39,13 +40,52 @@ describe('Step Functions workflow starter', () => {
     expect(JSON.parse(sent?.input ?? 'null')).toEqual(input);
   });
 
-  it('treats an execution that already exists for the order as started', async () => {
-    sfn
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+  const exists = () => new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} });
+  const names = () => sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
+
+  it('treats a running execution of the order as started', async () => {
+    sfn.on(StartExecutionCommand).rejects(exists());
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
 
     await expect(workflow.startOrder('5390075470AB', input)).resolves.toBeUndefined();
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(names()).toEqual(['5390075470AB']);
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input.executionArn).toBe(
+      'arn:aws:states:eu-south-1:123456789012:execution:order-fulfilment:5390075470AB',
+    );
+  });
+
+  it.each(['FAILED', 'ABORTED', 'TIMED_OUT'] as const)(
+    'starts the order again under the next name when its execution ended %s',
+    async (status) => {
+      sfn.on(StartExecutionCommand, { name: '5390075470AB' }).rejects(exists());
+      sfn.on(StartExecutionCommand, { name: '5390075470AB-2' }).resolves({ executionArn: `${ARN}:5390075470AB-2` });
+      sfn.on(DescribeExecutionCommand).resolves({ status });
+
+      await workflow.startOrder('5390075470AB', input);
+
+      expect(names()).toEqual(['5390075470AB', '5390075470AB-2']);
+      expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[1]?.args[0].input.input ?? 'null')).toEqual(input);
+    },
+  );
+
+  it('finds the running restart among earlier runs, and starts nothing', async () => {
+    sfn.on(StartExecutionCommand).rejects(exists());
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: `${ARN.replace(':stateMachine:', ':execution:')}:5390075470AB-3` })
+      .resolves({ status: 'RUNNING' });
+
+    await workflow.startOrder('5390075470AB', input);
+
+    expect(names()).toEqual(['5390075470AB', '5390075470AB-2', '5390075470AB-3']);
+  });
+
+  it('gives up after a bounded number of runs', async () => {
+    sfn.on(StartExecutionCommand).rejects(exists());
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
+
+    await expect(workflow.startOrder('5390075470AB', input)).rejects.toThrow(/5 workflow executions/);
+    expect(names()).toHaveLength(5);
   });
 
   it('lets every other error reach the caller', async () => {
