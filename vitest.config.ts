@@ -12,7 +12,7 @@ export default defineConfig({
       tier('unit'),
       tier('integration', { testTimeout: 30_000, hookTimeout: 30_000 }),
       // The fault-injection cases run all at once (each on its own order).
-      tier('workflow', { testTimeout: 90_000, hookTimeout: 120_000, maxConcurrency: 64 }),
+      tier('workflow', { testTimeout: 120_000, hookTimeout: 120_000, maxConcurrency: 64 }),
       tier('infra', { testTimeout: 180_000, hookTimeout: 180_000 }),
       tier('e2e', { testTimeout: 60_000, hookTimeout: 120_000 }),
     ],

@@ -143,9 +143,19 @@ export async function provisionMailbox(
     if (!activated)
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
   }
-  const at = new Date(activatedAt ?? now);
-  await deps.audit.record({ orderId, event: 'mailbox-activated', at, detail: { address } });
+  // The mailbox is active: the order is fulfilled, whatever fails from here on. An audit outage must
+  // not turn it into a failed order with a refund while the holder keeps the mailbox, so this entry
+  // is also written by CompleteOrder (same key), which retries it and ends in an operator state if
+  // it never can.
+  try {
+    await recordActivation(deps.audit, orderId, address, new Date(activatedAt ?? now));
+  } catch {
+    // CompleteOrder writes it again.
+  }
 }
+
+const recordActivation = (audit: FulfilmentDeps['audit'], orderId: string, address: string, at: Date) =>
+  audit.record({ orderId, event: 'mailbox-activated', at, detail: { address } });
 
 /**
  * A paid renewal: the mailbox's expiry moves on by the order's years (from the current expiry, or
@@ -281,7 +291,7 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
  * even when the other fails: a retry after the order was marked completes whichever is missing.
  */
 export async function completeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'audit' | 'documents'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'audit' | 'documents'>,
   orderId: string,
   now: Date,
 ): Promise<void> {
@@ -290,7 +300,16 @@ export async function completeOrder(
   if (order.status !== 'completed') {
     throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}: it cannot be completed.`);
   }
+  const { address } = order.mailbox;
   await allEffects(`completing order ${orderId}`, [
+    // ProvisionMailbox's own entry, in case an audit outage kept it from writing it.
+    async () => {
+      if (order.kind !== 'new') return;
+      const mailbox = await deps.mailboxes.get(address);
+      if (mailbox?.orderId === orderId && mailbox.activatedAt) {
+        await recordActivation(deps.audit, orderId, address, new Date(mailbox.activatedAt));
+      }
+    },
     () => deps.audit.record({ orderId, event: 'order-completed', at: new Date(order.completedAt ?? now) }),
     () => deps.documents.putOrderDocument(order),
   ]);

@@ -388,6 +388,23 @@ describe('closeOrder', () => {
   });
 });
 
+describe('provisionMailbox', () => {
+  it('an audit outage after activation does not fail a fulfilled order: CompleteOrder writes the entry', async () => {
+    const { orderId, mailbox } = await placed();
+    await steps.chargePayment(deps, orderId, tick());
+    faults.reset();
+    faults.fail('audit.record', Number.POSITIVE_INFINITY);
+
+    await steps.provisionMailbox(deps, orderId, tick());
+    expect((await rawMailboxes.get(mailbox.address))?.status).toBe('active');
+    expect(audit.eventsOf(orderId)).not.toContain('mailbox-activated');
+
+    faults.reset();
+    await steps.completeOrder(deps, orderId, tick());
+    expect(audit.eventsOf(orderId)).toEqual(expect.arrayContaining(['mailbox-activated', 'order-completed']));
+  });
+});
+
 describe('completeOrder', () => {
   it.each(['audit.record', 'documents.putOrderDocument'])(
     'completes the audit entry and the document on the retry after %s failed',
