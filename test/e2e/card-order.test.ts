@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { intakeOrderId } from '../../functions/use-cases/order-intake.ts';
+import { LOCAL_API_KEY_ID } from '../../local/http-gateway.ts';
 import { tokenFrom } from '../support/client.ts';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
@@ -140,10 +141,10 @@ describe('a card or PayPal order over HTTP', () => {
 describe('an order whose execution name was already used', () => {
   it('runs under the next name and completes, when the run with its name has ended', async () => {
     const idempotencyKey = `key-taken-${Date.now()}`;
-    // The id the order will get: the local gateway names the storefront key `local-storefront`.
+    // The id the order will get: derived from the storefront key's id and the Idempotency-Key.
     const orderId = intakeOrderId({
       now: new Date(),
-      clientId: 'local-storefront',
+      clientId: LOCAL_API_KEY_ID,
       idempotencyKey,
       randomBytes: new Uint8Array(8),
     });
@@ -171,6 +172,10 @@ describe('an order whose execution name was already used', () => {
     expect(created.status).toBe(201);
     expect(created.json.orderId).toBe(orderId);
     await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+    // The order is marked completed by the workflow's last task; the run ends right after it.
+    while (stepFunctions.executions().some((e) => e.name === `${orderId}-2` && e.status === 'RUNNING')) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const runs = stepFunctions
       .executions()
       .filter((e) => e.name === orderId || e.name.startsWith(`${orderId}-`))
