@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -27,13 +28,14 @@ type Json = Record<string, unknown>;
 type AttributeMap = Record<string, unknown>;
 
 class DynamoError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly extra: Json = {},
-    readonly status = 400,
-  ) {
+  readonly code: string;
+  readonly extra: Json;
+  readonly status: number;
+  constructor(code: string, message: string, extra: Json = {}, status = 400) {
     super(message);
+    this.code = code;
+    this.extra = extra;
+    this.status = status;
   }
 }
 
@@ -108,6 +110,25 @@ const pickPlaceholders = (expressions: Array<unknown>, names: unknown, values: u
   if (Object.keys(keptNames).length > 0) out.ExpressionAttributeNames = keptNames;
   if (Object.keys(keptValues).length > 0) out.ExpressionAttributeValues = keptValues;
   return out;
+};
+
+/**
+ * Starts the DynamoDB stand-in in a worker thread of its own: the functions' many DynamoDB calls are
+ * then served beside, not on, the thread that plays API Gateway and Step Functions.
+ */
+export const startDynamoDbThread = async (): Promise<LocalDynamoDb> => {
+  const worker = new Worker(new URL('./dynamodb-thread.ts', import.meta.url));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    worker.once('message', (message: { endpoint: string }) => resolve(message.endpoint));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`The DynamoDB stand-in exited (${code})`)));
+  });
+  return {
+    endpoint,
+    stop: async () => {
+      await worker.terminate();
+    },
+  };
 };
 
 /** Starts dynalite (in memory) and the proxy in front of it, both on 127.0.0.1; `endpoint` is the proxy's. */
