@@ -9,7 +9,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/domain/errors.ts';
 import { type LocalStepFunctionsServer, startStepFunctionsServer } from '../../local/aws/stepfunctions-server.ts';
-import { stateMachineDefinitionOf, synthesizeApp } from '../../local/template.ts';
+import { functionsOf, stateMachineDefinitionOf, synthesizeApp, taskFunctions } from '../../local/template.ts';
 
 /*
  * The synthesized order workflow, run state by state: every Task state is played by a recording
@@ -24,17 +24,6 @@ let server: LocalStepFunctionsServer;
 let sfn: SFNClient;
 const calls: { state: string; input: any }[] = [];
 const behaviours: Record<string, Behaviour> = {};
-const TASK_STATES = [
-  'ChargePayment',
-  'AwaitPayment',
-  'ProvisionMailbox',
-  'SendFirstAccessEmail',
-  'ExtendMailbox',
-  'CheckDomainDns',
-  'CompleteOrder',
-  'FailOrder',
-  'CancelOrder',
-];
 
 class NamedError extends Error {
   constructor(name: string) {
@@ -44,9 +33,12 @@ class NamedError extends Error {
 }
 
 beforeAll(async () => {
-  const definition = stateMachineDefinitionOf(synthesizeApp().stateless);
+  const { stateless } = synthesizeApp();
+  const definition = stateMachineDefinitionOf(stateless);
+  // Every Task state of the definition is played by a recording stand-in.
+  const taskStates = Object.keys(taskFunctions(definition, functionsOf(stateless)));
   const taskHandlers = Object.fromEntries(
-    TASK_STATES.map((state) => [
+    taskStates.map((state) => [
       state,
       async (input: unknown) => {
         calls.push({ state, input });
@@ -55,7 +47,7 @@ beforeAll(async () => {
     ]),
   );
   // Retries wait 10 ms instead of seconds: the test is about which path is taken.
-  const retryIntervalOverrides = Object.fromEntries(TASK_STATES.map((state) => [state, 10]));
+  const retryIntervalOverrides = Object.fromEntries(taskStates.map((state) => [state, 10]));
   // The DNS poll waits 10 ms instead of 15 minutes.
   const waitTimeOverrides = { WaitForDns: 10 };
   server = await startStepFunctionsServer([
