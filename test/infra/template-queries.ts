@@ -23,10 +23,6 @@ export interface PolicyStatement {
 
 export interface StateDefinition {
   Type: string;
-  Next?: string;
-  End?: boolean;
-  Default?: string;
-  Choices?: ChoiceRule[];
   Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
@@ -42,19 +38,8 @@ export interface StateDefinition {
 }
 
 export interface StateMachineDefinition {
-  StartAt: string;
   TimeoutSeconds?: number;
   States: Record<string, StateDefinition>;
-}
-
-export interface ChoiceRule {
-  Next?: string;
-  IsPresent?: boolean;
-  Variable?: string;
-  StringEquals?: string;
-  And?: ChoiceRule[];
-  Or?: ChoiceRule[];
-  Not?: ChoiceRule;
 }
 
 /** The template's resources of one type, by logical ID. */
