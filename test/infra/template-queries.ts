@@ -122,7 +122,7 @@ export function allowStatementsOfRole(template: Template, roleId: string): Polic
 }
 
 /** Whether an IAM action pattern (`states:*`, `states:SendTask*`, `*`) covers an action. */
-export function actionMatches(pattern: string, action: string): boolean {
+function actionMatches(pattern: string, action: string): boolean {
   const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i');
   return regex.test(action);
 }
@@ -130,7 +130,7 @@ export function actionMatches(pattern: string, action: string): boolean {
 const escapeRegExp = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether any of the statements allows the action (on any resource). */
-export function allowsAction(statements: PolicyStatement[], action: string): boolean {
+function allowsAction(statements: PolicyStatement[], action: string): boolean {
   return statements.some((statement) => asArray(statement.Action).some((pattern) => actionMatches(pattern, action)));
 }
 
