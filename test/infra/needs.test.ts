@@ -8,7 +8,7 @@ import { StatefulStack } from '../../infra/stateful-stack.ts';
 import type { ProductSettings } from '../../infra/stateless-stack.ts';
 
 /*
- * The binder on its own, in a stack of its own next to the product's stateful stack: what needs
+ * The binder on its own, in a stack of its own next to the product's stateful stack: what a need
  * grants, and what fails the synthesis (a handler that does not exist, a need nothing grants).
  */
 
@@ -30,6 +30,7 @@ beforeEach(() => {
 });
 
 const someFunction = () => new PecFunction(stack, 'Fn', { handler: 'get-order', description: 'canary' });
+
 describe('PecFunction', () => {
   it('fails the synthesis when its handler has no file under functions/handlers/', () => {
     expect(() => new PecFunction(stack, 'Ghost', { handler: 'no-such-handler', description: 'canary' })).toThrow(
