@@ -1,6 +1,8 @@
+import type { Needs } from './constructs/needs.ts';
+
 /**
- * The HTTP routes of CONTRACT.md and the handler that serves each. The CDK API and the local
- * runtime are both built from this one table, so they cannot drift apart.
+ * The HTTP routes of CONTRACT.md, the handler that serves each and what it needs. The CDK API and
+ * the local runtime are both built from this one table, so they cannot drift apart.
  */
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT';
@@ -11,26 +13,58 @@ export interface ApiRoute {
   /** Storefront routes need `x-api-key`; the others authenticate by token or signature. */
   apiKey: boolean;
   description: string;
+  /** What the handler's function is granted (see NeedsBinder). */
+  needs: Needs;
 }
 
 export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'GET', path: '/catalog', handler: 'get-catalog', apiKey: true, description: 'Domains, plans and prices' },
+  {
+    method: 'GET',
+    path: '/catalog',
+    handler: 'get-catalog',
+    apiKey: true,
+    description: 'Domains, plans and prices',
+    needs: {},
+  },
   {
     method: 'GET',
     path: '/availability',
     handler: 'get-availability',
     apiKey: true,
     description: 'Is an address free',
+    needs: { table: 'read' },
   },
-  { method: 'POST', path: '/orders', handler: 'create-order', apiKey: true, description: 'Orders a new mailbox' },
-  { method: 'GET', path: '/orders/{orderId}', handler: 'get-order', apiKey: true, description: 'Order status' },
-  { method: 'GET', path: '/mailboxes/{address}', handler: 'get-mailbox', apiKey: true, description: 'Mailbox status' },
+  {
+    method: 'POST',
+    path: '/orders',
+    handler: 'create-order',
+    apiKey: true,
+    description: 'Orders a new mailbox',
+    needs: { table: 'readWrite', workflowStart: true, paymentWait: true },
+  },
+  {
+    method: 'GET',
+    path: '/orders/{orderId}',
+    handler: 'get-order',
+    apiKey: true,
+    description: 'Order status',
+    needs: { table: 'read' },
+  },
+  {
+    method: 'GET',
+    path: '/mailboxes/{address}',
+    handler: 'get-mailbox',
+    apiKey: true,
+    description: 'Mailbox status',
+    needs: { table: 'read' },
+  },
   {
     method: 'POST',
     path: '/mailboxes/{address}/renewals',
     handler: 'renew-mailbox',
     apiKey: true,
     description: 'Manual renewal order',
+    needs: { table: 'readWrite', workflowStart: true, paymentWait: true },
   },
   {
     method: 'PUT',
@@ -38,6 +72,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'set-auto-renew',
     apiKey: true,
     description: 'Switches automatic renewal',
+    needs: { table: 'readWrite' },
   },
   {
     method: 'POST',
@@ -45,6 +80,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'set-first-password',
     apiKey: false,
     description: 'First-access password, authenticated by its token',
+    needs: { table: 'readWrite' },
   },
   {
     method: 'POST',
@@ -52,6 +88,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'payments-webhook',
     apiKey: false,
     description: 'Payment provider events, authenticated by their HMAC signature',
+    // Resumes waiting workflows; the state machine never invokes it, so no dependency cycle.
+    needs: { table: 'readWrite', audit: true, taskResponses: true, webhookSecret: true },
   },
   {
     method: 'GET',
@@ -59,5 +97,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'get-openapi',
     apiKey: false,
     description: 'The OpenAPI 3.1 document',
+    needs: {},
   },
 ];

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type BuildOptions, build } from 'esbuild';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository's root: functions/, package-lock.json. */
+export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The esbuild settings every function is bundled with (PecFunction deploys with them). */
 export const BUNDLING = {
@@ -30,12 +31,12 @@ let sourcesFingerprint: string | undefined;
 export function bundleAssetHash(handler: string): string {
   if (!sourcesFingerprint) {
     const hash = createHash('sha256');
-    const files = (readdirSync(path.join(root, 'functions'), { recursive: true }) as string[])
+    const files = (readdirSync(path.join(REPOSITORY_ROOT, 'functions'), { recursive: true }) as string[])
       .map((file) => path.join('functions', file))
       .filter((file) => !file.includes('node_modules'))
       .sort();
     for (const file of [...files, 'package-lock.json']) {
-      const full = path.join(root, file);
+      const full = path.join(REPOSITORY_ROOT, file);
       let content: Buffer;
       try {
         content = readFileSync(full);
@@ -50,7 +51,7 @@ export function bundleAssetHash(handler: string): string {
 }
 
 /** The file a function's `handler` names: `functions/handlers/<handler>.ts`. */
-export const handlerEntry = (handler: string) => path.join(root, 'functions/handlers', `${handler}.ts`);
+export const handlerEntry = (handler: string) => path.join(REPOSITORY_ROOT, 'functions/handlers', `${handler}.ts`);
 
 /**
  * Bundles one handler of `functions/handlers/` as PecFunction deploys it, in memory, source map
@@ -66,7 +67,10 @@ export function bundleHandler(handler: string): Promise<Uint8Array> {
  * `export { handler } from './functions/handlers/close-order.ts'; export * as errors from ...`.
  */
 export function bundleSource(source: string): Promise<Uint8Array> {
-  return bundle({ stdin: { contents: source, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' } }, 'a source');
+  return bundle(
+    { stdin: { contents: source, resolveDir: REPOSITORY_ROOT, loader: 'ts', sourcefile: 'entry.ts' } },
+    'a source',
+  );
 }
 
 async function bundle(entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>, what: string): Promise<Uint8Array> {

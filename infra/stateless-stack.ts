@@ -4,6 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
 import { API_ROUTES } from './api-routes.ts';
+import { NeedsBinder } from './constructs/needs.ts';
 import { OperationsAlarms } from './constructs/operations-alarms.ts';
 import { PecFunction } from './constructs/pec-function.ts';
 import { StorefrontApi } from './constructs/storefront-api.ts';
@@ -30,72 +31,35 @@ export interface StatelessStackProps extends StackProps {
 export class StatelessStack extends Stack {
   readonly api: StorefrontApi;
   readonly orderFulfilment: OrderFulfilment;
-  readonly routeFunctions: Record<string, PecFunction> = {};
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { stateful, settings } = props;
-    const mail = {
-      identityArn: stateful.emailIdentity.emailIdentityArn,
-      senderEmail: stateful.senderEmail,
-      payee: settings.beneficiary,
-    };
+    const stateBinder = new NeedsBinder(stateful, settings);
 
     this.orderFulfilment = new OrderFulfilment(this, 'OrderFulfilment', {
       maxPaymentWait: settings.paymentWait,
       dnsDeadline: settings.domainPec.dnsDeadline,
       dnsPollInterval: settings.domainPec.dnsPollInterval,
-      bind: (fn, needs) => {
-        if (needs.table) fn.bindTable(stateful.table, 'readWrite');
-        if (needs.audit) fn.bindAuditLog(stateful.auditBucket, { documents: needs.documents });
-        if (needs.mailer) fn.bindMailer(mail);
-        if (needs.dns) {
-          fn.addEnvironment('PEC_MX_HOSTS', settings.domainPec.mxHosts.join(','));
-          fn.addEnvironment('DNS_DEADLINE_SECONDS', String(settings.domainPec.dnsDeadline.toSeconds()));
-        }
-        if (needs.firstAccess) {
-          fn.addEnvironment('PASSWORD_SETUP_URL', settings.passwordSetupUrl);
-          fn.addEnvironment('ACCESS_TOKEN_TTL_SECONDS', String(settings.firstAccessTokenTtl.toSeconds()));
-        }
-      },
+      binder: stateBinder,
     });
     const stateMachine = this.orderFulfilment.stateMachine;
+    const binder = stateBinder.withWorkflow(stateMachine);
 
-    const routes = API_ROUTES.map((route) => {
-      const fn = new PecFunction(this, `Route-${route.handler}`, {
-        handler: route.handler,
-        description: route.description,
-      });
-      this.routeFunctions[route.handler] = fn;
-      return { route, fn };
-    });
-    const byHandler = this.routeFunctions;
-    for (const name of ['get-availability', 'get-order', 'get-mailbox'])
-      byHandler[name]?.bindTable(stateful.table, 'read');
-    for (const name of ['create-order', 'renew-mailbox']) {
-      byHandler[name]?.bindTable(stateful.table, 'readWrite').bindWorkflowStart(stateMachine);
-      byHandler[name]?.addEnvironment('PAYMENT_WAIT_SECONDS', String(settings.paymentWait.toSeconds()));
-    }
-    byHandler['set-auto-renew']?.bindTable(stateful.table, 'readWrite');
-    byHandler['set-first-password']?.bindTable(stateful.table, 'readWrite');
-    // The webhook resumes waiting workflows; the state machine never invokes it, so no dependency cycle.
-    byHandler['payments-webhook']
-      ?.bindTable(stateful.table, 'readWrite')
-      .bindAuditLog(stateful.auditBucket)
-      .bindTaskResponses(stateMachine)
-      .bindSecret(stateful.paymentWebhookSecret, 'PAYMENT_WEBHOOK_SECRET_ARN');
+    const routes = API_ROUTES.map((route) => ({
+      route,
+      fn: binder.bind(new PecFunction(this, `Route-${route.handler}`, route), route.needs),
+    }));
 
     // The daily renewal sweep: reminders, automatic renewals, suspensions, deletions.
-    const sweep = new PecFunction(this, 'RenewalSweep', {
-      handler: 'renewal-sweep',
-      description: 'Daily renewal sweep',
-      timeout: Duration.minutes(10),
-    })
-      .bindTable(stateful.table, 'readWrite')
-      .bindAuditLog(stateful.auditBucket)
-      .bindMailer(mail)
-      .bindWorkflowStart(stateMachine);
-    sweep.addEnvironment('PAYMENT_WAIT_SECONDS', String(settings.paymentWait.toSeconds()));
+    const sweep = binder.bind(
+      new PecFunction(this, 'RenewalSweep', {
+        handler: 'renewal-sweep',
+        description: 'Daily renewal sweep',
+        timeout: Duration.minutes(10),
+      }),
+      { table: 'readWrite', audit: true, mailer: true, workflowStart: true, paymentWait: true },
+    );
     new Rule(this, 'RenewalSweepSchedule', {
       description: 'Runs the renewal sweep every day at 02:00 UTC',
       schedule: Schedule.cron({ hour: '2', minute: '0' }),
@@ -107,7 +71,7 @@ export class StatelessStack extends Stack {
     new OperationsAlarms(this, 'Alarms', {
       api: this.api.api,
       stateMachine,
-      strict: { ...this.routeFunctions, 'renewal-sweep': sweep },
+      strict: { ...Object.fromEntries(routes.map(({ route, fn }) => [route.handler, fn])), 'renewal-sweep': sweep },
       tolerant: this.orderFulfilment.functions,
     });
   }

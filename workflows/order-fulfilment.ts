@@ -21,6 +21,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ErrorName } from '../functions/domain/errors.ts';
+import type { NeedsBinder, StateNeeds } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
 
 /** Lambda's own transient errors (throttling, service trouble), which AWS recommends retrying. */
@@ -80,19 +81,8 @@ export interface OrderFulfilmentProps {
   dnsDeadline: Duration;
   /** How often the domain's MX records are checked while waiting. */
   dnsPollInterval: Duration;
-  /** Binds the table, mailer, audit log... to each state's function. */
-  bind: (fn: PecFunction, needs: StateNeeds) => void;
-}
-
-/** What a state's function needs access to. */
-export interface StateNeeds {
-  table: boolean;
-  dns?: boolean;
-  /** Files order documents, besides the audit trail. */
-  documents?: boolean;
-  audit?: boolean;
-  mailer?: boolean;
-  firstAccess?: boolean;
+  /** Grants each state's function what it needs. */
+  binder: NeedsBinder;
 }
 
 /**
@@ -120,8 +110,7 @@ export class OrderFulfilment extends Construct {
     super(scope, id);
 
     const fn = (stateName: string, handler: string, description: string, needs: StateNeeds) => {
-      const created = new PecFunction(this, `${stateName}Function`, { handler, description });
-      props.bind(created, needs);
+      const created = props.binder.bind(new PecFunction(this, `${stateName}Function`, { handler, description }), needs);
       this.functions[stateName] = created;
       return created;
     };
@@ -149,7 +138,7 @@ export class OrderFulfilment extends Construct {
 
     // Closing paths: one function, told which outcome to record.
     const closeFunction = fn('CloseOrder', 'close-order', 'Closes an order that will not be fulfilled', {
-      table: true,
+      table: 'readWrite',
       audit: true,
       mailer: true,
     });
@@ -194,7 +183,7 @@ export class OrderFulfilment extends Construct {
       'ChargePayment',
       'charge-payment',
       'Charges a card or PayPal order once',
-      { table: true, audit: true },
+      { table: 'readWrite', audit: true },
       [ErrorName.PaymentDeclinedError, ErrorName.ProvisioningImpossibleError],
     ).addCatch(failOrder, toFailOrder);
 
@@ -207,7 +196,7 @@ export class OrderFulfilment extends Construct {
           'AwaitPayment',
           'await-payment',
           'Keeps the callback token and emails payment instructions',
-          { table: true, mailer: true },
+          { table: 'readWrite', mailer: true, bankDetails: true },
         ),
         integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
         payload: TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), taskToken: JsonPath.taskToken }),
@@ -230,7 +219,7 @@ export class OrderFulfilment extends Construct {
       'ProvisionMailbox',
       'provision-mailbox',
       'Creates the mailbox on the mail platform',
-      { table: true, audit: true },
+      { table: 'readWrite', audit: true },
       [ErrorName.ProvisioningImpossibleError],
     ).addCatch(failOrder, toFailOrder);
 
@@ -238,7 +227,7 @@ export class OrderFulfilment extends Construct {
       'CompleteOrder',
       'complete-order',
       'Marks the order completed and files it',
-      { table: true, audit: true, documents: true },
+      { table: 'readWrite', audit: true, documents: true },
       [ErrorName.ProvisioningImpossibleError],
     ).addCatch(
       new Fail(this, 'CompletionUnrecorded', {
@@ -249,7 +238,7 @@ export class OrderFulfilment extends Construct {
     );
 
     const sendFirstAccess = step('SendFirstAccessEmail', 'send-first-access-email', 'Emails the first-access link', {
-      table: true,
+      table: 'readWrite',
       mailer: true,
       firstAccess: true,
     })
@@ -260,7 +249,7 @@ export class OrderFulfilment extends Construct {
       'ExtendMailbox',
       'extend-mailbox',
       'Extends a renewed mailbox',
-      { table: true, audit: true, mailer: true },
+      { table: 'readWrite', audit: true, mailer: true },
       [ErrorName.ProvisioningImpossibleError],
     ).addCatch(failOrder, toFailOrder);
 
@@ -268,7 +257,7 @@ export class OrderFulfilment extends Construct {
     const checkDomainDns = retryTransient(
       new LambdaInvoke(this, 'CheckDomainDns', {
         lambdaFunction: fn('CheckDomainDns', 'check-domain-dns', "Checks the holder's domain MX records", {
-          table: true,
+          table: 'readWrite',
           mailer: true,
           dns: true,
         }),

@@ -10,18 +10,12 @@ import {
   firstAccessEmail,
   orderCancelledEmail,
   orderFailedEmail,
-  paymentInstructionsEmail,
   renewalConfirmedEmail,
 } from './email/templates.ts';
 
 const config = defineConfig({
   SENDER_EMAIL: z.string().min(3),
   SES_CONFIGURATION_SET: z.string().optional(),
-  // Where bank transfers and postal slips are paid to, shown in the payment instructions.
-  PAYMENT_BENEFICIARY: z.string().min(1),
-  PAYMENT_IBAN: z.string().regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/, 'an IBAN without spaces'),
-  /** Optional: without one, postal slip instructions show the IBAN. */
-  PAYMENT_POSTAL_ACCOUNT: z.string().min(1).optional(),
 });
 
 /**
@@ -53,21 +47,15 @@ export async function sendEmail(message: EmailMessage): Promise<string> {
 const answeredBySes = (error: unknown): boolean =>
   typeof (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode === 'number';
 
-/** Every email of the product, rendered from the Italian templates and sent through SES. */
-export const sesNotifier: Notifier = {
+/**
+ * Every email to the holder but the payment instructions (./ses-payment-instructions.ts, the one
+ * that needs the bank details), rendered from the Italian templates and sent through SES.
+ */
+export const sesNotifier: Omit<Notifier, 'paymentInstructions'> = {
   firstAccess: (input) => sendEmail(firstAccessEmail(input)),
   orderFailed: (input) => sendEmail(orderFailedEmail(input)),
   orderCancelled: (input) => sendEmail(orderCancelledEmail(input)),
   renewalConfirmed: (input) => sendEmail(renewalConfirmedEmail(input)),
   domainDnsInstructions: (input) => sendEmail(domainDnsInstructionsEmail(input)),
   expiryReminder: (input) => sendEmail(expiryReminderEmail(input)),
-  paymentInstructions: (input) =>
-    sendEmail(
-      paymentInstructionsEmail({
-        ...input,
-        beneficiary: config.PAYMENT_BENEFICIARY,
-        iban: config.PAYMENT_IBAN,
-        postalAccount: config.PAYMENT_POSTAL_ACCOUNT,
-      }),
-    ),
 };

@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
-import { sesNotifier } from '../adapters/ses-notifier.ts';
+import { sesPaymentInstructions } from '../adapters/ses-payment-instructions.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
 import { awaitPayment } from '../use-cases/order-fulfilment.ts';
 
-const deps = { orders: dynamoOrderRepository, notifier: sesNotifier };
+const deps = { orders: dynamoOrderRepository, notifier: sesPaymentInstructions };
 
 /**
  * Workflow state AwaitPayment (callback): keeps the task token on the order and emails the payment

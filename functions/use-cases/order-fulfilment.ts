@@ -37,7 +37,8 @@ export interface FulfilmentDeps {
   gateway: PaymentGateway;
   platform: MailPlatform;
   tokens: AccessTokenRepository;
-  notifier: Notifier;
+  /** Every email to the holder but the payment instructions, which only awaitPayment sends. */
+  notifier: Omit<Notifier, 'paymentInstructions'>;
   audit: AuditLog;
   documents: DocumentStore;
   dns: DnsResolver;
@@ -493,7 +494,7 @@ async function sendOnce(
  *    there, a credit can resume the wait and nothing in this attempt can fail any more.
  */
 export async function awaitPayment(
-  deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>,
+  deps: Pick<FulfilmentDeps, 'orders'> & { notifier: Pick<Notifier, 'paymentInstructions'> },
   orderId: string,
   taskToken: string,
   now: Date,

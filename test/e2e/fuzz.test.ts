@@ -128,10 +128,8 @@ describe('fuzzing every route', () => {
     120_000,
   );
 
-  it('leaves the runtime answering, after at least 1,000 hostile requests per route', async () => {
-    for (const route of API_ROUTES) {
-      expect(sent.get(`${route.method} ${route.path}`)).toBeGreaterThanOrEqual(REQUESTS_PER_ROUTE);
-    }
+  it('leaves the runtime answering, after 1,000 hostile requests per route', async () => {
+    for (const route of API_ROUTES) expect(sent.get(`${route.method} ${route.path}`)).toBe(REQUESTS_PER_ROUTE);
     const catalog = await local.api.get('/catalog');
     expect(catalog.status).toBe(200);
     expect(catalog.json.domains).toContain('pec.it');

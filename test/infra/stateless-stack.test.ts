@@ -29,6 +29,8 @@ beforeAll(() => {
   functions = Object.entries(resourcesOfType(template, 'AWS::Lambda::Function'));
 });
 
+const variablesOf = (fn: CfnResource) =>
+  (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
 const roleOf = (fn: CfnResource) => referencedLogicalId(fn.Properties?.Role);
 const handlerOf = (fn: CfnResource) => fn.Metadata?.[HANDLER_METADATA_KEY];
 const functionOfHandler = (handler: string): [string, CfnResource] => {
@@ -69,7 +71,7 @@ describe('every Lambda function', () => {
     const used = functions.map(([id, fn]) => {
       const logGroupId = referencedLogicalId((fn.Properties?.LoggingConfig as { LogGroup?: unknown })?.LogGroup);
       expect(logGroupId, `${id} has a LoggingConfig.LogGroup`).toBeDefined();
-      expect(logGroups[logGroupId ?? '']?.Properties?.RetentionInDays, `${id}'s log retention`).toBeGreaterThan(0);
+      expect(logGroups[logGroupId ?? '']?.Properties?.RetentionInDays, `${id}'s log retention`).toBe(30);
       return logGroupId;
     });
     expect(new Set(used).size).toBe(functions.length);
@@ -140,17 +142,15 @@ describe('the REST API', () => {
     }
   });
 
-  it('answers CORS preflights without an API key', () => {
+  it('answers CORS preflights on every resource, the root included, without an API key', () => {
     const preflights = methods().filter((m) => m.method === 'OPTIONS');
-    expect(preflights.length).toBeGreaterThan(0);
+    expect(preflights).toHaveLength(Object.keys(apiResources()).length + 1);
     expect(preflights.filter((m) => m.apiKeyRequired)).toEqual([]);
   });
 
   it('throttles storefront keys with a usage plan on the deployed stage', () => {
     const [, plan] = onlyResourceOfType(template, 'AWS::ApiGateway::UsagePlan');
-    const throttle = plan.Properties?.Throttle as { RateLimit?: number; BurstLimit?: number };
-    expect(throttle.RateLimit).toBeGreaterThan(0);
-    expect(throttle.BurstLimit).toBeGreaterThanOrEqual(throttle.RateLimit ?? 0);
+    expect(plan.Properties?.Throttle).toEqual({ RateLimit: 50, BurstLimit: 100 });
     const [stageId] = onlyResourceOfType(template, 'AWS::ApiGateway::Stage');
     const stages = asArray(plan.Properties?.ApiStages as { Stage?: unknown }[] | undefined).map((s) =>
       referencedLogicalId(s.Stage),
@@ -189,7 +189,7 @@ describe('the REST API', () => {
     const logGroup = resourcesOfType(template, 'AWS::Logs::LogGroup')[
       referencedLogicalId(setting.DestinationArn) ?? ''
     ];
-    expect(logGroup?.Properties?.RetentionInDays).toBeGreaterThan(0);
+    expect(logGroup?.Properties?.RetentionInDays).toBe(90);
   });
 });
 
@@ -202,7 +202,8 @@ describe('least privilege', () => {
 
   it('gives no state function SendTaskSuccess (the state machine would then depend on itself)', () => {
     const stateFunctions = functions.filter(([id]) => stateFunctionIds().includes(id));
-    expect(stateFunctions.length).toBeGreaterThan(0);
+    // One per state, FailOrder and CancelOrder sharing close-order.
+    expect(stateFunctions).toHaveLength(8);
     const allowed = new Set(rolesAllowing(template, 'states:SendTaskSuccess'));
     expect(stateFunctions.filter(([, fn]) => allowed.has(roleOf(fn) ?? '')).map(([id]) => id)).toEqual([]);
   });
@@ -217,6 +218,14 @@ describe('least privilege', () => {
     expect(new Set(rolesAllowing(template, 'states:DescribeExecution'))).toEqual(
       new Set([roleOfHandler('create-order'), roleOfHandler('renew-mailbox'), roleOfHandler('renewal-sweep')]),
     );
+  });
+
+  it('gives the bank details only to the function that emails the payment instructions', () => {
+    const bankDetails = ['PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_POSTAL_ACCOUNT'];
+    const given = functions.flatMap(([, fn]) =>
+      bankDetails.filter((name) => name in variablesOf(fn)).map((name) => `${handlerOf(fn)}: ${name}`),
+    );
+    expect(given).toEqual(bankDetails.map((name) => `await-payment: ${name}`));
   });
 
   it('runs the renewal sweep every day, with retries', () => {

@@ -23,10 +23,6 @@ export interface PolicyStatement {
 
 export interface StateDefinition {
   Type: string;
-  Next?: string;
-  End?: boolean;
-  Default?: string;
-  Choices?: ChoiceRule[];
   Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
@@ -42,19 +38,8 @@ export interface StateDefinition {
 }
 
 export interface StateMachineDefinition {
-  StartAt: string;
   TimeoutSeconds?: number;
   States: Record<string, StateDefinition>;
-}
-
-export interface ChoiceRule {
-  Next?: string;
-  IsPresent?: boolean;
-  Variable?: string;
-  StringEquals?: string;
-  And?: ChoiceRule[];
-  Or?: ChoiceRule[];
-  Not?: ChoiceRule;
 }
 
 /** The template's resources of one type, by logical ID. */
@@ -137,7 +122,7 @@ export function allowStatementsOfRole(template: Template, roleId: string): Polic
 }
 
 /** Whether an IAM action pattern (`states:*`, `states:SendTask*`, `*`) covers an action. */
-export function actionMatches(pattern: string, action: string): boolean {
+function actionMatches(pattern: string, action: string): boolean {
   const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i');
   return regex.test(action);
 }
@@ -145,7 +130,7 @@ export function actionMatches(pattern: string, action: string): boolean {
 const escapeRegExp = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether any of the statements allows the action (on any resource). */
-export function allowsAction(statements: PolicyStatement[], action: string): boolean {
+function allowsAction(statements: PolicyStatement[], action: string): boolean {
   return statements.some((statement) => asArray(statement.Action).some((pattern) => actionMatches(pattern, action)));
 }
 

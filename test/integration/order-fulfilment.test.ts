@@ -27,7 +27,8 @@ let table: LocalTable;
 let steps: typeof Fulfilment;
 let chargeKeyOf: (orderId: string) => string;
 const faults = new Faults();
-let deps: Fulfilment.FulfilmentDeps;
+/** Every step's dependencies, the payment instructions included (the notifier records every email). */
+let deps: Fulfilment.FulfilmentDeps & { notifier: Notifier };
 let rawOrders: OrderRepository;
 let rawMailboxes: MailboxRepository;
 let rawGateway: PaymentGateway;

@@ -65,7 +65,7 @@ const HANDLER_SETTINGS = [
   { handler: 'send-first-access-email', variable: 'ACCESS_TOKEN_TTL_SECONDS' },
   { handler: 'check-domain-dns', variable: 'DNS_DEADLINE_SECONDS' },
   { handler: 'await-payment', variable: 'PAYMENT_IBAN' },
-  { handler: 'close-order', variable: 'PAYMENT_BENEFICIARY' },
+  { handler: 'await-payment', variable: 'PAYMENT_BENEFICIARY' },
 ];
 
 /** Everything those handlers need, so that only the one variable under test is missing. */

@@ -8,14 +8,19 @@ const IBAN = 'IT60X0542811101000000123456';
 
 let notifier: Notifier;
 
-/** Loads the adapter with `env` (on top of a sender and a payee), as a cold start with that configuration would. */
+/**
+ * Loads the adapters with `env` (on top of a sender and a payee), as a cold start with that
+ * configuration would: the notifier, and the payment instructions that carry the bank details.
+ */
 async function loadNotifier(env: Record<string, string | undefined>): Promise<Notifier> {
   vi.resetModules();
   vi.stubEnv('SENDER_EMAIL', 'PEC Provisioning <noreply@pec.example>');
   vi.stubEnv('PAYMENT_BENEFICIARY', 'PEC Provisioning S.p.A.');
   vi.stubEnv('PAYMENT_IBAN', IBAN);
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  return (await import('../../../functions/adapters/ses-notifier.ts')).sesNotifier;
+  const { sesNotifier } = await import('../../../functions/adapters/ses-notifier.ts');
+  const { sesPaymentInstructions } = await import('../../../functions/adapters/ses-payment-instructions.ts');
+  return { ...sesNotifier, ...sesPaymentInstructions };
 }
 
 beforeAll(async () => {
@@ -196,6 +201,17 @@ describe('SES notifier configuration', () => {
 
   it('fails to load with an IBAN that is not one, naming the variable', async () => {
     await expect(loadNotifier({ PAYMENT_IBAN: 'IT60 X054 2811' })).rejects.toThrow(/PAYMENT_IBAN: an IBAN/);
+  });
+
+  it('loads the other emails without the bank details (only the payment instructions need them)', async () => {
+    vi.resetModules();
+    vi.stubEnv('PAYMENT_BENEFICIARY', undefined);
+    vi.stubEnv('PAYMENT_IBAN', undefined);
+
+    const { sesNotifier } = await import('../../../functions/adapters/ses-notifier.ts');
+    await sesNotifier.expiryReminder({ to: 'a@b.it', address: 'x@pec.it', expiresAt: '2026-01-01', daysLeft: 3 });
+
+    expect(sent().Destination?.ToAddresses).toEqual(['a@b.it']);
   });
 
   it('fails to load without a sender, naming the variable', async () => {

@@ -1,0 +1,81 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type Needs, NeedsBinder } from '../../infra/constructs/needs.ts';
+import { PecFunction } from '../../infra/constructs/pec-function.ts';
+import { StatefulStack } from '../../infra/stateful-stack.ts';
+import type { ProductSettings } from '../../infra/stateless-stack.ts';
+
+/*
+ * The binder on its own, in a stack of its own next to the product's stateful stack: what a need
+ * grants, and what fails the synthesis (a handler that does not exist, a need nothing grants).
+ */
+
+const settings: ProductSettings = {
+  passwordSetupUrl: 'https://pec.example/primo-accesso',
+  paymentWait: Duration.days(30),
+  firstAccessTokenTtl: Duration.hours(72),
+  domainPec: { mxHosts: ['mx1.pec.example'], dnsDeadline: Duration.days(14), dnsPollInterval: Duration.minutes(15) },
+  beneficiary: { name: 'PEC Provisioning S.p.A.', iban: 'IT60X0542811101000000123456' },
+};
+
+let stack: Stack;
+let binder: NeedsBinder;
+
+beforeEach(() => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  binder = new NeedsBinder(new StatefulStack(app, 'Stateful', { senderEmail: 'noreply@pec.example' }), settings);
+  stack = new Stack(app, 'Canary');
+});
+
+const someFunction = () => new PecFunction(stack, 'Fn', { handler: 'get-order', description: 'canary' });
+
+describe('PecFunction', () => {
+  it('fails the synthesis when its handler has no file under functions/handlers/', () => {
+    expect(() => new PecFunction(stack, 'Ghost', { handler: 'no-such-handler', description: 'canary' })).toThrow(
+      /Ghost runs the handler no-such-handler, but there is no .*functions\/handlers\/no-such-handler\.ts/,
+    );
+  });
+});
+
+describe('NeedsBinder', () => {
+  it('grants a need and sets exactly the variables its code reads', () => {
+    binder.bind(someFunction(), { table: 'read', bankDetails: true });
+
+    const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual([
+      'NODE_OPTIONS',
+      'PAYMENT_BENEFICIARY',
+      'PAYMENT_IBAN',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
+      'TABLE_NAME',
+    ]);
+  });
+
+  it('fails the synthesis on a need nothing grants', () => {
+    const fn = someFunction();
+    expect(() => binder.bind(fn, { table: 'read', parking: true } as Needs)).toThrow(
+      'Canary/Fn needs "parking", which nothing grants',
+    );
+  });
+
+  it('fails the synthesis on a workflow need before the workflow exists (a state cannot depend on its own workflow)', () => {
+    const fn = someFunction();
+    expect(() => binder.bind(fn, { workflowStart: true })).toThrow(/needs workflowStart, but the order workflow/);
+    expect(() => binder.bind(fn, { taskResponses: true })).toThrow(/needs taskResponses, but the order workflow/);
+  });
+
+  it('grants the workflow needs once given the workflow', () => {
+    const workflow = new StateMachine(stack, 'Workflow', {
+      definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Nothing')),
+    });
+    binder.withWorkflow(workflow).bind(someFunction(), { workflowStart: true });
+
+    const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    expect(fn?.Properties.Environment.Variables.ORDER_WORKFLOW_ARN).toEqual({
+      Ref: expect.stringMatching(/^Workflow/),
+    });
+  });
+});
