@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { API_ROUTES, type ApiRoute } from '../infra/api-routes.ts';
-import type { LocalOutbox } from './aws/ses-server.ts';
 import type { LocalFunction } from './template.ts';
 
 export interface HttpGatewayOptions {
   port: number;
   storefrontApiKey: string;
   invoke: (fn: LocalFunction, event: unknown) => Promise<unknown>;
-  outbox: LocalOutbox;
   verbose: boolean;
   /** Extra local-only routes (`/_local/...`), answered before the API routes. */
   localRoutes?: LocalRoute[];
@@ -51,14 +49,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       return { route, fn, pattern: routePattern(route.path) };
     });
   };
-  const localRoutes: LocalRoute[] = [
-    {
-      method: 'GET',
-      pattern: /^\/_local\/outbox$/,
-      handle: async () => ({ status: 200, body: { messages: options.outbox.messages() } }),
-    },
-    ...(options.localRoutes ?? []),
-  ];
+  const localRoutes = options.localRoutes ?? [];
 
   const server = createServer((request, response) => {
     const started = Date.now();

@@ -3,7 +3,7 @@ import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDbThread } from './aws/dynamodb.ts';
 import { FaultInjector, startFaultProxy } from './aws/fault-proxy.ts';
 import { startS3Server } from './aws/s3-server.ts';
-import { type LocalOutbox, startSesServer } from './aws/ses-server.ts';
+import { type LocalOutbox, startSes } from './aws/ses.ts';
 import {
   type LocalExecutionRecord,
   type LocalStepFunctionsServer,
@@ -103,8 +103,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const assemblyDir = options.assemblyDir ?? synthesizeAssembly();
   const [dynamo, ses, s3, dns] = await Promise.all([
     startDynamoDbThread(),
-    startSesServer(),
-    startS3Server(),
+    startSes(),
+    startS3Server({ buckets: [LOCAL_RESOURCES.AUDIT_BUCKET] }),
     startDnsServer(),
   ]);
   const stopAll: (() => Promise<void>)[] = [dynamo.stop, ses.stop, s3.stop, dns.stop];
@@ -134,9 +134,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       port: options.port ?? 0,
       storefrontApiKey: options.storefrontApiKey ?? 'sk_local_dev',
       invoke,
-      outbox: ses.outbox,
       verbose: options.verbose ?? false,
       localRoutes: [
+        {
+          // Every email sent (CONTRACT.md, local runtime only).
+          method: 'GET',
+          pattern: /^\/_local\/outbox$/,
+          handle: async () => ({ status: 200, body: { messages: await ses.outbox.messages() } }),
+        },
         {
           // Runs the scheduled sweep as if it were `at`, and answers once the workflows it started have ended.
           method: 'POST',

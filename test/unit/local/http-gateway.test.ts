@@ -2,7 +2,6 @@ import { connect } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { API_ROUTES } from '../../../infra/api-routes.ts';
-import { LocalOutbox } from '../../../local/aws/ses-server.ts';
 import { type HttpGateway, requestTarget, startHttpGateway } from '../../../local/http-gateway.ts';
 import type { LocalFunction } from '../../../local/template.ts';
 
@@ -24,7 +23,6 @@ beforeAll(async () => {
   gateway = await startHttpGateway({
     port: 0,
     storefrontApiKey: 'sk_test',
-    outbox: new LocalOutbox(),
     verbose: false,
     // Echoes the event, or fails as a crashing function would when asked to.
     invoke: async (_fn, event) => {
