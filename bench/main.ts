@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { LocalExecutionRecord } from '../local/aws/stepfunctions-server.ts';
+import type { LocalExecutionRecord } from '../local/aws/stepfunctions/server.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { bundlesOf, synthesizeAssembly } from '../local/template.ts';
 import { ApiClient } from '../test/support/client.ts';

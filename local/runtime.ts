@@ -8,7 +8,7 @@ import {
   type LocalExecutionRecord,
   type LocalStepFunctionsServer,
   startStepFunctionsServer,
-} from './aws/stepfunctions-server.ts';
+} from './aws/stepfunctions/server.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import { type InvocationRecord, LocalLambda } from './lambda/local-lambda.ts';
 import {
@@ -212,7 +212,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         },
       ],
       {
-        region: LOCAL_REGION,
         onSettled: (execution) => {
           if (options.verbose) printExecution(execution);
           options.onExecutionSettled?.(execution);

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/domain/errors.ts';
-import { type LocalStepFunctionsServer, startStepFunctionsServer } from '../../local/aws/stepfunctions-server.ts';
+import { type LocalStepFunctionsServer, startStepFunctionsServer } from '../../local/aws/stepfunctions/server.ts';
 import { functionsOf, stateMachineDefinitionOf, synthesizeApp, taskFunctions } from '../../local/template.ts';
 
 /*

@@ -5,7 +5,6 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   SendTaskFailureCommand,
-  SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
@@ -16,7 +15,7 @@ import {
   type LocalStateMachine,
   type LocalStepFunctionsServer,
   startStepFunctionsServer,
-} from '../../../local/aws/stepfunctions-server.ts';
+} from '../../../local/aws/stepfunctions/server.ts';
 
 const ARN = 'arn:aws:states:eu-south-1:000000000000:stateMachine:';
 const FUNCTION = 'arn:aws:lambda:eu-south-1:000000000000:function:';
@@ -271,7 +270,6 @@ describe('local Step Functions: callback tasks', () => {
     const arn = await start('Callback', { id: 'success' });
     const token = await inbox.next('success');
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
-    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ paidCents: 610 }) }));
 
     const described = await finished(arn);
@@ -346,9 +344,6 @@ describe('local Step Functions: callback tasks', () => {
 
   it('answers InvalidToken to a token it never issued and InvalidOutput to output that is not JSON', async () => {
     expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: 'AQnot-a-token', output: '{}' })))).toBe(
-      'InvalidToken',
-    );
-    expect(await errorName(sfn.send(new SendTaskHeartbeatCommand({ taskToken: 'AQnot-a-token' })))).toBe(
       'InvalidToken',
     );
     const arn = await start('Callback', { id: 'bad-output' });
@@ -554,5 +549,20 @@ describe('local Step Functions: definitions', () => {
         },
       ]),
     ).rejects.toThrow(/no task handler/);
+  });
+
+  it('refuses what it does not run: heartbeats and JSONata', async () => {
+    const task = { Type: 'Task', Resource: `${FUNCTION}x`, End: true };
+    const machine = (state: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      arn: `${ARN}Refused`,
+      definition: { StartAt: 'T', States: { T: { ...task, ...state } }, ...extra },
+      taskHandlers: { T: async () => null },
+    });
+    await expect(startStepFunctionsServer([machine({ HeartbeatSeconds: 60 })])).rejects.toThrow(
+      /Heartbeats are not supported .*\(T\)/,
+    );
+    await expect(startStepFunctionsServer([machine({}, { QueryLanguage: 'JSONata' })])).rejects.toThrow(
+      /JSONata is not supported/,
+    );
   });
 });

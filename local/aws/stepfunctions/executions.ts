@@ -1,0 +1,192 @@
+import { ExecutionError, ExecutionTimeoutError, type RunOptions } from 'aws-local-stepfunctions';
+import { MAX_TIMER_SECONDS, type PreparedMachine, TIMEOUT } from './definition.ts';
+import { abortedError } from './errors.ts';
+import { type LocalHistoryEvent, ROLE_ARN, recordEvent } from './history.ts';
+import type { JsonValue, TaskTokens } from './task-tokens.ts';
+import { taskHandler } from './tasks.ts';
+
+/*
+ * Executions: each one run by aws-local-stepfunctions with the machine's task handlers, from start to
+ * its end (succeeded, failed, timed out) or to StopExecution (aborted), with its record and history.
+ */
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export type LocalExecutionRecord = {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  /** The input as given to StartExecution (a JSON string). */
+  input: string;
+  status: ExecutionStatus;
+  output?: string;
+  error?: string;
+  cause?: string;
+  startDate: Date;
+  stopDate?: Date;
+  history: LocalHistoryEvent[];
+};
+
+/** One execution and what its task handlers and history need while it runs. */
+export type Execution = {
+  record: LocalExecutionRecord;
+  machine: PreparedMachine;
+  /** `$$.Task`: `Token` (minted when read) and the running task's timeout. */
+  taskContext: Record<string, unknown>;
+  /** The token minted by a `$$.Task.Token` read, not yet bound to a task attempt. */
+  unboundToken?: string | undefined;
+  /** The rejects of the (non-callback) task handlers running now, to end them when the execution stops. */
+  inflight: Set<(error: Error) => void>;
+  /** Per state: its last effective parameters and result, for the history. */
+  lastParams: Map<string, unknown>;
+  lastResult: Map<string, unknown>;
+  /** `<state>#<index>` attempts that failed, so their exit is not recorded as a success. */
+  failedAttempts: Set<string>;
+  abortDetails?: { error?: string; cause?: string };
+  abort?: () => void;
+  done?: Promise<void>;
+};
+
+export class Executions {
+  readonly #all = new Map<string, Execution>();
+  readonly #running = new Set<Execution>();
+  readonly #tokens: TaskTokens;
+  readonly #onSettled: ((execution: LocalExecutionRecord) => void) | undefined;
+
+  constructor(tokens: TaskTokens, onSettled?: (execution: LocalExecutionRecord) => void) {
+    this.#tokens = tokens;
+    this.#onSettled = onSettled;
+  }
+
+  get(executionArn: string): Execution | undefined {
+    return this.#all.get(executionArn);
+  }
+
+  /** Every execution's record (copies), oldest first. */
+  records(): LocalExecutionRecord[] {
+    return [...this.#all.values()].map(({ record }) => ({ ...record, history: record.history.map((e) => ({ ...e })) }));
+  }
+
+  /** Starts an execution of `machine` and answers it (running). */
+  start(machine: PreparedMachine, executionArn: string, name: string, rawInput: string, input: JsonValue): Execution {
+    const execution: Execution = {
+      record: {
+        executionArn,
+        stateMachineArn: machine.arn,
+        name,
+        input: rawInput,
+        status: 'RUNNING',
+        startDate: new Date(),
+        history: [],
+      },
+      machine,
+      taskContext: {},
+      inflight: new Set(),
+      lastParams: new Map(),
+      lastResult: new Map(),
+      failedAttempts: new Set(),
+    };
+    Object.defineProperty(execution.taskContext, 'Token', {
+      enumerable: true,
+      get: () => {
+        execution.unboundToken ??= this.#tokens.mint();
+        return execution.unboundToken;
+      },
+    });
+    Object.defineProperty(execution.taskContext, TIMEOUT, {
+      enumerable: false,
+      writable: true,
+      value: MAX_TIMER_SECONDS,
+    });
+    this.#all.set(executionArn, execution);
+    this.#launch(execution, input);
+    return execution;
+  }
+
+  /** Aborts a running execution (StopExecution), refusing its tokens and ending its running tasks. */
+  stop(execution: Execution, error?: string, cause?: string): void {
+    const { record } = execution;
+    if (record.status !== 'RUNNING') return;
+    record.status = 'ABORTED';
+    record.stopDate = new Date();
+    execution.abortDetails = { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
+    if (error !== undefined) record.error = error;
+    if (cause !== undefined) record.cause = cause;
+    execution.abort?.();
+    this.#dropTasks(execution);
+  }
+
+  /** Resolves when no execution is running (those started while waiting included). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running].map((execution) => execution.done));
+  }
+
+  /** Aborts every running execution and resolves once they have ended. */
+  async stopAll(cause: string): Promise<void> {
+    for (const execution of [...this.#running]) this.stop(execution, 'States.Aborted', cause);
+    await this.idle();
+  }
+
+  #launch(execution: Execution, input: JsonValue): void {
+    const { machine, record } = execution;
+    const runOptions: RunOptions = {
+      overrides: {
+        taskResourceLocalHandlers: Object.fromEntries(
+          [...machine.tasks.values()].map((info) => [info.name, taskHandler(execution, info, this.#tokens)]),
+        ) as NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'],
+        ...(machine.waitTimeOverrides ? { waitTimeOverrides: machine.waitTimeOverrides } : {}),
+        ...(machine.retryIntervalOverrides ? { retryIntervalOverrides: machine.retryIntervalOverrides } : {}),
+      },
+      context: {
+        Execution: {
+          Id: record.executionArn,
+          Name: record.name,
+          RoleArn: ROLE_ARN,
+          StartTime: record.startDate.toISOString(),
+        },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+        Task: execution.taskContext,
+      },
+    };
+    const run = machine.runner.run(input as never, runOptions);
+    execution.abort = run.abort;
+    const drained = (async () => {
+      for await (const event of run.eventLogs) recordEvent(execution, event as unknown as Record<string, unknown>);
+    })();
+    const outcome = run.result.then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    this.#running.add(execution);
+    execution.done = Promise.all([outcome, drained.catch(() => undefined)])
+      .then(([result]) => this.#settle(execution, result))
+      .finally(() => this.#running.delete(execution));
+  }
+
+  #settle(execution: Execution, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
+    this.#dropTasks(execution); // e.g. callbacks still pending in other branches when the execution timed out
+    const { record } = execution;
+    if (record.status !== 'RUNNING') return; // aborted meanwhile
+    record.stopDate = new Date();
+    if (outcome.ok) {
+      record.status = 'SUCCEEDED';
+      record.output = JSON.stringify(outcome.value ?? null);
+    } else if (outcome.error instanceof ExecutionTimeoutError) {
+      record.status = 'TIMED_OUT';
+      record.error = 'States.Timeout';
+      record.cause = 'The execution timed out';
+    } else {
+      const failure = outcome.error instanceof ExecutionError ? outcome.error.cause : outcome.error;
+      record.status = 'FAILED';
+      record.error = failure instanceof Error ? failure.name : 'States.Runtime';
+      record.cause = failure instanceof Error ? failure.message : String(failure);
+    }
+    this.#onSettled?.(record);
+  }
+
+  /** Refuses the pending tokens of a stopped execution and ends its running handlers' tasks. */
+  #dropTasks(execution: Execution): void {
+    this.#tokens.drop(execution, abortedError());
+    for (const reject of [...execution.inflight]) reject(abortedError());
+  }
+}
