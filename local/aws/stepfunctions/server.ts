@@ -26,7 +26,8 @@ export type LocalStepFunctionsServer = {
   executions(): LocalExecutionRecord[];
 };
 
-type Action = (input: Record<string, unknown>) => JsonValue;
+/** An API action: its answer is sent as JSON (undefined fields left out). */
+type Action = (input: Record<string, unknown>) => unknown;
 
 const INVALID_NAME_CHARACTERS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
 const validName = (name: unknown): name is string =>
@@ -52,7 +53,11 @@ function parseJson(text: unknown, code: string, message: string): JsonValue {
 }
 
 /** The API actions, over the prepared machines, their executions and the task tokens. */
-function actions(machines: Map<string, PreparedMachine>, executions: Executions, tokens: TaskTokens) {
+function actions(
+  machines: Map<string, PreparedMachine>,
+  executions: Executions,
+  tokens: TaskTokens,
+): Record<string, Action> {
   const executionOf = (arn: unknown): Execution => {
     const execution = typeof arn === 'string' ? executions.get(arn) : undefined;
     if (!execution) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
@@ -60,7 +65,7 @@ function actions(machines: Map<string, PreparedMachine>, executions: Executions,
   };
   const optional = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
-  const all: Record<string, Action> = {
+  return {
     StartExecution: (input) => {
       const machine = machines.get(String(input.stateMachineArn));
       if (!machine) {
@@ -78,46 +83,42 @@ function actions(machines: Map<string, PreparedMachine>, executions: Executions,
       if (existing) {
         // AWS Standard: idempotent only while the execution with that name runs with the very same input.
         if (existing.record.status === 'RUNNING' && existing.record.input === rawInput) {
-          return { executionArn, startDate: epochSeconds(existing.record.startDate) as number };
+          return { executionArn, startDate: epochSeconds(existing.record.startDate) };
         }
         throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
       }
       const started = executions.start(machine, executionArn, name, rawInput as string, parsed);
-      return { executionArn, startDate: epochSeconds(started.record.startDate) as number };
+      return { executionArn, startDate: epochSeconds(started.record.startDate) };
     },
 
     DescribeExecution: (input) => {
       const r = executionOf(input.executionArn).record;
-      return JSON.parse(
-        JSON.stringify({
-          executionArn: r.executionArn,
-          stateMachineArn: r.stateMachineArn,
-          name: r.name,
-          status: r.status,
-          startDate: epochSeconds(r.startDate),
-          stopDate: epochSeconds(r.stopDate),
-          input: r.input,
-          inputDetails: { included: true },
-          ...(r.status === 'SUCCEEDED' ? { output: r.output, outputDetails: { included: true } } : {}),
-          error: r.error,
-          cause: r.cause,
-          redriveCount: 0,
-          redriveStatus: 'NOT_REDRIVABLE',
-        }),
-      ) as JsonValue;
+      return {
+        executionArn: r.executionArn,
+        stateMachineArn: r.stateMachineArn,
+        name: r.name,
+        status: r.status,
+        startDate: epochSeconds(r.startDate),
+        stopDate: epochSeconds(r.stopDate),
+        input: r.input,
+        inputDetails: { included: true },
+        ...(r.status === 'SUCCEEDED' ? { output: r.output, outputDetails: { included: true } } : {}),
+        error: r.error,
+        cause: r.cause,
+        redriveCount: 0,
+        redriveStatus: 'NOT_REDRIVABLE',
+      };
     },
 
     StopExecution: (input) => {
       const execution = executionOf(input.executionArn);
       executions.stop(execution, optional(input.error), optional(input.cause));
-      return { stopDate: epochSeconds(execution.record.stopDate) as number };
+      return { stopDate: epochSeconds(execution.record.stopDate) };
     },
 
     GetExecutionHistory: (input) => {
       const events = executionOf(input.executionArn).record.history;
-      return JSON.parse(
-        JSON.stringify({ events: events.map((event) => ({ ...event, timestamp: event.timestamp.getTime() / 1000 })) }),
-      ) as JsonValue;
+      return { events: events.map((event) => ({ ...event, timestamp: event.timestamp.getTime() / 1000 })) };
     },
 
     SendTaskSuccess: (input) => {
@@ -131,10 +132,9 @@ function actions(machines: Map<string, PreparedMachine>, executions: Executions,
       return {};
     },
   };
-  return all;
 }
 
-function send(res: ServerResponse, status: number, body: JsonValue): void {
+function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/x-amz-json-1.0',
