@@ -96,7 +96,7 @@ const LOCAL_RESOURCES = {
  * Starts the whole product on this machine: the bundles `cdk synth` produced, each function in its
  * own worker threads with only its own environment and its own timeout, and the state-machine
  * definition of the same templates, on local stand-ins for DynamoDB (dynalite), Step Functions
- * (aws-local-stepfunctions), SES and S3. The production adapters reach the stand-ins through the
+ * (aws-local-stepfunctions), SES (aws-ses-v2-local) and S3. The production adapters reach the stand-ins through the
  * standard `AWS_ENDPOINT_URL_*` variables and run unchanged.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
