@@ -27,7 +27,7 @@ export function stateError(name: string, cause: string, catchable = true): Error
 /** The error an aborted execution's pending and running tasks end with (neither retried nor caught). */
 export const abortedError = (): Error => stateError('States.Runtime', 'The execution was aborted', false);
 
-/** A handler's thrown value as a Lambda error: `errorType` from its name, Cause `{ errorType, errorMessage, trace }`. */
+/** An aborted execution's pending and running tasks end with this (neither retried nor caught). */
 export function handlerError(thrown: unknown): Error {
   const value = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as {
     name?: unknown;
