@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildOpenApiDocument } from '../../functions/domain/openapi.ts';
-import { CreateOrderRequestSchema, OrderSchema } from '../../functions/domain/schemas.ts';
+import { CreateOrderRequestSchema, PublicOrderSchema } from '../../functions/domain/schemas.ts';
 
 interface Operation {
   security?: unknown[];
@@ -144,7 +144,7 @@ describe('buildOpenApiDocument', () => {
   });
 
   it('generates responses from the response schemas', () => {
-    const { $schema: _, ...expected } = z.toJSONSchema(OrderSchema);
+    const { $schema: _, ...expected } = z.toJSONSchema(PublicOrderSchema);
     expect(document.components.schemas.Order).toEqual(expected);
     const order = document.components.schemas.Order as { properties: { status: { enum: string[] } } };
     expect(order.properties.status.enum).toEqual(['pending_payment', 'activating', 'completed', 'cancelled', 'failed']);

@@ -1,8 +1,9 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { orderLifecycle, paymentLifecycle } from '../../domain/lifecycles.ts';
 import type { Order } from '../../domain/order.ts';
 import type { OrderRepository } from '../../use-cases/ports.ts';
 import { dynamoDb } from '../clients/dynamodb.ts';
-import { isConditionFailed, stripKeys, tableName, updateIf, writeIf } from './table.ts';
+import { isConditionFailed, statusIn, stripKeys, tableName, updateIf, writeIf } from './table.ts';
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
@@ -18,7 +19,10 @@ const fromItem = (item: Record<string, unknown>): Order => {
   return order;
 };
 
-/** Orders in DynamoDB. Every state change is a conditional write on the order's current state. */
+/**
+ * Orders in DynamoDB. Every state change is a conditional write from the statuses the order's and the
+ * payment's lifecycles (`domain/lifecycles.ts`) allow for its event.
+ */
 export const dynamoOrderRepository: OrderRepository = {
   async get(orderId) {
     const { Item } = await dynamoDb.send(
@@ -37,18 +41,20 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   markPaid(orderId, at, chargeId) {
+    const from = statusIn('#status', orderLifecycle.sourcesOf('pay'), 'from');
+    const paymentFrom = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('pay'), 'paymentFrom');
     return updateIf({
       Key: orderKey(orderId),
-      ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
+      ConditionExpression: `${from.expression} AND ${paymentFrom.expression}`,
       UpdateExpression:
-        'SET #status = :activating, payment.#paymentStatus = :paid, paidAt = :at' +
+        'SET #status = :to, payment.#paymentStatus = :paymentTo, paidAt = :at' +
         (chargeId ? ', chargeId = :chargeId' : ''),
       ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
       ExpressionAttributeValues: {
-        ':pending': 'pending_payment',
-        ':paymentPending': 'pending',
-        ':activating': 'activating',
-        ':paid': 'paid',
+        ...from.values,
+        ...paymentFrom.values,
+        ':to': orderLifecycle.targetOf('pay'),
+        ':paymentTo': paymentLifecycle.targetOf('pay'),
         ':at': at.toISOString(),
         ...(chargeId ? { ':chargeId': chargeId } : {}),
       },
@@ -56,41 +62,57 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   markPaymentFailed(orderId) {
+    const from = statusIn('#status', orderLifecycle.sourcesOf('decline'), 'from');
+    const paymentFrom = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('decline'), 'paymentFrom');
     return updateIf({
       Key: orderKey(orderId),
-      ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
-      UpdateExpression: 'SET payment.#paymentStatus = :failed',
+      ConditionExpression: `${from.expression} AND ${paymentFrom.expression}`,
+      UpdateExpression: 'SET payment.#paymentStatus = :paymentTo',
       ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
-      ExpressionAttributeValues: { ':pending': 'pending_payment', ':paymentPending': 'pending', ':failed': 'failed' },
+      ExpressionAttributeValues: {
+        ...from.values,
+        ...paymentFrom.values,
+        ':paymentTo': paymentLifecycle.targetOf('decline'),
+      },
     });
   },
 
   markCompleted(orderId, at) {
+    const from = statusIn('#status', orderLifecycle.sourcesOf('complete'), 'from');
     return updateIf({
       Key: orderKey(orderId),
-      ConditionExpression: '#status = :activating',
-      UpdateExpression: 'SET #status = :completed, completedAt = :at REMOVE taskToken',
+      ConditionExpression: from.expression,
+      UpdateExpression: 'SET #status = :to, completedAt = :at REMOVE taskToken',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':activating': 'activating', ':completed': 'completed', ':at': at.toISOString() },
+      ExpressionAttributeValues: {
+        ...from.values,
+        ':to': orderLifecycle.targetOf('complete'),
+        ':at': at.toISOString(),
+      },
     });
   },
 
-  async close(orderId, status, reason, at, paymentFailed = false) {
+  async close(orderId, outcome, reason, at, paymentFailed = false) {
+    const event = outcome === 'failed' ? 'fail' : 'cancel';
+    const from = statusIn('#status', orderLifecycle.sourcesOf(event), 'from');
+    // A declined payment is recorded with the closing, from a payment that was never taken.
+    const paymentFrom = paymentFailed
+      ? statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('decline'), 'paymentFrom')
+      : undefined;
     try {
       const { Attributes } = await dynamoDb.send(
         new UpdateCommand({
           TableName: tableName,
           Key: orderKey(orderId),
-          ConditionExpression: '#status IN (:pending, :activating)',
-          UpdateExpression: `SET #status = :status, failureReason = :reason, closedAt = :at${paymentFailed ? ', payment.#paymentStatus = :failed' : ''} REMOVE taskToken`,
-          ExpressionAttributeNames: { '#status': 'status', ...(paymentFailed ? { '#paymentStatus': 'status' } : {}) },
+          ConditionExpression: from.expression + (paymentFrom ? ` AND ${paymentFrom.expression}` : ''),
+          UpdateExpression: `SET #status = :to, failureReason = :reason, closedAt = :at${paymentFrom ? ', payment.#paymentStatus = :paymentTo' : ''} REMOVE taskToken`,
+          ExpressionAttributeNames: { '#status': 'status', ...(paymentFrom ? { '#paymentStatus': 'status' } : {}) },
           ExpressionAttributeValues: {
-            ':pending': 'pending_payment',
-            ':activating': 'activating',
-            ':status': status,
+            ...from.values,
+            ':to': orderLifecycle.targetOf(event),
             ':reason': reason,
             ':at': at.toISOString(),
-            ...(paymentFailed ? { ':failed': 'failed' } : {}),
+            ...(paymentFrom ? { ...paymentFrom.values, ':paymentTo': paymentLifecycle.targetOf('decline') } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -103,20 +125,18 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   recordRefund(orderId, refund) {
+    const from = statusIn('#status', orderLifecycle.sourcesOf('refund'), 'from');
+    const paymentFrom = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('refund'), 'paymentFrom');
     return updateIf({
       Key: orderKey(orderId),
-      ConditionExpression:
-        '#status IN (:failed, :cancelled) AND payment.#paymentStatus IN (:paid, :pending) AND attribute_not_exists(refund)',
+      ConditionExpression: `${from.expression} AND ${paymentFrom.expression} AND attribute_not_exists(refund)`,
       // Indexed for an operator: every order with a refund to make, oldest first.
-      UpdateExpression:
-        'SET payment.#paymentStatus = :refundRequired, refund = :refund, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
+      UpdateExpression: 'SET payment.#paymentStatus = :paymentTo, refund = :refund, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
       ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
       ExpressionAttributeValues: {
-        ':failed': 'failed',
-        ':cancelled': 'cancelled',
-        ':paid': 'paid',
-        ':pending': 'pending',
-        ':refundRequired': 'refund_required',
+        ...from.values,
+        ...paymentFrom.values,
+        ':paymentTo': paymentLifecycle.targetOf('refund'),
         ':refund': refund,
         ...refundIndex(orderId, refund.recordedAt),
       },
@@ -145,12 +165,13 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   saveTaskToken(orderId, taskToken) {
+    const from = statusIn('#status', orderLifecycle.sourcesOf('await_payment'), 'from');
     return updateIf({
       Key: orderKey(orderId),
-      ConditionExpression: '#status = :pending',
+      ConditionExpression: from.expression,
       UpdateExpression: 'SET taskToken = :token',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':pending': 'pending_payment', ':token': taskToken },
+      ExpressionAttributeValues: { ...from.values, ':token': taskToken },
     });
   },
 
