@@ -68,6 +68,11 @@ export class Lifecycle<State extends string, Event extends string> {
     return target;
   }
 
+  /** Whether `event` moves some status to another (false for an event that only keeps the status). */
+  changesStatus(event: Event): boolean {
+    return this.transitions.some((move) => move.event === event && move.from !== move.to);
+  }
+
   /** Whether no event moves `state` to another status. */
   isFinal(state: State): boolean {
     return this.transitions.every((move) => move.from !== state || move.to === state);
@@ -103,6 +108,8 @@ export const paymentLifecycle = new Lifecycle<PaymentStatus, 'pay' | 'decline' |
   // A charge the order never learned of (its answer was lost), found under the order's idempotency key.
   { from: 'pending', event: 'refund', to: 'refund_required' },
 ]);
+
+export type PaymentEvent = Parameters<typeof paymentLifecycle.next>[1];
 
 /** A mailbox, from the reservation of its address to its deletion. */
 export const mailboxLifecycle = new Lifecycle<

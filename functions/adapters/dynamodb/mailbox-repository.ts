@@ -85,79 +85,64 @@ export const dynamoMailboxRepository: MailboxRepository = {
 
   async markActivating(address, orderId) {
     const from = mayMove('await_dns');
-    return writeIf(() =>
-      dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: mailboxKey(address),
-          ConditionExpression: `orderId = :orderId AND ${from.expression}`,
-          // No hold any more: the address is this order's until the order is closed.
-          UpdateExpression: 'SET #status = :to REMOVE holdUntil',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':orderId': orderId, ...from.values, ...moveTo('await_dns') },
-        }),
-      ),
-    );
+    return updateIf({
+      Key: mailboxKey(address),
+      ConditionExpression: `orderId = :orderId AND ${from.expression}`,
+      // No hold any more: the address is this order's until the order is closed.
+      UpdateExpression: 'SET #status = :to REMOVE holdUntil',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':orderId': orderId, ...from.values, ...moveTo('await_dns') },
+    });
   },
 
   async activate(address, orderId, fields) {
     const expiry = expiryIndexKeys({ address, expiresAt: fields.expiresAt });
     const from = mayMove('activate');
-    return writeIf(() =>
-      dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: mailboxKey(address),
-          ConditionExpression: `orderId = :orderId AND ${from.expression}`,
-          UpdateExpression:
-            'SET #status = :to, activatedAt = :activatedAt, expiresAt = :expiresAt, autoRenew = :autoRenew, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
-            (fields.renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
-            ' REMOVE holdUntil',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':orderId': orderId,
-            ...from.values,
-            ...moveTo('activate'),
-            ':activatedAt': fields.activatedAt,
-            ':expiresAt': fields.expiresAt,
-            ':autoRenew': fields.autoRenew,
-            ':gsi1pk': expiry.gsi1pk,
-            ':gsi1sk': expiry.gsi1sk,
-            ...(fields.renewalPayment ? { ':renewalPayment': fields.renewalPayment } : {}),
-          },
-        }),
-      ),
-    );
+    return updateIf({
+      Key: mailboxKey(address),
+      ConditionExpression: `orderId = :orderId AND ${from.expression}`,
+      UpdateExpression:
+        'SET #status = :to, activatedAt = :activatedAt, expiresAt = :expiresAt, autoRenew = :autoRenew, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
+        (fields.renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
+        ' REMOVE holdUntil',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':orderId': orderId,
+        ...from.values,
+        ...moveTo('activate'),
+        ':activatedAt': fields.activatedAt,
+        ':expiresAt': fields.expiresAt,
+        ':autoRenew': fields.autoRenew,
+        ':gsi1pk': expiry.gsi1pk,
+        ':gsi1sk': expiry.gsi1sk,
+        ...(fields.renewalPayment ? { ':renewalPayment': fields.renewalPayment } : {}),
+      },
+    });
   },
 
   async extend(address, orderId, { previousExpiresAt, expiresAt, renewalPayment }) {
     const expiry = expiryIndexKeys({ address, expiresAt });
     const from = mayMove('renew');
-    const extended = await writeIf(() =>
-      dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: mailboxKey(address),
-          ConditionExpression: `${from.expression} AND expiresAt = :previous AND (attribute_not_exists(renewalOrders) OR NOT contains(renewalOrders, :orderId))`,
-          UpdateExpression:
-            'SET #status = :to, expiresAt = :expiresAt, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
-            (renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
-            ' ADD renewalOrders :orders',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ...from.values,
-            ...moveTo('renew'),
-            ':previous': previousExpiresAt ?? '',
-            ':orderId': orderId,
-            ':expiresAt': expiresAt,
-            ':gsi1pk': expiry.gsi1pk,
-            ':gsi1sk': expiry.gsi1sk,
-            ':orders': new Set([orderId]),
-            ...(renewalPayment ? { ':renewalPayment': renewalPayment } : {}),
-          },
-        }),
-      ),
-    );
+    const extended = await updateIf({
+      Key: mailboxKey(address),
+      ConditionExpression: `${from.expression} AND expiresAt = :previous AND (attribute_not_exists(renewalOrders) OR NOT contains(renewalOrders, :orderId))`,
+      UpdateExpression:
+        'SET #status = :to, expiresAt = :expiresAt, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
+        (renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
+        ' ADD renewalOrders :orders',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...from.values,
+        ...moveTo('renew'),
+        ':previous': previousExpiresAt ?? '',
+        ':orderId': orderId,
+        ':expiresAt': expiresAt,
+        ':gsi1pk': expiry.gsi1pk,
+        ':gsi1sk': expiry.gsi1sk,
+        ':orders': new Set([orderId]),
+        ...(renewalPayment ? { ':renewalPayment': renewalPayment } : {}),
+      },
+    });
     if (extended) return 'extended';
     const current = await this.get(address);
     if (current?.renewalOrders?.has(orderId)) return 'applied';
@@ -246,16 +231,11 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async markPasswordSet(address) {
-    return writeIf(() =>
-      dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: mailboxKey(address),
-          ConditionExpression: 'passwordSet = :false',
-          UpdateExpression: 'SET passwordSet = :true',
-          ExpressionAttributeValues: { ':false': false, ':true': true },
-        }),
-      ),
-    );
+    return updateIf({
+      Key: mailboxKey(address),
+      ConditionExpression: 'passwordSet = :false',
+      UpdateExpression: 'SET passwordSet = :true',
+      ExpressionAttributeValues: { ':false': false, ':true': true },
+    });
   },
 };

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { orderLifecycle, paymentLifecycle } from '../../domain/lifecycles.ts';
+import { type OrderEvent, orderLifecycle, type PaymentEvent, paymentLifecycle } from '../../domain/lifecycles.ts';
 import type { Order } from '../../domain/order.ts';
 import type { OrderRepository } from '../../use-cases/ports.ts';
 import { dynamoDb } from '../clients/dynamodb.ts';
@@ -7,17 +7,54 @@ import { isConditionFailed, statusIn, stripKeys, tableName, updateIf, writeIf } 
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
-/** Orders with a refund to make, in the generic index (partition `REFUND_REQUIRED`, by time recorded). */
-const refundIndex = (orderId: string, recordedAt: string) => ({
-  ':gsi1pk': 'REFUND_REQUIRED',
-  ':gsi1sk': `${recordedAt}#${orderId}`,
-});
-
 const toItem = (order: Order) => ({ ...orderKey(order.orderId), ...order });
 const fromItem = (item: Record<string, unknown>): Order => {
   const { taskToken: _token, ...order } = stripKeys<Order & { taskToken?: string }>(item);
   return order;
 };
+
+/**
+ * The update of an order by a lifecycle `event`: only from an order status the order lifecycle lets
+ * the event leave (and, with `payment`, a payment status the payment lifecycle lets that event
+ * leave), moving each status where the table says (a status the event keeps is not written), with
+ * `set` attributes (by name, values as given) and an extra `condition`.
+ */
+function orderMove(
+  orderId: string,
+  event: OrderEvent,
+  options: {
+    payment?: PaymentEvent;
+    set?: Record<string, unknown>;
+    condition?: string;
+    removeTaskToken?: boolean;
+  },
+) {
+  const from = statusIn('#status', orderLifecycle.sourcesOf(event), 'from');
+  const paymentFrom = options.payment
+    ? statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf(options.payment), 'paymentFrom')
+    : undefined;
+  const set: Record<string, unknown> = { ...options.set };
+  if (orderLifecycle.changesStatus(event)) set['#status'] = orderLifecycle.targetOf(event);
+  if (options.payment && paymentLifecycle.changesStatus(options.payment)) {
+    set['payment.#paymentStatus'] = paymentLifecycle.targetOf(options.payment);
+  }
+  const assignments = Object.keys(set).map((path, index) => `${path} = :set${index}`);
+  const update = [
+    assignments.length > 0 ? `SET ${assignments.join(', ')}` : '',
+    options.removeTaskToken ? 'REMOVE taskToken' : '',
+  ];
+  return {
+    Key: orderKey(orderId),
+    ConditionExpression: [from.expression, paymentFrom?.expression, options.condition].filter(Boolean).join(' AND '),
+    UpdateExpression: update.filter(Boolean).join(' '),
+    ExpressionAttributeNames: { '#status': 'status', ...(paymentFrom ? { '#paymentStatus': 'status' } : {}) },
+    ExpressionAttributeValues: {
+      ...from.values,
+      ...paymentFrom?.values,
+      ...Object.fromEntries(Object.values(set).map((value, index) => [`:set${index}`, value])),
+    },
+  };
+}
 
 /**
  * Orders in DynamoDB. Every state change is a conditional write from the statuses the order's and the
@@ -41,81 +78,32 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   markPaid(orderId, at, chargeId) {
-    const from = statusIn('#status', orderLifecycle.sourcesOf('pay'), 'from');
-    const paymentFrom = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('pay'), 'paymentFrom');
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: `${from.expression} AND ${paymentFrom.expression}`,
-      UpdateExpression:
-        'SET #status = :to, payment.#paymentStatus = :paymentTo, paidAt = :at' +
-        (chargeId ? ', chargeId = :chargeId' : ''),
-      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
-      ExpressionAttributeValues: {
-        ...from.values,
-        ...paymentFrom.values,
-        ':to': orderLifecycle.targetOf('pay'),
-        ':paymentTo': paymentLifecycle.targetOf('pay'),
-        ':at': at.toISOString(),
-        ...(chargeId ? { ':chargeId': chargeId } : {}),
-      },
-    });
+    return updateIf(
+      orderMove(orderId, 'pay', {
+        payment: 'pay',
+        set: { paidAt: at.toISOString(), ...(chargeId ? { chargeId } : {}) },
+      }),
+    );
   },
 
   markPaymentFailed(orderId) {
-    const from = statusIn('#status', orderLifecycle.sourcesOf('decline'), 'from');
-    const paymentFrom = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('decline'), 'paymentFrom');
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: `${from.expression} AND ${paymentFrom.expression}`,
-      UpdateExpression: 'SET payment.#paymentStatus = :paymentTo',
-      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
-      ExpressionAttributeValues: {
-        ...from.values,
-        ...paymentFrom.values,
-        ':paymentTo': paymentLifecycle.targetOf('decline'),
-      },
-    });
+    return updateIf(orderMove(orderId, 'decline', { payment: 'decline' }));
   },
 
   markCompleted(orderId, at) {
-    const from = statusIn('#status', orderLifecycle.sourcesOf('complete'), 'from');
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: from.expression,
-      UpdateExpression: 'SET #status = :to, completedAt = :at REMOVE taskToken',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ...from.values,
-        ':to': orderLifecycle.targetOf('complete'),
-        ':at': at.toISOString(),
-      },
-    });
+    return updateIf(orderMove(orderId, 'complete', { set: { completedAt: at.toISOString() }, removeTaskToken: true }));
   },
 
   async close(orderId, outcome, reason, at, paymentFailed = false) {
-    const event = outcome === 'failed' ? 'fail' : 'cancel';
-    const from = statusIn('#status', orderLifecycle.sourcesOf(event), 'from');
-    // A declined payment is recorded with the closing, from a payment that was never taken.
-    const paymentFrom = paymentFailed
-      ? statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('decline'), 'paymentFrom')
-      : undefined;
+    const move = orderMove(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
+      // A declined payment is recorded with the closing, from a payment that was never taken.
+      ...(paymentFailed ? { payment: 'decline' } : {}),
+      set: { failureReason: reason, closedAt: at.toISOString() },
+      removeTaskToken: true,
+    });
     try {
       const { Attributes } = await dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: orderKey(orderId),
-          ConditionExpression: from.expression + (paymentFrom ? ` AND ${paymentFrom.expression}` : ''),
-          UpdateExpression: `SET #status = :to, failureReason = :reason, closedAt = :at${paymentFrom ? ', payment.#paymentStatus = :paymentTo' : ''} REMOVE taskToken`,
-          ExpressionAttributeNames: { '#status': 'status', ...(paymentFrom ? { '#paymentStatus': 'status' } : {}) },
-          ExpressionAttributeValues: {
-            ...from.values,
-            ':to': orderLifecycle.targetOf(event),
-            ':reason': reason,
-            ':at': at.toISOString(),
-            ...(paymentFrom ? { ...paymentFrom.values, ':paymentTo': paymentLifecycle.targetOf('decline') } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
+        new UpdateCommand({ TableName: tableName, ...move, ReturnValues: 'ALL_NEW' }),
       );
       return Attributes ? fromItem(Attributes) : undefined;
     } catch (error) {
@@ -125,22 +113,14 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   recordRefund(orderId, refund) {
-    const from = statusIn('#status', orderLifecycle.sourcesOf('refund'), 'from');
-    const paymentFrom = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('refund'), 'paymentFrom');
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: `${from.expression} AND ${paymentFrom.expression} AND attribute_not_exists(refund)`,
-      // Indexed for an operator: every order with a refund to make, oldest first.
-      UpdateExpression: 'SET payment.#paymentStatus = :paymentTo, refund = :refund, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
-      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
-      ExpressionAttributeValues: {
-        ...from.values,
-        ...paymentFrom.values,
-        ':paymentTo': paymentLifecycle.targetOf('refund'),
-        ':refund': refund,
-        ...refundIndex(orderId, refund.recordedAt),
-      },
-    });
+    return updateIf(
+      orderMove(orderId, 'refund', {
+        payment: 'refund',
+        condition: 'attribute_not_exists(refund)',
+        // Indexed for an operator: every order with a refund to make, oldest first.
+        set: { refund, gsi1pk: 'REFUND_REQUIRED', gsi1sk: `${refund.recordedAt}#${orderId}` },
+      }),
+    );
   },
 
   async claimEmail(orderId, field, at) {
@@ -165,14 +145,7 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   saveTaskToken(orderId, taskToken) {
-    const from = statusIn('#status', orderLifecycle.sourcesOf('await_payment'), 'from');
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: from.expression,
-      UpdateExpression: 'SET taskToken = :token',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ...from.values, ':token': taskToken },
-    });
+    return updateIf(orderMove(orderId, 'await_payment', { set: { taskToken } }));
   },
 
   async getTaskToken(orderId) {
