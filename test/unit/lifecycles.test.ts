@@ -143,6 +143,13 @@ describe('Lifecycle', () => {
     expect(light.canMove('green', 'go')).toBe(false);
   });
 
+  it('tells an event that moves a status from one that only keeps it', () => {
+    expect(light.changesStatus('go')).toBe(true);
+    expect(light.changesStatus('wait')).toBe(false);
+    expect(orderLifecycle.changesStatus('refund')).toBe(false);
+    expect(mailboxLifecycle.changesStatus('activate')).toBe(true);
+  });
+
   it('refuses a target that depends on where the event starts', () => {
     expect(light.targetOf('go')).toBe('green');
     expect(() => light.targetOf('wait')).toThrow('wait has no single target status.');
