@@ -21,6 +21,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ErrorName } from '../functions/domain/errors.ts';
+import { IMMEDIATE_PAYMENT_METHODS } from '../functions/domain/order.ts';
 import type { NeedsBinder, StateNeeds } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
 
@@ -298,12 +299,10 @@ export class OrderFulfilment extends Construct {
       .addCatch(failOrder, toFailOrder)
       .next(routeOrderKind);
 
+    // Card and PayPal are charged at once (the domain's rule); the others wait for their credit.
     const definition = new Choice(this, 'RoutePayment')
       .when(
-        Condition.or(
-          Condition.stringEquals('$.payment.method', 'card'),
-          Condition.stringEquals('$.payment.method', 'paypal'),
-        ),
+        Condition.or(...IMMEDIATE_PAYMENT_METHODS.map((method) => Condition.stringEquals('$.payment.method', method))),
         chargePayment,
       )
       .otherwise(awaitPayment);

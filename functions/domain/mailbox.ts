@@ -1,49 +1,30 @@
-import type { MailboxType } from './catalog.ts';
-import type { PaymentMethod } from './order.ts';
+import { type MailboxStatus, mailboxLifecycle } from './lifecycles.ts';
+import type { ImmediatePaymentMethod } from './order.ts';
+import type { PublicMailbox } from './schemas.ts';
 
-/**
- * `reserved` is the address held for an order not yet paid: it is not a mailbox yet and the API
- * answers 404 for it. The rest is the contract's lifecycle.
- */
-export type MailboxStatus = 'reserved' | 'activating' | 'active' | 'suspended' | 'deleted';
-
-export interface Mailbox {
-  address: string;
+/** A mailbox as the system keeps it, from the reservation of its address on (see `mailboxLifecycle`). */
+export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 'expiresAt'> {
   status: MailboxStatus;
   /** The order that reserved or last created this mailbox. */
   orderId: string;
   /** For a reservation: after this instant an unfinished order no longer holds the address. */
   holdUntil?: string;
-  type: MailboxType;
-  domainPec: boolean;
   holderEmail: string;
   activatedAt?: string;
   expiresAt?: string;
-  autoRenew: boolean;
-  passwordSet: boolean;
   /** The card or PayPal token automatic renewals are charged to. */
-  renewalPayment?: { method: PaymentMethod; token: string };
+  renewalPayment?: { method: ImmediatePaymentMethod; token: string };
   /** Renewal orders already applied, so a retried extension never adds the years twice. */
   renewalOrders?: Set<string>;
   /** Expiry reminders already sent (`<expiresAt>#<days>`), so each is sent once. */
   remindersSent?: Set<string>;
 }
 
-export interface PublicMailbox {
-  address: string;
-  type: MailboxType;
-  status: Exclude<MailboxStatus, 'reserved'>;
-  domainPec: boolean;
-  activatedAt: string | null;
-  expiresAt: string | null;
-  autoRenew: boolean;
-  passwordSet: boolean;
-}
-
 /** Whether a new order may take this address now. */
 export function isAddressFree(mailbox: Mailbox | undefined, now: Date): boolean {
-  if (!mailbox || mailbox.status === 'deleted') return true;
-  return mailbox.status === 'reserved' && mailbox.holdUntil !== undefined && mailbox.holdUntil < now.toISOString();
+  if (!mailboxLifecycle.canMove(mailbox?.status ?? 'absent', 'reserve')) return false;
+  // A reservation is taken over only once its hold has expired.
+  return mailbox?.status !== 'reserved' || (mailbox.holdUntil !== undefined && mailbox.holdUntil < now.toISOString());
 }
 
 /** `years` calendar years after `from`, in UTC (29 February rolls over to 1 March). */
@@ -71,8 +52,10 @@ export function toPublicMailbox(mailbox: Mailbox): PublicMailbox | undefined {
 export function manualRenewalRefusal(
   mailbox: Mailbox | undefined,
 ): 'not_found' | 'not_renewable' | 'auto_renew_active' | undefined {
-  if (!mailbox || mailbox.status === 'reserved' || mailbox.status === 'deleted') return 'not_found';
-  if (mailbox.status === 'activating') return 'not_renewable';
+  if (!mailbox) return 'not_found';
+  if (!mailboxLifecycle.canMove(mailbox.status, 'renew')) {
+    return mailbox.status === 'activating' ? 'not_renewable' : 'not_found';
+  }
   // Automatic renewal will charge the stored card: a manual renewal on top would be paid twice.
   if (mailbox.autoRenew) return 'auto_renew_active';
   return undefined;
@@ -83,9 +66,7 @@ export function autoRenewRefusal(
   mailbox: Mailbox | undefined,
   enabled: boolean,
 ): 'not_found' | 'no_payment_method' | undefined {
-  if (!mailbox || mailbox.status === 'reserved' || mailbox.status === 'deleted' || mailbox.status === 'activating') {
-    return 'not_found';
-  }
+  if (!mailbox || !mailboxLifecycle.canMove(mailbox.status, 'set_auto_renew')) return 'not_found';
   // Only a card or PayPal token can be charged automatically.
   if (enabled && !mailbox.renewalPayment) return 'no_payment_method';
   return undefined;

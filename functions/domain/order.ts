@@ -1,33 +1,37 @@
-import type { MailboxType } from './catalog.ts';
 import { creditorReference } from './creditor-reference.ts';
-import { orderTotals, type Totals } from './totals.ts';
+import type { PublicOrder } from './schemas.ts';
+import { orderTotals } from './totals.ts';
 
-export type OrderStatus = 'pending_payment' | 'activating' | 'completed' | 'cancelled' | 'failed';
-export type PaymentMethod = 'card' | 'paypal' | 'bank_transfer' | 'postal_slip';
 /**
- * `refund_required`: money was taken (a card charged, a credit registered) for an order that ended
- * unfulfilled; the refund is recorded on the order (`refund`) for the payment processor or an operator.
+ * Card and PayPal are charged at once, with what the storefront collected from the payment
+ * provider; a bank transfer or a postal slip waits until its credit is registered. The one place
+ * that says so: the request schema, the workflow's RoutePayment and the use cases all ask here.
  */
-export type PaymentStatus = 'pending' | 'paid' | 'failed' | 'refund_required';
-export type OrderKind = 'new' | 'renewal';
+export const IMMEDIATE_PAYMENT_METHODS = ['card', 'paypal'] as const;
+export const CREDIT_PAYMENT_METHODS = ['bank_transfer', 'postal_slip'] as const;
+export const PAYMENT_METHODS = [...IMMEDIATE_PAYMENT_METHODS, ...CREDIT_PAYMENT_METHODS] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export type ImmediatePaymentMethod = (typeof IMMEDIATE_PAYMENT_METHODS)[number];
+export type CreditPaymentMethod = (typeof CREDIT_PAYMENT_METHODS)[number];
 
-/** Card and PayPal are charged at once; a transfer or a postal slip waits for the credit. */
-export const isImmediatePayment = (method: PaymentMethod): boolean => method === 'card' || method === 'paypal';
+export const isImmediatePayment = (method: PaymentMethod): method is ImmediatePaymentMethod =>
+  (IMMEDIATE_PAYMENT_METHODS as readonly PaymentMethod[]).includes(method);
 
-/** An order as the system keeps it: the public view plus what only the back office sees. */
-export interface Order {
-  orderId: string;
-  kind: OrderKind;
-  status: OrderStatus;
-  mailbox: { address: string; type: MailboxType; domainPec: boolean };
-  years: number;
-  totals: Totals;
-  payment: { method: PaymentMethod; status: PaymentStatus; reference: string; token?: string };
+/** What automatic renewals can charge: the card or PayPal token an order was paid with (a transfer has none). */
+export function renewalPaymentOf(order: {
+  payment: { method: PaymentMethod; token?: string };
+}): { method: ImmediatePaymentMethod; token: string } | undefined {
+  const { method, token } = order.payment;
+  return isImmediatePayment(method) && token ? { method, token } : undefined;
+}
+
+export type OrderKind = PublicOrder['kind'];
+
+/** An order as the system keeps it: the public view (`PublicOrder`) plus what only the back office sees. */
+export interface Order extends Omit<PublicOrder, 'payment'> {
+  payment: PublicOrder['payment'] & { token?: string };
   holder: Record<string, unknown> & { email: string };
   billing: Record<string, unknown>;
-  createdAt: string;
-  paidAt: string | null;
-  completedAt: string | null;
   /** Fingerprint of the request that created the order, to tell a replay from a reused Idempotency-Key. */
   requestHash: string;
   /** When a bank transfer or postal slip order stops waiting for the credit. */
@@ -65,19 +69,6 @@ export interface Refund {
   currency: 'EUR';
   reason: string;
   recordedAt: string;
-}
-
-export interface PublicOrder {
-  orderId: string;
-  kind: Order['kind'];
-  status: OrderStatus;
-  mailbox: Order['mailbox'];
-  years: number;
-  totals: Totals;
-  payment: { method: PaymentMethod; status: PaymentStatus; reference: string };
-  createdAt: string;
-  paidAt: string | null;
-  completedAt: string | null;
 }
 
 /** The contract's view of an order: no holder data, no payment token. */

@@ -1,3 +1,4 @@
+import { mailboxLifecycle } from './lifecycles.ts';
 import type { Mailbox } from './mailbox.ts';
 
 /*
@@ -26,10 +27,11 @@ export type SweepAction =
 export function sweepAction(mailbox: Mailbox, at: Date): SweepAction {
   if (!mailbox.expiresAt) return { kind: 'none' };
   const untilExpiry = Date.parse(mailbox.expiresAt) - at.getTime();
-  if (mailbox.status === 'suspended') {
+  if (mailboxLifecycle.canMove(mailbox.status, 'delete')) {
     return untilExpiry <= -GRACE_DAYS * DAY_MS ? { kind: 'delete' } : { kind: 'none' };
   }
-  if (mailbox.status !== 'active') return { kind: 'none' };
+  // Reminders and automatic renewals are for a running mailbox: one that expiry would suspend.
+  if (!mailboxLifecycle.canMove(mailbox.status, 'suspend')) return { kind: 'none' };
   if (untilExpiry <= 0) return { kind: 'suspend' };
   if (mailbox.autoRenew && mailbox.renewalPayment) {
     return untilExpiry <= AUTO_RENEW_DAYS_BEFORE * DAY_MS ? { kind: 'auto-renew' } : { kind: 'none' };

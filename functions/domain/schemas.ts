@@ -1,6 +1,7 @@
 /**
  * The one schema module: every request the API accepts is validated here, every answer it gives is
- * described here, and the OpenAPI document (`openapi.ts`) is generated from these same schemas.
+ * described here (each with its `z.infer` type, which the domain builds on), and the OpenAPI
+ * document (`adapters/http/openapi.ts`) is generated from these same schemas.
  *
  * Validation reports every failing field at once, each under its dotted path: rules live on the
  * field they judge, and the few rules that span fields run even when a sibling field failed.
@@ -10,20 +11,16 @@ import { addressProblem } from './address.ts';
 import { catalog, MAILBOX_TYPES } from './catalog.ts';
 import { type FieldError, ValidationError } from './errors.ts';
 import { isValidNumericFiscalCode, isValidPersonalFiscalCode, isValidVatNumber } from './fiscal-code.ts';
+import { ORDER_STATUSES, PAYMENT_STATUSES, PUBLIC_MAILBOX_STATUSES } from './lifecycles.ts';
+import { CREDIT_PAYMENT_METHODS, IMMEDIATE_PAYMENT_METHODS, PAYMENT_METHODS } from './order.ts';
 import { isProvinceCode } from './provinces.ts';
+import { VAT_RATE_PERCENT } from './totals.ts';
 
 const MIN_YEARS = Math.min(...catalog.years);
 const MAX_YEARS = Math.max(...catalog.years);
 
 export const HOLDER_KINDS = ['person', 'company', 'association'] as const;
-export const PAYMENT_METHODS = ['card', 'paypal', 'bank_transfer', 'postal_slip'] as const;
-/** Methods charged at once with a token, as opposed to those that wait for a credit to be registered. */
-export const TOKEN_PAYMENT_METHODS = ['card', 'paypal'] as const;
-export const CREDIT_PAYMENT_METHODS = ['bank_transfer', 'postal_slip'] as const;
 export const ORDER_KINDS = ['new', 'renewal'] as const;
-export const ORDER_STATUSES = ['pending_payment', 'activating', 'completed', 'cancelled', 'failed'] as const;
-export const ORDER_PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'refund_required'] as const;
-export const MAILBOX_STATUSES = ['activating', 'active', 'suspended', 'deleted'] as const;
 export const PAYMENT_EVENT_TYPES = ['credit.registered', 'payment.succeeded', 'payment.failed'] as const;
 
 // --- shared pieces -----------------------------------------------------------------------------
@@ -197,7 +194,7 @@ export type Billing = z.infer<typeof BillingSchema>;
 export const PaymentRequestSchema = z
   .discriminatedUnion('method', [
     z.object({
-      method: z.enum(TOKEN_PAYMENT_METHODS),
+      method: z.enum(IMMEDIATE_PAYMENT_METHODS),
       token: token.meta({ description: 'Card or PayPal token from the payment provider, charged at once.' }),
     }),
     z.object({ method: z.enum(CREDIT_PAYMENT_METHODS) }),
@@ -251,9 +248,11 @@ const cents = z.number().int().nonnegative();
 
 export const TotalsSchema = z
   .object({ netCents: cents, vatCents: cents, grossCents: cents })
-  .meta({ description: 'Euro cents; VAT is 22% of net, rounded half-up; gross = net + VAT.' });
+  .meta({ description: `Euro cents; VAT is ${VAT_RATE_PERCENT}% of net, rounded half-up; gross = net + VAT.` });
+export type Totals = z.infer<typeof TotalsSchema>;
 
-export const OrderSchema = z.object({
+/** An order as storefronts see it (no holder data, no payment token): `toPublicOrder`. */
+export const PublicOrderSchema = z.object({
   orderId: z.string(),
   kind: z.enum(ORDER_KINDS),
   status: z.enum(ORDER_STATUSES),
@@ -262,7 +261,7 @@ export const OrderSchema = z.object({
   totals: TotalsSchema,
   payment: z.object({
     method: z.enum(PAYMENT_METHODS),
-    status: z.enum(ORDER_PAYMENT_STATUSES).meta({
+    status: z.enum(PAYMENT_STATUSES).meta({
       description:
         'refund_required: the order was paid but ended unfulfilled; the refund is recorded and made by the provider.',
     }),
@@ -275,19 +274,20 @@ export const OrderSchema = z.object({
   paidAt: timestamp.nullable(),
   completedAt: timestamp.nullable(),
 });
-export type Order = z.infer<typeof OrderSchema>;
+export type PublicOrder = z.infer<typeof PublicOrderSchema>;
 
-export const MailboxSchema = z.object({
+/** A mailbox as storefronts see it (a reservation is not one): `toPublicMailbox`. */
+export const PublicMailboxSchema = z.object({
   address: z.string(),
   type: mailboxType,
-  status: z.enum(MAILBOX_STATUSES),
+  status: z.enum(PUBLIC_MAILBOX_STATUSES),
   domainPec: z.boolean(),
   activatedAt: timestamp.nullable().meta({ description: 'Null while the mailbox is activating.' }),
   expiresAt: timestamp.nullable().meta({ description: 'Null while the mailbox is activating.' }),
   autoRenew: z.boolean(),
   passwordSet: z.boolean(),
 });
-export type Mailbox = z.infer<typeof MailboxSchema>;
+export type PublicMailbox = z.infer<typeof PublicMailboxSchema>;
 
 export const CatalogResponseSchema = z.object({
   domains: z.array(z.string()).meta({ description: 'Generic certified domains.' }),
@@ -332,15 +332,26 @@ export type Problem = z.infer<typeof ProblemSchema>;
 /** Path reported for an issue about the body as a whole rather than one of its fields. */
 export const ROOT_PATH = '(body)';
 
+/** A validation issue, as zod and any Standard Schema library report it. */
+export interface SchemaIssue {
+  message: string;
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+}
+
 /**
  * The field errors of a failed parse, one per issue, each under its dotted path
  * (`holder.residence.postalCode`, `items.0.name`); an issue about the whole input is under `(body)`.
+ * `skipSegments` drops the leading segments that name the envelope rather than a field (the
+ * `body` of an API Gateway event).
  */
-export function issuesToErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length === 0 ? ROOT_PATH : issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+export function fieldErrors(issues: readonly SchemaIssue[], skipSegments = 0): FieldError[] {
+  return issues.map((issue) => {
+    const path = (issue.path ?? [])
+      .slice(skipSegments)
+      .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+      .join('.');
+    return { path: path === '' ? ROOT_PATH : path, message: issue.message };
+  });
 }
 
 /**
@@ -350,6 +361,6 @@ export function issuesToErrors(error: z.ZodError): FieldError[] {
  */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw new ValidationError(issuesToErrors(result.error));
+  if (!result.success) throw new ValidationError(fieldErrors(result.error.issues));
   return result.data;
 }

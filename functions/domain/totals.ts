@@ -1,10 +1,5 @@
 import { isAllowedYears, type MailboxType, planFor } from './catalog.ts';
-
-export interface Totals {
-  netCents: number;
-  vatCents: number;
-  grossCents: number;
-}
+import type { Totals } from './schemas.ts';
 
 /** Italian standard IVA rate, the one that applies to PEC mailboxes. */
 export const VAT_RATE_PERCENT = 22;

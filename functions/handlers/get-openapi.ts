@@ -1,5 +1,5 @@
 import { anyEvent, httpHandler } from '../adapters/http/http-handler.ts';
-import { buildOpenApiDocument } from '../domain/openapi.ts';
+import { buildOpenApiDocument } from '../adapters/http/openapi.ts';
 
 const document = buildOpenApiDocument();
 

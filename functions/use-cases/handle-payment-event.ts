@@ -1,7 +1,8 @@
 import { ErrorName, RetryLaterError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
+import { isClosedOrder, orderLifecycle } from '../domain/lifecycles.ts';
 import { isImmediatePayment } from '../domain/order.ts';
-import { issuesToErrors, type PaymentWebhookEvent, PaymentWebhookEventSchema, ROOT_PATH } from '../domain/schemas.ts';
+import { type PaymentWebhookEvent, PaymentWebhookEventSchema, parseOrThrow, ROOT_PATH } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
 import type {
   AuditLog,
@@ -91,9 +92,7 @@ const toRefund = (event: PaymentWebhookEvent, outcome: string): Applied => ({
 function parseEvent(rawBody: string): PaymentWebhookEvent {
   const json = parseJsonText(rawBody);
   if (!json.ok) throw new ValidationError([{ path: json.path.join('.') || ROOT_PATH, message: json.message }]);
-  const parsed = PaymentWebhookEventSchema.safeParse(json.value);
-  if (!parsed.success) throw new ValidationError(issuesToErrors(parsed.error));
-  return parsed.data;
+  return parseOrThrow(PaymentWebhookEventSchema, json.value);
 }
 
 async function apply(deps: PaymentEventDeps, event: PaymentWebhookEvent, now: Date): Promise<Applied> {
@@ -107,28 +106,26 @@ async function apply(deps: PaymentEventDeps, event: PaymentWebhookEvent, now: Da
     // The credit must be in euro and match the order to the cent, and the order must still want it.
     if (event.currency !== 'EUR') return toRefund(event, 'currency_mismatch');
     if (event.amountCents !== order.totals.grossCents) return toRefund(event, 'amount_mismatch');
-    if (order.status === 'cancelled' || order.status === 'failed') return toRefund(event, 'credit_for_closed_order');
+    if (isClosedOrder(order.status)) return toRefund(event, 'credit_for_closed_order');
   }
 
   // The workflow keeps its task token on the order a moment after the order is placed; an event
   // that arrives before that is answered 503 (not recorded as done), so the provider redelivers it.
-  const open = order.status === 'pending_payment' || order.status === 'activating';
-  const token = open ? await deps.orders.getTaskToken(order.orderId) : undefined;
-  if (order.status === 'pending_payment' && !token) {
+  const waiting = orderLifecycle.canMove(order.status, 'await_payment');
+  const token = orderLifecycle.isFinal(order.status) ? undefined : await deps.orders.getTaskToken(order.orderId);
+  if (waiting && !token) {
     throw new RetryLaterError(
       `Order ${order.orderId} is not waiting for its payment yet; deliver the event again later.`,
     );
   }
 
   if (!credit) {
-    // One atomic step from pending: a failure never undoes a registered credit (nor the reverse),
-    // however the two race. A redelivery of this failure finds the payment failed and resends it.
-    const failedNow = await deps.orders.markPaymentFailed(order.orderId);
-    const current = failedNow ? undefined : await deps.orders.get(order.orderId);
-    if (!failedNow && (current?.payment.status !== 'failed' || current.status !== 'pending_payment')) {
+    // One atomic step on a waiting order: a failure never undoes a registered credit (nor the
+    // reverse), however the two race. A redelivery of this failure finds the payment failed (the
+    // lifecycle allows that) and resends it.
+    if (!token || !(await deps.orders.markPaymentFailed(order.orderId))) {
       return { outcome: 'ignored_not_pending', anomaly: false };
     }
-    if (!token) return { outcome: 'ignored_not_pending', anomaly: false };
     const resumed = await deps.callbacks.fail(token, ErrorName.PaymentFailed, `Payment provider event ${event.id}`);
     return { outcome: resumed === 'resumed' ? 'payment_failed' : 'wait_already_closed', anomaly: false };
   }
@@ -138,9 +135,7 @@ async function apply(deps: PaymentEventDeps, event: PaymentWebhookEvent, now: Da
   const paid = await deps.orders.markPaid(order.orderId, now, event.id);
   if (!paid) {
     const current = await deps.orders.get(order.orderId);
-    if (current?.status === 'cancelled' || current?.status === 'failed') {
-      return toRefund(event, 'credit_for_closed_order');
-    }
+    if (current && isClosedOrder(current.status)) return toRefund(event, 'credit_for_closed_order');
     if (current?.payment.status === 'failed') return toRefund(event, 'credit_after_failure');
     if (current?.chargeId !== event.id) return toRefund(event, 'duplicate_credit');
   }

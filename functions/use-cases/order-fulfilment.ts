@@ -9,8 +9,15 @@ import {
   PaymentDeclinedError,
   ProvisioningImpossibleError,
 } from '../domain/errors.ts';
+import { canPay, isClosedOrder, type OrderStatus, orderLifecycle } from '../domain/lifecycles.ts';
 import { addYears, renewedExpiry } from '../domain/mailbox.ts';
-import { isImmediatePayment, type Order, type OrderEmailField, type Refund } from '../domain/order.ts';
+import {
+  isImmediatePayment,
+  type Order,
+  type OrderEmailField,
+  type Refund,
+  renewalPaymentOf,
+} from '../domain/order.ts';
 import type {
   AccessTokenRepository,
   AuditLog,
@@ -70,7 +77,7 @@ export async function chargePayment(
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
   let chargeId: string | undefined;
-  if (order.status === 'pending_payment' && order.payment.status === 'pending') {
+  if (canPay(order)) {
     const { token } = order.payment;
     if (!token) throw new ProvisioningImpossibleError(`Order ${orderId} has no payment token to charge.`);
     const key = chargeKeyOf(orderId);
@@ -99,7 +106,7 @@ export async function chargePayment(
     await deps.audit.record({ orderId, event: 'payment-charged', at, detail: { chargeId: current.chargeId } });
     return;
   }
-  if (chargeId && (current.status === 'failed' || current.status === 'cancelled')) {
+  if (chargeId && isClosedOrder(current.status)) {
     const settled = current.refund
       ? current
       : await recordRefund(deps, current, chargeId, `charged after the order was ${current.status}`, now);
@@ -122,24 +129,20 @@ export async function provisionMailbox(
   const current = await deps.mailboxes.get(address);
   let activatedAt = current?.activatedAt;
   if (current?.orderId !== orderId || current.status !== 'active') {
-    if (order.status !== 'activating') {
-      throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}, not paid.`);
-    }
+    assertFulfilling(order);
     if (current?.orderId !== orderId) {
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
     }
     const plan = planFor(type);
     await deps.platform.createMailbox({ address, mailboxGb: plan.mailboxGb, archiveGb: plan.archiveGb });
-    const immediate = isImmediatePayment(order.payment.method);
+    const renewalPayment = renewalPaymentOf(order);
     activatedAt = now.toISOString();
     const activated = await deps.mailboxes.activate(address, orderId, {
       activatedAt,
       expiresAt: addYears(now, order.years).toISOString(),
       // A card or PayPal holder renews automatically by default; a transfer has nothing to charge.
-      autoRenew: immediate && order.payment.token !== undefined,
-      ...(immediate && order.payment.token
-        ? { renewalPayment: { method: order.payment.method, token: order.payment.token } }
-        : {}),
+      autoRenew: renewalPayment !== undefined,
+      ...(renewalPayment ? { renewalPayment } : {}),
     });
     if (!activated)
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
@@ -152,6 +155,13 @@ export async function provisionMailbox(
     await recordActivation(deps.audit, orderId, address, new Date(activatedAt ?? now));
   } catch {
     // CompleteOrder writes it again.
+  }
+}
+
+/** A step that provisions or extends a mailbox runs only for a paid order being fulfilled. */
+function assertFulfilling(order: { orderId: string; status: OrderStatus }): void {
+  if (!orderLifecycle.canMove(order.status, 'fulfil')) {
+    throw new ProvisioningImpossibleError(`Order ${order.orderId} is ${order.status}, not paid.`);
   }
 }
 
@@ -171,9 +181,8 @@ export async function extendMailbox(
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
   const { address } = order.mailbox;
-  if (order.status !== 'activating')
-    throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}, not paid.`);
-  const immediate = isImmediatePayment(order.payment.method);
+  assertFulfilling(order);
+  const renewalPayment = renewalPaymentOf(order);
   // Optimistic: a concurrent renewal of the same mailbox changes the expiry, so read it again and retry.
   for (let attempt = 0; attempt < 5; attempt++) {
     const mailbox = await deps.mailboxes.get(address);
@@ -181,9 +190,7 @@ export async function extendMailbox(
     const result = await deps.mailboxes.extend(address, orderId, {
       previousExpiresAt: mailbox?.expiresAt,
       expiresAt,
-      ...(immediate && order.payment.token
-        ? { renewalPayment: { method: order.payment.method, token: order.payment.token } }
-        : {}),
+      ...(renewalPayment ? { renewalPayment } : {}),
     });
     if (result === 'gone') throw new ProvisioningImpossibleError(`The mailbox ${address} can no longer be renewed.`);
     if (result === 'stale') continue;
@@ -222,8 +229,7 @@ export async function checkDomainDns(
 ): Promise<{ ready: boolean }> {
   const order = await loadOrder(deps.orders, orderId);
   const { address } = order.mailbox;
-  if (order.status !== 'activating')
-    throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}, not paid.`);
+  assertFulfilling(order);
   if (!(await deps.mailboxes.markActivating(address, orderId))) {
     throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
   }
@@ -340,7 +346,7 @@ export async function closeOrder(
   const closed =
     (await deps.orders.close(orderId, outcome, reason, now, paymentDeclined)) ?? (await deps.orders.get(orderId));
   if (!closed || closed.status === 'completed') return;
-  if (closed.status !== 'failed' && closed.status !== 'cancelled') {
+  if (!isClosedOrder(closed.status)) {
     throw new Error(`Order ${orderId} is still ${closed.status}; closing it will be retried.`);
   }
 
@@ -502,7 +508,7 @@ export async function awaitPayment(
   const order = await loadOrder(deps.orders, orderId);
   assertWaiting(order);
   const method = order.payment.method;
-  if (method === 'bank_transfer' || method === 'postal_slip') {
+  if (!isImmediatePayment(method)) {
     await sendOnce(deps.orders, orderId, 'paymentInstructionsSentAt', now, () =>
       deps.notifier.paymentInstructions({
         to: order.holder.email,
@@ -526,7 +532,7 @@ function assertWaiting(order: Order): void {
   if (order.status === 'activating' && order.payment.status === 'paid') {
     throw new PaymentAlreadyReceivedError(`Order ${order.orderId} is paid already: there is nothing to wait for.`);
   }
-  if (order.status !== 'pending_payment') {
+  if (!orderLifecycle.canMove(order.status, 'await_payment')) {
     throw new ProvisioningImpossibleError(`Order ${order.orderId} is no longer waiting for a payment.`);
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyKeyReusedError } from '../domain/errors.ts';
+import { orderLifecycle } from '../domain/lifecycles.ts';
 import { type Order, orderIdFromBytes, toPublicOrder } from '../domain/order.ts';
 import type { OrderRepository, WorkflowStarter } from './ports.ts';
 
@@ -75,7 +76,7 @@ export async function resumeWorkflow(
   existing: Order,
   now: Date,
 ): Promise<void> {
-  if (existing.status !== 'pending_payment') return;
+  if (!orderLifecycle.canMove(existing.status, 'await_payment')) return;
   await deps.workflow.startOrder(existing.orderId, workflowInput(deps, existing, now));
 }
 

@@ -1,6 +1,6 @@
 import { AddressUnavailableError } from '../domain/errors.ts';
-import { isImmediatePayment, type PublicOrder, pendingOrder, toPublicOrder } from '../domain/order.ts';
-import type { CreateOrderRequest } from '../domain/schemas.ts';
+import { isImmediatePayment, pendingOrder, toPublicOrder } from '../domain/order.ts';
+import type { CreateOrderRequest, PublicOrder } from '../domain/schemas.ts';
 import { fingerprint, type IntakeContext, intakeOrderId, replay, startWorkflow } from './order-intake.ts';
 import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
 

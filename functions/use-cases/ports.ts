@@ -1,38 +1,41 @@
 import type { ErrorName } from '../domain/errors.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
-import type { Order, OrderEmailField, OrderKind, PaymentMethod, Refund } from '../domain/order.ts';
+import type { CreditPaymentMethod, Order, OrderEmailField, OrderKind, PaymentMethod, Refund } from '../domain/order.ts';
 
 /*
  * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the
- * use cases in-memory or local-service implementations of the same interfaces.
+ * use cases in-memory or local-service implementations of the same interfaces. A write that moves
+ * a status happens only from the statuses its lifecycle (`domain/lifecycles.ts`) allows for its event.
  */
 
 export interface OrderRepository {
   get(orderId: string): Promise<Order | undefined>;
   /** Creates the order unless one with its id exists; answers which happened. */
   create(order: Order): Promise<'created' | 'exists'>;
-  /** `pending_payment` with a pending payment → `activating`, paid. False when the order is not in that state. */
+  /** Event `pay`: `pending_payment` with a pending payment → `activating`, paid. False when not allowed. */
   markPaid(orderId: string, at: Date, chargeId?: string): Promise<boolean>;
   /**
-   * A waiting order's payment → failed (the order itself is closed by its workflow). False when the
-   * payment is no longer pending: a failure never undoes a registered credit, nor the reverse.
+   * Event `decline`: a waiting order's payment → failed (the order itself is closed by its
+   * workflow); true again for a payment failed already. False when the order no longer waits or its
+   * payment was taken: a failure never undoes a registered credit, nor the reverse.
    */
   markPaymentFailed(orderId: string): Promise<boolean>;
-  /** `activating` → `completed`. False when the order is not activating. */
+  /** Event `complete`: `activating` → `completed`. False when the order is not activating. */
   markCompleted(orderId: string, at: Date): Promise<boolean>;
   /**
-   * An order still open (`pending_payment` or `activating`) → `failed` or `cancelled`, at `at`.
-   * Answers the closed order, or undefined when it was already closed or completed.
+   * Events `fail` or `cancel`: an order still open (`pending_payment` or `activating`) → `failed` or
+   * `cancelled`, at `at`; with `paymentFailed`, its payment is declined with it. Answers the closed
+   * order, or undefined when it was already closed or completed.
    */
   close(
     orderId: string,
-    status: 'failed' | 'cancelled',
+    outcome: 'failed' | 'cancelled',
     reason: string,
     at: Date,
     paymentFailed?: boolean,
   ): Promise<Order | undefined>;
   /**
-   * Records a refund to make on a closed (failed or cancelled) order that was paid, or whose charge
+   * Event `refund`: records a refund to make on a closed (failed or cancelled) order that was paid, or whose charge
    * turned out to have succeeded: its payment becomes `refund_required`. False when the order is not
    * closed, or a refund is recorded already (the first one stands).
    */
@@ -44,7 +47,7 @@ export interface OrderRepository {
   claimEmail(orderId: string, field: OrderEmailField, at: Date): Promise<boolean>;
   /** Gives back a claim made `at`, after its email could not be sent, so a retry sends it. */
   releaseEmail(orderId: string, field: OrderEmailField, at: Date): Promise<void>;
-  /** Stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */
+  /** Event `await_payment`: stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */
   saveTaskToken(orderId: string, taskToken: string): Promise<boolean>;
   getTaskToken(orderId: string): Promise<string | undefined>;
 }
@@ -147,7 +150,7 @@ export interface PaymentInstructions {
   to: string;
   orderId: string;
   address: string;
-  method: 'bank_transfer' | 'postal_slip';
+  method: CreditPaymentMethod;
   kind: OrderKind;
   grossCents: number;
   /** The RF creditor reference the transfer must quote. */

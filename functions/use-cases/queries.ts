@@ -1,6 +1,7 @@
 import { NotFoundError } from '../domain/errors.ts';
-import { isAddressFree, type PublicMailbox, toPublicMailbox } from '../domain/mailbox.ts';
-import { type PublicOrder, toPublicOrder } from '../domain/order.ts';
+import { isAddressFree, toPublicMailbox } from '../domain/mailbox.ts';
+import { toPublicOrder } from '../domain/order.ts';
+import type { PublicMailbox, PublicOrder } from '../domain/schemas.ts';
 import type { MailboxRepository, OrderRepository } from './ports.ts';
 
 /** Whether a new order could take the address now, and if not, why. */

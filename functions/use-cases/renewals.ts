@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
 import { AutoRenewActiveError, ConflictError, NotFoundError } from '../domain/errors.ts';
-import {
-  autoRenewRefusal,
-  type Mailbox,
-  manualRenewalRefusal,
-  type PublicMailbox,
-  toPublicMailbox,
-} from '../domain/mailbox.ts';
-import { orderIdFromBytes, type PublicOrder, pendingOrder, toPublicOrder } from '../domain/order.ts';
+import { autoRenewRefusal, type Mailbox, manualRenewalRefusal, toPublicMailbox } from '../domain/mailbox.ts';
+import { orderIdFromBytes, pendingOrder, toPublicOrder } from '../domain/order.ts';
 import { AUTO_RENEW_YEARS } from '../domain/renewal-policy.ts';
-import type { RenewalRequest } from '../domain/schemas.ts';
+import type { PublicMailbox, PublicOrder, RenewalRequest } from '../domain/schemas.ts';
 import {
   fingerprint,
   type IntakeContext,

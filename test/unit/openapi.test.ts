@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildOpenApiDocument } from '../../functions/domain/openapi.ts';
-import { CreateOrderRequestSchema, OrderSchema } from '../../functions/domain/schemas.ts';
+import { buildOpenApiDocument } from '../../functions/adapters/http/openapi.ts';
+import { problemFor } from '../../functions/adapters/http/problem.ts';
+import { AddressUnavailableError } from '../../functions/domain/errors.ts';
+import { CreateOrderRequestSchema, PublicOrderSchema } from '../../functions/domain/schemas.ts';
+import { API_ROUTES } from '../../infra/api-routes.ts';
 
 interface Operation {
+  summary?: string;
   security?: unknown[];
   parameters?: { name: string; in: string; required?: boolean }[];
-  requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+  requestBody?: { $ref: string };
   responses: Record<string, { $ref?: string; content?: Record<string, unknown> }>;
 }
 interface Document {
@@ -17,10 +21,13 @@ interface Document {
     securitySchemes: Record<string, unknown>;
     schemas: Record<string, Record<string, unknown>>;
     responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>;
+    requestBodies: Record<string, { required: boolean; content: Record<string, { schema: Record<string, unknown> }> }>;
   };
 }
 
 const document = buildOpenApiDocument() as unknown as Document;
+const createOrderRequest = () =>
+  document.components.requestBodies.CreateOrderRequest?.content['application/json']?.schema;
 const operation = (path: string, method: string): Operation => {
   const found = document.paths[path]?.[method];
   if (found === undefined) throw new Error(`${method.toUpperCase()} ${path} is not documented`);
@@ -130,21 +137,25 @@ describe('buildOpenApiDocument', () => {
   });
 
   it('generates request bodies from the validating schemas, as clients write them', () => {
-    const body = operation('/orders', 'post').requestBody?.content['application/json']?.schema;
-    expect(body).toEqual({ $ref: '#/components/schemas/CreateOrderRequest' });
+    expect(operation('/orders', 'post').requestBody).toEqual({ $ref: '#/components/requestBodies/CreateOrderRequest' });
     const { $schema: _, ...expected } = z.toJSONSchema(CreateOrderRequestSchema, { io: 'input' });
-    expect(document.components.schemas.CreateOrderRequest).toEqual(expected);
+    expect(document.components.requestBodies.CreateOrderRequest).toEqual({
+      required: true,
+      content: { 'application/json': { schema: expected } },
+    });
   });
 
   it('leaves fields with a default optional in requests (io: input)', () => {
-    const mailbox = (document.components.schemas.CreateOrderRequest as { properties: Record<string, unknown> })
-      .properties.mailbox as { required: string[]; properties: Record<string, unknown> };
+    const mailbox = (createOrderRequest() as { properties: Record<string, unknown> }).properties.mailbox as {
+      required: string[];
+      properties: Record<string, unknown>;
+    };
     expect(mailbox.required.sort()).toEqual(['address', 'type']);
     expect(mailbox.properties.domainPec).toEqual(expect.objectContaining({ type: 'boolean', default: false }));
   });
 
   it('generates responses from the response schemas', () => {
-    const { $schema: _, ...expected } = z.toJSONSchema(OrderSchema);
+    const { $schema: _, ...expected } = z.toJSONSchema(PublicOrderSchema);
     expect(document.components.schemas.Order).toEqual(expected);
     const order = document.components.schemas.Order as { properties: { status: { enum: string[] } } };
     expect(order.properties.status.enum).toEqual(['pending_payment', 'activating', 'completed', 'cancelled', 'failed']);
@@ -155,10 +166,56 @@ describe('buildOpenApiDocument', () => {
   });
 
   it('documents the exactly-one rule of billing', () => {
-    const billing = (document.components.schemas.CreateOrderRequest as { properties: Record<string, unknown> })
-      .properties.billing;
+    const billing = (createOrderRequest() as { properties: Record<string, unknown> }).properties.billing;
     expect(billing).toEqual(
       expect.objectContaining({ oneOf: [{ required: ['recipientCode'] }, { required: ['pecAddress'] }] }),
     );
+  });
+
+  it('generates its paths from the route table: one operation per route, summarised by its description', () => {
+    for (const route of API_ROUTES) {
+      expect(operation(route.path, route.method.toLowerCase()).summary, `${route.method} ${route.path}`).toBe(
+        route.description,
+      );
+    }
+    expect(Object.values(document.paths).flatMap((methods) => Object.keys(methods))).toHaveLength(API_ROUTES.length);
+  });
+
+  it('refuses a route without an operation, and an operation without a route', () => {
+    const extra = {
+      method: 'GET',
+      path: '/nowhere',
+      handler: 'get-nowhere',
+      apiKey: true,
+      description: 'x',
+      needs: {},
+    } as const;
+    expect(() => buildOpenApiDocument([...API_ROUTES, extra])).toThrow('GET /nowhere has no OpenAPI operation.');
+    expect(() => buildOpenApiDocument(API_ROUTES.filter((route) => route.path !== '/catalog'))).toThrow(
+      'No route serves the OpenAPI operations GET /catalog.',
+    );
+  });
+
+  it('gives error examples exactly as the HTTP adapter renders the errors', () => {
+    const responses = document.components.responses as unknown as Record<
+      string,
+      { content: Record<string, { example: unknown }> }
+    >;
+    expect(responses.address_unavailable?.content['application/problem+json']?.example).toEqual(
+      problemFor(new AddressUnavailableError('mario.rossi@pec.it')),
+    );
+    expect(responses.internal_error?.content['application/problem+json']?.example).toEqual(
+      problemFor(new Error('anything')),
+    );
+  });
+
+  it('lists every problem of a status as an example of its own', () => {
+    const conflict = operation('/mailboxes/{address}/renewals', 'post').responses['409'] as unknown as {
+      content: Record<string, { examples: Record<string, unknown> }>;
+    };
+    expect(Object.keys(conflict.content['application/problem+json']?.examples ?? {})).toEqual([
+      'auto_renew_active',
+      'mailbox_not_renewable',
+    ]);
   });
 });

@@ -9,12 +9,12 @@ import {
   AvailabilityResponseSchema,
   CatalogResponseSchema,
   CreateOrderRequestSchema,
-  issuesToErrors,
-  MailboxSchema,
-  OrderSchema,
+  fieldErrors,
   PasswordSetupRequestSchema,
   PaymentWebhookEventSchema,
   ProblemSchema,
+  PublicMailboxSchema,
+  PublicOrderSchema,
   parseOrThrow,
   RenewalRequestSchema,
 } from '../../functions/domain/schemas.ts';
@@ -64,7 +64,7 @@ function withField(body: object, path: string, value: unknown): Record<string, u
 
 function errorsOf(schema: z.ZodType, input: unknown) {
   const result = schema.safeParse(input);
-  return result.success ? [] : issuesToErrors(result.error);
+  return result.success ? [] : fieldErrors(result.error.issues);
 }
 
 const pathsOf = (schema: z.ZodType, input: unknown) => errorsOf(schema, input).map((error) => error.path);
@@ -363,8 +363,8 @@ describe('response schemas', () => {
       paidAt: null,
       completedAt: null,
     };
-    expect(OrderSchema.parse(order)).toEqual(order);
-    expect(pathsOf(OrderSchema, { ...order, status: 'shipped' })).toEqual(['status']);
+    expect(PublicOrderSchema.parse(order)).toEqual(order);
+    expect(pathsOf(PublicOrderSchema, { ...order, status: 'shipped' })).toEqual(['status']);
   });
 
   it("describe the contract's mailbox, activating or active", () => {
@@ -378,9 +378,9 @@ describe('response schemas', () => {
       autoRenew: true,
       passwordSet: false,
     };
-    expect(MailboxSchema.parse(mailbox)).toEqual(mailbox);
+    expect(PublicMailboxSchema.parse(mailbox)).toEqual(mailbox);
     const activating = { ...mailbox, status: 'activating', activatedAt: null, expiresAt: null };
-    expect(MailboxSchema.parse(activating)).toEqual(activating);
+    expect(PublicMailboxSchema.parse(activating)).toEqual(activating);
   });
 
   it('describe the catalog as the domain holds it', () => {
@@ -401,7 +401,7 @@ describe('response schemas', () => {
   });
 });
 
-describe('issuesToErrors', () => {
+describe('fieldErrors', () => {
   it('joins array indexes into the dotted path', () => {
     const broken = { ...catalog, plans: [catalog.plans[0], { ...catalog.plans[1], type: 'gold' }] };
     expect(pathsOf(CatalogResponseSchema, broken)).toEqual(['plans.1.type']);

@@ -1,8 +1,9 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type MailboxEvent, mailboxLifecycle } from '../../domain/lifecycles.ts';
 import type { Mailbox } from '../../domain/mailbox.ts';
 import type { MailboxRepository } from '../../use-cases/ports.ts';
 import { dynamoDb } from '../clients/dynamodb.ts';
-import { isConditionFailed, stripKeys, tableName, updateIf, writeIf } from './table.ts';
+import { type Expression, isConditionFailed, statusIn, stripKeys, tableName, updateIf, writeIf } from './table.ts';
 
 /**
  * One item per address: first the reservation held by an order, then the mailbox itself. Because
@@ -19,6 +20,24 @@ export const expiryIndexKeys = (mailbox: Pick<Mailbox, 'address' | 'expiresAt'>)
 
 const toItem = (mailbox: Mailbox) => ({ ...mailboxKey(mailbox.address), ...expiryIndexKeys(mailbox), ...mailbox });
 
+/**
+ * The condition that `event` may move the mailbox: its status is one the mailbox lifecycle
+ * (`domain/lifecycles.ts`) lets the event leave from; `absent` is no item under the address.
+ */
+function mayMove(event: MailboxEvent): Expression {
+  const sources = mailboxLifecycle.sourcesOf(event);
+  const present = statusIn(
+    '#status',
+    sources.filter((status) => status !== 'absent'),
+    'from',
+  );
+  if (!sources.includes('absent')) return present;
+  return { expression: `(attribute_not_exists(pk) OR ${present.expression})`, values: present.values };
+}
+
+/** The status `event` moves a mailbox to, as the value `:to`. */
+const moveTo = (event: MailboxEvent) => ({ ':to': mailboxLifecycle.targetOf(event) });
+
 export const dynamoMailboxRepository: MailboxRepository = {
   async get(address) {
     const { Item } = await dynamoDb.send(
@@ -28,18 +47,19 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async reserve(reservation, now) {
+    const from = mayMove('reserve');
     return writeIf(() =>
       dynamoDb.send(
         new PutCommand({
           TableName: tableName,
           Item: toItem(reservation),
-          // Free: never used, deleted for good, an expired hold, or already held by this very order (a retry).
-          ConditionExpression:
-            'attribute_not_exists(pk) OR #status = :deleted OR (#status = :reserved AND (holdUntil < :now OR orderId = :orderId))',
+          // Free (never used, deleted for good, ...), and a reservation is taken only once its hold has
+          // expired, or by this very order again (a retry).
+          ConditionExpression: `${from.expression} AND (attribute_not_exists(pk) OR #status <> :held OR holdUntil < :now OR orderId = :orderId)`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ':deleted': 'deleted',
-            ':reserved': 'reserved',
+            ...from.values,
+            ':held': 'reserved',
             ':now': now.toISOString(),
             ':orderId': reservation.orderId,
           },
@@ -49,111 +69,99 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async release(address, orderId) {
+    const from = mayMove('release');
     await writeIf(() =>
       dynamoDb.send(
         new DeleteCommand({
           TableName: tableName,
           Key: mailboxKey(address),
-          ConditionExpression: '#status IN (:reserved, :activating) AND orderId = :orderId',
+          ConditionExpression: `${from.expression} AND orderId = :orderId`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':reserved': 'reserved', ':activating': 'activating', ':orderId': orderId },
+          ExpressionAttributeValues: { ...from.values, ':orderId': orderId },
         }),
       ),
     );
   },
 
   async markActivating(address, orderId) {
-    return writeIf(() =>
-      dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: mailboxKey(address),
-          ConditionExpression: 'orderId = :orderId AND #status IN (:reserved, :activating)',
-          // No hold any more: the address is this order's until the order is closed.
-          UpdateExpression: 'SET #status = :activating REMOVE holdUntil',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':orderId': orderId, ':reserved': 'reserved', ':activating': 'activating' },
-        }),
-      ),
-    );
+    const from = mayMove('await_dns');
+    return updateIf({
+      Key: mailboxKey(address),
+      ConditionExpression: `orderId = :orderId AND ${from.expression}`,
+      // No hold any more: the address is this order's until the order is closed.
+      UpdateExpression: 'SET #status = :to REMOVE holdUntil',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':orderId': orderId, ...from.values, ...moveTo('await_dns') },
+    });
   },
 
   async activate(address, orderId, fields) {
     const expiry = expiryIndexKeys({ address, expiresAt: fields.expiresAt });
-    return writeIf(() =>
-      dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: mailboxKey(address),
-          ConditionExpression: 'orderId = :orderId AND #status IN (:reserved, :activating, :active)',
-          UpdateExpression:
-            'SET #status = :active, activatedAt = :activatedAt, expiresAt = :expiresAt, autoRenew = :autoRenew, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
-            (fields.renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
-            ' REMOVE holdUntil',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':orderId': orderId,
-            ':reserved': 'reserved',
-            ':activating': 'activating',
-            ':active': 'active',
-            ':activatedAt': fields.activatedAt,
-            ':expiresAt': fields.expiresAt,
-            ':autoRenew': fields.autoRenew,
-            ':gsi1pk': expiry.gsi1pk,
-            ':gsi1sk': expiry.gsi1sk,
-            ...(fields.renewalPayment ? { ':renewalPayment': fields.renewalPayment } : {}),
-          },
-        }),
-      ),
-    );
+    const from = mayMove('activate');
+    return updateIf({
+      Key: mailboxKey(address),
+      ConditionExpression: `orderId = :orderId AND ${from.expression}`,
+      UpdateExpression:
+        'SET #status = :to, activatedAt = :activatedAt, expiresAt = :expiresAt, autoRenew = :autoRenew, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
+        (fields.renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
+        ' REMOVE holdUntil',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':orderId': orderId,
+        ...from.values,
+        ...moveTo('activate'),
+        ':activatedAt': fields.activatedAt,
+        ':expiresAt': fields.expiresAt,
+        ':autoRenew': fields.autoRenew,
+        ':gsi1pk': expiry.gsi1pk,
+        ':gsi1sk': expiry.gsi1sk,
+        ...(fields.renewalPayment ? { ':renewalPayment': fields.renewalPayment } : {}),
+      },
+    });
   },
 
   async extend(address, orderId, { previousExpiresAt, expiresAt, renewalPayment }) {
     const expiry = expiryIndexKeys({ address, expiresAt });
-    const extended = await writeIf(() =>
-      dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: mailboxKey(address),
-          ConditionExpression:
-            '#status IN (:active, :suspended) AND expiresAt = :previous AND (attribute_not_exists(renewalOrders) OR NOT contains(renewalOrders, :orderId))',
-          UpdateExpression:
-            'SET #status = :active, expiresAt = :expiresAt, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
-            (renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
-            ' ADD renewalOrders :orders',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':active': 'active',
-            ':suspended': 'suspended',
-            ':previous': previousExpiresAt ?? '',
-            ':orderId': orderId,
-            ':expiresAt': expiresAt,
-            ':gsi1pk': expiry.gsi1pk,
-            ':gsi1sk': expiry.gsi1sk,
-            ':orders': new Set([orderId]),
-            ...(renewalPayment ? { ':renewalPayment': renewalPayment } : {}),
-          },
-        }),
-      ),
-    );
+    const from = mayMove('renew');
+    const extended = await updateIf({
+      Key: mailboxKey(address),
+      ConditionExpression: `${from.expression} AND expiresAt = :previous AND (attribute_not_exists(renewalOrders) OR NOT contains(renewalOrders, :orderId))`,
+      UpdateExpression:
+        'SET #status = :to, expiresAt = :expiresAt, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' +
+        (renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
+        ' ADD renewalOrders :orders',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...from.values,
+        ...moveTo('renew'),
+        ':previous': previousExpiresAt ?? '',
+        ':orderId': orderId,
+        ':expiresAt': expiresAt,
+        ':gsi1pk': expiry.gsi1pk,
+        ':gsi1sk': expiry.gsi1sk,
+        ':orders': new Set([orderId]),
+        ...(renewalPayment ? { ':renewalPayment': renewalPayment } : {}),
+      },
+    });
     if (extended) return 'extended';
     const current = await this.get(address);
     if (current?.renewalOrders?.has(orderId)) return 'applied';
-    if (!current || (current.status !== 'active' && current.status !== 'suspended')) return 'gone';
+    if (!current || !mailboxLifecycle.canMove(current.status, 'renew')) return 'gone';
     return 'stale';
   },
 
   async setAutoRenew(address, enabled) {
+    const from = mayMove('set_auto_renew');
     try {
       const { Attributes } = await dynamoDb.send(
         new UpdateCommand({
           TableName: tableName,
           Key: mailboxKey(address),
           // Enabling needs something to charge: the card or PayPal token kept on the mailbox.
-          ConditionExpression: `#status IN (:active, :suspended)${enabled ? ' AND attribute_exists(renewalPayment)' : ''}`,
+          ConditionExpression: `${from.expression}${enabled ? ' AND attribute_exists(renewalPayment)' : ''}`,
           UpdateExpression: 'SET autoRenew = :enabled',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active', ':suspended': 'suspended', ':enabled': enabled },
+          ExpressionAttributeValues: { ...from.values, ':enabled': enabled },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -194,26 +202,28 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async suspend(address, expiresAt) {
+    const from = mayMove('suspend');
     return updateIf({
       Key: mailboxKey(address),
-      ConditionExpression: '#status = :active AND expiresAt = :expiresAt',
-      UpdateExpression: 'SET #status = :suspended',
+      ConditionExpression: `${from.expression} AND expiresAt = :expiresAt`,
+      UpdateExpression: 'SET #status = :to',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':active': 'active', ':suspended': 'suspended', ':expiresAt': expiresAt },
+      ExpressionAttributeValues: { ...from.values, ...moveTo('suspend'), ':expiresAt': expiresAt },
     });
   },
 
   async markDeleted(address, expiresAt) {
+    const from = mayMove('delete');
     return updateIf({
       Key: mailboxKey(address),
-      ConditionExpression: '#status = :suspended AND expiresAt = :expiresAt',
+      ConditionExpression: `${from.expression} AND expiresAt = :expiresAt`,
       // Out of the expiry index, nothing left to charge: the address is free to be ordered again.
       UpdateExpression:
-        'SET #status = :deleted, autoRenew = :false, passwordSet = :false REMOVE gsi1pk, gsi1sk, renewalPayment',
+        'SET #status = :to, autoRenew = :false, passwordSet = :false REMOVE gsi1pk, gsi1sk, renewalPayment',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
-        ':suspended': 'suspended',
-        ':deleted': 'deleted',
+        ...from.values,
+        ...moveTo('delete'),
         ':expiresAt': expiresAt,
         ':false': false,
       },
@@ -221,16 +231,11 @@ export const dynamoMailboxRepository: MailboxRepository = {
   },
 
   async markPasswordSet(address) {
-    return writeIf(() =>
-      dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: mailboxKey(address),
-          ConditionExpression: 'passwordSet = :false',
-          UpdateExpression: 'SET passwordSet = :true',
-          ExpressionAttributeValues: { ':false': false, ':true': true },
-        }),
-      ),
-    );
+    return updateIf({
+      Key: mailboxKey(address),
+      ConditionExpression: 'passwordSet = :false',
+      UpdateExpression: 'SET passwordSet = :true',
+      ExpressionAttributeValues: { ':false': false, ':true': true },
+    });
   },
 };

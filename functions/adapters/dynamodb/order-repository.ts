@@ -1,16 +1,11 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type OrderEvent, orderLifecycle, type PaymentEvent, paymentLifecycle } from '../../domain/lifecycles.ts';
 import type { Order } from '../../domain/order.ts';
 import type { OrderRepository } from '../../use-cases/ports.ts';
 import { dynamoDb } from '../clients/dynamodb.ts';
-import { isConditionFailed, stripKeys, tableName, updateIf, writeIf } from './table.ts';
+import { isConditionFailed, statusIn, stripKeys, tableName, updateIf, writeIf } from './table.ts';
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
-
-/** Orders with a refund to make, in the generic index (partition `REFUND_REQUIRED`, by time recorded). */
-const refundIndex = (orderId: string, recordedAt: string) => ({
-  ':gsi1pk': 'REFUND_REQUIRED',
-  ':gsi1sk': `${recordedAt}#${orderId}`,
-});
 
 const toItem = (order: Order) => ({ ...orderKey(order.orderId), ...order });
 const fromItem = (item: Record<string, unknown>): Order => {
@@ -18,7 +13,53 @@ const fromItem = (item: Record<string, unknown>): Order => {
   return order;
 };
 
-/** Orders in DynamoDB. Every state change is a conditional write on the order's current state. */
+/**
+ * The update of an order by a lifecycle `event`: only from an order status the order lifecycle lets
+ * the event leave (and, with `payment`, a payment status the payment lifecycle lets that event
+ * leave), moving each status where the table says (a status the event keeps is not written), with
+ * `set` attributes (by name, values as given) and an extra `condition`.
+ */
+function orderMove(
+  orderId: string,
+  event: OrderEvent,
+  options: {
+    payment?: PaymentEvent;
+    set?: Record<string, unknown>;
+    condition?: string;
+    removeTaskToken?: boolean;
+  },
+) {
+  const from = statusIn('#status', orderLifecycle.sourcesOf(event), 'from');
+  const paymentFrom = options.payment
+    ? statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf(options.payment), 'paymentFrom')
+    : undefined;
+  const set: Record<string, unknown> = { ...options.set };
+  if (orderLifecycle.changesStatus(event)) set['#status'] = orderLifecycle.targetOf(event);
+  if (options.payment && paymentLifecycle.changesStatus(options.payment)) {
+    set['payment.#paymentStatus'] = paymentLifecycle.targetOf(options.payment);
+  }
+  const assignments = Object.keys(set).map((path, index) => `${path} = :set${index}`);
+  const update = [
+    assignments.length > 0 ? `SET ${assignments.join(', ')}` : '',
+    options.removeTaskToken ? 'REMOVE taskToken' : '',
+  ];
+  return {
+    Key: orderKey(orderId),
+    ConditionExpression: [from.expression, paymentFrom?.expression, options.condition].filter(Boolean).join(' AND '),
+    UpdateExpression: update.filter(Boolean).join(' '),
+    ExpressionAttributeNames: { '#status': 'status', ...(paymentFrom ? { '#paymentStatus': 'status' } : {}) },
+    ExpressionAttributeValues: {
+      ...from.values,
+      ...paymentFrom?.values,
+      ...Object.fromEntries(Object.values(set).map((value, index) => [`:set${index}`, value])),
+    },
+  };
+}
+
+/**
+ * Orders in DynamoDB. Every state change is a conditional write from the statuses the order's and the
+ * payment's lifecycles (`domain/lifecycles.ts`) allow for its event.
+ */
 export const dynamoOrderRepository: OrderRepository = {
   async get(orderId) {
     const { Item } = await dynamoDb.send(
@@ -37,63 +78,32 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   markPaid(orderId, at, chargeId) {
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
-      UpdateExpression:
-        'SET #status = :activating, payment.#paymentStatus = :paid, paidAt = :at' +
-        (chargeId ? ', chargeId = :chargeId' : ''),
-      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
-      ExpressionAttributeValues: {
-        ':pending': 'pending_payment',
-        ':paymentPending': 'pending',
-        ':activating': 'activating',
-        ':paid': 'paid',
-        ':at': at.toISOString(),
-        ...(chargeId ? { ':chargeId': chargeId } : {}),
-      },
-    });
+    return updateIf(
+      orderMove(orderId, 'pay', {
+        payment: 'pay',
+        set: { paidAt: at.toISOString(), ...(chargeId ? { chargeId } : {}) },
+      }),
+    );
   },
 
   markPaymentFailed(orderId) {
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: '#status = :pending AND payment.#paymentStatus = :paymentPending',
-      UpdateExpression: 'SET payment.#paymentStatus = :failed',
-      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
-      ExpressionAttributeValues: { ':pending': 'pending_payment', ':paymentPending': 'pending', ':failed': 'failed' },
-    });
+    return updateIf(orderMove(orderId, 'decline', { payment: 'decline' }));
   },
 
   markCompleted(orderId, at) {
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: '#status = :activating',
-      UpdateExpression: 'SET #status = :completed, completedAt = :at REMOVE taskToken',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':activating': 'activating', ':completed': 'completed', ':at': at.toISOString() },
-    });
+    return updateIf(orderMove(orderId, 'complete', { set: { completedAt: at.toISOString() }, removeTaskToken: true }));
   },
 
-  async close(orderId, status, reason, at, paymentFailed = false) {
+  async close(orderId, outcome, reason, at, paymentFailed = false) {
+    const move = orderMove(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
+      // A declined payment is recorded with the closing, from a payment that was never taken.
+      ...(paymentFailed ? { payment: 'decline' } : {}),
+      set: { failureReason: reason, closedAt: at.toISOString() },
+      removeTaskToken: true,
+    });
     try {
       const { Attributes } = await dynamoDb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: orderKey(orderId),
-          ConditionExpression: '#status IN (:pending, :activating)',
-          UpdateExpression: `SET #status = :status, failureReason = :reason, closedAt = :at${paymentFailed ? ', payment.#paymentStatus = :failed' : ''} REMOVE taskToken`,
-          ExpressionAttributeNames: { '#status': 'status', ...(paymentFailed ? { '#paymentStatus': 'status' } : {}) },
-          ExpressionAttributeValues: {
-            ':pending': 'pending_payment',
-            ':activating': 'activating',
-            ':status': status,
-            ':reason': reason,
-            ':at': at.toISOString(),
-            ...(paymentFailed ? { ':failed': 'failed' } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
+        new UpdateCommand({ TableName: tableName, ...move, ReturnValues: 'ALL_NEW' }),
       );
       return Attributes ? fromItem(Attributes) : undefined;
     } catch (error) {
@@ -103,24 +113,14 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   recordRefund(orderId, refund) {
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression:
-        '#status IN (:failed, :cancelled) AND payment.#paymentStatus IN (:paid, :pending) AND attribute_not_exists(refund)',
-      // Indexed for an operator: every order with a refund to make, oldest first.
-      UpdateExpression:
-        'SET payment.#paymentStatus = :refundRequired, refund = :refund, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
-      ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
-      ExpressionAttributeValues: {
-        ':failed': 'failed',
-        ':cancelled': 'cancelled',
-        ':paid': 'paid',
-        ':pending': 'pending',
-        ':refundRequired': 'refund_required',
-        ':refund': refund,
-        ...refundIndex(orderId, refund.recordedAt),
-      },
-    });
+    return updateIf(
+      orderMove(orderId, 'refund', {
+        payment: 'refund',
+        condition: 'attribute_not_exists(refund)',
+        // Indexed for an operator: every order with a refund to make, oldest first.
+        set: { refund, gsi1pk: 'REFUND_REQUIRED', gsi1sk: `${refund.recordedAt}#${orderId}` },
+      }),
+    );
   },
 
   async claimEmail(orderId, field, at) {
@@ -145,13 +145,7 @@ export const dynamoOrderRepository: OrderRepository = {
   },
 
   saveTaskToken(orderId, taskToken) {
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: '#status = :pending',
-      UpdateExpression: 'SET taskToken = :token',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':pending': 'pending_payment', ':token': taskToken },
-    });
+    return updateIf(orderMove(orderId, 'await_payment', { set: { taskToken } }));
   },
 
   async getTaskToken(orderId) {

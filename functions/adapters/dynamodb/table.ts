@@ -33,3 +33,19 @@ export async function writeIf(send: () => Promise<unknown>): Promise<boolean> {
 /** A conditional update of one item of the table; false when its condition did not hold. */
 export const updateIf = (update: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> =>
   writeIf(() => dynamoDb.send(new UpdateCommand({ TableName: tableName, ...update })));
+
+/** A piece of a condition or update expression, with the values it names. */
+export interface Expression {
+  expression: string;
+  values: Record<string, string>;
+}
+
+/**
+ * `<path> IN (:<key>0, :<key>1, ...)`: the attribute holds one of `statuses`, typically the statuses
+ * a lifecycle event may leave from (`orderLifecycle.sourcesOf('pay')`).
+ */
+export function statusIn(path: string, statuses: readonly string[], key: string): Expression {
+  if (statuses.length === 0) throw new Error(`No status allows ${key}.`);
+  const values = Object.fromEntries(statuses.map((status, index) => [`:${key}${index}`, status]));
+  return { expression: `${path} IN (${Object.keys(values).join(', ')})`, values };
+}

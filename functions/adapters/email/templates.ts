@@ -1,5 +1,8 @@
 import type { OrderKind } from '../../domain/order.ts';
-import type { EmailMessage, PaymentInstructions } from '../../use-cases/ports.ts';
+import type { EmailMessage, Notifier, PaymentInstructions } from '../../use-cases/ports.ts';
+
+/** What the notifier port hands over for one email. */
+type EmailInput<Email extends keyof Notifier> = Parameters<Notifier[Email]>[0];
 
 /*
  * The emails the holder receives, in Italian, each as plain text and HTML built from the same
@@ -49,12 +52,7 @@ function render(to: string, subject: string, body: Body): EmailMessage {
   return { to: [to], subject, text, html };
 }
 
-export function firstAccessEmail(input: {
-  to: string;
-  address: string;
-  link: string;
-  expiresAt: string;
-}): EmailMessage {
+export function firstAccessEmail(input: EmailInput<'firstAccess'>): EmailMessage {
   return render(input.to, `La tua casella PEC ${input.address} è attiva`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
@@ -75,14 +73,7 @@ const afterClosing = (kind: OrderKind) =>
 const refundNote = (refundCents: number | undefined) =>
   refundCents === undefined ? [] : [`L'importo pagato, ${euro(refundCents)}, ti verrà rimborsato.`];
 
-export function orderFailedEmail(input: {
-  to: string;
-  address: string;
-  orderId: string;
-  kind: OrderKind;
-  paymentDeclined: boolean;
-  refundCents?: number;
-}) {
+export function orderFailedEmail(input: EmailInput<'orderFailed'>) {
   const what = input.kind === 'renewal' ? 'rinnovo non riuscito' : 'attivazione non riuscita';
   return render(input.to, `Ordine ${input.orderId}: ${what}`, {
     greeting: 'Gentile cliente,',
@@ -96,13 +87,7 @@ export function orderFailedEmail(input: {
   });
 }
 
-export function orderCancelledEmail(input: {
-  to: string;
-  address: string;
-  orderId: string;
-  kind: OrderKind;
-  refundCents?: number;
-}) {
+export function orderCancelledEmail(input: EmailInput<'orderCancelled'>) {
   return render(input.to, `Ordine ${input.orderId} annullato`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
@@ -113,7 +98,7 @@ export function orderCancelledEmail(input: {
   });
 }
 
-export function renewalConfirmedEmail(input: { to: string; address: string; orderId: string; expiresAt: string }) {
+export function renewalConfirmedEmail(input: EmailInput<'renewalConfirmed'>) {
   return render(input.to, `La casella PEC ${input.address} è rinnovata`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
@@ -157,13 +142,7 @@ export function paymentInstructionsEmail(input: PaymentInstructions & Beneficiar
   });
 }
 
-export function domainDnsInstructionsEmail(input: {
-  to: string;
-  address: string;
-  domain: string;
-  mxHosts: string[];
-  deadline: string;
-}): EmailMessage {
+export function domainDnsInstructionsEmail(input: EmailInput<'domainDnsInstructions'>): EmailMessage {
   return render(input.to, `PEC sul dominio ${input.domain}: imposta i record MX`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
@@ -174,7 +153,7 @@ export function domainDnsInstructionsEmail(input: {
   });
 }
 
-export function expiryReminderEmail(input: { to: string; address: string; expiresAt: string; daysLeft: number }) {
+export function expiryReminderEmail(input: EmailInput<'expiryReminder'>) {
   return render(input.to, `La casella PEC ${input.address} scade tra ${input.daysLeft} giorni`, {
     greeting: 'Gentile cliente,',
     paragraphs: [

@@ -8,10 +8,11 @@ import type { ZodType } from 'zod';
 import * as z from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 import { parseJsonText } from '../../domain/json-text.ts';
+import { fieldErrors, type SchemaIssue } from '../../domain/schemas.ts';
 import { logger } from '../logger.ts';
 import { synchronousSchema } from '../synchronous-schema.ts';
 import { decodePercentEncoded } from './percent-encoding.ts';
-import { CORS_HEADERS, fieldErrors, problemFor, problemResponse, type SchemaIssue } from './problem.ts';
+import { CORS_HEADERS, problemFor, problemResponse } from './problem.ts';
 
 /** What a route answers: a status, an optional JSON body, optional headers. */
 export interface HttpResult {
@@ -25,7 +26,8 @@ const problemDetails = (): MiddlewareObj<unknown, APIGatewayProxyResult> => ({
   onError: async (request) => {
     let error = request.error;
     if (error instanceof ParseError && Array.isArray(error.cause)) {
-      error = new ValidationError(fieldErrors(error.cause as SchemaIssue[]));
+      // Each path starts with the event's own field (`body`, `queryStringParameters`, `pathParameters`).
+      error = new ValidationError(fieldErrors(error.cause as SchemaIssue[], 1));
     }
     const problem = problemFor(error);
     if (problem.status === 500) logger.error('Request failed', { error: request.error as Error });

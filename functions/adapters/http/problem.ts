@@ -88,24 +88,3 @@ export function problemResponse(problem: ProblemDocument): APIGatewayProxyResult
     body: JSON.stringify(problem),
   };
 }
-
-/** A Standard Schema issue, as the Powertools parser reports them. */
-export interface SchemaIssue {
-  message: string;
-  path?: readonly (PropertyKey | { key: PropertyKey })[];
-}
-
-/**
- * Field errors from the issues raised while parsing an API Gateway event: the first path segment
- * (`body`, `queryStringParameters`, `pathParameters`) is the event's, the rest is the field's dotted
- * path. An issue about the body as a whole (not JSON, missing) is reported at `(body)`.
- */
-export function fieldErrors(issues: readonly SchemaIssue[]): FieldError[] {
-  return issues.map((issue) => {
-    const path = (issue.path ?? [])
-      .slice(1)
-      .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
-      .join('.');
-    return { path: path === '' ? '(body)' : path, message: issue.message };
-  });
-}

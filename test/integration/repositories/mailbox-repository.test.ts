@@ -1,6 +1,7 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Mailbox, MailboxStatus } from '../../../functions/domain/mailbox.ts';
+import type { MailboxStatus } from '../../../functions/domain/lifecycles.ts';
+import type { Mailbox } from '../../../functions/domain/mailbox.ts';
 import type { MailboxRepository } from '../../../functions/use-cases/ports.ts';
 import { freshAddress } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';

@@ -1,0 +1,359 @@
+import { isDeepStrictEqual } from 'node:util';
+import * as z from 'zod';
+import { API_ROUTES, type ApiRoute } from '../../../infra/api-routes.ts';
+import {
+  AddressUnavailableError,
+  AutoRenewActiveError,
+  ConflictError,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  type PecError,
+  RetryLaterError,
+  TokenGoneError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../domain/errors.ts';
+import {
+  AutoRenewRequestSchema,
+  AvailabilityQuerySchema,
+  AvailabilityResponseSchema,
+  CatalogResponseSchema,
+  CreateOrderRequestSchema,
+  PasswordSetupRequestSchema,
+  PaymentWebhookEventSchema,
+  ProblemSchema,
+  PublicMailboxSchema,
+  PublicOrderSchema,
+  RenewalRequestSchema,
+} from '../../domain/schemas.ts';
+import { type ProblemDocument, problemFor } from './problem.ts';
+
+/** Version of the HTTP contract the document describes; bump it with any change to a schema or a route. */
+export const API_VERSION = '1.0.0';
+
+type JsonObject = Record<string, unknown>;
+
+/**
+ * A schema as JSON Schema draft 2020-12, the dialect of OpenAPI 3.1. Requests are described as
+ * clients write them (`input`: defaults make fields optional), responses as the server sends them.
+ */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+  // `$schema` is implied by the OpenAPI version and not allowed on every tool inside components.
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io });
+  return rest;
+}
+
+/** A schema documented once, under its name in `components`, and referenced wherever it is used. */
+interface Named {
+  name: string;
+  schema: z.ZodType;
+}
+
+/**
+ * What a route's operation needs beyond its entry in `infra/api-routes.ts` (method, path, summary,
+ * whether it needs the storefront key).
+ */
+interface OperationDoc {
+  operationId: string;
+  /** Routes without the storefront key say who calls them; key routes are `storefront`. */
+  tag?: 'holder' | 'payments';
+  /** Query parameters, from the schema that validates them. */
+  query?: z.ZodObject;
+  /** Path and header parameters. */
+  parameters?: JsonObject[];
+  /** The JSON body, documented as clients write it (under `components.requestBodies`). */
+  request?: Named;
+  success: { status: number | '2XX'; description: string; body?: Named | 'any-json' };
+  /**
+   * The problems the route answers, each as `problem.ts` renders it, besides the 401 of key routes
+   * and the 500 of any route.
+   */
+  errors?: PecError[];
+}
+
+const ORDER: Named = { name: 'Order', schema: PublicOrderSchema };
+const MAILBOX: Named = { name: 'Mailbox', schema: PublicMailboxSchema };
+const EXAMPLE_ADDRESS = 'mario.rossi@pec.it';
+
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'The same key with the same body returns the same order and creates nothing; with another body it is 422.',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+
+const addressParameter = {
+  name: 'address',
+  in: 'path',
+  required: true,
+  description:
+    'The PEC address, percent-encoded (the @ as %40 where a client requires it) and decoded once; a malformed escape is a 400 naming `address`.',
+  schema: { type: 'string' },
+  example: EXAMPLE_ADDRESS,
+};
+
+/** The 400 of any route that validates its input: `errors` names every failing field by its dotted path. */
+const validationFailed = new ValidationError([
+  { path: 'holder.fiscalCode', message: 'A personal fiscal code has 16 characters.' },
+]);
+const mailboxNotFound = new NotFoundError(`Mailbox ${EXAMPLE_ADDRESS}`, 'mailbox_not_found');
+const idempotencyKeyReused = new IdempotencyKeyReusedError();
+
+/** Every route of `API_ROUTES` that a deployment serves, by `<METHOD> <path>`. */
+const OPERATIONS: Record<string, OperationDoc> = {
+  'GET /catalog': {
+    operationId: 'getCatalog',
+    success: { status: 200, description: 'The catalog.', body: { name: 'Catalog', schema: CatalogResponseSchema } },
+  },
+  'GET /availability': {
+    operationId: 'checkAvailability',
+    query: AvailabilityQuerySchema,
+    success: {
+      status: 200,
+      description: 'Availability of the address.',
+      body: { name: 'AvailabilityResponse', schema: AvailabilityResponseSchema },
+    },
+    errors: [validationFailed],
+  },
+  'POST /orders': {
+    operationId: 'createOrder',
+    parameters: [idempotencyKeyParameter],
+    request: { name: 'CreateOrderRequest', schema: CreateOrderRequestSchema },
+    success: { status: 201, description: 'The order.', body: ORDER },
+    errors: [validationFailed, new AddressUnavailableError(EXAMPLE_ADDRESS), idempotencyKeyReused],
+  },
+  'GET /orders/{orderId}': {
+    operationId: 'getOrder',
+    parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+    success: { status: 200, description: 'The order.', body: ORDER },
+    errors: [validationFailed, new NotFoundError('Order 7GQ2M3XK9P1A', 'order_not_found')],
+  },
+  'GET /mailboxes/{address}': {
+    operationId: 'getMailbox',
+    parameters: [addressParameter],
+    success: { status: 200, description: 'The mailbox.', body: MAILBOX },
+    errors: [validationFailed, mailboxNotFound],
+  },
+  'POST /mailboxes/{address}/renewals': {
+    operationId: 'renewMailbox',
+    parameters: [addressParameter, idempotencyKeyParameter],
+    request: { name: 'RenewalRequest', schema: RenewalRequestSchema },
+    success: { status: 201, description: 'The renewal order.', body: ORDER },
+    errors: [
+      validationFailed,
+      mailboxNotFound,
+      new AutoRenewActiveError(EXAMPLE_ADDRESS),
+      new ConflictError('mailbox_not_renewable', `The mailbox ${EXAMPLE_ADDRESS} is still being activated.`),
+      idempotencyKeyReused,
+    ],
+  },
+  'PUT /mailboxes/{address}/auto-renew': {
+    operationId: 'setAutoRenew',
+    parameters: [addressParameter],
+    request: { name: 'AutoRenewRequest', schema: AutoRenewRequestSchema },
+    success: { status: 200, description: 'The mailbox.', body: MAILBOX },
+    errors: [
+      validationFailed,
+      mailboxNotFound,
+      new ConflictError(
+        'payment_method_required',
+        'Automatic renewal needs a card or PayPal payment to charge: renew once by card or PayPal first.',
+      ),
+    ],
+  },
+  'POST /password-setup': {
+    operationId: 'setUpPassword',
+    tag: 'holder',
+    request: { name: 'PasswordSetupRequest', schema: PasswordSetupRequestSchema },
+    success: { status: 204, description: 'The password is set.' },
+    errors: [
+      new ValidationError(
+        [{ path: 'password', message: 'Digit: the password must contain a digit.' }],
+        'The password does not meet the password policy.',
+      ),
+      new NotFoundError('This first-access link', 'token_not_found'),
+      new TokenGoneError('used'),
+    ],
+  },
+  'POST /webhooks/payments': {
+    operationId: 'receivePaymentEvent',
+    tag: 'payments',
+    parameters: [
+      {
+        name: 'payment-signature',
+        in: 'header',
+        required: true,
+        description:
+          't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>; a timestamp more than 300 s ' +
+          'from now or a wrong signature is 401 and changes nothing.',
+        schema: { type: 'string' },
+        example: 't=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+      },
+    ],
+    request: { name: 'PaymentWebhookEvent', schema: PaymentWebhookEventSchema },
+    success: {
+      status: '2XX',
+      description:
+        'The event is recorded; also for an event id seen before (nothing happens twice) and for an unknown order. ' +
+        'A credit that pays no order (wrong amount, not in EUR, a second credit, a closed or unknown order) is ' +
+        'recorded as an anomaly to refund: `refundRequired: true`.',
+    },
+    errors: [
+      validationFailed,
+      new UnauthorizedError('The payment signature is not valid: wrong signature.', 'invalid_signature'),
+      new RetryLaterError('The order is not waiting for its payment yet: deliver the event again later.'),
+    ],
+  },
+  'GET /openapi.json': {
+    operationId: 'getOpenApiDocument',
+    success: { status: 200, description: 'The OpenAPI 3.1 document.', body: 'any-json' },
+  },
+};
+
+/** What API Gateway (and the local gateway) answers for a storefront route without a valid key. */
+const MISSING_API_KEY = new UnauthorizedError('A valid x-api-key header is required.');
+
+interface Components {
+  schemas: JsonObject;
+  requestBodies: JsonObject;
+  responses: JsonObject;
+}
+
+const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>) => `${route.method} ${route.path}`;
+
+/**
+ * The OpenAPI 3.1 document of the HTTP contract, served at `GET /openapi.json`.
+ *
+ * Its paths are the routes of `infra/api-routes.ts`, the table the CDK API and the local gateway
+ * are built from; its schemas are the zod schemas that validate the requests; its error examples
+ * are what `problem.ts` renders. The local-only `/_local/*` routes are in no route table.
+ *
+ * @throws {Error} when a route has no operation documented here, or an operation no route.
+ */
+export function buildOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES): JsonObject {
+  const components: Components = {
+    schemas: { Problem: jsonSchema(ProblemSchema, 'output') },
+    requestBodies: {},
+    responses: {},
+  };
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  for (const route of routes) {
+    const doc = OPERATIONS[routeKey(route)];
+    if (!doc) throw new Error(`${routeKey(route)} has no OpenAPI operation.`);
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, doc, components) };
+  }
+  const stale = Object.keys(OPERATIONS).filter((key) => !routes.some((route) => routeKey(route) === key));
+  if (stale.length > 0) throw new Error(`No route serves the OpenAPI operations ${stale.join(', ')}.`);
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'PEC provisioning API',
+      version: API_VERSION,
+      description:
+        'Sells and runs Italian certified-email (PEC) mailboxes. Money in integer euro cents, times in ISO 8601 UTC, ' +
+        'errors as RFC 9457 problem documents.',
+    },
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    security: [{ apiKey: [] }],
+    tags: [
+      { name: 'storefront', description: 'Catalog, orders and mailboxes; need the storefront API key.' },
+      { name: 'holder', description: 'Called by the mailbox holder, authenticated by a one-time token.' },
+      { name: 'payments', description: 'Called by the payment provider, authenticated by a signature.' },
+    ],
+    paths,
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The storefront API key.' },
+      },
+      ...components,
+    },
+  };
+}
+
+/** One route's operation; the schemas it names are added to `components`. */
+function operation(route: ApiRoute, doc: OperationDoc, components: Components): JsonObject {
+  const json = ({ name, schema }: Named) => {
+    components.schemas[name] ??= jsonSchema(schema, 'output');
+    return { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } };
+  };
+  const { success } = doc;
+  const parameters = [...queryParameters(doc.query), ...(doc.parameters ?? [])];
+  let requestBody: JsonObject | undefined;
+  if (doc.request) {
+    // Request bodies live under `requestBodies`, not `schemas`: client generators then read a field
+    // with a default as optional for the client to send (openapi-typescript makes a defaulted
+    // field of a *schema* required, as a response always carries it).
+    const { name, schema } = doc.request;
+    components.requestBodies[name] ??= {
+      required: true,
+      content: { 'application/json': { schema: jsonSchema(schema, 'input') } },
+    };
+    requestBody = { $ref: `#/components/requestBodies/${name}` };
+  }
+  const errors = [...(route.apiKey ? [MISSING_API_KEY] : []), ...(doc.errors ?? [])];
+  return {
+    operationId: doc.operationId,
+    ...(route.apiKey ? { tags: ['storefront'] } : { security: [], ...(doc.tag ? { tags: [doc.tag] } : {}) }),
+    summary: route.description,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses: {
+      [success.status]: {
+        description: success.description,
+        ...(success.body === 'any-json'
+          ? { content: { 'application/json': {} } }
+          : success.body
+            ? { content: json(success.body) }
+            : {}),
+      },
+      ...problemResponses([...errors.map(problemFor), problemFor(new Error('anything unexpected'))], components),
+    },
+  };
+}
+
+/** The query parameters of a route, from the schema that validates its query string. */
+function queryParameters(query: z.ZodObject | undefined): JsonObject[] {
+  return Object.entries(query?.shape ?? {}).map(([name, field]) => {
+    const schema = jsonSchema(field as z.ZodType, 'input');
+    return {
+      name,
+      in: 'query',
+      required: !(field as z.ZodType).safeParse(undefined).success,
+      schema,
+      ...(Array.isArray(schema.examples) ? { example: schema.examples[0] } : {}),
+    };
+  });
+}
+
+/**
+ * The problem responses of an operation, one per status. A problem is documented once under
+ * `components.responses` (named by its code) and referenced; a status with several problems lists
+ * each as an example.
+ */
+function problemResponses(problems: ProblemDocument[], components: Components): Record<string, JsonObject> {
+  const response = (description: string, examples: JsonObject) => ({
+    description,
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, ...examples } },
+  });
+  const byStatus = new Map<number, ProblemDocument[]>();
+  for (const problem of problems) byStatus.set(problem.status, [...(byStatus.get(problem.status) ?? []), problem]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, all]) => {
+      const [problem, ...others] = all as [ProblemDocument, ...ProblemDocument[]];
+      if (others.length > 0) {
+        const examples = Object.fromEntries(all.map((each) => [each.code, { value: each }]));
+        return [status, response(all.map((each) => each.detail).join(' Or: '), { examples })];
+      }
+      const documented = components.responses[problem.code];
+      // Another problem under the same code (a validation failure of its own) is described in place.
+      if (documented && !isDeepStrictEqual(documented, response(problem.detail, { example: problem }))) {
+        return [status, response(problem.detail, { example: problem })];
+      }
+      components.responses[problem.code] = response(problem.detail, { example: problem });
+      return [status, { $ref: `#/components/responses/${problem.code}` }];
+    }),
+  );
+}

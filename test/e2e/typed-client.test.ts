@@ -1,0 +1,100 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { withLocalRuntime } from '../support/runtime.ts';
+
+const local = withLocalRuntime();
+
+const cache = join(import.meta.dirname, '../../node_modules/.cache');
+let workDir: string | undefined;
+afterAll(() => (workDir ? rm(workDir, { recursive: true, force: true }) : undefined));
+
+/**
+ * A storefront's code against the client generated from the served document: the requests of
+ * CONTRACT.md, each typed as the body of its route. The `@ts-expect-error` lines are requests the
+ * contract refuses: the compiler must refuse them too (an unused directive is an error), so the
+ * types cannot be so loose that anything compiles.
+ */
+const STOREFRONT_CODE = `
+import type { paths } from './api.ts';
+
+type Body<Path extends keyof paths, Method extends 'post' | 'put'> =
+  NonNullable<paths[Path][Method]>['requestBody']['content']['application/json'];
+
+// CONTRACT.md, "POST /orders body" (mailbox.domainPec has a default: a storefront need not send it).
+const order: Body<'/orders', 'post'> = {
+  mailbox: { address: 'mario.rossi@pec.it', type: 'standard' },
+  years: 1,
+  holder: {
+    kind: 'person',
+    firstName: 'Mario', lastName: 'Rossi',
+    fiscalCode: 'RSSMRA85T10A562S',
+    vatNumber: '12345678903',
+    residence: { street: 'Via Roma 1', postalCode: '52100', city: 'Arezzo', province: 'AR' },
+    phone: '+39 0575 000000',
+    email: 'mario.rossi@example.com',
+  },
+  billing: { recipientCode: '0000000' },
+  payment: { method: 'card', token: 'tok_visa' },
+};
+const ownDomain: Body<'/orders', 'post'> = {
+  ...order,
+  mailbox: { address: 'info@rossi.it', type: 'standard', domainPec: true },
+  payment: { method: 'bank_transfer' },
+};
+// @ts-expect-error years is a number
+const yearsAsText: Body<'/orders', 'post'> = { ...order, years: '1' };
+// @ts-expect-error a card payment names its token
+const cardWithoutToken: Body<'/orders', 'post'> = { ...order, payment: { method: 'card' } };
+
+const renewal: Body<'/mailboxes/{address}/renewals', 'post'> = { years: 2, payment: { method: 'postal_slip' } };
+const autoRenew: Body<'/mailboxes/{address}/auto-renew', 'put'> = { enabled: true };
+const passwordSetup: Body<'/password-setup', 'post'> = { token: 'q1w2e3r4t5y6', password: 'Sole-Luna-2026!' };
+const webhookEvent: Body<'/webhooks/payments', 'post'> = {
+  id: 'evt_1', type: 'credit.registered', orderId: '7GQ2M3XK9P1A',
+  amountCents: 610, currency: 'EUR', occurredAt: '2026-01-15T10:00:00Z',
+};
+// @ts-expect-error an event type the contract does not know
+const unknownEvent: Body<'/webhooks/payments', 'post'> = { ...webhookEvent, type: 'credit.reversed' };
+
+export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, renewal, autoRenew, passwordSetup, webhookEvent, unknownEvent];
+`;
+
+/** Type-checks `files` (strict) and answers every diagnostic, as `file:line message`. */
+function typeCheck(dir: string, files: string[]): string[] {
+  const program = ts.createProgram(
+    files.map((file) => join(dir, file)),
+    {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      allowImportingTsExtensions: true,
+      types: [],
+    },
+  );
+  return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+    const where =
+      diagnostic.file && diagnostic.start !== undefined
+        ? `${diagnostic.file.fileName}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1} `
+        : '';
+    return where + ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+  });
+}
+
+describe('a typed client generated from GET /openapi.json (openapi-typescript)', () => {
+  it("compiles the contract's example requests, and refuses requests the contract refuses", async () => {
+    const response = await local.api.get('/openapi.json', { apiKey: null });
+    expect(response.status).toBe(200);
+
+    await mkdir(cache, { recursive: true });
+    workDir = await mkdtemp(join(cache, 'typed-client-'));
+    await writeFile(join(workDir, 'api.ts'), astToString(await openapiTS(response.json as OpenAPI3)));
+    await writeFile(join(workDir, 'storefront.ts'), STOREFRONT_CODE);
+
+    expect(typeCheck(workDir, ['storefront.ts'])).toEqual([]);
+  });
+});
