@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HANDLER_METADATA_KEY } from '../infra/constructs/pec-function.ts';
@@ -79,8 +79,33 @@ function resolveIntrinsic(value: unknown, refs: (logicalId: string) => string): 
  */
 export function synthesizeAssembly(outdir = DEFAULT_ASSEMBLY_DIR): string {
   const { app } = buildPecApp({ outdir, nag: false, context: cdkJsonContext() });
-  app.synth();
+  const assembly = app.synth();
+  pruneStaleBundles(
+    outdir,
+    assembly.stacks.map((stack) => `${stack.stackName}.assets.json`),
+  );
   return outdir;
+}
+
+/**
+ * Every change to the sources leaves a new bundle in the assembly and the old one behind: bundles
+ * no manifest refers to any more, and untouched for an hour (a runtime started earlier may still
+ * run them), are removed, so that `cdk.out` does not grow without end.
+ */
+function pruneStaleBundles(outdir: string, manifests: string[]): void {
+  const referenced = new Set<string>();
+  for (const manifest of manifests) {
+    const { files } = JSON.parse(readFileSync(path.join(outdir, manifest), 'utf8')) as {
+      files: Record<string, { source: { path: string } }>;
+    };
+    for (const file of Object.values(files)) referenced.add(file.source.path);
+  }
+  const anHourAgo = Date.now() - 3_600_000;
+  for (const entry of readdirSync(outdir)) {
+    if (!entry.startsWith('asset.') || referenced.has(entry)) continue;
+    const dir = path.join(outdir, entry);
+    if (statSync(dir).mtimeMs < anHourAgo) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Function logical id → the directory of its bundle, read from a cloud assembly on disk. */
