@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { CONTRACT_ORDER_EXAMPLE } from './contract-example.ts';
 import { startLocalRuntime } from './runtime.ts';
 import { DEFAULT_ASSEMBLY_DIR, synthesizeAssembly } from './template.ts';
 
@@ -40,21 +41,7 @@ const runtime = await startLocalRuntime({
   process.exit(1);
 });
 
-const order = JSON.stringify({
-  mailbox: { address: 'mario.rossi@pec.it', type: 'standard' },
-  years: 1,
-  holder: {
-    kind: 'person',
-    firstName: 'Mario',
-    lastName: 'Rossi',
-    fiscalCode: 'RSSMRA85T10A562S',
-    residence: { street: 'Via Roma 1', postalCode: '52100', city: 'Arezzo', province: 'AR' },
-    phone: '+39 0575 000000',
-    email: 'mario.rossi@example.com',
-  },
-  billing: { recipientCode: '0000000' },
-  payment: { method: 'card', token: 'tok_visa' },
-});
+const order = JSON.stringify(CONTRACT_ORDER_EXAMPLE);
 
 console.log(`
 pec-provisioning is listening on ${runtime.url}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CONTRACT_ORDER_EXAMPLE } from '../../local/contract-example.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
 
 const local = withLocalRuntime();
@@ -24,21 +25,7 @@ type Body<Path extends keyof paths, Method extends 'post' | 'put'> =
   NonNullable<paths[Path][Method]>['requestBody']['content']['application/json'];
 
 // CONTRACT.md, "POST /orders body" (mailbox.domainPec has a default: a storefront need not send it).
-const order: Body<'/orders', 'post'> = {
-  mailbox: { address: 'mario.rossi@pec.it', type: 'standard' },
-  years: 1,
-  holder: {
-    kind: 'person',
-    firstName: 'Mario', lastName: 'Rossi',
-    fiscalCode: 'RSSMRA85T10A562S',
-    vatNumber: '12345678903',
-    residence: { street: 'Via Roma 1', postalCode: '52100', city: 'Arezzo', province: 'AR' },
-    phone: '+39 0575 000000',
-    email: 'mario.rossi@example.com',
-  },
-  billing: { recipientCode: '0000000' },
-  payment: { method: 'card', token: 'tok_visa' },
-};
+const order: Body<'/orders', 'post'> = ${JSON.stringify(CONTRACT_ORDER_EXAMPLE)};
 const ownDomain: Body<'/orders', 'post'> = {
   ...order,
   mailbox: { address: 'info@rossi.it', type: 'standard', domainPec: true },

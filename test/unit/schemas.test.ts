@@ -18,24 +18,10 @@ import {
   parseOrThrow,
   RenewalRequestSchema,
 } from '../../functions/domain/schemas.ts';
+import { CONTRACT_ORDER_EXAMPLE } from '../../local/contract-example.ts';
 
 /** The body of CONTRACT.md "POST /orders body", verbatim. */
-const contractBody = {
-  mailbox: { address: 'mario.rossi@pec.it', type: 'standard' },
-  years: 1,
-  holder: {
-    kind: 'person',
-    firstName: 'Mario',
-    lastName: 'Rossi',
-    fiscalCode: 'RSSMRA85T10A562S',
-    vatNumber: '12345678903',
-    residence: { street: 'Via Roma 1', postalCode: '52100', city: 'Arezzo', province: 'AR' },
-    phone: '+39 0575 000000',
-    email: 'mario.rossi@example.com',
-  },
-  billing: { recipientCode: '0000000' },
-  payment: { method: 'card', token: 'tok_visa' },
-};
+const contractBody = CONTRACT_ORDER_EXAMPLE;
 
 const companyHolder = {
   kind: 'company',
