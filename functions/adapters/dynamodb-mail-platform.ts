@@ -3,8 +3,7 @@ import { promisify } from 'node:util';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ProvisioningImpossibleError } from '../domain/errors.ts';
 import type { MailPlatform } from '../use-cases/ports.ts';
-import { dynamoDb } from './clients/dynamodb.ts';
-import { tableName, writeIf } from './dynamodb/table.ts';
+import { type Table, writeIf } from './dynamodb/table.ts';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -15,61 +14,64 @@ const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, key
  */
 export const platformAccountKey = (address: string) => ({ pk: `PLATFORM#${address}`, sk: 'ACCOUNT' });
 
-export const dynamoMailPlatform: MailPlatform = {
-  async createMailbox({ address, mailboxGb, archiveGb }) {
-    const created = await writeIf(() =>
-      dynamoDb.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { ...platformAccountKey(address), address, mailboxGb, archiveGb, state: 'active' },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    if (created) return;
-    // The account exists: a retry finds its own (same quota, left as it is, password included);
-    // an account with another quota means something else owns the address.
-    const { Item } = await dynamoDb.send(
-      new GetCommand({ TableName: tableName, Key: platformAccountKey(address), ConsistentRead: true }),
-    );
-    if (Item?.mailboxGb !== mailboxGb || Item?.archiveGb !== archiveGb) {
-      throw new ProvisioningImpossibleError(`The mail platform already has a different account for ${address}.`);
-    }
-  },
+export function dynamoMailPlatform(table: Table): MailPlatform {
+  const { client, tableName } = table;
+  return {
+    async createMailbox({ address, mailboxGb, archiveGb }) {
+      const created = await writeIf(() =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...platformAccountKey(address), address, mailboxGb, archiveGb, state: 'active' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      if (created) return;
+      // The account exists: a retry finds its own (same quota, left as it is, password included);
+      // an account with another quota means something else owns the address.
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: platformAccountKey(address), ConsistentRead: true }),
+      );
+      if (Item?.mailboxGb !== mailboxGb || Item?.archiveGb !== archiveGb) {
+        throw new ProvisioningImpossibleError(`The mail platform already has a different account for ${address}.`);
+      }
+    },
 
-  async setReceiveOnly(address, receiveOnly) {
-    await writeIf(() =>
-      dynamoDb.send(
+    async setReceiveOnly(address, receiveOnly) {
+      await writeIf(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: platformAccountKey(address),
+            ConditionExpression: 'attribute_exists(pk)',
+            UpdateExpression: 'SET #state = :state',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':state': receiveOnly ? 'receive_only' : 'active' },
+          }),
+        ),
+      );
+    },
+
+    async deleteMailbox(address) {
+      await client.send(new DeleteCommand({ TableName: tableName, Key: platformAccountKey(address) }));
+    },
+
+    async setPassword(address, password) {
+      // scrypt with a per-account salt (N=16384, r=8, p=1): the platform never holds the password itself.
+      const salt = randomBytes(16);
+      const hash = await scrypt(password, salt, 64);
+      await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: platformAccountKey(address),
           ConditionExpression: 'attribute_exists(pk)',
-          UpdateExpression: 'SET #state = :state',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':state': receiveOnly ? 'receive_only' : 'active' },
+          UpdateExpression: 'SET passwordHash = :hash',
+          ExpressionAttributeValues: {
+            ':hash': `scrypt$16384$8$1$${salt.toString('base64')}$${hash.toString('base64')}`,
+          },
         }),
-      ),
-    );
-  },
-
-  async deleteMailbox(address) {
-    await dynamoDb.send(new DeleteCommand({ TableName: tableName, Key: platformAccountKey(address) }));
-  },
-
-  async setPassword(address, password) {
-    // scrypt with a per-account salt (N=16384, r=8, p=1): the platform never holds the password itself.
-    const salt = randomBytes(16);
-    const hash = await scrypt(password, salt, 64);
-    await dynamoDb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: platformAccountKey(address),
-        ConditionExpression: 'attribute_exists(pk)',
-        UpdateExpression: 'SET passwordHash = :hash',
-        ExpressionAttributeValues: {
-          ':hash': `scrypt$16384$8$1$${salt.toString('base64')}$${hash.toString('base64')}`,
-        },
-      }),
-    );
-  },
-};
+      );
+    },
+  };
+}

@@ -1,15 +1,31 @@
-import { defineConfig, seconds } from '../config.ts';
+import * as z from 'zod';
+import { seconds } from '../config.ts';
+import { dynamoDb } from './clients/dynamodb.ts';
+import { stepFunctions } from './clients/step-functions.ts';
 import { dynamoMailboxRepository } from './dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from './dynamodb/order-repository.ts';
+import { tableVariables } from './dynamodb/table.ts';
 import { stepFunctionsWorkflow } from './step-functions-workflow.ts';
 
-const config = defineConfig({ PAYMENT_WAIT_SECONDS: seconds });
-
-/** What every order intake (new orders, renewals, the renewal sweep) runs on. */
-export const orderIntakeDeps = {
-  orders: dynamoOrderRepository,
-  mailboxes: dynamoMailboxRepository,
-  workflow: stepFunctionsWorkflow,
+/** The variables every order intake reads, for its function's `defineConfig`. */
+export const orderIntakeVariables = {
+  ...tableVariables,
+  ORDER_WORKFLOW_ARN: z.string().min(1),
   /** How long a bank transfer or postal slip order waits for its credit. */
-  paymentWaitSeconds: config.PAYMENT_WAIT_SECONDS,
+  PAYMENT_WAIT_SECONDS: seconds,
 };
+
+/** What every order intake (new orders, renewals, the renewal sweep) runs on, built from its function's settings. */
+export function orderIntakeDeps(config: {
+  TABLE_NAME: string;
+  ORDER_WORKFLOW_ARN: string;
+  PAYMENT_WAIT_SECONDS: number;
+}) {
+  const table = { client: dynamoDb, tableName: config.TABLE_NAME };
+  return {
+    orders: dynamoOrderRepository(table),
+    mailboxes: dynamoMailboxRepository(table),
+    workflow: stepFunctionsWorkflow({ client: stepFunctions, stateMachineArn: config.ORDER_WORKFLOW_ARN }),
+    paymentWaitSeconds: config.PAYMENT_WAIT_SECONDS,
+  };
+}

@@ -1,15 +1,20 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
-import { defineConfig } from '../config.ts';
 import type { AuditLog, DocumentStore } from '../use-cases/ports.ts';
-import { s3 } from './clients/s3.ts';
 
-const config = defineConfig({ AUDIT_BUCKET: z.string().min(1) });
+/** The audit bucket (audit trail and documents), for the `defineConfig` of a function that writes to it. */
+export const auditVariables = { AUDIT_BUCKET: z.string().min(1) };
 
-const putJson = (key: string, body: unknown) =>
-  s3.send(
+/** The encrypted, versioned bucket the audit trail and the documents are written to. */
+export interface AuditBucket {
+  client: S3Client;
+  bucket: string;
+}
+
+const putJson = ({ client, bucket }: AuditBucket, key: string, body: unknown) =>
+  client.send(
     new PutObjectCommand({
-      Bucket: config.AUDIT_BUCKET,
+      Bucket: bucket,
       Key: key,
       Body: JSON.stringify(body),
       ContentType: 'application/json',
@@ -23,9 +28,9 @@ const putJson = (key: string, body: unknown) =>
  * its entry instead of adding a second one (the versioned bucket keeps every write). Entries carry
  * identifiers and outcomes, never holder data, passwords or tokens.
  */
-export const s3AuditLog: AuditLog = {
+export const s3AuditLog = (bucket: AuditBucket): AuditLog => ({
   async record({ orderId, event, at, ref, detail }) {
-    await putJson(auditKey(orderId, event, ref), {
+    await putJson(bucket, auditKey(orderId, event, ref), {
       orderId,
       event,
       at: at.toISOString(),
@@ -33,7 +38,7 @@ export const s3AuditLog: AuditLog = {
       ...(detail ? { detail } : {}),
     });
   },
-};
+});
 
 /** Where an order's audit entry lives; the same entry always gets the same key. */
 export const auditKey = (orderId: string, event: string, ref?: string) =>
@@ -43,10 +48,10 @@ export const auditKey = (orderId: string, event: string, ref?: string) =>
  * Documents: the record of each completed sale, under `documents/orders/<orderId>.json` in the same
  * encrypted, versioned bucket (holder and billing data included; the payment token is not).
  */
-export const s3DocumentStore: DocumentStore = {
+export const s3DocumentStore = (bucket: AuditBucket): DocumentStore => ({
   async putOrderDocument(order) {
     const { payment, requestHash: _hash, ...rest } = order;
     const { token: _token, ...paymentWithoutToken } = payment;
-    await putJson(`documents/orders/${order.orderId}.json`, { ...rest, payment: paymentWithoutToken });
+    await putJson(bucket, `documents/orders/${order.orderId}.json`, { ...rest, payment: paymentWithoutToken });
   },
-};
+});

@@ -1,9 +1,7 @@
-import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import * as z from 'zod';
-import { defineConfig } from '../config.ts';
 import { EmailOutcomeUnknownError } from '../domain/errors.ts';
 import type { EmailMessage, Notifier } from '../use-cases/ports.ts';
-import { ses } from './clients/ses.ts';
 import {
   domainDnsInstructionsEmail,
   expiryReminderEmail,
@@ -13,9 +11,27 @@ import {
   renewalConfirmedEmail,
 } from './email/templates.ts';
 
-const config = defineConfig({
+/** The sender settings, for the `defineConfig` of a function that sends email. */
+export const senderVariables = {
   SENDER_EMAIL: z.string().min(3),
   SES_CONFIGURATION_SET: z.string().optional(),
+};
+
+/** How email is sent: the SES client, the sender address and, optionally, the configuration set. */
+export interface Sender {
+  client: SESClient;
+  sender: string;
+  configurationSet?: string | undefined;
+}
+
+/** The sender settings as `defineConfig(senderVariables)` read them. */
+export const senderOf = (
+  client: SESClient,
+  config: { SENDER_EMAIL: string; SES_CONFIGURATION_SET?: string | undefined },
+): Sender => ({
+  client,
+  sender: config.SENDER_EMAIL,
+  configurationSet: config.SES_CONFIGURATION_SET,
 });
 
 /**
@@ -23,17 +39,17 @@ const config = defineConfig({
  * rejected message, a service error) means the email was not sent and reaches the caller as it is;
  * no answer at all (a timeout, a dropped connection) is EmailOutcomeUnknownError: it may have been sent.
  */
-export async function sendEmail(message: EmailMessage): Promise<string> {
+export async function sendEmail({ client, sender, configurationSet }: Sender, message: EmailMessage): Promise<string> {
   try {
-    const { MessageId } = await ses.send(
+    const { MessageId } = await client.send(
       new SendEmailCommand({
-        Source: config.SENDER_EMAIL,
+        Source: sender,
         Destination: { ToAddresses: message.to },
         Message: {
           Subject: { Data: message.subject, Charset: 'UTF-8' },
           Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
         },
-        ConfigurationSetName: config.SES_CONFIGURATION_SET,
+        ConfigurationSetName: configurationSet,
       }),
     );
     return MessageId ?? '';
@@ -51,11 +67,11 @@ const answeredBySes = (error: unknown): boolean =>
  * Every email to the holder but the payment instructions (./ses-payment-instructions.ts, the one
  * that needs the bank details), rendered from the Italian templates and sent through SES.
  */
-export const sesNotifier: Omit<Notifier, 'paymentInstructions'> = {
-  firstAccess: (input) => sendEmail(firstAccessEmail(input)),
-  orderFailed: (input) => sendEmail(orderFailedEmail(input)),
-  orderCancelled: (input) => sendEmail(orderCancelledEmail(input)),
-  renewalConfirmed: (input) => sendEmail(renewalConfirmedEmail(input)),
-  domainDnsInstructions: (input) => sendEmail(domainDnsInstructionsEmail(input)),
-  expiryReminder: (input) => sendEmail(expiryReminderEmail(input)),
-};
+export const sesNotifier = (sender: Sender): Omit<Notifier, 'paymentInstructions'> => ({
+  firstAccess: (input) => sendEmail(sender, firstAccessEmail(input)),
+  orderFailed: (input) => sendEmail(sender, orderFailedEmail(input)),
+  orderCancelled: (input) => sendEmail(sender, orderCancelledEmail(input)),
+  renewalConfirmed: (input) => sendEmail(sender, renewalConfirmedEmail(input)),
+  domainDnsInstructions: (input) => sendEmail(sender, domainDnsInstructionsEmail(input)),
+  expiryReminder: (input) => sendEmail(sender, expiryReminderEmail(input)),
+});

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChargeResult, PaymentGateway } from '../use-cases/ports.ts';
-import { dynamoDb } from './clients/dynamodb.ts';
-import { tableName, writeIf } from './dynamodb/table.ts';
+import { type Table, writeIf } from './dynamodb/table.ts';
 
 /**
  * The payment gateway this deployment talks to: a simulation that behaves like a card processor's
@@ -16,37 +15,39 @@ import { tableName, writeIf } from './dynamodb/table.ts';
  */
 export const chargeKey = (idempotencyKey: string) => ({ pk: `CHARGE#${idempotencyKey}`, sk: 'CHARGE' });
 
-export const simulatedPaymentGateway: PaymentGateway = {
-  async charge(request) {
-    const result: ChargeResult = decide(request.token, request.idempotencyKey);
-    const recorded = await writeIf(() =>
-      dynamoDb.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...chargeKey(request.idempotencyKey),
-            amountCents: request.amountCents,
-            currency: request.currency,
-            method: request.method,
-            description: request.description,
-            result,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
+export function simulatedPaymentGateway({ client, tableName }: Table): PaymentGateway {
+  async function findCharge(idempotencyKey: string): Promise<ChargeResult | undefined> {
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: chargeKey(idempotencyKey), ConsistentRead: true }),
     );
-    if (recorded) return result;
-    return (await findCharge(request.idempotencyKey)) as ChargeResult;
-  },
+    return Item?.result as ChargeResult | undefined;
+  }
 
-  findCharge,
-};
+  return {
+    async charge(request) {
+      const result: ChargeResult = decide(request.token, request.idempotencyKey);
+      const recorded = await writeIf(() =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...chargeKey(request.idempotencyKey),
+              amountCents: request.amountCents,
+              currency: request.currency,
+              method: request.method,
+              description: request.description,
+              result,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      if (recorded) return result;
+      return (await findCharge(request.idempotencyKey)) as ChargeResult;
+    },
 
-async function findCharge(idempotencyKey: string): Promise<ChargeResult | undefined> {
-  const { Item } = await dynamoDb.send(
-    new GetCommand({ TableName: tableName, Key: chargeKey(idempotencyKey), ConsistentRead: true }),
-  );
-  return Item?.result as ChargeResult | undefined;
+    findCharge,
+  };
 }
 
 function decide(token: string, idempotencyKey: string): ChargeResult {

@@ -1,6 +1,5 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { WorkflowCallbacks } from '../use-cases/ports.ts';
-import { stepFunctions } from './clients/step-functions.ts';
 
 /** Errors Step Functions answers for a token whose wait is over: a late callback is a harmless no-op. */
 const CLOSED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -16,9 +15,9 @@ async function callback(send: () => Promise<unknown>): Promise<'resumed' | 'clos
 }
 
 /** Resumes workflows waiting on a task token (the payment wait). */
-export const stepFunctionsCallbacks: WorkflowCallbacks = {
+export const stepFunctionsCallbacks = (client: SFNClient): WorkflowCallbacks => ({
   succeed: (taskToken, output) =>
-    callback(() => stepFunctions.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }))),
+    callback(() => client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }))),
   fail: (taskToken, error, cause) =>
-    callback(() => stepFunctions.send(new SendTaskFailureCommand({ taskToken, error, cause }))),
-};
+    callback(() => client.send(new SendTaskFailureCommand({ taskToken, error, cause }))),
+});

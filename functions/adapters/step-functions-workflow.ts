@@ -1,10 +1,5 @@
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
-import { defineConfig } from '../config.ts';
+import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowStarter } from '../use-cases/ports.ts';
-import { stepFunctions } from './clients/step-functions.ts';
-
-const config = defineConfig({ ORDER_WORKFLOW_ARN: z.string().min(1) });
 
 /**
  * How many executions one order may have: its first, and restarts after one ended without
@@ -25,14 +20,20 @@ export const executionArnOf = (stateMachineArn: string, name: string) =>
  * name free or running is the one. A run that ended (failed, timed out, aborted) while the order
  * still waits is followed by the next name, so concurrent restarts still give one execution.
  */
-export const stepFunctionsWorkflow: WorkflowStarter = {
+export const stepFunctionsWorkflow = ({
+  client,
+  stateMachineArn,
+}: {
+  client: SFNClient;
+  stateMachineArn: string;
+}): WorkflowStarter => ({
   async startOrder(orderId, input) {
     for (let run = 1; run <= MAX_ORDER_RUNS; run++) {
       const name = executionName(orderId, run);
       try {
-        await stepFunctions.send(
+        await client.send(
           new StartExecutionCommand({
-            stateMachineArn: config.ORDER_WORKFLOW_ARN,
+            stateMachineArn: stateMachineArn,
             name,
             input: JSON.stringify(input),
           }),
@@ -41,12 +42,12 @@ export const stepFunctionsWorkflow: WorkflowStarter = {
       } catch (error) {
         if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;
       }
-      const { status } = await stepFunctions.send(
-        new DescribeExecutionCommand({ executionArn: executionArnOf(config.ORDER_WORKFLOW_ARN, name) }),
+      const { status } = await client.send(
+        new DescribeExecutionCommand({ executionArn: executionArnOf(stateMachineArn, name) }),
       );
       // Running (also one just started by a concurrent request): that execution is the one.
       if (status === 'RUNNING' || status === 'PENDING_REDRIVE') return;
     }
     throw new Error(`Order ${orderId} has had ${MAX_ORDER_RUNS} workflow executions; an operator must look at it.`);
   },
-};
+});

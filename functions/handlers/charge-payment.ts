@@ -1,11 +1,21 @@
 import * as z from 'zod';
+import { dynamoDb } from '../adapters/clients/dynamodb.ts';
+import { s3 } from '../adapters/clients/s3.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
-import { s3AuditLog } from '../adapters/s3-audit-log.ts';
+import { tableVariables } from '../adapters/dynamodb/table.ts';
+import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { simulatedPaymentGateway } from '../adapters/simulated-payment-gateway.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
+import { defineConfig } from '../config.ts';
 import { chargePayment } from '../use-cases/order-fulfilment.ts';
 
-const deps = { orders: dynamoOrderRepository, gateway: simulatedPaymentGateway, audit: s3AuditLog };
+const config = defineConfig({ ...tableVariables, ...auditVariables });
+const table = { client: dynamoDb, tableName: config.TABLE_NAME };
+const deps = {
+  orders: dynamoOrderRepository(table),
+  gateway: simulatedPaymentGateway(table),
+  audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
+};
 
 /** Workflow state ChargePayment: charges a card or PayPal order once. */
 export const handler = stateHandler(z.object({ orderId: z.string() }), async ({ orderId }) => {

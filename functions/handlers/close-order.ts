@@ -1,18 +1,25 @@
 import * as z from 'zod';
+import { dynamoDb } from '../adapters/clients/dynamodb.ts';
+import { s3 } from '../adapters/clients/s3.ts';
+import { ses } from '../adapters/clients/ses.ts';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
-import { s3AuditLog } from '../adapters/s3-audit-log.ts';
-import { sesNotifier } from '../adapters/ses-notifier.ts';
+import { tableVariables } from '../adapters/dynamodb/table.ts';
+import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
+import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
 import { simulatedPaymentGateway } from '../adapters/simulated-payment-gateway.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
+import { defineConfig } from '../config.ts';
 import { closeOrder } from '../use-cases/order-fulfilment.ts';
 
+const config = defineConfig({ ...tableVariables, ...senderVariables, ...auditVariables });
+const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const deps = {
-  orders: dynamoOrderRepository,
-  mailboxes: dynamoMailboxRepository,
-  gateway: simulatedPaymentGateway,
-  notifier: sesNotifier,
-  audit: s3AuditLog,
+  orders: dynamoOrderRepository(table),
+  mailboxes: dynamoMailboxRepository(table),
+  gateway: simulatedPaymentGateway(table),
+  notifier: sesNotifier(senderOf(ses, config)),
+  audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
 };
 
 const input = z.object({

@@ -1,15 +1,22 @@
 import * as z from 'zod';
+import { dynamoDb } from '../adapters/clients/dynamodb.ts';
+import { s3 } from '../adapters/clients/s3.ts';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
-import { s3AuditLog, s3DocumentStore } from '../adapters/s3-audit-log.ts';
+import { tableVariables } from '../adapters/dynamodb/table.ts';
+import { auditVariables, s3AuditLog, s3DocumentStore } from '../adapters/s3-audit-log.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
+import { defineConfig } from '../config.ts';
 import { completeOrder } from '../use-cases/order-fulfilment.ts';
 
+const config = defineConfig({ ...tableVariables, ...auditVariables });
+const table = { client: dynamoDb, tableName: config.TABLE_NAME };
+const bucket = { client: s3, bucket: config.AUDIT_BUCKET };
 const deps = {
-  orders: dynamoOrderRepository,
-  mailboxes: dynamoMailboxRepository,
-  audit: s3AuditLog,
-  documents: s3DocumentStore,
+  orders: dynamoOrderRepository(table),
+  mailboxes: dynamoMailboxRepository(table),
+  audit: s3AuditLog(bucket),
+  documents: s3DocumentStore(bucket),
 };
 
 /** Workflow state CompleteOrder: the order is done, and filed. */

@@ -13,7 +13,7 @@ import type {
 } from '../../functions/use-cases/ports.ts';
 import { Faults, namedError } from '../support/faults.ts';
 import { storedOrder } from '../support/fixtures.ts';
-import { type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
+import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
 
 /*
  * The workflow's steps (functions/use-cases/order-fulfilment.ts) on the real (local) DynamoDB and
@@ -88,11 +88,10 @@ beforeAll(async () => {
   table = await startLocalTable('pec-fulfilment');
   steps = await import('../../functions/use-cases/order-fulfilment.ts');
   ({ chargeKeyOf } = steps);
-  ({ dynamoOrderRepository: rawOrders } = await import('../../functions/adapters/dynamodb/order-repository.ts'));
-  ({ dynamoMailboxRepository: rawMailboxes } = await import('../../functions/adapters/dynamodb/mailbox-repository.ts'));
-  ({ simulatedPaymentGateway: rawGateway } = await import('../../functions/adapters/simulated-payment-gateway.ts'));
-  const { dynamoAccessTokenRepository } = await import('../../functions/adapters/dynamodb/access-token-repository.ts');
-  const { dynamoMailPlatform } = await import('../../functions/adapters/dynamodb-mail-platform.ts');
+  const adapters = dynamoAdapters(table);
+  rawOrders = adapters.orders;
+  rawMailboxes = adapters.mailboxes;
+  rawGateway = adapters.gateway;
   audit = new RecordingAudit();
   documents = new RecordingDocuments();
   outbox = new RecordingNotifier();
@@ -100,8 +99,8 @@ beforeAll(async () => {
     orders: faults.wrap('orders', rawOrders),
     mailboxes: faults.wrap('mailboxes', rawMailboxes),
     gateway: faults.wrap('gateway', rawGateway),
-    platform: faults.wrap('platform', dynamoMailPlatform),
-    tokens: faults.wrap('tokens', dynamoAccessTokenRepository),
+    platform: faults.wrap('platform', adapters.platform),
+    tokens: faults.wrap('tokens', adapters.tokens),
     notifier: faults.wrap('notifier', outbox.notifier),
     audit: faults.wrap('audit', audit as AuditLog),
     documents: faults.wrap('documents', documents as DocumentStore),

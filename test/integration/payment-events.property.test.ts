@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { paymentEventKey } from '../../functions/adapters/dynamodb/payment-event-repository.ts';
 import { ErrorName } from '../../functions/domain/errors.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
 import type { PaymentEventDeps } from '../../functions/use-cases/handle-payment-event.ts';
-import type { WorkflowCallbacks } from '../../functions/use-cases/ports.ts';
+import type { OrderRepository, PaymentEventRepository, WorkflowCallbacks } from '../../functions/use-cases/ports.ts';
 import { storedOrder } from '../support/fixtures.ts';
-import { type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
+import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
 
 /*
  * Random interleavings of duplicated, reordered and forged payment events, delivered to the real
@@ -19,19 +20,15 @@ const GROSS = 610;
 
 let stop: () => Promise<void>;
 let table: LocalTable;
-let paymentEventKey: (eventId: string) => { pk: string; sk: string };
 let handlePaymentEvent: typeof import('../../functions/use-cases/handle-payment-event.ts').handlePaymentEvent;
-let orders: typeof import('../../functions/adapters/dynamodb/order-repository.ts').dynamoOrderRepository;
-let events: typeof import('../../functions/adapters/dynamodb/payment-event-repository.ts').dynamoPaymentEventRepository;
+let orders: OrderRepository;
+let events: PaymentEventRepository;
 
 beforeAll(async () => {
   table = await startLocalTable('pec-property');
   stop = table.stop;
   ({ handlePaymentEvent } = await import('../../functions/use-cases/handle-payment-event.ts'));
-  ({ dynamoOrderRepository: orders } = await import('../../functions/adapters/dynamodb/order-repository.ts'));
-  ({ dynamoPaymentEventRepository: events, paymentEventKey } = await import(
-    '../../functions/adapters/dynamodb/payment-event-repository.ts'
-  ));
+  ({ orders, events } = dynamoAdapters(table));
 });
 afterAll(() => stop?.());
 

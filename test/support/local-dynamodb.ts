@@ -1,11 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { vi } from 'vitest';
+import { dynamoAccessTokenRepository } from '../../functions/adapters/dynamodb/access-token-repository.ts';
+import { dynamoMailboxRepository } from '../../functions/adapters/dynamodb/mailbox-repository.ts';
+import { dynamoOrderRepository } from '../../functions/adapters/dynamodb/order-repository.ts';
+import { dynamoPaymentEventRepository } from '../../functions/adapters/dynamodb/payment-event-repository.ts';
+import type { Table } from '../../functions/adapters/dynamodb/table.ts';
+import { dynamoMailPlatform } from '../../functions/adapters/dynamodb-mail-platform.ts';
+import { simulatedPaymentGateway } from '../../functions/adapters/simulated-payment-gateway.ts';
 import { createTableFromTemplate, startDynamoDb } from '../../local/aws/dynamodb.ts';
 import { LOCAL_REGION, synthesizeApp, tableOf } from '../../local/template.ts';
 
-export interface LocalTable {
-  tableName: string;
+/** The table, as the DynamoDB adapters are built from (`dynamoOrderRepository(table)`...). */
+export interface LocalTable extends Table {
   /** A client of its own, to read items as they are stored, keys and all. */
   documents: DynamoDBDocumentClient;
   /** The raw item under a key, or undefined. */
@@ -17,28 +23,20 @@ export interface LocalTable {
 
 /**
  * Starts the local DynamoDB with the product's table, created from the synthesized stateful stack (so the tests run
- * against the keys and indexes `cdk deploy` would create), and points the standard AWS environment at it.
- *
- * Call it before importing any adapter: `clients/*.ts` and `dynamodb/table.ts` read the environment when they load,
- * so the adapters must be imported dynamically afterwards.
+ * against the keys and indexes `cdk deploy` would create). The adapters are built on it with their factories.
  */
 export async function startLocalTable(tableName = 'pec-test'): Promise<LocalTable> {
   const dynamo = await startDynamoDb();
   await createTableFromTemplate(dynamo.endpoint, tableName, tableOf(synthesizeApp().stateful).properties);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-  vi.stubEnv('AWS_REGION', LOCAL_REGION);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-  vi.stubEnv('TABLE_NAME', tableName);
-
   const client = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const documents = DynamoDBDocumentClient.from(client);
+  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
     tableName,
+    client: documents,
     documents,
     async item(key) {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
@@ -57,7 +55,16 @@ export async function startLocalTable(tableName = 'pec-test'): Promise<LocalTabl
     async stop() {
       client.destroy();
       await dynamo.stop();
-      vi.unstubAllEnvs();
     },
   };
 }
+
+/** Every DynamoDB adapter of the product, built on one table. */
+export const dynamoAdapters = (table: Table) => ({
+  orders: dynamoOrderRepository(table),
+  mailboxes: dynamoMailboxRepository(table),
+  tokens: dynamoAccessTokenRepository(table),
+  events: dynamoPaymentEventRepository(table),
+  platform: dynamoMailPlatform(table),
+  gateway: simulatedPaymentGateway(table),
+});

@@ -2,8 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type OrderEvent, orderLifecycle, type PaymentEvent, paymentLifecycle } from '../../domain/lifecycles.ts';
 import type { Order } from '../../domain/order.ts';
 import type { OrderRepository } from '../../use-cases/ports.ts';
-import { dynamoDb } from '../clients/dynamodb.ts';
-import { isConditionFailed, statusIn, stripKeys, tableName, updateIf, writeIf } from './table.ts';
+import { isConditionFailed, statusIn, stripKeys, type Table, updateIf, writeIf } from './table.ts';
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
@@ -60,103 +59,115 @@ function orderMove(
  * Orders in DynamoDB. Every state change is a conditional write from the statuses the order's and the
  * payment's lifecycles (`domain/lifecycles.ts`) allow for its event.
  */
-export const dynamoOrderRepository: OrderRepository = {
-  async get(orderId) {
-    const { Item } = await dynamoDb.send(
-      new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }),
-    );
-    return Item ? fromItem(Item) : undefined;
-  },
-
-  async create(order) {
-    const created = await writeIf(() =>
-      dynamoDb.send(
-        new PutCommand({ TableName: tableName, Item: toItem(order), ConditionExpression: 'attribute_not_exists(pk)' }),
-      ),
-    );
-    return created ? 'created' : 'exists';
-  },
-
-  markPaid(orderId, at, chargeId) {
-    return updateIf(
-      orderMove(orderId, 'pay', {
-        payment: 'pay',
-        set: { paidAt: at.toISOString(), ...(chargeId ? { chargeId } : {}) },
-      }),
-    );
-  },
-
-  markPaymentFailed(orderId) {
-    return updateIf(orderMove(orderId, 'decline', { payment: 'decline' }));
-  },
-
-  markCompleted(orderId, at) {
-    return updateIf(orderMove(orderId, 'complete', { set: { completedAt: at.toISOString() }, removeTaskToken: true }));
-  },
-
-  async close(orderId, outcome, reason, at, paymentFailed = false) {
-    const move = orderMove(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
-      // A declined payment is recorded with the closing, from a payment that was never taken.
-      ...(paymentFailed ? { payment: 'decline' } : {}),
-      set: { failureReason: reason, closedAt: at.toISOString() },
-      removeTaskToken: true,
-    });
-    try {
-      const { Attributes } = await dynamoDb.send(
-        new UpdateCommand({ TableName: tableName, ...move, ReturnValues: 'ALL_NEW' }),
+export function dynamoOrderRepository(table: Table): OrderRepository {
+  const { client, tableName } = table;
+  return {
+    async get(orderId) {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }),
       );
-      return Attributes ? fromItem(Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailed(error)) return undefined;
-      throw error;
-    }
-  },
+      return Item ? fromItem(Item) : undefined;
+    },
 
-  recordRefund(orderId, refund) {
-    return updateIf(
-      orderMove(orderId, 'refund', {
-        payment: 'refund',
-        condition: 'attribute_not_exists(refund)',
-        // Indexed for an operator: every order with a refund to make, oldest first.
-        set: { refund, gsi1pk: 'REFUND_REQUIRED', gsi1sk: `${refund.recordedAt}#${orderId}` },
-      }),
-    );
-  },
+    async create(order) {
+      const created = await writeIf(() =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: toItem(order),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return created ? 'created' : 'exists';
+    },
 
-  async claimEmail(orderId, field, at) {
-    return updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#field)',
-      UpdateExpression: 'SET #field = :at',
-      ExpressionAttributeNames: { '#field': field },
-      ExpressionAttributeValues: { ':at': at.toISOString() },
-    });
-  },
+    markPaid(orderId, at, chargeId) {
+      return updateIf(
+        table,
+        orderMove(orderId, 'pay', {
+          payment: 'pay',
+          set: { paidAt: at.toISOString(), ...(chargeId ? { chargeId } : {}) },
+        }),
+      );
+    },
 
-  async releaseEmail(orderId, field, at) {
-    // Only this claim: a later claim by another attempt stays.
-    await updateIf({
-      Key: orderKey(orderId),
-      ConditionExpression: '#field = :at',
-      UpdateExpression: 'REMOVE #field',
-      ExpressionAttributeNames: { '#field': field },
-      ExpressionAttributeValues: { ':at': at.toISOString() },
-    });
-  },
+    markPaymentFailed(orderId) {
+      return updateIf(table, orderMove(orderId, 'decline', { payment: 'decline' }));
+    },
 
-  saveTaskToken(orderId, taskToken) {
-    return updateIf(orderMove(orderId, 'await_payment', { set: { taskToken } }));
-  },
+    markCompleted(orderId, at) {
+      return updateIf(
+        table,
+        orderMove(orderId, 'complete', { set: { completedAt: at.toISOString() }, removeTaskToken: true }),
+      );
+    },
 
-  async getTaskToken(orderId) {
-    const { Item } = await dynamoDb.send(
-      new GetCommand({
-        TableName: tableName,
+    async close(orderId, outcome, reason, at, paymentFailed = false) {
+      const move = orderMove(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
+        // A declined payment is recorded with the closing, from a payment that was never taken.
+        ...(paymentFailed ? { payment: 'decline' } : {}),
+        set: { failureReason: reason, closedAt: at.toISOString() },
+        removeTaskToken: true,
+      });
+      try {
+        const { Attributes } = await client.send(
+          new UpdateCommand({ TableName: tableName, ...move, ReturnValues: 'ALL_NEW' }),
+        );
+        return Attributes ? fromItem(Attributes) : undefined;
+      } catch (error) {
+        if (isConditionFailed(error)) return undefined;
+        throw error;
+      }
+    },
+
+    recordRefund(orderId, refund) {
+      return updateIf(
+        table,
+        orderMove(orderId, 'refund', {
+          payment: 'refund',
+          condition: 'attribute_not_exists(refund)',
+          // Indexed for an operator: every order with a refund to make, oldest first.
+          set: { refund, gsi1pk: 'REFUND_REQUIRED', gsi1sk: `${refund.recordedAt}#${orderId}` },
+        }),
+      );
+    },
+
+    async claimEmail(orderId, field, at) {
+      return updateIf(table, {
         Key: orderKey(orderId),
-        ProjectionExpression: 'taskToken',
-        ConsistentRead: true,
-      }),
-    );
-    return Item?.taskToken as string | undefined;
-  },
-};
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#field)',
+        UpdateExpression: 'SET #field = :at',
+        ExpressionAttributeNames: { '#field': field },
+        ExpressionAttributeValues: { ':at': at.toISOString() },
+      });
+    },
+
+    async releaseEmail(orderId, field, at) {
+      // Only this claim: a later claim by another attempt stays.
+      await updateIf(table, {
+        Key: orderKey(orderId),
+        ConditionExpression: '#field = :at',
+        UpdateExpression: 'REMOVE #field',
+        ExpressionAttributeNames: { '#field': field },
+        ExpressionAttributeValues: { ':at': at.toISOString() },
+      });
+    },
+
+    saveTaskToken(orderId, taskToken) {
+      return updateIf(table, orderMove(orderId, 'await_payment', { set: { taskToken } }));
+    },
+
+    async getTaskToken(orderId) {
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: orderKey(orderId),
+          ProjectionExpression: 'taskToken',
+          ConsistentRead: true,
+        }),
+      );
+      return Item?.taskToken as string | undefined;
+    },
+  };
+}

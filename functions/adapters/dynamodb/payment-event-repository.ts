@@ -1,7 +1,6 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PaymentEventRepository } from '../../use-cases/ports.ts';
-import { dynamoDb } from '../clients/dynamodb.ts';
-import { isConditionFailed, tableName, writeIf } from './table.ts';
+import { isConditionFailed, type Table, writeIf } from './table.ts';
 
 /** One item per payment event id: the record that makes every event take effect at most once. */
 export const paymentEventKey = (eventId: string) => ({ pk: `PAYMENT_EVENT#${eventId}`, sk: 'PAYMENT_EVENT' });
@@ -12,62 +11,65 @@ const anomalyIndex = (at: Date, eventId: string) => ({
   gsi1sk: `${at.toISOString()}#${eventId}`,
 });
 
-export const dynamoPaymentEventRepository: PaymentEventRepository = {
-  async record(event, at) {
-    const first = await writeIf(() =>
-      dynamoDb.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...paymentEventKey(event.id),
-            ...event,
-            eventId: event.id,
-            status: 'received',
-            receivedAt: at.toISOString(),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    if (first) return 'new';
-    try {
-      // Seen before: count the delivery, and learn whether it already took effect.
-      const { Attributes } = await dynamoDb.send(
+export function dynamoPaymentEventRepository(table: Table): PaymentEventRepository {
+  const { client, tableName } = table;
+  return {
+    async record(event, at) {
+      const first = await writeIf(() =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...paymentEventKey(event.id),
+              ...event,
+              eventId: event.id,
+              status: 'received',
+              receivedAt: at.toISOString(),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      if (first) return 'new';
+      try {
+        // Seen before: count the delivery, and learn whether it already took effect.
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: paymentEventKey(event.id),
+            UpdateExpression: 'ADD deliveries :one',
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return Attributes?.status === 'done' ? 'done' : 'seen';
+      } catch (error) {
+        if (isConditionFailed(error)) return 'seen';
+        throw error;
+      }
+    },
+
+    async finish(eventId, { outcome, anomaly, refund }, at) {
+      const index = anomaly ? anomalyIndex(at, eventId) : undefined;
+      await client.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: paymentEventKey(event.id),
-          UpdateExpression: 'ADD deliveries :one',
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'ALL_NEW',
+          Key: paymentEventKey(eventId),
+          UpdateExpression:
+            'SET #status = :done, outcome = :outcome, anomaly = :anomaly, finishedAt = :at' +
+            (index ? ', gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' : '') +
+            (refund ? ', #action = :refundRequired, refund = :refund' : ''),
+          ExpressionAttributeNames: { '#status': 'status', ...(refund ? { '#action': 'action' } : {}) },
+          ExpressionAttributeValues: {
+            ':done': 'done',
+            ':outcome': outcome,
+            ':anomaly': anomaly,
+            ':at': at.toISOString(),
+            ...(index ? { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk } : {}),
+            ...(refund ? { ':refundRequired': 'refund-required', ':refund': { ...refund, eventId } } : {}),
+          },
         }),
       );
-      return Attributes?.status === 'done' ? 'done' : 'seen';
-    } catch (error) {
-      if (isConditionFailed(error)) return 'seen';
-      throw error;
-    }
-  },
-
-  async finish(eventId, { outcome, anomaly, refund }, at) {
-    const index = anomaly ? anomalyIndex(at, eventId) : undefined;
-    await dynamoDb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: paymentEventKey(eventId),
-        UpdateExpression:
-          'SET #status = :done, outcome = :outcome, anomaly = :anomaly, finishedAt = :at' +
-          (index ? ', gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' : '') +
-          (refund ? ', #action = :refundRequired, refund = :refund' : ''),
-        ExpressionAttributeNames: { '#status': 'status', ...(refund ? { '#action': 'action' } : {}) },
-        ExpressionAttributeValues: {
-          ':done': 'done',
-          ':outcome': outcome,
-          ':anomaly': anomaly,
-          ':at': at.toISOString(),
-          ...(index ? { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk } : {}),
-          ...(refund ? { ':refundRequired': 'refund-required', ':refund': { ...refund, eventId } } : {}),
-        },
-      }),
-    );
-  },
-};
+    },
+  };
+}

@@ -1,10 +1,17 @@
-import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { defineConfig } from '../../config.ts';
-import { dynamoDb } from '../clients/dynamodb.ts';
 
-/** The single table: `pk`/`sk` strings, one item type per key prefix, key builders beside each entity. */
-export const { TABLE_NAME: tableName } = defineConfig({ TABLE_NAME: z.string().min(1) });
+/**
+ * The single table: `pk`/`sk` strings, one item type per key prefix, key builders beside each entity.
+ * Every DynamoDB adapter is built from it: the client to send with and the table's name.
+ */
+export interface Table {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** The variable naming the table, for the `defineConfig` of a function that uses it. */
+export const tableVariables = { TABLE_NAME: z.string().min(1) };
 
 /** True for the error DynamoDB raises when a condition expression is not met. */
 export const isConditionFailed = (error: unknown): boolean =>
@@ -31,8 +38,10 @@ export async function writeIf(send: () => Promise<unknown>): Promise<boolean> {
 }
 
 /** A conditional update of one item of the table; false when its condition did not hold. */
-export const updateIf = (update: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> =>
-  writeIf(() => dynamoDb.send(new UpdateCommand({ TableName: tableName, ...update })));
+export const updateIf = (
+  { client, tableName }: Table,
+  update: Omit<UpdateCommandInput, 'TableName'>,
+): Promise<boolean> => writeIf(() => client.send(new UpdateCommand({ TableName: tableName, ...update })));
 
 /** A piece of a condition or update expression, with the values it names. */
 export interface Expression {

@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  accessTokenKey,
+  dynamoAccessTokenRepository,
+} from '../../../functions/adapters/dynamodb/access-token-repository.ts';
 import type { AccessToken, AccessTokenRepository } from '../../../functions/use-cases/ports.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
 let table: LocalTable;
 let tokens: AccessTokenRepository;
-let accessTokenKey: (tokenHash: string) => { pk: string; sk: string };
 
 beforeAll(async () => {
   table = await startLocalTable();
-  ({ dynamoAccessTokenRepository: tokens, accessTokenKey } = await import(
-    '../../../functions/adapters/dynamodb/access-token-repository.ts'
-  ));
+  tokens = dynamoAccessTokenRepository(table);
 });
 afterAll(() => table?.stop());
 

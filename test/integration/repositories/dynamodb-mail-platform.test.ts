@@ -1,6 +1,7 @@
 import { scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoMailPlatform, platformAccountKey } from '../../../functions/adapters/dynamodb-mail-platform.ts';
 import { ErrorName, ProvisioningImpossibleError } from '../../../functions/domain/errors.ts';
 import type { MailPlatform } from '../../../functions/use-cases/ports.ts';
 import { freshAddress } from '../../support/fixtures.ts';
@@ -8,13 +9,10 @@ import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.t
 
 let table: LocalTable;
 let platform: MailPlatform;
-let platformAccountKey: (address: string) => { pk: string; sk: string };
 
 beforeAll(async () => {
   table = await startLocalTable();
-  ({ dynamoMailPlatform: platform, platformAccountKey } = await import(
-    '../../../functions/adapters/dynamodb-mail-platform.ts'
-  ));
+  platform = dynamoMailPlatform(table);
 });
 afterAll(() => table?.stop());
 

@@ -1,5 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoMailboxRepository, mailboxKey } from '../../../functions/adapters/dynamodb/mailbox-repository.ts';
+import { dynamoOrderRepository } from '../../../functions/adapters/dynamodb/order-repository.ts';
 import {
   MAILBOX_STATUSES,
   type MailboxEvent,
@@ -27,14 +29,11 @@ import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.t
 let table: LocalTable;
 let orders: OrderRepository;
 let mailboxes: MailboxRepository;
-let mailboxKey: (address: string) => { pk: string; sk: string };
 
 beforeAll(async () => {
   table = await startLocalTable();
-  ({ dynamoOrderRepository: orders } = await import('../../../functions/adapters/dynamodb/order-repository.ts'));
-  ({ dynamoMailboxRepository: mailboxes, mailboxKey } = await import(
-    '../../../functions/adapters/dynamodb/mailbox-repository.ts'
-  ));
+  orders = dynamoOrderRepository(table);
+  mailboxes = dynamoMailboxRepository(table);
 });
 afterAll(() => table?.stop());
 

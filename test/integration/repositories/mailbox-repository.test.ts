@@ -1,5 +1,6 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoMailboxRepository, mailboxKey } from '../../../functions/adapters/dynamodb/mailbox-repository.ts';
 import type { MailboxStatus } from '../../../functions/domain/lifecycles.ts';
 import type { Mailbox } from '../../../functions/domain/mailbox.ts';
 import type { MailboxRepository } from '../../../functions/use-cases/ports.ts';
@@ -8,13 +9,10 @@ import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.t
 
 let table: LocalTable;
 let mailboxes: MailboxRepository;
-let mailboxKey: (address: string) => { pk: string; sk: string };
 
 beforeAll(async () => {
   table = await startLocalTable();
-  ({ dynamoMailboxRepository: mailboxes, mailboxKey } = await import(
-    '../../../functions/adapters/dynamodb/mailbox-repository.ts'
-  ));
+  mailboxes = dynamoMailboxRepository(table);
 });
 afterAll(() => table?.stop());
 

@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoOrderRepository, orderKey } from '../../../functions/adapters/dynamodb/order-repository.ts';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Order } from '../../../functions/domain/order.ts';
 import type { OrderRepository } from '../../../functions/use-cases/ports.ts';
@@ -8,13 +9,10 @@ import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.t
 
 let table: LocalTable;
 let orders: OrderRepository;
-let orderKey: (orderId: string) => { pk: string; sk: string };
 
 beforeAll(async () => {
   table = await startLocalTable();
-  ({ dynamoOrderRepository: orders, orderKey } = await import(
-    '../../../functions/adapters/dynamodb/order-repository.ts'
-  ));
+  orders = dynamoOrderRepository(table);
 });
 afterAll(() => table?.stop());
 

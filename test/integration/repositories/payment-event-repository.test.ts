@@ -1,17 +1,18 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dynamoPaymentEventRepository,
+  paymentEventKey,
+} from '../../../functions/adapters/dynamodb/payment-event-repository.ts';
 import type { PaymentEventRepository } from '../../../functions/use-cases/ports.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
 let table: LocalTable;
 let events: PaymentEventRepository;
-let paymentEventKey: (eventId: string) => { pk: string; sk: string };
 
 beforeAll(async () => {
   table = await startLocalTable();
-  ({ dynamoPaymentEventRepository: events, paymentEventKey } = await import(
-    '../../../functions/adapters/dynamodb/payment-event-repository.ts'
-  ));
+  events = dynamoPaymentEventRepository(table);
 });
 afterAll(() => table?.stop());
 

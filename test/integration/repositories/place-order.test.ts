@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dynamoMailboxRepository } from '../../../functions/adapters/dynamodb/mailbox-repository.ts';
+import { dynamoOrderRepository } from '../../../functions/adapters/dynamodb/order-repository.ts';
 import { creditorReference } from '../../../functions/domain/creditor-reference.ts';
 import { AddressUnavailableError, IdempotencyKeyReusedError } from '../../../functions/domain/errors.ts';
 import { orderIdFromBytes } from '../../../functions/domain/order.ts';
@@ -40,11 +42,9 @@ const workflow = new RecordingWorkflow();
 
 beforeAll(async () => {
   table = await startLocalTable();
-  const { dynamoOrderRepository } = await import('../../../functions/adapters/dynamodb/order-repository.ts');
-  const { dynamoMailboxRepository } = await import('../../../functions/adapters/dynamodb/mailbox-repository.ts');
   deps = {
-    orders: dynamoOrderRepository,
-    mailboxes: dynamoMailboxRepository,
+    orders: dynamoOrderRepository(table),
+    mailboxes: dynamoMailboxRepository(table),
     workflow,
     paymentWaitSeconds: PAYMENT_WAIT_SECONDS,
   };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platformAccountKey } from '../../../functions/adapters/dynamodb-mail-platform.ts';
 import { NotFoundError, TokenGoneError, ValidationError } from '../../../functions/domain/errors.ts';
 import { CreateOrderRequestSchema } from '../../../functions/domain/schemas.ts';
 import {
@@ -11,7 +12,7 @@ import { placeOrder } from '../../../functions/use-cases/place-order.ts';
 import type { AuditLog, MailPlatform, Notifier } from '../../../functions/use-cases/ports.ts';
 import { type SetFirstPasswordDeps, setFirstPassword } from '../../../functions/use-cases/set-first-password.ts';
 import { orderBody } from '../../support/fixtures.ts';
-import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
+import { dynamoAdapters, type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
 /** The emails as the use cases see them: each one recorded, none sent. */
 class RecordingNotifier implements Notifier {
@@ -53,20 +54,17 @@ const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 let table: LocalTable;
 let fulfilment: FulfilmentDeps;
 let deps: SetFirstPasswordDeps;
-let platformAccountKey: (address: string) => { pk: string; sk: string };
 const notifier = new RecordingNotifier();
 
 beforeAll(async () => {
   table = await startLocalTable();
-  const platform = await import('../../../functions/adapters/dynamodb-mail-platform.ts');
-  platformAccountKey = platform.platformAccountKey;
+  const { orders, mailboxes, tokens, gateway, platform } = dynamoAdapters(table);
   fulfilment = {
-    orders: (await import('../../../functions/adapters/dynamodb/order-repository.ts')).dynamoOrderRepository,
-    mailboxes: (await import('../../../functions/adapters/dynamodb/mailbox-repository.ts')).dynamoMailboxRepository,
-    tokens: (await import('../../../functions/adapters/dynamodb/access-token-repository.ts'))
-      .dynamoAccessTokenRepository,
-    gateway: (await import('../../../functions/adapters/simulated-payment-gateway.ts')).simulatedPaymentGateway,
-    platform: platform.dynamoMailPlatform,
+    orders,
+    mailboxes,
+    tokens,
+    gateway,
+    platform,
     notifier,
     audit: new RecordingAuditLog(),
     dns: { mx: async () => [] },

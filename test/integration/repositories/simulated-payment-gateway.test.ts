@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatedPaymentGateway } from '../../../functions/adapters/simulated-payment-gateway.ts';
 import type { ChargeRequest, PaymentGateway } from '../../../functions/use-cases/ports.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
@@ -7,7 +8,7 @@ let gateway: PaymentGateway;
 
 beforeAll(async () => {
   table = await startLocalTable();
-  ({ simulatedPaymentGateway: gateway } = await import('../../../functions/adapters/simulated-payment-gateway.ts'));
+  gateway = simulatedPaymentGateway(table);
 });
 afterAll(() => table?.stop());
 

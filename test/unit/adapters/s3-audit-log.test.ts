@@ -1,23 +1,16 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuditLog } from '../../../functions/use-cases/ports.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { s3AuditLog } from '../../../functions/adapters/s3-audit-log.ts';
 
 const s3 = mockClient(S3Client);
-let audit: AuditLog;
-
-beforeAll(async () => {
-  vi.stubEnv('AUDIT_BUCKET', 'pec-audit-123456789012');
-  ({ s3AuditLog: audit } = await import('../../../functions/adapters/s3-audit-log.ts'));
-});
+const bucket = { client: new S3Client({}), bucket: 'pec-audit-123456789012' };
+const audit = s3AuditLog(bucket);
 beforeEach(() => {
   s3.on(PutObjectCommand).resolves({});
 });
 afterEach(() => {
   s3.reset();
-});
-afterAll(() => {
-  vi.unstubAllEnvs();
 });
 
 const at = new Date('2025-03-15T09:30:00.123Z');

@@ -1,6 +1,9 @@
 import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { senderOf, senderVariables, sesNotifier } from '../../../functions/adapters/ses-notifier.ts';
+import { bankVariables, sesPaymentInstructions } from '../../../functions/adapters/ses-payment-instructions.ts';
+import { defineConfig } from '../../../functions/config.ts';
 import type { Notifier, PaymentInstructions } from '../../../functions/use-cases/ports.ts';
 
 const ses = mockClient(SESClient);
@@ -8,19 +11,27 @@ const IBAN = 'IT60X0542811101000000123456';
 
 let notifier: Notifier;
 
+const client = new SESClient({});
+
 /**
- * Loads the adapters with `env` (on top of a sender and a payee), as a cold start with that
- * configuration would: the notifier, and the payment instructions that carry the bank details.
+ * Reads `env` (on top of a sender and a payee) and builds the adapters from it, as a cold start with
+ * that configuration does: the notifier, and the payment instructions that carry the bank details.
  */
 async function loadNotifier(env: Record<string, string | undefined>): Promise<Notifier> {
-  vi.resetModules();
   vi.stubEnv('SENDER_EMAIL', 'PEC Provisioning <noreply@pec.example>');
   vi.stubEnv('PAYMENT_BENEFICIARY', 'PEC Provisioning S.p.A.');
   vi.stubEnv('PAYMENT_IBAN', IBAN);
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  const { sesNotifier } = await import('../../../functions/adapters/ses-notifier.ts');
-  const { sesPaymentInstructions } = await import('../../../functions/adapters/ses-payment-instructions.ts');
-  return { ...sesNotifier, ...sesPaymentInstructions };
+  const config = defineConfig({ ...senderVariables, ...bankVariables });
+  const sender = senderOf(client, config);
+  return {
+    ...sesNotifier(sender),
+    ...sesPaymentInstructions(sender, {
+      beneficiary: config.PAYMENT_BENEFICIARY,
+      iban: config.PAYMENT_IBAN,
+      postalAccount: config.PAYMENT_POSTAL_ACCOUNT,
+    }),
+  };
 }
 
 beforeAll(async () => {
@@ -204,20 +215,18 @@ describe('SES notifier configuration', () => {
   });
 
   it('loads the other emails without the bank details (only the payment instructions need them)', async () => {
-    vi.resetModules();
     vi.stubEnv('PAYMENT_BENEFICIARY', undefined);
     vi.stubEnv('PAYMENT_IBAN', undefined);
 
-    const { sesNotifier } = await import('../../../functions/adapters/ses-notifier.ts');
-    await sesNotifier.expiryReminder({ to: 'a@b.it', address: 'x@pec.it', expiresAt: '2026-01-01', daysLeft: 3 });
+    const notifier = sesNotifier(senderOf(client, defineConfig(senderVariables)));
+    await notifier.expiryReminder({ to: 'a@b.it', address: 'x@pec.it', expiresAt: '2026-01-01', daysLeft: 3 });
 
     expect(sent().Destination?.ToAddresses).toEqual(['a@b.it']);
   });
 
   it('fails to load without a sender, naming the variable', async () => {
-    vi.resetModules();
     vi.stubEnv('SENDER_EMAIL', undefined);
 
-    await expect(import('../../../functions/adapters/ses-notifier.ts')).rejects.toThrow(/SENDER_EMAIL/);
+    expect(() => defineConfig(senderVariables)).toThrow(/SENDER_EMAIL/);
   });
 });

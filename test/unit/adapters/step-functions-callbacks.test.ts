@@ -9,10 +9,11 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stepFunctionsCallbacks as callbacks } from '../../../functions/adapters/step-functions-callbacks.ts';
+import { stepFunctionsCallbacks } from '../../../functions/adapters/step-functions-callbacks.ts';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 
 const sfn = mockClient(SFNClient);
+const callbacks = stepFunctionsCallbacks(new SFNClient({}));
 afterEach(() => {
   sfn.reset();
 });

@@ -6,21 +6,17 @@ import {
   StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { WorkflowStarter } from '../../../functions/use-cases/ports.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { orderIntakeVariables } from '../../../functions/adapters/order-intake-deps.ts';
+import { stepFunctionsWorkflow } from '../../../functions/adapters/step-functions-workflow.ts';
+import { defineConfig } from '../../../functions/config.ts';
 
 const ARN = 'arn:aws:states:eu-south-1:123456789012:stateMachine:order-fulfilment';
 const sfn = mockClient(SFNClient);
-let workflow: WorkflowStarter;
+const workflow = stepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: ARN });
 
-beforeAll(async () => {
-  vi.stubEnv('ORDER_WORKFLOW_ARN', ARN);
-  ({ stepFunctionsWorkflow: workflow } = await import('../../../functions/adapters/step-functions-workflow.ts'));
-});
 afterEach(() => {
   sfn.reset();
-});
-afterAll(() => {
   vi.unstubAllEnvs();
 });
 
@@ -103,12 +99,11 @@ describe('Step Functions workflow starter', () => {
 });
 
 describe('Step Functions workflow configuration', () => {
-  it('fails to load without the state machine ARN, naming the variable', async () => {
-    vi.resetModules();
+  it('an order intake fails to load without the state machine ARN, naming the variable', () => {
+    vi.stubEnv('TABLE_NAME', 'pec-test');
+    vi.stubEnv('PAYMENT_WAIT_SECONDS', '3600');
     vi.stubEnv('ORDER_WORKFLOW_ARN', undefined);
 
-    await expect(import('../../../functions/adapters/step-functions-workflow.ts')).rejects.toThrow(
-      /ORDER_WORKFLOW_ARN/,
-    );
+    expect(() => defineConfig(orderIntakeVariables)).toThrow('Invalid configuration: ORDER_WORKFLOW_ARN is not set');
   });
 });

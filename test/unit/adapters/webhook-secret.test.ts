@@ -1,19 +1,21 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { webhookSecret, withWebhookSecretVariables } from '../../../functions/adapters/webhook-secret.ts';
+import { defineConfig } from '../../../functions/config.ts';
 
 const secretsManager = mockClient(SecretsManagerClient);
 
 /**
- * Loads the adapter with this configuration, as a cold start would. Powertools keeps its cache across loads, so
- * each test uses an ARN of its own.
+ * Reads this configuration and builds the adapter from it, as the webhook's cold start does. Powertools keeps its
+ * cache across builds, so each test uses an ARN of its own.
  */
 async function loadWebhookSecret(env: { PAYMENT_WEBHOOK_SECRET?: string; PAYMENT_WEBHOOK_SECRET_ARN?: string }) {
-  vi.resetModules();
   vi.stubEnv('AWS_REGION', 'eu-south-1');
   vi.stubEnv('PAYMENT_WEBHOOK_SECRET', env.PAYMENT_WEBHOOK_SECRET);
   vi.stubEnv('PAYMENT_WEBHOOK_SECRET_ARN', env.PAYMENT_WEBHOOK_SECRET_ARN);
-  return (await import('../../../functions/adapters/webhook-secret.ts')).webhookSecret;
+  const config = defineConfig(withWebhookSecretVariables({}));
+  return webhookSecret({ secret: config.PAYMENT_WEBHOOK_SECRET, secretArn: config.PAYMENT_WEBHOOK_SECRET_ARN });
 }
 
 const arn = (name: string) => `arn:aws:secretsmanager:eu-south-1:123456789012:secret:${name}-AbCdEf`;

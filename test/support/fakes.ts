@@ -1,0 +1,365 @@
+import {
+  type MailboxEvent,
+  mailboxLifecycle,
+  type OrderEvent,
+  orderLifecycle,
+  type PaymentEvent,
+  paymentLifecycle,
+} from '../../functions/domain/lifecycles.ts';
+import type { Mailbox } from '../../functions/domain/mailbox.ts';
+import type { Order } from '../../functions/domain/order.ts';
+import type {
+  AccessToken,
+  AccessTokenRepository,
+  AuditEntry,
+  AuditLog,
+  DocumentStore,
+  MailboxRepository,
+  MailPlatform,
+  Notifier,
+  OrderRepository,
+  WorkflowStarter,
+} from '../../functions/use-cases/ports.ts';
+
+/*
+ * In-memory implementations of the use cases' ports, for fast tests of the use cases. The
+ * repositories move statuses only where the lifecycles (`domain/lifecycles.ts`) allow, exactly as
+ * the DynamoDB repositories' conditions do, so a use case tested here behaves the same on the table.
+ * Every read hands out a copy: a use case cannot change what is stored behind the repository's back.
+ */
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+export class InMemoryOrderRepository implements OrderRepository {
+  readonly orders = new Map<string, Order>();
+  readonly taskTokens = new Map<string, string>();
+
+  /** Stores orders as they are, for a test's starting point. */
+  seed(...orders: Order[]): this {
+    for (const order of orders) this.orders.set(order.orderId, copy(order));
+    return this;
+  }
+
+  async get(orderId: string) {
+    const order = this.orders.get(orderId);
+    return order && copy(order);
+  }
+
+  async create(order: Order) {
+    if (this.orders.has(order.orderId)) return 'exists' as const;
+    this.orders.set(order.orderId, copy(order));
+    return 'created' as const;
+  }
+
+  /** Applies `event` (and `payment`) when the lifecycles allow it from the order's statuses; false otherwise. */
+  private move(orderId: string, event: OrderEvent, payment: PaymentEvent | undefined, change: (order: Order) => void) {
+    const order = this.orders.get(orderId);
+    if (!order) return undefined;
+    const status = orderLifecycle.next(order.status, event);
+    const paymentStatus = payment ? paymentLifecycle.next(order.payment.status, payment) : order.payment.status;
+    if (!status || !paymentStatus) return undefined;
+    order.status = status;
+    order.payment.status = paymentStatus;
+    change(order);
+    return order;
+  }
+
+  async markPaid(orderId: string, at: Date, chargeId?: string) {
+    return !!this.move(orderId, 'pay', 'pay', (order) => {
+      order.paidAt = at.toISOString();
+      if (chargeId) order.chargeId = chargeId;
+    });
+  }
+
+  async markPaymentFailed(orderId: string) {
+    return !!this.move(orderId, 'decline', 'decline', () => {});
+  }
+
+  async markCompleted(orderId: string, at: Date) {
+    return !!this.move(orderId, 'complete', undefined, (order) => {
+      order.completedAt = at.toISOString();
+      this.taskTokens.delete(orderId);
+    });
+  }
+
+  async close(orderId: string, outcome: 'failed' | 'cancelled', reason: string, at: Date, paymentFailed = false) {
+    const closed = this.move(
+      orderId,
+      outcome === 'failed' ? 'fail' : 'cancel',
+      paymentFailed ? 'decline' : undefined,
+      (order) => {
+        order.failureReason = reason;
+        order.closedAt = at.toISOString();
+        this.taskTokens.delete(orderId);
+      },
+    );
+    return closed && copy(closed);
+  }
+
+  async recordRefund(orderId: string, refund: NonNullable<Order['refund']>) {
+    if (this.orders.get(orderId)?.refund) return false;
+    return !!this.move(orderId, 'refund', 'refund', (order) => {
+      order.refund = refund;
+    });
+  }
+
+  async claimEmail(orderId: string, field: Parameters<OrderRepository['claimEmail']>[1], at: Date) {
+    const order = this.orders.get(orderId);
+    if (!order || order[field]) return false;
+    order[field] = at.toISOString();
+    return true;
+  }
+
+  async releaseEmail(orderId: string, field: Parameters<OrderRepository['releaseEmail']>[1], at: Date) {
+    const order = this.orders.get(orderId);
+    if (order?.[field] === at.toISOString()) delete order[field];
+  }
+
+  async saveTaskToken(orderId: string, taskToken: string) {
+    const moved = this.move(orderId, 'await_payment', undefined, () => {});
+    if (moved) this.taskTokens.set(orderId, taskToken);
+    return !!moved;
+  }
+
+  async getTaskToken(orderId: string) {
+    return this.taskTokens.get(orderId);
+  }
+}
+
+export class InMemoryMailboxRepository implements MailboxRepository {
+  readonly mailboxes = new Map<string, Mailbox>();
+
+  seed(...mailboxes: Mailbox[]): this {
+    for (const mailbox of mailboxes) this.mailboxes.set(mailbox.address, copy(mailbox));
+    return this;
+  }
+
+  async get(address: string) {
+    const mailbox = this.mailboxes.get(address);
+    return mailbox && copy(mailbox);
+  }
+
+  /** The mailbox `event` may move now (its status a source of the event), with the status it moves to. */
+  private movable(address: string, event: MailboxEvent) {
+    const mailbox = this.mailboxes.get(address);
+    const to = mailboxLifecycle.next(mailbox?.status ?? 'absent', event);
+    return to === undefined ? undefined : { mailbox, to };
+  }
+
+  async reserve(reservation: Mailbox, now: Date) {
+    const move = this.movable(reservation.address, 'reserve');
+    if (!move) return false;
+    const held = move.mailbox;
+    if (
+      held?.status === 'reserved' &&
+      held.orderId !== reservation.orderId &&
+      !(held.holdUntil && held.holdUntil < now.toISOString())
+    ) {
+      return false;
+    }
+    this.mailboxes.set(reservation.address, copy(reservation));
+    return true;
+  }
+
+  async release(address: string, orderId: string) {
+    if (this.movable(address, 'release') && this.mailboxes.get(address)?.orderId === orderId) {
+      this.mailboxes.delete(address);
+    }
+  }
+
+  async markActivating(address: string, orderId: string) {
+    const move = this.movable(address, 'await_dns');
+    if (!move?.mailbox || move.mailbox.orderId !== orderId || move.to === 'absent') return false;
+    move.mailbox.status = move.to;
+    delete move.mailbox.holdUntil;
+    return true;
+  }
+
+  async activate(
+    address: string,
+    orderId: string,
+    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment'>,
+  ) {
+    const move = this.movable(address, 'activate');
+    if (!move?.mailbox || move.mailbox.orderId !== orderId || move.to === 'absent') return false;
+    Object.assign(move.mailbox, copy(fields), { status: move.to });
+    delete move.mailbox.holdUntil;
+    return true;
+  }
+
+  async markPasswordSet(address: string) {
+    const mailbox = this.mailboxes.get(address);
+    if (mailbox?.passwordSet !== false) return false;
+    mailbox.passwordSet = true;
+    return true;
+  }
+
+  async extend(
+    address: string,
+    orderId: string,
+    change: { previousExpiresAt: string | undefined; expiresAt: string; renewalPayment?: Mailbox['renewalPayment'] },
+  ) {
+    const move = this.movable(address, 'renew');
+    const mailbox = this.mailboxes.get(address);
+    if (mailbox?.renewalOrders?.has(orderId)) return 'applied' as const;
+    if (!move?.mailbox || move.to === 'absent') return 'gone' as const;
+    if (move.mailbox.expiresAt !== change.previousExpiresAt) return 'stale' as const;
+    move.mailbox.status = move.to;
+    move.mailbox.expiresAt = change.expiresAt;
+    if (change.renewalPayment) move.mailbox.renewalPayment = copy(change.renewalPayment);
+    move.mailbox.renewalOrders = new Set([...(move.mailbox.renewalOrders ?? []), orderId]);
+    return 'extended' as const;
+  }
+
+  async setAutoRenew(address: string, enabled: boolean) {
+    const move = this.movable(address, 'set_auto_renew');
+    if (!move?.mailbox || (enabled && !move.mailbox.renewalPayment)) return undefined;
+    move.mailbox.autoRenew = enabled;
+    return copy(move.mailbox);
+  }
+
+  async byExpiryMonth(month: string) {
+    return [...this.mailboxes.values()].filter((mailbox) => mailbox.expiresAt?.startsWith(month)).map(copy);
+  }
+
+  async markReminded(address: string, reminderKey: string) {
+    const mailbox = this.mailboxes.get(address);
+    if (!mailbox || mailbox.remindersSent?.has(reminderKey)) return false;
+    mailbox.remindersSent = new Set([...(mailbox.remindersSent ?? []), reminderKey]);
+    return true;
+  }
+
+  async suspend(address: string, expiresAt: string) {
+    return this.moveAt(address, 'suspend', expiresAt);
+  }
+
+  async markDeleted(address: string, expiresAt: string) {
+    const deleted = this.moveAt(address, 'delete', expiresAt);
+    const mailbox = this.mailboxes.get(address);
+    if (deleted && mailbox) {
+      mailbox.autoRenew = false;
+      mailbox.passwordSet = false;
+      delete mailbox.renewalPayment;
+    }
+    return deleted;
+  }
+
+  private moveAt(address: string, event: MailboxEvent, expiresAt: string) {
+    const move = this.movable(address, event);
+    if (!move?.mailbox || move.mailbox.expiresAt !== expiresAt || move.to === 'absent') return false;
+    move.mailbox.status = move.to;
+    return true;
+  }
+}
+
+export class InMemoryAccessTokenRepository implements AccessTokenRepository {
+  readonly tokens = new Map<string, AccessToken & { usedAt?: string }>();
+
+  async put(token: AccessToken) {
+    if (this.tokens.has(token.tokenHash)) throw new Error(`Token ${token.tokenHash} exists`);
+    this.tokens.set(token.tokenHash, copy(token));
+  }
+
+  async claim(tokenHash: string, now: Date) {
+    const stored = this.tokens.get(tokenHash);
+    if (!stored) return { result: 'unknown' as const };
+    if (stored.usedAt) return { result: 'used' as const };
+    if (stored.expiresAt <= now.toISOString()) return { result: 'expired' as const };
+    stored.usedAt = now.toISOString();
+    const { usedAt: _usedAt, ...token } = stored;
+    return { result: 'claimed' as const, token: copy(token) };
+  }
+
+  async unclaim(tokenHash: string) {
+    delete this.tokens.get(tokenHash)?.usedAt;
+  }
+}
+
+/** The mail platform's accounts, by address. */
+export class InMemoryMailPlatform implements MailPlatform {
+  readonly accounts = new Map<
+    string,
+    { mailboxGb: number; archiveGb: number; receiveOnly: boolean; password?: string }
+  >();
+
+  async createMailbox({ address, mailboxGb, archiveGb }: { address: string; mailboxGb: number; archiveGb: number }) {
+    if (!this.accounts.has(address)) this.accounts.set(address, { mailboxGb, archiveGb, receiveOnly: false });
+  }
+
+  async setPassword(address: string, password: string) {
+    const account = this.accounts.get(address);
+    if (!account) throw new Error(`No account ${address}`);
+    account.password = password;
+  }
+
+  async setReceiveOnly(address: string, receiveOnly: boolean) {
+    const account = this.accounts.get(address);
+    if (account) account.receiveOnly = receiveOnly;
+  }
+
+  async deleteMailbox(address: string) {
+    this.accounts.delete(address);
+  }
+}
+
+type Sent = { [Email in keyof Notifier]: { email: Email; input: Parameters<Notifier[Email]>[0] } }[keyof Notifier];
+
+/** Records every email instead of sending it. */
+export class RecordingNotifier implements Notifier {
+  readonly sent: Sent[] = [];
+
+  private record(sent: Sent) {
+    this.sent.push(copy(sent));
+    return Promise.resolve(`msg-${this.sent.length}`);
+  }
+
+  /** The emails of one kind, their inputs in the order sent. */
+  of<Email extends keyof Notifier>(email: Email): Parameters<Notifier[Email]>[0][] {
+    return this.sent.filter((sent) => sent.email === email).map((sent) => sent.input as Parameters<Notifier[Email]>[0]);
+  }
+
+  firstAccess = (input: Parameters<Notifier['firstAccess']>[0]) => this.record({ email: 'firstAccess', input });
+  orderFailed = (input: Parameters<Notifier['orderFailed']>[0]) => this.record({ email: 'orderFailed', input });
+  orderCancelled = (input: Parameters<Notifier['orderCancelled']>[0]) =>
+    this.record({ email: 'orderCancelled', input });
+  renewalConfirmed = (input: Parameters<Notifier['renewalConfirmed']>[0]) =>
+    this.record({ email: 'renewalConfirmed', input });
+  expiryReminder = (input: Parameters<Notifier['expiryReminder']>[0]) =>
+    this.record({ email: 'expiryReminder', input });
+  domainDnsInstructions = (input: Parameters<Notifier['domainDnsInstructions']>[0]) =>
+    this.record({ email: 'domainDnsInstructions', input });
+  paymentInstructions = (input: Parameters<Notifier['paymentInstructions']>[0]) =>
+    this.record({ email: 'paymentInstructions', input });
+}
+
+/** The audit trail, keyed like the S3 one: recording an entry again replaces it. */
+export class RecordingAuditLog implements AuditLog {
+  readonly entries = new Map<string, AuditEntry>();
+
+  async record(entry: AuditEntry) {
+    this.entries.set(`${entry.orderId}/${entry.event}/${entry.ref ?? ''}`, copy(entry));
+  }
+
+  /** The events recorded for an order, in the order first recorded. */
+  eventsOf(orderId: string): string[] {
+    return [...this.entries.values()].filter((entry) => entry.orderId === orderId).map((entry) => entry.event);
+  }
+}
+
+export class RecordingDocuments implements DocumentStore {
+  readonly documents = new Map<string, Order>();
+
+  async putOrderDocument(order: Order) {
+    this.documents.set(order.orderId, copy(order));
+  }
+}
+
+/** A workflow starter that records the orders started, one running execution per order. */
+export class RecordingWorkflow implements WorkflowStarter {
+  readonly started: { orderId: string; input: Record<string, unknown> }[] = [];
+
+  async startOrder(orderId: string, input: Record<string, unknown>) {
+    if (this.started.some((start) => start.orderId === orderId)) return;
+    this.started.push({ orderId, input: copy(input) });
+  }
+}

@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorName } from '../../../functions/domain/errors.ts';
+import type { Mailbox } from '../../../functions/domain/mailbox.ts';
+import { RenewalRequestSchema } from '../../../functions/domain/schemas.ts';
+import { checkAvailability, getMailbox, getOrder } from '../../../functions/use-cases/queries.ts';
+import { runRenewalSweep } from '../../../functions/use-cases/renewal-sweep.ts';
+import { placeRenewal, setAutoRenew } from '../../../functions/use-cases/renewals.ts';
+import {
+  InMemoryMailboxRepository,
+  InMemoryMailPlatform,
+  InMemoryOrderRepository,
+  RecordingAuditLog,
+  RecordingNotifier,
+  RecordingWorkflow,
+} from '../../support/fakes.ts';
+import { storedOrder } from '../../support/fixtures.ts';
+
+/* Renewals by hand, automatic renewal, the daily sweep and the read-only queries, against the in-memory ports. */
+
+const now = new Date('2025-03-15T09:30:00.000Z');
+const DAY = 24 * 3600 * 1000;
+const daysFromNow = (days: number) => new Date(now.getTime() + days * DAY).toISOString();
+
+let counter = 0;
+const mailbox = (overrides: Partial<Mailbox> = {}): Mailbox => ({
+  address: `renew.${++counter}@pec.it`,
+  type: 'standard',
+  domainPec: false,
+  status: 'active',
+  orderId: `FIRSTORDER${counter}`,
+  holderEmail: 'mario.rossi@example.com',
+  activatedAt: '2024-03-15T09:30:00.000Z',
+  expiresAt: daysFromNow(200),
+  autoRenew: false,
+  passwordSet: true,
+  ...overrides,
+});
+
+function world(...mailboxes: Mailbox[]) {
+  return {
+    orders: new InMemoryOrderRepository(),
+    mailboxes: new InMemoryMailboxRepository().seed(...mailboxes),
+    workflow: new RecordingWorkflow(),
+    platform: new InMemoryMailPlatform(),
+    notifier: new RecordingNotifier(),
+    audit: new RecordingAuditLog(),
+    paymentWaitSeconds: 5 * 24 * 3600,
+  };
+}
+
+const request = RenewalRequestSchema.parse({ years: 2, payment: { method: 'bank_transfer' } });
+const context = (idempotencyKey?: string) => ({
+  now,
+  clientId: 'storefront-1',
+  randomBytes: new Uint8Array([1, 2, 3, 4, 5, 6, 7, counter++]),
+  ...(idempotencyKey ? { idempotencyKey } : {}),
+});
+
+describe('placeRenewal', () => {
+  it('stores a renewal order for the mailbox and starts its workflow', async () => {
+    const box = mailbox();
+    const deps = world(box);
+
+    const { order, replayed } = await placeRenewal(deps, box.address, request, context());
+
+    expect(replayed).toBe(false);
+    expect(order).toMatchObject({ kind: 'renewal', status: 'pending_payment', years: 2 });
+    expect(order.mailbox.address).toBe(box.address);
+    expect(deps.workflow.started.map((start) => start.orderId)).toEqual([order.orderId]);
+    expect((await deps.orders.get(order.orderId))?.holder.email).toBe(box.holderEmail);
+  });
+
+  it('renews a suspended mailbox within its grace period', async () => {
+    const box = mailbox({ status: 'suspended', expiresAt: daysFromNow(-10) });
+    const deps = world(box);
+
+    const { order } = await placeRenewal(deps, box.address, request, context());
+
+    expect(order.status).toBe('pending_payment');
+  });
+
+  it('replays a request with the same idempotency key: one order, one workflow', async () => {
+    const box = mailbox();
+    const deps = world(box);
+
+    const first = await placeRenewal(deps, box.address, request, context('key-1'));
+    const again = await placeRenewal(deps, box.address, request, {
+      ...context('key-1'),
+      randomBytes: new Uint8Array(8),
+    });
+
+    expect(again).toEqual({ order: first.order, replayed: true });
+    expect(deps.orders.orders.size).toBe(1);
+    expect(deps.workflow.started).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown mailbox', undefined, ErrorName.NotFoundError],
+    ['a deleted mailbox', { status: 'deleted' as const }, ErrorName.NotFoundError],
+    ['a mailbox being activated', { status: 'activating' as const }, ErrorName.ConflictError],
+    [
+      'a mailbox renewed automatically',
+      { autoRenew: true, renewalPayment: { method: 'card' as const, token: 'tok_visa' } },
+      ErrorName.AutoRenewActiveError,
+    ],
+  ])('refuses %s, storing nothing', async (_, overrides, name) => {
+    const box = mailbox(overrides);
+    const deps = overrides ? world(box) : world();
+
+    await expect(placeRenewal(deps, box.address, request, context())).rejects.toMatchObject({ name });
+    expect(deps.orders.orders.size).toBe(0);
+    expect(deps.workflow.started).toEqual([]);
+  });
+});
+
+describe('setAutoRenew', () => {
+  it('switches automatic renewal on a mailbox with a card to charge', async () => {
+    const box = mailbox({ renewalPayment: { method: 'card', token: 'tok_visa' } });
+    const deps = world(box);
+
+    expect(await setAutoRenew(deps.mailboxes, box.address, true)).toMatchObject({ autoRenew: true });
+    expect((await deps.mailboxes.get(box.address))?.autoRenew).toBe(true);
+  });
+
+  it('refuses to enable it without a card or PayPal token', async () => {
+    const box = mailbox();
+    const deps = world(box);
+
+    await expect(setAutoRenew(deps.mailboxes, box.address, true)).rejects.toMatchObject({
+      name: ErrorName.ConflictError,
+    });
+    expect((await deps.mailboxes.get(box.address))?.autoRenew).toBe(false);
+  });
+});
+
+describe('runRenewalSweep', () => {
+  it('does what the policy says for each mailbox, once however often it runs', async () => {
+    const remind = mailbox({ expiresAt: daysFromNow(20) });
+    const renew = mailbox({
+      expiresAt: daysFromNow(5),
+      autoRenew: true,
+      renewalPayment: { method: 'card', token: 'tok_visa' },
+    });
+    const suspend = mailbox({ expiresAt: daysFromNow(-1) });
+    const remove = mailbox({ status: 'suspended', expiresAt: daysFromNow(-91) });
+    const untouched = mailbox({ expiresAt: daysFromNow(120) });
+    const deps = world(remind, renew, suspend, remove, untouched);
+    for (const box of [suspend, remove]) {
+      deps.platform.accounts.set(box.address, { mailboxGb: 1, archiveGb: 0, receiveOnly: false });
+    }
+
+    const first = await runRenewalSweep(deps, now);
+    const second = await runRenewalSweep(deps, new Date(now.getTime() + 3600_000));
+
+    expect(first).toEqual({
+      reminders: 1,
+      autoRenewals: 1,
+      suspended: 1,
+      deleted: 1,
+      startedOrders: [expect.any(String)],
+    });
+    expect(second).toEqual({ reminders: 0, autoRenewals: 0, suspended: 0, deleted: 0, startedOrders: [] });
+    expect(deps.notifier.of('expiryReminder')).toEqual([
+      expect.objectContaining({ address: remind.address, daysLeft: 20 }),
+    ]);
+    expect((await deps.mailboxes.get(suspend.address))?.status).toBe('suspended');
+    expect(deps.platform.accounts.get(suspend.address)?.receiveOnly).toBe(true);
+    expect((await deps.mailboxes.get(remove.address))?.status).toBe('deleted');
+    expect(deps.platform.accounts.has(remove.address)).toBe(false);
+    expect((await deps.mailboxes.get(untouched.address))?.status).toBe('active');
+
+    const [renewal] = deps.orders.orders.values();
+    expect(renewal).toMatchObject({ kind: 'renewal', years: 1, payment: { method: 'card', token: 'tok_visa' } });
+    expect(renewal?.mailbox.address).toBe(renew.address);
+    expect(deps.workflow.started.map((start) => start.orderId)).toEqual(first.startedOrders);
+    expect(deps.audit.eventsOf(renew.orderId)).toEqual(['auto-renewal-started']);
+    expect(deps.audit.eventsOf(suspend.orderId)).toEqual(['mailbox-suspended']);
+    expect(deps.audit.eventsOf(remove.orderId)).toEqual(['mailbox-deleted']);
+  });
+
+  it('goes on past a mailbox that fails, then fails naming it', async () => {
+    const broken = mailbox({ expiresAt: daysFromNow(-1) });
+    const fine = mailbox({ expiresAt: daysFromNow(20) });
+    const deps = world(broken, fine);
+    deps.platform.setReceiveOnly = async () => {
+      throw new Error('platform down');
+    };
+
+    await expect(runRenewalSweep(deps, now)).rejects.toThrow(broken.address);
+    expect(deps.notifier.of('expiryReminder').map((sent) => sent.address)).toEqual([fine.address]);
+    expect((await deps.mailboxes.get(broken.address))?.status).toBe('active');
+  });
+});
+
+describe('queries', () => {
+  it('answers an order by id, and 404 for an unknown one', async () => {
+    const order = storedOrder({}, now);
+    const orders = new InMemoryOrderRepository().seed(order);
+
+    expect(await getOrder(orders, order.orderId)).toMatchObject({ orderId: order.orderId, status: 'pending_payment' });
+    await expect(getOrder(orders, 'UNKNOWN')).rejects.toMatchObject({ name: ErrorName.NotFoundError });
+  });
+
+  it('answers a mailbox, and 404 for a mere reservation', async () => {
+    const box = mailbox();
+    const held = mailbox({ status: 'reserved', holdUntil: daysFromNow(1) });
+    const mailboxes = new InMemoryMailboxRepository().seed(box, held);
+
+    expect(await getMailbox(mailboxes, box.address)).toMatchObject({ address: box.address, status: 'active' });
+    await expect(getMailbox(mailboxes, held.address)).rejects.toMatchObject({ name: ErrorName.NotFoundError });
+  });
+
+  it('tells whether an address is free, reserved or taken', async () => {
+    const box = mailbox();
+    const held = mailbox({ status: 'reserved', holdUntil: daysFromNow(1) });
+    const lapsed = mailbox({ status: 'reserved', holdUntil: daysFromNow(-1) });
+    const mailboxes = new InMemoryMailboxRepository().seed(box, held, lapsed);
+
+    expect(await checkAvailability(mailboxes, box.address, now)).toEqual({
+      address: box.address,
+      available: false,
+      reason: 'taken',
+    });
+    expect(await checkAvailability(mailboxes, held.address, now)).toMatchObject({
+      available: false,
+      reason: 'reserved',
+    });
+    expect(await checkAvailability(mailboxes, lapsed.address, now)).toMatchObject({ available: true });
+    expect(await checkAvailability(mailboxes, 'new@pec.it', now)).toMatchObject({ available: true });
+  });
+});
