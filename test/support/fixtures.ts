@@ -1,18 +1,11 @@
 import { creditorReference } from '../../functions/domain/creditor-reference.ts';
 import { type Order, orderIdFromBytes } from '../../functions/domain/order.ts';
+import { CONTRACT_ORDER_EXAMPLE } from '../../local/contract-example.ts';
 
 /** Request bodies and stored entities the tests share, varied per test by overrides. */
 
-export const validHolder = {
-  kind: 'person',
-  firstName: 'Mario',
-  lastName: 'Rossi',
-  fiscalCode: 'RSSMRA85T10A562S',
-  vatNumber: '12345678903',
-  residence: { street: 'Via Roma 1', postalCode: '52100', city: 'Arezzo', province: 'AR' },
-  phone: '+39 0575 000000',
-  email: 'mario.rossi@example.com',
-} as const;
+/** The holder of CONTRACT.md's example order. */
+export const validHolder = CONTRACT_ORDER_EXAMPLE.holder;
 
 let counter = 0;
 
