@@ -89,6 +89,24 @@ describe('bank transfer and postal slip orders', () => {
     expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).json.status).toBe('active');
   });
 
+  it('a credit in another currency, and a second full credit, are acknowledged and marked refund-required', async () => {
+    const { orderId } = await waitingOrder();
+    const dollars = await deliver(local.api, paymentEvent(orderId, 610, { currency: 'USD' }));
+    expect(dollars.status).toBe(200);
+    expect(dollars.json).toMatchObject({ outcome: 'currency_mismatch', refundRequired: true });
+    expect((await local.api.get(`/orders/${orderId}`)).json.payment.status).toBe('pending');
+
+    expect((await deliver(local.api, paymentEvent(orderId, 610))).json).toMatchObject({ refundRequired: false });
+    await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+    const second = await deliver(local.api, paymentEvent(orderId, 610));
+    expect(second.status).toBe(200);
+    expect(second.json).toMatchObject({ duplicate: false, refundRequired: true });
+    expect((await local.api.get(`/orders/${orderId}`)).json).toMatchObject({
+      status: 'completed',
+      payment: { status: 'paid' },
+    });
+  });
+
   it('a reported payment failure fails the waiting order and frees the address', async () => {
     const { orderId, address } = await waitingOrder('postal_slip');
     const failed = await deliver(local.api, paymentEvent(orderId, 610, { type: 'payment.failed' }));

@@ -11,7 +11,7 @@ export interface PaymentEvent {
   type: 'credit.registered' | 'payment.succeeded' | 'payment.failed';
   orderId: string;
   amountCents: number;
-  currency: 'EUR';
+  currency: string;
   occurredAt: string;
 }
 
