@@ -8,19 +8,8 @@ import { NeedsBinder } from './constructs/needs.ts';
 import { OperationsAlarms } from './constructs/operations-alarms.ts';
 import { PecFunction } from './constructs/pec-function.ts';
 import { StorefrontApi } from './constructs/storefront-api.ts';
+import type { ProductSettings } from './product-settings.ts';
 import type { StatefulStack } from './stateful-stack.ts';
-
-export interface ProductSettings {
-  /** The page the first-access link opens; the token is appended as `?token=`. */
-  passwordSetupUrl: string;
-  /** How long a bank transfer or postal slip order waits for its credit. */
-  paymentWait: Duration;
-  firstAccessTokenTtl: Duration;
-  /** PEC on the holder's own domain: the provider's mail exchangers, and how long the holder has to point MX at them. */
-  domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPollInterval: Duration };
-  /** Where transfers and slips are paid to (shown in the payment instructions). */
-  beneficiary: { name: string; iban: string; postalAccount?: string };
-}
 
 export interface StatelessStackProps extends StackProps {
   stateful: StatefulStack;

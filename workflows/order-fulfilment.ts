@@ -21,7 +21,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ErrorName } from '../functions/domain/errors.ts';
-import { IMMEDIATE_PAYMENT_METHODS } from '../functions/domain/order.ts';
+import { IMMEDIATE_PAYMENT_METHODS } from '../functions/domain/payment-methods.ts';
 import type { NeedsBinder, StateNeeds } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
 

@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import data from './catalog-data.json' with { type: 'json' };
 
+/** Italian standard IVA rate, the one that applies to PEC mailboxes: every catalog price is net of it. */
+export const VAT_RATE_PERCENT = 22;
+
 /** The mailbox plans on sale; the order matters (cheapest first) wherever plans are listed. */
 export const MAILBOX_TYPES = ['standard', 'pro', 'premium'] as const;
 export type MailboxType = (typeof MAILBOX_TYPES)[number];

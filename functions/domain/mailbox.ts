@@ -1,5 +1,5 @@
 import { type MailboxStatus, mailboxLifecycle } from './lifecycles.ts';
-import type { ImmediatePaymentMethod } from './order.ts';
+import type { ImmediatePaymentMethod } from './payment-methods.ts';
 import type { PublicMailbox } from './schemas.ts';
 
 /** A mailbox as the system keeps it, from the reservation of its address on (see `mailboxLifecycle`). */

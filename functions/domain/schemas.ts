@@ -8,13 +8,12 @@
  */
 import * as z from 'zod';
 import { addressProblem } from './address.ts';
-import { catalog, MAILBOX_TYPES } from './catalog.ts';
+import { catalog, MAILBOX_TYPES, VAT_RATE_PERCENT } from './catalog.ts';
 import { type FieldError, ValidationError } from './errors.ts';
 import { isValidNumericFiscalCode, isValidPersonalFiscalCode, isValidVatNumber } from './fiscal-code.ts';
 import { ORDER_STATUSES, PAYMENT_STATUSES, PUBLIC_MAILBOX_STATUSES } from './lifecycles.ts';
-import { CREDIT_PAYMENT_METHODS, IMMEDIATE_PAYMENT_METHODS, PAYMENT_METHODS } from './order.ts';
+import { CREDIT_PAYMENT_METHODS, IMMEDIATE_PAYMENT_METHODS, PAYMENT_METHODS } from './payment-methods.ts';
 import { isProvinceCode } from './provinces.ts';
-import { VAT_RATE_PERCENT } from './totals.ts';
 
 const MIN_YEARS = Math.min(...catalog.years);
 const MAX_YEARS = Math.max(...catalog.years);

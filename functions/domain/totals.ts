@@ -1,8 +1,5 @@
-import { isAllowedYears, type MailboxType, planFor } from './catalog.ts';
+import { isAllowedYears, type MailboxType, planFor, VAT_RATE_PERCENT } from './catalog.ts';
 import type { Totals } from './schemas.ts';
-
-/** Italian standard IVA rate, the one that applies to PEC mailboxes. */
-export const VAT_RATE_PERCENT = 22;
 
 // Beyond this, netCents * 22 + 50 would leave the range where every integer is exact.
 const MAX_NET_CENTS = Math.floor((Number.MAX_SAFE_INTEGER - 50) / VAT_RATE_PERCENT);

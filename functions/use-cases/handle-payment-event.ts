@@ -1,7 +1,7 @@
 import { ErrorName, RetryLaterError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
 import { isClosedOrder, orderLifecycle } from '../domain/lifecycles.ts';
-import { isImmediatePayment } from '../domain/order.ts';
+import { isImmediatePayment } from '../domain/payment-methods.ts';
 import { type PaymentWebhookEvent, PaymentWebhookEventSchema, parseOrThrow, ROOT_PATH } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
 import type {

@@ -11,13 +11,8 @@ import {
 } from '../domain/errors.ts';
 import { canPay, isClosedOrder, type OrderStatus, orderLifecycle } from '../domain/lifecycles.ts';
 import { addYears, renewedExpiry } from '../domain/mailbox.ts';
-import {
-  isImmediatePayment,
-  type Order,
-  type OrderEmailField,
-  type Refund,
-  renewalPaymentOf,
-} from '../domain/order.ts';
+import { type Order, type OrderEmailField, type Refund, renewalPaymentOf } from '../domain/order.ts';
+import { isImmediatePayment } from '../domain/payment-methods.ts';
 import type {
   AccessTokenRepository,
   AuditLog,

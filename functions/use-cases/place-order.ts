@@ -1,5 +1,6 @@
 import { AddressUnavailableError } from '../domain/errors.ts';
-import { isImmediatePayment, pendingOrder, toPublicOrder } from '../domain/order.ts';
+import { pendingOrder, toPublicOrder } from '../domain/order.ts';
+import { isImmediatePayment } from '../domain/payment-methods.ts';
 import type { CreateOrderRequest, PublicOrder } from '../domain/schemas.ts';
 import { fingerprint, type IntakeContext, intakeOrderId, replay, startWorkflow } from './order-intake.ts';
 import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';

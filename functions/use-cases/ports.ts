@@ -1,6 +1,7 @@
 import type { ErrorName } from '../domain/errors.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
-import type { CreditPaymentMethod, Order, OrderEmailField, OrderKind, PaymentMethod, Refund } from '../domain/order.ts';
+import type { Order, OrderEmailField, OrderKind, Refund } from '../domain/order.ts';
+import type { CreditPaymentMethod, PaymentMethod } from '../domain/payment-methods.ts';
 
 /*
  * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the

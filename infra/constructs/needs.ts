@@ -1,7 +1,7 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { ProductSettings } from '../product-settings.ts';
 import type { StatefulStack } from '../stateful-stack.ts';
-import type { ProductSettings } from '../stateless-stack.ts';
 import type { PecFunction } from './pec-function.ts';
 
 /**

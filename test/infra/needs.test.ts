@@ -4,8 +4,8 @@ import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunction
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Needs, NeedsBinder } from '../../infra/constructs/needs.ts';
 import { PecFunction } from '../../infra/constructs/pec-function.ts';
+import type { ProductSettings } from '../../infra/product-settings.ts';
 import { StatefulStack } from '../../infra/stateful-stack.ts';
-import type { ProductSettings } from '../../infra/stateless-stack.ts';
 
 /*
  * The binder on its own, in a stack of its own next to the product's stateful stack: what a need

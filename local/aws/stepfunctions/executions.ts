@@ -1,51 +1,15 @@
 import { ExecutionError, ExecutionTimeoutError, type RunOptions } from 'aws-local-stepfunctions';
 import { MAX_TIMER_SECONDS, type PreparedMachine, TIMEOUT } from './definition.ts';
 import { abortedError } from './errors.ts';
-import { type LocalHistoryEvent, ROLE_ARN, recordEvent } from './history.ts';
+import { ROLE_ARN, recordEvent } from './history.ts';
 import type { JsonValue, TaskTokens } from './task-tokens.ts';
 import { taskHandler } from './tasks.ts';
+import type { Execution, LocalExecutionRecord } from './types.ts';
 
 /*
  * Executions: each one run by aws-local-stepfunctions with the machine's task handlers, from start to
  * its end (succeeded, failed, timed out) or to StopExecution (aborted), with its record and history.
  */
-
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-export type LocalExecutionRecord = {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  /** The input as given to StartExecution (a JSON string). */
-  input: string;
-  status: ExecutionStatus;
-  output?: string;
-  error?: string;
-  cause?: string;
-  startDate: Date;
-  stopDate?: Date;
-  history: LocalHistoryEvent[];
-};
-
-/** One execution and what its task handlers and history need while it runs. */
-export type Execution = {
-  record: LocalExecutionRecord;
-  machine: PreparedMachine;
-  /** `$$.Task`: `Token` (minted when read) and the running task's timeout. */
-  taskContext: Record<string, unknown>;
-  /** The token minted by a `$$.Task.Token` read, not yet bound to a task attempt. */
-  unboundToken?: string | undefined;
-  /** The rejects of the (non-callback) task handlers running now, to end them when the execution stops. */
-  inflight: Set<(error: Error) => void>;
-  /** Per state: its last effective parameters and result, for the history. */
-  lastParams: Map<string, unknown>;
-  lastResult: Map<string, unknown>;
-  /** `<state>#<index>` attempts that failed, so their exit is not recorded as a success. */
-  failedAttempts: Set<string>;
-  abortDetails?: { error?: string; cause?: string };
-  abort?: () => void;
-  done?: Promise<void>;
-};
 
 export class Executions {
   readonly #all = new Map<string, Execution>();

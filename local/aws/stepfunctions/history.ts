@@ -1,5 +1,5 @@
 import { MAX_TIMER_SECONDS, positiveInteger, TIMEOUT } from './definition.ts';
-import type { Execution } from './executions.ts';
+import type { Execution } from './types.ts';
 
 /*
  * The execution history GetExecutionHistory answers, built from aws-local-stepfunctions' event log:
@@ -8,13 +8,6 @@ import type { Execution } from './executions.ts';
  */
 
 /** A history event as GetExecutionHistory returns it: `type`, ids, timestamp and one `<type>EventDetails` field. */
-export type LocalHistoryEvent = {
-  id: number;
-  previousEventId: number;
-  timestamp: Date;
-  type: string;
-  [details: string]: unknown;
-};
 
 export const ROLE_ARN = 'arn:aws:iam::000000000000:role/local-step-functions';
 

@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { closeServer, listen, readBody } from '../http-util.ts';
 import { type LocalStateMachine, type PreparedMachine, prepareMachine } from './definition.ts';
 import { ApiError, stateError } from './errors.ts';
-import { type Execution, Executions, type LocalExecutionRecord } from './executions.ts';
+import { Executions } from './executions.ts';
 import { type JsonValue, TaskTokens } from './task-tokens.ts';
+import type { Execution, LocalExecutionRecord } from './types.ts';
 
 /*
  * Local stand-in for AWS Step Functions (Standard workflows), speaking the AWS JSON 1.0 protocol of
@@ -15,8 +16,7 @@ import { type JsonValue, TaskTokens } from './task-tokens.ts';
  */
 
 export type { LocalStateMachine, TaskHandler } from './definition.ts';
-export type { ExecutionStatus, LocalExecutionRecord } from './executions.ts';
-export type { LocalHistoryEvent } from './history.ts';
+export type { ExecutionStatus, LocalExecutionRecord, LocalHistoryEvent } from './types.ts';
 
 export type LocalStepFunctionsServer = {
   endpoint: string;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { INPUT, MAX_TIMER_SECONDS, positiveInteger, type TaskHandler, type TaskInfo, TIMEOUT } from './definition.ts';
 import { abortedError, handlerError } from './errors.ts';
-import type { Execution } from './executions.ts';
 import type { JsonValue, TaskTokens } from './task-tokens.ts';
+import type { Execution } from './types.ts';
 
 /*
  * What runs when an execution reaches a Task state: the state's local handler plays what its

@@ -1,0 +1,14 @@
+/**
+ * Card and PayPal are charged at once, with what the storefront collected from the payment
+ * provider; a bank transfer or a postal slip waits until its credit is registered. The one place
+ * that says so: the request schema, the workflow's RoutePayment and the use cases all ask here.
+ */
+export const IMMEDIATE_PAYMENT_METHODS = ['card', 'paypal'] as const;
+export const CREDIT_PAYMENT_METHODS = ['bank_transfer', 'postal_slip'] as const;
+export const PAYMENT_METHODS = [...IMMEDIATE_PAYMENT_METHODS, ...CREDIT_PAYMENT_METHODS] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export type ImmediatePaymentMethod = (typeof IMMEDIATE_PAYMENT_METHODS)[number];
+export type CreditPaymentMethod = (typeof CREDIT_PAYMENT_METHODS)[number];
+
+export const isImmediatePayment = (method: PaymentMethod): method is ImmediatePaymentMethod =>
+  (IMMEDIATE_PAYMENT_METHODS as readonly PaymentMethod[]).includes(method);

@@ -1,0 +1,14 @@
+import type { Duration } from 'aws-cdk-lib';
+
+/** The product's settings, read from the CDK context by the app (`pec-app.ts`, where their defaults live). */
+export interface ProductSettings {
+  /** The page the first-access link opens; the token is appended as `?token=`. */
+  passwordSetupUrl: string;
+  /** How long a bank transfer or postal slip order waits for its credit. */
+  paymentWait: Duration;
+  firstAccessTokenTtl: Duration;
+  /** PEC on the holder's own domain: the provider's mail exchangers, and how long the holder has to point MX at them. */
+  domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPollInterval: Duration };
+  /** Where transfers and slips are paid to (shown in the payment instructions). */
+  beneficiary: { name: string; iban: string; postalAccount?: string };
+}
