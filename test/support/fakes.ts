@@ -18,6 +18,10 @@ import type {
   MailPlatform,
   Notifier,
   OrderRepository,
+  PaymentEventRecord,
+  PaymentEventRefund,
+  PaymentEventRepository,
+  WorkflowCallbacks,
   WorkflowStarter,
 } from '../../functions/use-cases/ports.ts';
 
@@ -361,5 +365,49 @@ export class RecordingWorkflow implements WorkflowStarter {
   async startOrder(orderId: string, input: Record<string, unknown>) {
     if (this.started.some((start) => start.orderId === orderId)) return;
     this.started.push({ orderId, input: copy(input) });
+  }
+}
+
+/** Payment events by id, as the table keeps them: recorded once, then finished with what they did. */
+export class InMemoryPaymentEventRepository implements PaymentEventRepository {
+  readonly events = new Map<
+    string,
+    {
+      event: Parameters<PaymentEventRepository['record']>[0];
+      result?: { outcome: string; anomaly: boolean; refund?: PaymentEventRefund };
+    }
+  >();
+
+  async record(event: Parameters<PaymentEventRepository['record']>[0]): Promise<PaymentEventRecord> {
+    const known = this.events.get(event.id);
+    if (!known) {
+      this.events.set(event.id, { event: copy(event) });
+      return 'new';
+    }
+    return known.result ? 'done' : 'seen';
+  }
+
+  async finish(eventId: string, result: { outcome: string; anomaly: boolean; refund?: PaymentEventRefund }) {
+    const known = this.events.get(eventId);
+    if (known && !known.result) known.result = copy(result);
+  }
+}
+
+/** The workflow's task tokens as Step Functions answers them: a token resumes its wait once. */
+export class RecordingCallbacks implements WorkflowCallbacks {
+  readonly calls: { token: string; outcome: 'succeed' | 'fail'; detail: unknown }[] = [];
+
+  async succeed(taskToken: string, output: Record<string, unknown>) {
+    return this.answer(taskToken, 'succeed', output);
+  }
+
+  async fail(taskToken: string, error: string, cause: string) {
+    return this.answer(taskToken, 'fail', { error, cause });
+  }
+
+  private answer(token: string, outcome: 'succeed' | 'fail', detail: unknown): 'resumed' | 'closed' {
+    const used = this.calls.some((call) => call.token === token);
+    this.calls.push({ token, outcome, detail: copy(detail) });
+    return used ? 'closed' : 'resumed';
   }
 }
