@@ -36,6 +36,8 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   closeEmailSentAt?: string;
   /** A renewal: when the holder was told the new expiry. */
   renewalEmailSentAt?: string;
+  /** When the mailbox was activated, kept only while that activation's audit entry could not be written. */
+  unauditedActivationAt?: string;
 }
 
 /** The emails an order sends at most once, each remembered by the time its sending was claimed. */

@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import { dynamoDb } from '../adapters/clients/dynamodb.ts';
 import { s3 } from '../adapters/clients/s3.ts';
-import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { auditVariables, s3AuditLog, s3DocumentStore } from '../adapters/s3-audit-log.ts';
@@ -14,7 +13,6 @@ const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const bucket = { client: s3, bucket: config.AUDIT_BUCKET };
 const deps = {
   orders: dynamoOrderRepository(table),
-  mailboxes: dynamoMailboxRepository(table),
   audit: s3AuditLog(bucket),
   documents: s3DocumentStore(bucket),
 };

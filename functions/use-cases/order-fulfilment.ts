@@ -143,13 +143,14 @@ export async function provisionMailbox(
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
   }
   // The mailbox is active: the order is fulfilled, whatever fails from here on. An audit outage must
-  // not turn it into a failed order with a refund while the holder keeps the mailbox, so this entry
-  // is also written by CompleteOrder (same key), which retries it and ends in an operator state if
-  // it never can.
+  // not turn it into a failed order with a refund while the holder keeps the mailbox: the order
+  // remembers the activation instead, and CompleteOrder (which retries, and ends in an operator
+  // state if it never can) writes the entry.
+  const at = activatedAt ?? now.toISOString();
   try {
-    await recordActivation(deps.audit, orderId, address, new Date(activatedAt ?? now));
+    await recordActivation(deps.audit, orderId, address, new Date(at));
   } catch {
-    // CompleteOrder writes it again.
+    await deps.orders.noteUnauditedActivation(orderId, at);
   }
 }
 
@@ -293,7 +294,7 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
  * even when the other fails: a retry after the order was marked completes whichever is missing.
  */
 export async function completeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'audit' | 'documents'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'audit' | 'documents'>,
   orderId: string,
   now: Date,
 ): Promise<void> {
@@ -302,14 +303,11 @@ export async function completeOrder(
   if (order.status !== 'completed') {
     throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}: it cannot be completed.`);
   }
-  const { address } = order.mailbox;
   await allEffects(`completing order ${orderId}`, [
-    // ProvisionMailbox's own entry, in case an audit outage kept it from writing it.
+    // ProvisionMailbox's own entry, when an audit outage kept it from writing it.
     async () => {
-      if (order.kind !== 'new') return;
-      const mailbox = await deps.mailboxes.get(address);
-      if (mailbox?.orderId === orderId && mailbox.activatedAt) {
-        await recordActivation(deps.audit, orderId, address, new Date(mailbox.activatedAt));
+      if (order.unauditedActivationAt) {
+        await recordActivation(deps.audit, orderId, order.mailbox.address, new Date(order.unauditedActivationAt));
       }
     },
     () => deps.audit.record({ orderId, event: 'order-completed', at: new Date(order.completedAt ?? now) }),

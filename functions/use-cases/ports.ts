@@ -46,6 +46,8 @@ export interface OrderRepository {
    * for exactly one caller, however often and concurrently it is asked, so an email goes out at most once.
    */
   claimEmail(orderId: string, field: OrderEmailField, at: Date): Promise<boolean>;
+  /** Remembers an activation whose audit entry could not be written, for CompleteOrder to write it. */
+  noteUnauditedActivation(orderId: string, activatedAt: string): Promise<void>;
   /** Gives back a claim made `at`, after its email could not be sent, so a retry sends it. */
   releaseEmail(orderId: string, field: OrderEmailField, at: Date): Promise<void>;
   /** Event `await_payment`: stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */

@@ -46,7 +46,6 @@ interface Environment {
   /** How long importing the bundle took, once ready. */
   importMs?: number;
   busy?: { id: string; settle: (outcome: { payload: string } | { error: LambdaError }) => void };
-  invocations: number;
 }
 
 export interface InvocationRecord {
@@ -155,7 +154,7 @@ export class LocalLambda {
       name: spec.name,
     });
     worker.unref();
-    const environment: Environment = { worker, ready: Promise.resolve(), invocations: 0 };
+    const environment: Environment = { worker, ready: Promise.resolve() };
     environment.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#end(environment);
@@ -210,7 +209,6 @@ export class LocalLambda {
     const { spec } = this;
     const id = randomUUID();
     const deadlineMs = Date.now() + spec.timeoutSeconds * 1000;
-    environment.invocations++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         if (environment.busy?.id !== id) return;

@@ -114,6 +114,11 @@ export class InMemoryOrderRepository implements OrderRepository {
     return true;
   }
 
+  async noteUnauditedActivation(orderId: string, activatedAt: string) {
+    const order = this.orders.get(orderId);
+    if (order) order.unauditedActivationAt = activatedAt;
+  }
+
   async releaseEmail(orderId: string, field: Parameters<OrderRepository['releaseEmail']>[1], at: Date) {
     const order = this.orders.get(orderId);
     if (order?.[field] === at.toISOString()) delete order[field];

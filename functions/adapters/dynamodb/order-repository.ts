@@ -143,6 +143,15 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       });
     },
 
+    async noteUnauditedActivation(orderId, activatedAt) {
+      await updateIf(table, {
+        Key: orderKey(orderId),
+        ConditionExpression: 'attribute_exists(pk)',
+        UpdateExpression: 'SET unauditedActivationAt = :at',
+        ExpressionAttributeValues: { ':at': activatedAt },
+      });
+    },
+
     async releaseEmail(orderId, field, at) {
       // Only this claim: a later claim by another attempt stays.
       await updateIf(table, {

@@ -199,8 +199,11 @@ describe('extendMailbox', () => {
 });
 
 describe('completeOrder', () => {
-  it('completes an activating order, audits it and files its document', async () => {
-    const order = storedOrder({ status: 'activating', paidAt: now.toISOString() }, now);
+  it('completes an activating order, audits it (with an activation ProvisionMailbox could not audit) and files its document', async () => {
+    const order = storedOrder(
+      { status: 'activating', paidAt: now.toISOString(), unauditedActivationAt: now.toISOString() },
+      now,
+    );
     const deps = world(order, { status: 'active', activatedAt: now.toISOString() });
 
     await completeOrder(deps, order.orderId, later);
@@ -208,6 +211,15 @@ describe('completeOrder', () => {
     expect((await deps.orders.get(order.orderId))?.status).toBe('completed');
     expect(deps.audit.eventsOf(order.orderId)).toEqual(['mailbox-activated', 'order-completed']);
     expect(deps.documents.documents.get(order.orderId)?.completedAt).toBe(later.toISOString());
+  });
+
+  it('writes no activation entry of its own when ProvisionMailbox wrote it: no audit I/O twice', async () => {
+    const order = storedOrder({ status: 'activating', paidAt: now.toISOString() }, now);
+    const deps = world(order, { status: 'active', activatedAt: now.toISOString() });
+
+    await completeOrder(deps, order.orderId, later);
+
+    expect(deps.audit.eventsOf(order.orderId)).toEqual(['order-completed']);
   });
 
   it('refuses an order that was closed', async () => {
