@@ -26,6 +26,8 @@ export const SETTING_DEFAULTS = {
   beneficiaryName: 'PEC Provisioning S.p.A.',
   beneficiaryIban: 'IT60X0542811101000000123456',
   beneficiaryPostalAccount: '000012345678',
+  /** The storefronts (comma-separated names): each gets its own API key and usage plan. */
+  storefronts: 'default',
 };
 type SettingKey = keyof typeof SETTING_DEFAULTS;
 
@@ -76,6 +78,9 @@ export function buildPecApp(options: PecAppOptions = {}) {
   const stateful = new StatefulStack(app, 'PecStateful', { senderEmail: setting('senderEmail') });
   const stateless = new StatelessStack(app, 'PecStateless', {
     stateful,
+    storefronts: setting('storefronts')
+      .split(',')
+      .map((name) => name.trim()),
     settings: {
       passwordSetupUrl: setting('passwordSetupUrl'),
       paymentWait: duration('paymentWaitDays'),

@@ -14,6 +14,8 @@ import type { StatefulStack } from './stateful-stack.ts';
 export interface StatelessStackProps extends StackProps {
   stateful: StatefulStack;
   settings: ProductSettings;
+  /** The storefronts, each with its own API key and usage plan. */
+  storefronts: readonly string[];
 }
 
 /** The code: functions, the order workflow, the API. Safe to destroy and redeploy at will. */
@@ -55,7 +57,11 @@ export class StatelessStack extends Stack {
       targets: [new LambdaFunction(sweep, { retryAttempts: 2 })],
     });
 
-    this.api = new StorefrontApi(this, 'StorefrontApi', { routes, throttle: { rateLimit: 50, burstLimit: 100 } });
+    this.api = new StorefrontApi(this, 'StorefrontApi', {
+      routes,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      storefronts: props.storefronts,
+    });
 
     new OperationsAlarms(this, 'Alarms', {
       api: this.api.api,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { API_ROUTES, type ApiRoute } from '../infra/api-routes.ts';
@@ -6,7 +6,8 @@ import type { LocalFunction } from './template.ts';
 
 export interface HttpGatewayOptions {
   port: number;
-  storefrontApiKey: string;
+  /** The storefront keys: each one is a storefront of its own. */
+  storefrontApiKeys: readonly string[];
   invoke: (fn: LocalFunction, event: unknown) => Promise<unknown>;
   verbose: boolean;
   /** Extra local-only routes (`/_local/...`), answered before the API routes. */
@@ -27,8 +28,11 @@ export interface HttpGateway {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
-/** The API key id the storefront key has locally (API Gateway passes the key's id, never the key). */
-export const LOCAL_API_KEY_ID = 'local-storefront';
+/**
+ * The id a storefront key has locally. API Gateway passes the functions the id of the key it
+ * checked, never the key; the id names the storefront that owns the orders it places.
+ */
+export const localApiKeyId = (key: string) => `local-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 
 /**
  * Plays API Gateway (REST API, Lambda proxy integration) for the local runtime: the routes of
@@ -50,6 +54,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     });
   };
   const localRoutes = options.localRoutes ?? [];
+  const apiKeyIds = new Map(options.storefrontApiKeys.map((key) => [key, localApiKeyId(key)]));
 
   const server = createServer((request, response) => {
     const started = Date.now();
@@ -107,10 +112,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     if (!matched) {
       return send(response, 404, problem(404, 'not_found', 'Not Found', 'There is no such route.'));
     }
-    if (matched.route.apiKey && request.headers['x-api-key'] !== options.storefrontApiKey) {
+    const apiKey = request.headers['x-api-key'];
+    const apiKeyId = typeof apiKey === 'string' ? apiKeyIds.get(apiKey) : undefined;
+    if (matched.route.apiKey && !apiKeyId) {
       return send(response, 401, problem(401, 'unauthorized', 'Unauthorized', 'A valid x-api-key header is required.'));
     }
-    const event = proxyEvent(request, url, body, matched.route, matched.pattern);
+    const event = proxyEvent(request, url, body, matched.route, matched.pattern, apiKeyId);
     const result = (await options.invoke(matched.fn, event)) as APIGatewayProxyResult;
     response.writeHead(result.statusCode, result.headers as Record<string, string>);
     response.end(result.body);
@@ -167,6 +174,7 @@ function proxyEvent(
   body: string,
   route: ApiRoute,
   pattern: RegExp,
+  apiKeyId: string | undefined,
 ): APIGatewayProxyEvent {
   const headerPairs: [string, string][] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
@@ -206,7 +214,7 @@ function proxyEvent(
         accessKey: null,
         accountId: null,
         apiKey: route.apiKey ? (request.headers['x-api-key'] as string) : null,
-        apiKeyId: route.apiKey ? LOCAL_API_KEY_ID : null,
+        apiKeyId: route.apiKey ? (apiKeyId ?? null) : null,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,

@@ -1,16 +1,22 @@
 import path from 'node:path';
 import { CONTRACT_ORDER_EXAMPLE } from './contract-example.ts';
-import { startLocalRuntime } from './runtime.ts';
+import { DEFAULT_STOREFRONT_API_KEYS, startLocalRuntime } from './runtime.ts';
 import { DEFAULT_ASSEMBLY_DIR, synthesizeAssembly } from './template.ts';
 
 /**
  * `npm start`: the whole product on this machine, no AWS account needed. Local defaults (not
- * secrets): storefront key `sk_local_dev`, webhook secret `whsec_local_dev`; override them with
- * STOREFRONT_API_KEY and PAYMENT_WEBHOOK_SECRET, the port with PORT.
+ * secrets): storefront keys `sk_local_dev` and `sk_local_other` (two storefronts), webhook secret
+ * `whsec_local_dev`; override them with STOREFRONT_API_KEYS (comma-separated) and
+ * PAYMENT_WEBHOOK_SECRET, the port with PORT.
  */
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
-const apiKey = env.STOREFRONT_API_KEY ?? 'sk_local_dev';
+const apiKeys = env.STOREFRONT_API_KEYS
+  ? env.STOREFRONT_API_KEYS.split(',')
+      .map((key) => key.trim())
+      .filter((key) => key.length > 0)
+  : DEFAULT_STOREFRONT_API_KEYS;
+const apiKey = apiKeys[0];
 
 console.log(
   'Synthesizing the CDK app into cdk.out, as `cdk synth` does (a bundle is rebuilt only when its sources changed)...',
@@ -30,7 +36,7 @@ const runtime = await startLocalRuntime({
       );
     }
   },
-  storefrontApiKey: apiKey,
+  storefrontApiKeys: apiKeys,
   paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? 'whsec_local_dev',
   paymentWaitSeconds: env.PAYMENT_WAIT_SECONDS ? Number(env.PAYMENT_WAIT_SECONDS) : undefined,
   logLevel: env.LOG_LEVEL ?? 'WARN',
@@ -48,6 +54,7 @@ pec-provisioning is listening on ${runtime.url}
 
 It runs the ${runtime.functions.length} functions of the synthesized template from their bundles in ${relative(DEFAULT_ASSEMBLY_DIR)}/asset.*,
 each in its own worker threads with only the environment variables the template gives it.
+Storefront keys: ${apiKeys.join(', ')} (each one a storefront that sees only its own orders and mailboxes).
 
 Try it:
   curl -s ${runtime.url}/catalog -H 'x-api-key: ${apiKey}'

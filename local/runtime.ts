@@ -24,11 +24,14 @@ import {
   taskFunctions,
 } from './template.ts';
 
+/** The local storefront keys (local defaults, not secrets): two storefronts, each seeing only its own. */
+export const DEFAULT_STOREFRONT_API_KEYS = ['sk_local_dev', 'sk_local_other'] as const;
+
 export interface LocalRuntimeOptions {
   /** HTTP port; 0 picks a free one. */
   port?: number;
-  /** The key storefront routes accept in `x-api-key`. */
-  storefrontApiKey?: string;
+  /** The keys storefront routes accept in `x-api-key`, one per storefront (default `DEFAULT_STOREFRONT_API_KEYS`). */
+  storefrontApiKeys?: readonly string[];
   /** The secret payment webhooks are signed with. */
   paymentWebhookSecret?: string;
   /** Overrides the configured wait for a bank transfer or postal slip credit (CDK context `pec:paymentWaitSeconds`). */
@@ -132,7 +135,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // The gateway listens first: the first-access link points at it, and the templates need that URL.
     gateway = await startHttpGateway({
       port: options.port ?? 0,
-      storefrontApiKey: options.storefrontApiKey ?? 'sk_local_dev',
+      storefrontApiKeys: options.storefrontApiKeys ?? DEFAULT_STOREFRONT_API_KEYS,
       invoke,
       verbose: options.verbose ?? false,
       localRoutes: [

@@ -5,6 +5,8 @@ import type { PublicMailbox } from './schemas.ts';
 /** A mailbox as the system keeps it, from the reservation of its address on (see `mailboxLifecycle`). */
 export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 'expiresAt'> {
   status: MailboxStatus;
+  /** The storefront (API key id) whose order created the mailbox: no other storefront sees it. */
+  storefrontId: string;
   /** The order that reserved or last created this mailbox. */
   orderId: string;
   /** For a reservation: after this instant an unfinished order no longer holds the address. */
@@ -19,6 +21,10 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   /** Expiry reminders already sent (`<expiresAt>#<days>`), so each is sent once. */
   remindersSent?: Set<string>;
 }
+
+/** Whether a storefront may see this mailbox: only the one whose order created it (another one gets a 404). */
+export const isMailboxOf = (mailbox: Mailbox | undefined, storefrontId: string): mailbox is Mailbox =>
+  mailbox !== undefined && mailbox.storefrontId === storefrontId;
 
 /** Whether a new order may take this address now. */
 export function isAddressFree(mailbox: Mailbox | undefined, now: Date): boolean {

@@ -15,6 +15,8 @@ export type OrderKind = PublicOrder['kind'];
 
 /** An order as the system keeps it: the public view (`PublicOrder`) plus what only the back office sees. */
 export interface Order extends Omit<PublicOrder, 'payment'> {
+  /** The storefront (API key id) that placed the order: no other storefront sees it. */
+  storefrontId: string;
   payment: PublicOrder['payment'] & { token?: string };
   holder: Record<string, unknown> & { email: string };
   billing: Record<string, unknown>;
@@ -59,6 +61,10 @@ export interface Refund {
   recordedAt: string;
 }
 
+/** Whether a storefront may see this order: only the one that placed it (another one gets a 404). */
+export const isOrderOf = (order: Order | undefined, storefrontId: string): order is Order =>
+  order !== undefined && order.storefrontId === storefrontId;
+
 /** The contract's view of an order: no holder data, no payment token. */
 export function toPublicOrder(order: Order): PublicOrder {
   return {
@@ -99,6 +105,7 @@ export const ORDER_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{12}$/;
 
 export interface NewOrder {
   orderId: string;
+  storefrontId: string;
   kind: OrderKind;
   mailbox: Order['mailbox'];
   years: number;
@@ -119,6 +126,7 @@ export function pendingOrder(input: NewOrder): Order {
   const { orderId, now, payment } = input;
   return {
     orderId,
+    storefrontId: input.storefrontId,
     kind: input.kind,
     status: 'pending_payment',
     mailbox: input.mailbox,

@@ -1,7 +1,7 @@
 import { dynamoDb } from '../adapters/clients/dynamodb.ts';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
-import { addressParameter, httpHandler, withJsonBody } from '../adapters/http/http-handler.ts';
+import { addressParameter, httpHandler, storefrontOf, withJsonBody } from '../adapters/http/http-handler.ts';
 import { defineConfig } from '../config.ts';
 import { AutoRenewRequestSchema } from '../domain/schemas.ts';
 import { setAutoRenew } from '../use-cases/renewals.ts';
@@ -14,6 +14,11 @@ export const handler = httpHandler(
   withJsonBody(AutoRenewRequestSchema).extend({ pathParameters: addressParameter }),
   async (event) => ({
     status: 200,
-    body: await setAutoRenew(dynamoMailboxRepository(table), event.pathParameters.address, event.body.enabled),
+    body: await setAutoRenew(
+      dynamoMailboxRepository(table),
+      event.pathParameters.address,
+      event.body.enabled,
+      storefrontOf(event),
+    ),
   }),
 );

@@ -11,8 +11,8 @@ import type { OrderRepository, WorkflowStarter } from './ports.ts';
 
 export interface IntakeContext {
   now: Date;
-  /** Who is calling (the API key's id): Idempotency-Keys are scoped to one storefront. */
-  clientId: string;
+  /** The storefront calling (its API key's id): it owns what it orders, and its Idempotency-Keys are its own. */
+  storefrontId: string;
   idempotencyKey?: string;
   /** Entropy for a new order id (used when there is no Idempotency-Key). */
   randomBytes: Uint8Array;
@@ -21,7 +21,7 @@ export interface IntakeContext {
 /** The order id: derived from the Idempotency-Key when there is one, random otherwise. */
 export function intakeOrderId(context: IntakeContext): string {
   return context.idempotencyKey
-    ? orderIdFromBytes(sha256(`${context.clientId}\n${context.idempotencyKey}`))
+    ? orderIdFromBytes(sha256(`${context.storefrontId}\n${context.idempotencyKey}`))
     : orderIdFromBytes(context.randomBytes);
 }
 

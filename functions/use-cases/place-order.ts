@@ -47,6 +47,7 @@ export async function placeOrder(
     {
       address,
       status: 'reserved',
+      storefrontId: context.storefrontId,
       orderId,
       holdUntil: new Date(context.now.getTime() + holdSeconds * 1000).toISOString(),
       type,
@@ -61,6 +62,7 @@ export async function placeOrder(
 
   const order = pendingOrder({
     orderId,
+    storefrontId: context.storefrontId,
     kind: 'new',
     mailbox: { address, type, domainPec },
     years: request.years,

@@ -81,8 +81,11 @@ export interface MailboxRepository {
     orderId: string,
     change: { previousExpiresAt: string | undefined; expiresAt: string; renewalPayment?: Mailbox['renewalPayment'] },
   ): Promise<'extended' | 'stale' | 'applied' | 'gone'>;
-  /** Switches automatic renewal; false when the mailbox changed meanwhile (no longer renewable, or no card). */
-  setAutoRenew(address: string, enabled: boolean): Promise<Mailbox | undefined>;
+  /**
+   * Switches automatic renewal of this storefront's mailbox; undefined when the mailbox changed
+   * meanwhile (no longer renewable, no card, or the address now another storefront's).
+   */
+  setAutoRenew(address: string, enabled: boolean, storefrontId: string): Promise<Mailbox | undefined>;
   /** Mailboxes whose expiry falls in a month (`YYYY-MM`), from the expiry index. */
   byExpiryMonth(month: string): Promise<Mailbox[]>;
   /** Records a reminder as sent; true only for the one caller that recorded it. */

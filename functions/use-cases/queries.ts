@@ -1,6 +1,6 @@
 import { NotFoundError } from '../domain/errors.ts';
-import { isAddressFree, toPublicMailbox } from '../domain/mailbox.ts';
-import { toPublicOrder } from '../domain/order.ts';
+import { isAddressFree, isMailboxOf, toPublicMailbox } from '../domain/mailbox.ts';
+import { isOrderOf, toPublicOrder } from '../domain/order.ts';
 import type { PublicMailbox, PublicOrder } from '../domain/schemas.ts';
 import type { MailboxRepository, OrderRepository } from './ports.ts';
 
@@ -15,15 +15,25 @@ export async function checkAvailability(
   return { address, available: false, reason: mailbox?.status === 'reserved' ? 'reserved' : 'taken' };
 }
 
-export async function getOrder(orders: Pick<OrderRepository, 'get'>, orderId: string): Promise<PublicOrder> {
+/** A storefront's order; another storefront's is not found, exactly like one that does not exist. */
+export async function getOrder(
+  orders: Pick<OrderRepository, 'get'>,
+  orderId: string,
+  storefrontId: string,
+): Promise<PublicOrder> {
   const order = await orders.get(orderId);
-  if (!order) throw new NotFoundError(`Order ${orderId}`, 'order_not_found');
+  if (!isOrderOf(order, storefrontId)) throw new NotFoundError(`Order ${orderId}`, 'order_not_found');
   return toPublicOrder(order);
 }
 
-export async function getMailbox(mailboxes: Pick<MailboxRepository, 'get'>, address: string): Promise<PublicMailbox> {
+/** A storefront's mailbox; another storefront's is not found, exactly like one that does not exist. */
+export async function getMailbox(
+  mailboxes: Pick<MailboxRepository, 'get'>,
+  address: string,
+  storefrontId: string,
+): Promise<PublicMailbox> {
   const mailbox = await mailboxes.get(address);
-  const view = mailbox && toPublicMailbox(mailbox);
+  const view = isMailboxOf(mailbox, storefrontId) ? toPublicMailbox(mailbox) : undefined;
   if (!view) throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
   return view;
 }

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { AutoRenewActiveError, ConflictError, NotFoundError } from '../domain/errors.ts';
-import { autoRenewRefusal, type Mailbox, manualRenewalRefusal, toPublicMailbox } from '../domain/mailbox.ts';
+import {
+  autoRenewRefusal,
+  isMailboxOf,
+  type Mailbox,
+  manualRenewalRefusal,
+  toPublicMailbox,
+} from '../domain/mailbox.ts';
 import { orderIdFromBytes, pendingOrder, toPublicOrder } from '../domain/order.ts';
 import { AUTO_RENEW_YEARS } from '../domain/renewal-policy.ts';
 import type { PublicMailbox, PublicOrder, RenewalRequest } from '../domain/schemas.ts';
@@ -41,7 +47,9 @@ export async function placeRenewal(
     if (existing) return replay(deps, existing, requestHash, context.now);
   }
 
-  const mailbox = await deps.mailboxes.get(address);
+  const found = await deps.mailboxes.get(address);
+  // Another storefront's mailbox is not found, exactly like one that does not exist.
+  const mailbox = isMailboxOf(found, context.storefrontId) ? found : undefined;
   const refusal = manualRenewalRefusal(mailbox);
   if (refusal === 'not_found' || !mailbox) throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
   if (refusal === 'auto_renew_active') throw new AutoRenewActiveError(address);
@@ -51,6 +59,7 @@ export async function placeRenewal(
 
   const order = pendingOrder({
     orderId,
+    storefrontId: context.storefrontId,
     kind: 'renewal',
     mailbox: { address, type: mailbox.type, domainPec: mailbox.domainPec },
     years: request.years,
@@ -74,8 +83,10 @@ export async function setAutoRenew(
   mailboxes: Pick<MailboxRepository, 'get' | 'setAutoRenew'>,
   address: string,
   enabled: boolean,
+  storefrontId: string,
 ): Promise<PublicMailbox> {
-  const refusal = autoRenewRefusal(await mailboxes.get(address), enabled);
+  const found = await mailboxes.get(address);
+  const refusal = autoRenewRefusal(isMailboxOf(found, storefrontId) ? found : undefined, enabled);
   if (refusal === 'not_found') throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
   if (refusal === 'no_payment_method') {
     throw new ConflictError(
@@ -83,7 +94,7 @@ export async function setAutoRenew(
       'Automatic renewal needs a card or PayPal payment to charge: renew once by card or PayPal first.',
     );
   }
-  const updated = await mailboxes.setAutoRenew(address, enabled);
+  const updated = await mailboxes.setAutoRenew(address, enabled, storefrontId);
   const view = updated && toPublicMailbox(updated);
   // The mailbox changed between the read and the write (deleted, for instance): report it as it is now.
   if (!view) throw new NotFoundError(`Mailbox ${address}`, 'mailbox_not_found');
@@ -107,6 +118,7 @@ export async function placeAutoRenewal(
   );
   const order = pendingOrder({
     orderId,
+    storefrontId: mailbox.storefrontId,
     kind: 'renewal',
     mailbox: { address: mailbox.address, type: mailbox.type, domainPec: mailbox.domainPec },
     years: AUTO_RENEW_YEARS,

@@ -21,6 +21,11 @@ export interface StorefrontApiProps {
   routes: readonly { route: ApiRoute; fn: IFunction }[];
   /** Requests per second a storefront's key may make (steady, and burst). */
   throttle: { rateLimit: number; burstLimit: number };
+  /**
+   * The storefronts: one API key and one usage plan each. The key's id is the storefront's identity
+   * (the functions receive it, never the key), so it owns the orders its key places.
+   */
+  storefronts: readonly string[];
 }
 
 const problem = (status: number, code: string, title: string, detail: string) => ({
@@ -118,14 +123,17 @@ export class StorefrontApi extends Construct {
       ),
     });
 
-    const plan = this.api.addUsagePlan('StorefrontPlan', {
-      name: 'storefronts',
-      throttle: props.throttle,
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-    });
-    plan.addApiKey(
-      this.api.addApiKey('DefaultStorefrontKey', { description: 'The first storefront; add one key per storefront.' }),
-    );
+    for (const storefront of props.storefronts) {
+      // Construct ids from the name: adding a storefront never replaces another one's key.
+      const id = storefrontConstructId(storefront);
+      const plan = this.api.addUsagePlan(`${id}Plan`, {
+        name: `storefront-${storefront}`,
+        description: `The storefront ${storefront}: its own throttle, and its key.`,
+        throttle: props.throttle,
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+      plan.addApiKey(this.api.addApiKey(`${id}Key`, { description: `The storefront ${storefront}.` }));
+    }
 
     const webAcl = new CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
@@ -171,4 +179,14 @@ export class StorefrontApi extends Construct {
       },
     );
   }
+}
+
+/** A storefront's name as a construct id: `acme-shop` → `StorefrontAcmeShop`. */
+export function storefrontConstructId(name: string): string {
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(name)) {
+    throw new Error(
+      `A storefront name is 1-40 lower-case letters, digits and dashes, starting with a letter: "${name}"`,
+    );
+  }
+  return `Storefront${name.replace(/(^|-)([a-z0-9])/g, (_match, _dash, char: string) => char.toUpperCase())}`;
 }

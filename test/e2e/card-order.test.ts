@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { intakeOrderId } from '../../functions/use-cases/order-intake.ts';
-import { LOCAL_API_KEY_ID } from '../../local/http-gateway.ts';
+import { localApiKeyId } from '../../local/http-gateway.ts';
 import { tokenFrom } from '../support/client.ts';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
@@ -144,7 +144,7 @@ describe('an order whose execution name was already used', () => {
     // The id the order will get: derived from the storefront key's id and the Idempotency-Key.
     const orderId = intakeOrderId({
       now: new Date(),
-      clientId: LOCAL_API_KEY_ID,
+      storefrontId: localApiKeyId('sk_local_dev'),
       idempotencyKey,
       randomBytes: new Uint8Array(8),
     });

@@ -159,6 +159,37 @@ describe('the REST API', () => {
     template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
   });
 
+  it('gives every storefront of pec:storefronts its own API key in its own usage plan', () => {
+    const { stateless } = buildPecApp({
+      skipBundling: true,
+      nag: false,
+      context: { 'pec:storefronts': 'shop-one,shop-two,shop-three' },
+    });
+    const several = Template.fromStack(stateless);
+    const plans = Object.entries(resourcesOfType(several, 'AWS::ApiGateway::UsagePlan'));
+    const keys = Object.keys(resourcesOfType(several, 'AWS::ApiGateway::ApiKey'));
+    const links = Object.values(resourcesOfType(several, 'AWS::ApiGateway::UsagePlanKey')).map((link) => ({
+      plan: referencedLogicalId(link.Properties?.UsagePlanId),
+      key: referencedLogicalId(link.Properties?.KeyId),
+    }));
+
+    expect(plans.map(([, plan]) => plan.Properties?.UsagePlanName).sort()).toEqual([
+      'storefront-shop-one',
+      'storefront-shop-three',
+      'storefront-shop-two',
+    ]);
+    expect(keys).toHaveLength(3);
+    // One key per plan, each key in exactly one plan.
+    expect(new Set(links.map((link) => link.plan))).toEqual(new Set(plans.map(([id]) => id)));
+    expect(new Set(links.map((link) => link.key))).toEqual(new Set(keys));
+  });
+
+  it('refuses a storefront name that cannot be a construct id, naming it', () => {
+    expect(() =>
+      buildPecApp({ skipBundling: true, nag: false, context: { 'pec:storefronts': 'default,Bad Name' } }),
+    ).toThrow(/"Bad Name"/);
+  });
+
   it('answers a missing or invalid API key with a 401 problem document', () => {
     const responses = Object.values(resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse')).filter(
       (response) => response.Properties?.ResponseType === 'INVALID_API_KEY',

@@ -134,6 +134,7 @@ function reservationFor(address: string) {
   return {
     address,
     status: 'reserved' as const,
+    storefrontId: 'storefront-1',
     orderId: '',
     holdUntil: new Date(clock + 24 * 3600_000).toISOString(),
     type: 'standard' as const,

@@ -220,9 +220,10 @@ export class InMemoryMailboxRepository implements MailboxRepository {
     return 'extended' as const;
   }
 
-  async setAutoRenew(address: string, enabled: boolean) {
+  async setAutoRenew(address: string, enabled: boolean, storefrontId: string) {
     const move = this.movable(address, 'set_auto_renew');
-    if (!move?.mailbox || (enabled && !move.mailbox.renewalPayment)) return undefined;
+    if (!move?.mailbox || move.mailbox.storefrontId !== storefrontId) return undefined;
+    if (enabled && !move.mailbox.renewalPayment) return undefined;
     move.mailbox.autoRenew = enabled;
     return copy(move.mailbox);
   }

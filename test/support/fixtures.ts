@@ -30,6 +30,7 @@ export function storedOrder(overrides: Partial<Order> = {}, now = new Date('2025
   const orderId = overrides.orderId ?? orderIdFromBytes(crypto.getRandomValues(new Uint8Array(8)));
   return {
     orderId,
+    storefrontId: 'storefront-1',
     kind: 'new',
     status: 'pending_payment',
     mailbox: { address: `${orderId.toLowerCase()}@pec.it`, type: 'standard', domainPec: false },

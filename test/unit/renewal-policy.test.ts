@@ -8,6 +8,7 @@ const expiry = Date.parse(expiresAt);
 const mailbox = (overrides: Partial<Mailbox> = {}): Mailbox => ({
   address: 'mario@pec.it',
   status: 'active',
+  storefrontId: 'storefront-1',
   orderId: 'ORDER0000001',
   type: 'standard',
   domainPec: false,

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { intakeOrderId } from '../../functions/use-cases/order-intake.ts';
 import type { FaultRule, FaultService } from '../../local/aws/fault-proxy.ts';
-import { LOCAL_API_KEY_ID } from '../../local/http-gateway.ts';
+import { localApiKeyId } from '../../local/http-gateway.ts';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
 import { deliver, paymentEvent } from '../support/webhooks.ts';
@@ -103,7 +103,7 @@ async function runCase(faultCase: FaultCase, mode: Mode) {
   const idempotencyKey = `fault-${address}`;
   const orderId = intakeOrderId({
     now: new Date(),
-    clientId: LOCAL_API_KEY_ID,
+    storefrontId: localApiKeyId('sk_local_dev'),
     idempotencyKey,
     randomBytes: new Uint8Array(8),
   });

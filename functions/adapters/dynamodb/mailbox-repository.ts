@@ -151,7 +151,7 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
       return 'stale';
     },
 
-    async setAutoRenew(address, enabled) {
+    async setAutoRenew(address, enabled, storefrontId) {
       const from = mayMove('set_auto_renew');
       try {
         const { Attributes } = await client.send(
@@ -159,10 +159,10 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
             TableName: tableName,
             Key: mailboxKey(address),
             // Enabling needs something to charge: the card or PayPal token kept on the mailbox.
-            ConditionExpression: `${from.expression}${enabled ? ' AND attribute_exists(renewalPayment)' : ''}`,
+            ConditionExpression: `${from.expression} AND storefrontId = :storefrontId${enabled ? ' AND attribute_exists(renewalPayment)' : ''}`,
             UpdateExpression: 'SET autoRenew = :enabled',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ...from.values, ':enabled': enabled },
+            ExpressionAttributeValues: { ...from.values, ':enabled': enabled, ':storefrontId': storefrontId },
             ReturnValues: 'ALL_NEW',
           }),
         );

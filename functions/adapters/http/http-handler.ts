@@ -61,6 +61,11 @@ export function httpHandler<Schema extends ZodType>(
     .handler(async (event, context) => toResponse(await route(event as z.output<Schema>, context)));
 }
 
+/** What the handlers read of API Gateway's request context: the id of the API key it checked. */
+const requestContext = z.looseObject({
+  identity: z.looseObject({ apiKeyId: z.string().nullish() }).optional(),
+});
+
 /**
  * An API Gateway event whose JSON body must match `body`. A body that is missing, not JSON, or not
  * valid Unicode (see `parseJsonText`) is a validation error, never an exception.
@@ -77,11 +82,12 @@ export const withJsonBody = <Body extends ZodType>(body: Body) =>
       })
       .pipe(body),
     headers: z.record(z.string(), z.string().optional()).nullish(),
-    requestContext: z.looseObject({ identity: z.looseObject({ apiKeyId: z.string().nullish() }).optional() }),
+    requestContext,
   });
 
 /** An API Gateway event whose path parameters must match `params`. */
-export const withPathParameters = <Params extends ZodType>(params: Params) => z.looseObject({ pathParameters: params });
+export const withPathParameters = <Params extends ZodType>(params: Params) =>
+  z.looseObject({ pathParameters: params, requestContext });
 
 /**
  * One path parameter. API Gateway (REST API, Lambda proxy integration) passes path parameters as the
@@ -116,7 +122,7 @@ export const orderIdParameter = z.object({ orderId: pathParameter(z.string().min
 
 /** An API Gateway event whose query string must match `query`. */
 export const withQuery = <Query extends ZodType>(query: Query) =>
-  z.looseObject({ queryStringParameters: z.preprocess((value) => value ?? {}, query) });
+  z.looseObject({ queryStringParameters: z.preprocess((value) => value ?? {}, query), requestContext });
 
 /** Any API Gateway event. */
 export const anyEvent = z.looseObject({});
@@ -132,14 +138,27 @@ export function idempotencyKey(headers: Record<string, string | undefined> | nul
   return key;
 }
 
-/** What an order intake needs from the request: the caller (API key id), its Idempotency-Key, fresh entropy. */
-export function intakeContext(event: {
-  headers?: Record<string, string | undefined> | null;
+/** An API Gateway event, as far as telling its storefront goes. */
+interface StorefrontEvent {
   requestContext: { identity?: { apiKeyId?: string | null } };
-}) {
+}
+
+/**
+ * The storefront calling: the id of the API key API Gateway checked (never the key itself). Only
+ * routes that require a key have one; a storefront route without it is a deployment mistake, so it
+ * fails loudly instead of serving anyone's data.
+ */
+export function storefrontOf(event: StorefrontEvent): string {
+  const id = event.requestContext.identity?.apiKeyId;
+  if (!id) throw new Error('No API key id in the request context: a storefront route must require an API key.');
+  return id;
+}
+
+/** What an order intake needs from the request: the storefront (API key id), its Idempotency-Key, fresh entropy. */
+export function intakeContext(event: StorefrontEvent & { headers?: Record<string, string | undefined> | null }) {
   return {
     now: new Date(),
-    clientId: event.requestContext.identity?.apiKeyId ?? 'anonymous',
+    storefrontId: storefrontOf(event),
     idempotencyKey: idempotencyKey(event.headers),
     randomBytes: randomBytes(8),
   };

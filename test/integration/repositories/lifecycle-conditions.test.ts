@@ -88,6 +88,7 @@ describe('the order repository follows the order and payment lifecycles', () => 
 });
 
 const ORDER_ID = 'LIFECYCLE0RD';
+const STOREFRONT_ID = 'storefront-1';
 const EXPIRES_AT = '2026-03-16T10:00:00.000Z';
 
 /** Each mailbox write, given everything but its status as it wants it. */
@@ -99,6 +100,7 @@ const MAILBOX_WRITES: [MailboxEvent, (address: string) => Promise<unknown>][] = 
         {
           address,
           status: 'reserved',
+          storefrontId: STOREFRONT_ID,
           orderId: ORDER_ID,
           holdUntil: '2025-03-16T09:30:00.000Z',
           type: 'standard',
@@ -129,7 +131,7 @@ const MAILBOX_WRITES: [MailboxEvent, (address: string) => Promise<unknown>][] = 
         expiresAt: '2027-03-16T10:00:00.000Z',
       })) === 'extended',
   ],
-  ['set_auto_renew', (address) => mailboxes.setAutoRenew(address, false)],
+  ['set_auto_renew', (address) => mailboxes.setAutoRenew(address, false, STOREFRONT_ID)],
   ['suspend', (address) => mailboxes.suspend(address, EXPIRES_AT)],
   ['delete', (address) => mailboxes.markDeleted(address, EXPIRES_AT)],
 ];

@@ -22,6 +22,7 @@ const later = (hours: number) => new Date(now.getTime() + hours * 3600_000);
 const reservation = (address: string, orderId: string, holdUntil = later(24)): Mailbox => ({
   address,
   status: 'reserved',
+  storefrontId: 'storefront-1',
   orderId,
   holdUntil: holdUntil.toISOString(),
   type: 'standard',

@@ -69,7 +69,7 @@ const ordersFor = async (address: string) =>
 
 const context = (overrides: Partial<PlaceOrderContext> = {}): PlaceOrderContext => ({
   now,
-  clientId: 'storefront-1',
+  storefrontId: 'storefront-1',
   randomBytes: crypto.getRandomValues(new Uint8Array(8)),
   ...overrides,
 });
@@ -204,8 +204,16 @@ describe('placeOrder on DynamoDB', () => {
   });
 
   it('scopes Idempotency-Keys to one storefront', async () => {
-    const one = await placeOrder(deps, request(), context({ idempotencyKey: 'key-shared', clientId: 'storefront-1' }));
-    const two = await placeOrder(deps, request(), context({ idempotencyKey: 'key-shared', clientId: 'storefront-2' }));
+    const one = await placeOrder(
+      deps,
+      request(),
+      context({ idempotencyKey: 'key-shared', storefrontId: 'storefront-1' }),
+    );
+    const two = await placeOrder(
+      deps,
+      request(),
+      context({ idempotencyKey: 'key-shared', storefrontId: 'storefront-2' }),
+    );
 
     expect(two.replayed).toBe(false);
     expect(two.order.orderId).not.toBe(one.order.orderId);

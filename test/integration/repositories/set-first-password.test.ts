@@ -86,7 +86,7 @@ async function activatedMailbox(): Promise<{ address: string; token: string }> {
   const { order } = await placeOrder(
     { orders: fulfilment.orders, mailboxes: fulfilment.mailboxes, workflow, paymentWaitSeconds: 3600 },
     CreateOrderRequestSchema.parse(orderBody()),
-    { now, clientId: 'storefront-1', randomBytes: crypto.getRandomValues(new Uint8Array(8)) },
+    { now, storefrontId: 'storefront-1', randomBytes: crypto.getRandomValues(new Uint8Array(8)) },
   );
   await chargePayment(fulfilment, order.orderId, now);
   await provisionMailbox(fulfilment, order.orderId, now);

@@ -22,7 +22,7 @@ const events: APIGatewayProxyEvent[] = [];
 beforeAll(async () => {
   gateway = await startHttpGateway({
     port: 0,
-    storefrontApiKey: 'sk_test',
+    storefrontApiKeys: ['sk_test'],
     verbose: false,
     // Echoes the event, or fails as a crashing function would when asked to.
     invoke: async (_fn, event) => {

@@ -20,7 +20,7 @@ const now = new Date('2025-03-15T09:30:00.000Z');
 let counter = 0;
 const context = () => ({
   now,
-  clientId: 'storefront-1',
+  storefrontId: 'storefront-1',
   randomBytes: new Uint8Array([9, 9, 9, 9, 9, 9, 9, ++counter]),
 });
 

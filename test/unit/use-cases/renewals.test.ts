@@ -27,6 +27,7 @@ const mailbox = (overrides: Partial<Mailbox> = {}): Mailbox => ({
   type: 'standard',
   domainPec: false,
   status: 'active',
+  storefrontId: 'storefront-1',
   orderId: `FIRSTORDER${counter}`,
   holderEmail: 'mario.rossi@example.com',
   activatedAt: '2024-03-15T09:30:00.000Z',
@@ -51,7 +52,7 @@ function world(...mailboxes: Mailbox[]) {
 const request = RenewalRequestSchema.parse({ years: 2, payment: { method: 'bank_transfer' } });
 const context = (idempotencyKey?: string) => ({
   now,
-  clientId: 'storefront-1',
+  storefrontId: 'storefront-1',
   randomBytes: new Uint8Array([1, 2, 3, 4, 5, 6, 7, counter++]),
   ...(idempotencyKey ? { idempotencyKey } : {}),
 });
@@ -68,6 +69,18 @@ describe('placeRenewal', () => {
     expect(order.mailbox.address).toBe(box.address);
     expect(deps.workflow.started.map((start) => start.orderId)).toEqual([order.orderId]);
     expect((await deps.orders.get(order.orderId))?.holder.email).toBe(box.holderEmail);
+  });
+
+  it("treats another storefront's mailbox as unknown: 404, no order, no workflow", async () => {
+    const box = mailbox({ storefrontId: 'storefront-2' });
+    const deps = world(box);
+
+    await expect(placeRenewal(deps, box.address, request, context())).rejects.toMatchObject({
+      name: ErrorName.NotFoundError,
+      code: 'mailbox_not_found',
+    });
+    expect(deps.orders.orders.size).toBe(0);
+    expect(deps.workflow.started).toHaveLength(0);
   });
 
   it('renews a suspended mailbox within its grace period', async () => {
@@ -118,7 +131,21 @@ describe('setAutoRenew', () => {
     const box = mailbox({ renewalPayment: { method: 'card', token: 'tok_visa' } });
     const deps = world(box);
 
-    expect(await setAutoRenew(deps.mailboxes, box.address, true)).toMatchObject({ autoRenew: true });
+    expect(await setAutoRenew(deps.mailboxes, box.address, true, 'storefront-1')).toMatchObject({ autoRenew: true });
+    expect((await deps.mailboxes.get(box.address))?.autoRenew).toBe(true);
+  });
+
+  it("answers 404 for another storefront's mailbox and leaves it as it was", async () => {
+    const box = mailbox({
+      storefrontId: 'storefront-2',
+      autoRenew: true,
+      renewalPayment: { method: 'card', token: 'tok_visa' },
+    });
+    const deps = world(box);
+
+    await expect(setAutoRenew(deps.mailboxes, box.address, false, 'storefront-1')).rejects.toMatchObject({
+      name: ErrorName.NotFoundError,
+    });
     expect((await deps.mailboxes.get(box.address))?.autoRenew).toBe(true);
   });
 
@@ -126,7 +153,7 @@ describe('setAutoRenew', () => {
     const box = mailbox();
     const deps = world(box);
 
-    await expect(setAutoRenew(deps.mailboxes, box.address, true)).rejects.toMatchObject({
+    await expect(setAutoRenew(deps.mailboxes, box.address, true, 'storefront-1')).rejects.toMatchObject({
       name: ErrorName.ConflictError,
     });
     expect((await deps.mailboxes.get(box.address))?.autoRenew).toBe(false);
@@ -197,8 +224,24 @@ describe('queries', () => {
     const order = storedOrder({}, now);
     const orders = new InMemoryOrderRepository().seed(order);
 
-    expect(await getOrder(orders, order.orderId)).toMatchObject({ orderId: order.orderId, status: 'pending_payment' });
-    await expect(getOrder(orders, 'UNKNOWN')).rejects.toMatchObject({ name: ErrorName.NotFoundError });
+    expect(await getOrder(orders, order.orderId, 'storefront-1')).toMatchObject({
+      orderId: order.orderId,
+      status: 'pending_payment',
+    });
+    await expect(getOrder(orders, 'UNKNOWN', 'storefront-1')).rejects.toMatchObject({ name: ErrorName.NotFoundError });
+  });
+
+  it("answers 404 for another storefront's order and mailbox, exactly as for unknown ones", async () => {
+    const order = storedOrder({ storefrontId: 'storefront-2' }, now);
+    const box = mailbox({ storefrontId: 'storefront-2' });
+    const orders = new InMemoryOrderRepository().seed(order);
+    const mailboxes = new InMemoryMailboxRepository().seed(box);
+
+    await expect(getOrder(orders, order.orderId, 'storefront-1')).rejects.toMatchObject({ code: 'order_not_found' });
+    await expect(getMailbox(mailboxes, box.address, 'storefront-1')).rejects.toMatchObject({
+      code: 'mailbox_not_found',
+    });
+    expect(await getOrder(orders, order.orderId, 'storefront-2')).toMatchObject({ orderId: order.orderId });
   });
 
   it('answers a mailbox, and 404 for a mere reservation', async () => {
@@ -206,8 +249,13 @@ describe('queries', () => {
     const held = mailbox({ status: 'reserved', holdUntil: daysFromNow(1) });
     const mailboxes = new InMemoryMailboxRepository().seed(box, held);
 
-    expect(await getMailbox(mailboxes, box.address)).toMatchObject({ address: box.address, status: 'active' });
-    await expect(getMailbox(mailboxes, held.address)).rejects.toMatchObject({ name: ErrorName.NotFoundError });
+    expect(await getMailbox(mailboxes, box.address, 'storefront-1')).toMatchObject({
+      address: box.address,
+      status: 'active',
+    });
+    await expect(getMailbox(mailboxes, held.address, 'storefront-1')).rejects.toMatchObject({
+      name: ErrorName.NotFoundError,
+    });
   });
 
   it('tells whether an address is free, reserved or taken', async () => {
