@@ -201,3 +201,17 @@ async function setStatus(address: string, status: MailboxStatus) {
     }),
   );
 }
+
+describe('DynamoDB mailbox repository: setAutoRenew', () => {
+  it("switches only the storefront's own mailbox; another storefront's write changes nothing", async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'ORDER0000AR1'), now);
+    await mailboxes.activate(address, 'ORDER0000AR1', activation);
+
+    expect(await mailboxes.setAutoRenew(address, false, 'storefront-2')).toBeUndefined();
+    expect((await mailboxes.get(address))?.autoRenew).toBe(true);
+
+    expect(await mailboxes.setAutoRenew(address, false, 'storefront-1')).toMatchObject({ autoRenew: false });
+    expect((await mailboxes.get(address))?.autoRenew).toBe(false);
+  });
+});
