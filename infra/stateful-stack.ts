@@ -41,6 +41,28 @@ export class StatefulStack extends Stack {
           partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
           sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
         },
+        // A storefront's orders and mailboxes (GET /orders, GET /mailboxes): sparse, so an address
+        // reservation (not a mailbox yet) is in none of them. Partitions: `STOREFRONT#<id>#ORDER`
+        // (gsi2pk) and `STOREFRONT#<id>#ORDER#<status>` (gsi3pk), the same for MAILBOX; sort keys
+        // `<time>#<id>`, read newest first. The repositories keep gsi3pk on every status change.
+        {
+          // All of a storefront's orders or mailboxes, newest first.
+          indexName: 'byStorefront',
+          partitionKey: { name: 'gsi2pk', type: AttributeType.STRING },
+          sortKey: { name: 'gsi2sk', type: AttributeType.STRING },
+        },
+        {
+          // Those in one status, newest first: a status filter is a key condition.
+          indexName: 'byStorefrontStatus',
+          partitionKey: { name: 'gsi3pk', type: AttributeType.STRING },
+          sortKey: { name: 'gsi2sk', type: AttributeType.STRING },
+        },
+        {
+          // Mailboxes in one status by expiry (`<expiresAt>#<address>`): `expiresBefore` is a key condition.
+          indexName: 'byStorefrontExpiry',
+          partitionKey: { name: 'gsi3pk', type: AttributeType.STRING },
+          sortKey: { name: 'gsi3sk', type: AttributeType.STRING },
+        },
       ],
     });
 

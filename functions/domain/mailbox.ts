@@ -9,6 +9,11 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   storefrontId: string;
   /** The order that reserved or last created this mailbox. */
   orderId: string;
+  /**
+   * When that order was placed (the address reserved for it): a storefront's mailboxes are listed
+   * newest first by this instant, which never changes while the mailbox lives.
+   */
+  orderedAt: string;
   /** For a reservation: after this instant an unfinished order no longer holds the address. */
   holdUntil?: string;
   holderEmail: string;

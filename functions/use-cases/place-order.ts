@@ -49,6 +49,7 @@ export async function placeOrder(
       status: 'reserved',
       storefrontId: context.storefrontId,
       orderId,
+      orderedAt: context.now.toISOString(),
       holdUntil: new Date(context.now.getTime() + holdSeconds * 1000).toISOString(),
       type,
       domainPec,

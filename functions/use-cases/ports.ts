@@ -1,7 +1,9 @@
 import type { ErrorName } from '../domain/errors.ts';
+import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Refund } from '../domain/order.ts';
 import type { CreditPaymentMethod, PaymentMethod } from '../domain/payment-methods.ts';
+import type { PublicMailbox } from '../domain/schemas.ts';
 
 /*
  * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the
@@ -9,8 +11,44 @@ import type { CreditPaymentMethod, PaymentMethod } from '../domain/payment-metho
  * a status happens only from the statuses its lifecycle (`domain/lifecycles.ts`) allows for its event.
  */
 
+/**
+ * Where a page of a list ended: the sort instant and the id of its last item (an order's `createdAt`
+ * and id; a mailbox's `orderedAt`, or `expiresAt` when listed by expiry, and address). The next
+ * page holds the items that come after it.
+ */
+export interface ListPosition {
+  at: string;
+  id: string;
+}
+
+/** One page of a list, newest first; `next` is where the following page starts, absent on the last page. */
+export interface ListPage<T> {
+  items: T[];
+  next?: ListPosition;
+}
+
+export interface OrderListQuery {
+  status?: OrderStatus;
+  /** At most this many items (the page is shorter only at the end of the list). */
+  limit: number;
+  after?: ListPosition;
+}
+
+export interface MailboxListQuery {
+  status?: PublicMailbox['status'];
+  /**
+   * Only mailboxes that expire before this instant (ISO 8601 UTC, as `toISOString` writes it),
+   * then listed latest expiry first instead of newest first.
+   */
+  expiresBefore?: string;
+  limit: number;
+  after?: ListPosition;
+}
+
 export interface OrderRepository {
   get(orderId: string): Promise<Order | undefined>;
+  /** A storefront's orders, newest first (by `createdAt`), from an index: the cost of a page does not grow with the table. */
+  listByStorefront(storefrontId: string, query: OrderListQuery): Promise<ListPage<Order>>;
   /** Creates the order unless one with its id exists; answers which happened. */
   create(order: Order): Promise<'created' | 'exists'>;
   /** Event `pay`: `pending_payment` with a pending payment → `activating`, paid. False when not allowed. */
@@ -57,6 +95,11 @@ export interface OrderRepository {
 
 export interface MailboxRepository {
   get(address: string): Promise<Mailbox | undefined>;
+  /**
+   * A storefront's mailboxes (never a reservation), newest first by `orderedAt`; with
+   * `expiresBefore`, latest expiry first. From an index: the cost of a page does not grow with the table.
+   */
+  listByStorefront(storefrontId: string, query: MailboxListQuery): Promise<ListPage<Mailbox>>;
   /** Holds the address for an order: succeeds only when it is free (or already held by the same order). */
   reserve(reservation: Mailbox, now: Date): Promise<boolean>;
   /** Frees an address still held (reserved, or activating) by this order; a no-op otherwise. */

@@ -39,6 +39,25 @@ describe('the product table', () => {
     });
   });
 
+  it.each([
+    ['byStorefront', 'gsi2pk', 'gsi2sk'],
+    ['byStorefrontStatus', 'gsi3pk', 'gsi2sk'],
+    ['byStorefrontExpiry', 'gsi3pk', 'gsi3sk'],
+  ])("has the storefront lists' index %s on %s / %s, projecting every attribute", (name, partition, sort) => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: name,
+          KeySchema: [
+            { AttributeName: partition, KeyType: 'HASH' },
+            { AttributeName: sort, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]),
+    });
+  });
+
   it('expires items on the ttl attribute', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },

@@ -136,6 +136,7 @@ function reservationFor(address: string) {
     status: 'reserved' as const,
     storefrontId: 'storefront-1',
     orderId: '',
+    orderedAt: new Date(clock).toISOString(),
     holdUntil: new Date(clock + 24 * 3600_000).toISOString(),
     type: 'standard' as const,
     domainPec: false,

@@ -14,9 +14,13 @@ import type {
   AuditEntry,
   AuditLog,
   DocumentStore,
+  ListPage,
+  ListPosition,
+  MailboxListQuery,
   MailboxRepository,
   MailPlatform,
   Notifier,
+  OrderListQuery,
   OrderRepository,
   PaymentEventRecord,
   PaymentEventRefund,
@@ -34,6 +38,25 @@ import type {
 
 const copy = <T>(value: T): T => structuredClone(value);
 
+/**
+ * A page of a list as the storefront indexes give it: `items` ordered by `position` (the sort instant
+ * and id of each), newest first, those after `after` only, at most `limit`.
+ */
+function pageOf<T>(
+  items: T[],
+  position: (item: T) => ListPosition,
+  { limit, after }: { limit: number; after?: ListPosition },
+): ListPage<T> {
+  const key = (at: ListPosition) => `${at.at}#${at.id}`;
+  const sorted = items
+    .map((item) => ({ item, key: key(position(item)) }))
+    .filter((entry) => after === undefined || entry.key < key(after))
+    .sort((a, b) => (a.key < b.key ? 1 : -1));
+  const page = sorted.slice(0, limit).map((entry) => copy(entry.item));
+  const last = page.at(-1);
+  return sorted.length > limit && last ? { items: page, next: position(last) } : { items: page };
+}
+
 export class InMemoryOrderRepository implements OrderRepository {
   readonly orders = new Map<string, Order>();
   readonly taskTokens = new Map<string, string>();
@@ -47,6 +70,13 @@ export class InMemoryOrderRepository implements OrderRepository {
   async get(orderId: string) {
     const order = this.orders.get(orderId);
     return order && copy(order);
+  }
+
+  async listByStorefront(storefrontId: string, query: OrderListQuery) {
+    const orders = [...this.orders.values()].filter(
+      (order) => order.storefrontId === storefrontId && (query.status === undefined || order.status === query.status),
+    );
+    return pageOf(orders, (order) => ({ at: order.createdAt, id: order.orderId }), query);
   }
 
   async create(order: Order) {
@@ -146,6 +176,25 @@ export class InMemoryMailboxRepository implements MailboxRepository {
   async get(address: string) {
     const mailbox = this.mailboxes.get(address);
     return mailbox && copy(mailbox);
+  }
+
+  async listByStorefront(storefrontId: string, query: MailboxListQuery) {
+    const { status, expiresBefore } = query;
+    const mailboxes = [...this.mailboxes.values()].filter(
+      (mailbox) =>
+        mailbox.storefrontId === storefrontId &&
+        mailbox.status !== 'reserved' &&
+        (status === undefined || mailbox.status === status) &&
+        (expiresBefore === undefined || (mailbox.expiresAt !== undefined && mailbox.expiresAt < expiresBefore)),
+    );
+    return pageOf(
+      mailboxes,
+      (mailbox) => ({
+        at: expiresBefore === undefined ? mailbox.orderedAt : (mailbox.expiresAt as string),
+        id: mailbox.address,
+      }),
+      query,
+    );
   }
 
   /** The mailbox `event` may move now (its status a source of the event), with the status it moves to. */

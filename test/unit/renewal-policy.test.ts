@@ -10,6 +10,7 @@ const mailbox = (overrides: Partial<Mailbox> = {}): Mailbox => ({
   status: 'active',
   storefrontId: 'storefront-1',
   orderId: 'ORDER0000001',
+  orderedAt: '2026-06-15T10:00:00.000Z',
   type: 'standard',
   domainPec: false,
   holderEmail: 'mario@example.com',

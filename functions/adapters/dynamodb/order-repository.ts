@@ -2,11 +2,22 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type OrderEvent, orderLifecycle, type PaymentEvent, paymentLifecycle } from '../../domain/lifecycles.ts';
 import type { Order } from '../../domain/order.ts';
 import type { OrderRepository } from '../../use-cases/ports.ts';
+import { positionKey, readNewestFirst, statusPartition, storefrontPartition } from './storefront-lists.ts';
 import { isConditionFailed, statusIn, stripKeys, type Table, updateIf, writeIf } from './table.ts';
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
-const toItem = (order: Order) => ({ ...orderKey(order.orderId), ...order });
+/**
+ * The storefront indexes' keys (GET /orders): the storefront's orders, and those in the order's
+ * status (kept by every status change), both newest first by creation.
+ */
+export const storefrontIndexKeys = (order: Pick<Order, 'storefrontId' | 'status' | 'createdAt' | 'orderId'>) => ({
+  gsi2pk: storefrontPartition(order.storefrontId, 'ORDER'),
+  gsi3pk: statusPartition(order.storefrontId, 'ORDER', order.status),
+  gsi2sk: positionKey({ at: order.createdAt, id: order.orderId }),
+});
+
+const toItem = (order: Order) => ({ ...orderKey(order.orderId), ...storefrontIndexKeys(order), ...order });
 const fromItem = (item: Record<string, unknown>): Order => {
   const { taskToken: _token, ...order } = stripKeys<Order & { taskToken?: string }>(item);
   return order;
@@ -26,6 +37,8 @@ function orderMove(
     set?: Record<string, unknown>;
     condition?: string;
     removeTaskToken?: boolean;
+    /** The order's storefront, for an event that changes the status: the status index partition names it. */
+    storefrontId?: string;
   },
 ) {
   const from = statusIn('#status', orderLifecycle.sourcesOf(event), 'from');
@@ -33,7 +46,13 @@ function orderMove(
     ? statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf(options.payment), 'paymentFrom')
     : undefined;
   const set: Record<string, unknown> = { ...options.set };
-  if (orderLifecycle.changesStatus(event)) set['#status'] = orderLifecycle.targetOf(event);
+  const storefrontCondition = options.storefrontId === undefined ? undefined : 'storefrontId = :storefrontId';
+  if (orderLifecycle.changesStatus(event)) {
+    const status = orderLifecycle.targetOf(event);
+    set['#status'] = status;
+    // The order moves to its new status's list; the condition makes sure the storefront read is its own.
+    if (options.storefrontId !== undefined) set.gsi3pk = statusPartition(options.storefrontId, 'ORDER', status);
+  }
   if (options.payment && paymentLifecycle.changesStatus(options.payment)) {
     set['payment.#paymentStatus'] = paymentLifecycle.targetOf(options.payment);
   }
@@ -44,13 +63,16 @@ function orderMove(
   ];
   return {
     Key: orderKey(orderId),
-    ConditionExpression: [from.expression, paymentFrom?.expression, options.condition].filter(Boolean).join(' AND '),
+    ConditionExpression: [from.expression, paymentFrom?.expression, options.condition, storefrontCondition]
+      .filter(Boolean)
+      .join(' AND '),
     UpdateExpression: update.filter(Boolean).join(' '),
     ExpressionAttributeNames: { '#status': 'status', ...(paymentFrom ? { '#paymentStatus': 'status' } : {}) },
     ExpressionAttributeValues: {
       ...from.values,
       ...paymentFrom?.values,
       ...Object.fromEntries(Object.values(set).map((value, index) => [`:set${index}`, value])),
+      ...(options.storefrontId === undefined ? {} : { ':storefrontId': options.storefrontId }),
     },
   };
 }
@@ -61,12 +83,59 @@ function orderMove(
  */
 export function dynamoOrderRepository(table: Table): OrderRepository {
   const { client, tableName } = table;
+
+  /**
+   * The storefront of a stored order, for a status change: the status index partition names it, and
+   * DynamoDB cannot build a key from another attribute. An order's storefront never changes.
+   */
+  const storefrontOf = async (orderId: string): Promise<string | undefined> => {
+    const { Item } = await client.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: orderKey(orderId),
+        ProjectionExpression: 'storefrontId',
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.storefrontId as string | undefined;
+  };
+
+  /** `orderMove`, with the order's storefront when the event changes its status (see `storefrontIndexKeys`). */
+  const move = async (orderId: string, event: OrderEvent, options: Parameters<typeof orderMove>[2]) => {
+    // No order, no write: its status condition fails without the storefront.
+    const storefrontId = orderLifecycle.changesStatus(event) ? await storefrontOf(orderId) : undefined;
+    return orderMove(orderId, event, { ...options, ...(storefrontId ? { storefrontId } : {}) });
+  };
+
   return {
     async get(orderId) {
       const { Item } = await client.send(
         new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }),
       );
       return Item ? fromItem(Item) : undefined;
+    },
+
+    async listByStorefront(storefrontId, { status, limit, after }) {
+      const { items, next } = await readNewestFirst(
+        table,
+        {
+          ...(status
+            ? {
+                index: 'byStorefrontStatus',
+                partitionKey: 'gsi3pk',
+                partitions: [statusPartition(storefrontId, 'ORDER', status)],
+              }
+            : {
+                index: 'byStorefront',
+                partitionKey: 'gsi2pk',
+                partitions: [storefrontPartition(storefrontId, 'ORDER')],
+              }),
+          sortKey: 'gsi2sk',
+          ...(after ? { before: positionKey(after) } : {}),
+        },
+        limit,
+      );
+      return { items: items.map(fromItem), ...(next ? { next } : {}) };
     },
 
     async create(order) {
@@ -82,29 +151,29 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       return created ? 'created' : 'exists';
     },
 
-    markPaid(orderId, at, chargeId) {
+    async markPaid(orderId, at, chargeId) {
       return updateIf(
         table,
-        orderMove(orderId, 'pay', {
+        await move(orderId, 'pay', {
           payment: 'pay',
           set: { paidAt: at.toISOString(), ...(chargeId ? { chargeId } : {}) },
         }),
       );
     },
 
-    markPaymentFailed(orderId) {
-      return updateIf(table, orderMove(orderId, 'decline', { payment: 'decline' }));
+    async markPaymentFailed(orderId) {
+      return updateIf(table, await move(orderId, 'decline', { payment: 'decline' }));
     },
 
-    markCompleted(orderId, at) {
+    async markCompleted(orderId, at) {
       return updateIf(
         table,
-        orderMove(orderId, 'complete', { set: { completedAt: at.toISOString() }, removeTaskToken: true }),
+        await move(orderId, 'complete', { set: { completedAt: at.toISOString() }, removeTaskToken: true }),
       );
     },
 
     async close(orderId, outcome, reason, at, paymentFailed = false) {
-      const move = orderMove(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
+      const update = await move(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
         // A declined payment is recorded with the closing, from a payment that was never taken.
         ...(paymentFailed ? { payment: 'decline' } : {}),
         set: { failureReason: reason, closedAt: at.toISOString() },
@@ -112,7 +181,7 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       });
       try {
         const { Attributes } = await client.send(
-          new UpdateCommand({ TableName: tableName, ...move, ReturnValues: 'ALL_NEW' }),
+          new UpdateCommand({ TableName: tableName, ...update, ReturnValues: 'ALL_NEW' }),
         );
         return Attributes ? fromItem(Attributes) : undefined;
       } catch (error) {
@@ -121,10 +190,10 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       }
     },
 
-    recordRefund(orderId, refund) {
+    async recordRefund(orderId, refund) {
       return updateIf(
         table,
-        orderMove(orderId, 'refund', {
+        await move(orderId, 'refund', {
           payment: 'refund',
           condition: 'attribute_not_exists(refund)',
           // Indexed for an operator: every order with a refund to make, oldest first.
@@ -163,8 +232,8 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       });
     },
 
-    saveTaskToken(orderId, taskToken) {
-      return updateIf(table, orderMove(orderId, 'await_payment', { set: { taskToken } }));
+    async saveTaskToken(orderId, taskToken) {
+      return updateIf(table, await move(orderId, 'await_payment', { set: { taskToken } }));
     },
 
     async getTaskToken(orderId) {

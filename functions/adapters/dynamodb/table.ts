@@ -17,9 +17,20 @@ export const tableVariables = { TABLE_NAME: z.string().min(1) };
 export const isConditionFailed = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
-/** Drops the key attributes from an item, leaving the entity. */
+/** Drops the key attributes (the table's and its indexes') from an item, leaving the entity. */
 export function stripKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, ...entity } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _g1,
+    gsi1sk: _g2,
+    gsi2pk: _g3,
+    gsi2sk: _g4,
+    gsi3pk: _g5,
+    gsi3sk: _g6,
+    ttl: _ttl,
+    ...entity
+  } = item;
   return entity as T;
 }
 

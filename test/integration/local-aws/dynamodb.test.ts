@@ -23,12 +23,15 @@ afterAll(async () => {
 });
 
 describe('local DynamoDB (dynalite, in its own thread)', () => {
-  it("creates the synthesized template's table, active, with its keys and its index", async () => {
+  it("creates the synthesized template's table, active, with its keys and its indexes", async () => {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: 'pec' }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.KeySchema?.map((key) => key.AttributeName)).toEqual(['pk', 'sk']);
     expect(Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.IndexStatus])).toEqual([
       ['byExpiry', 'ACTIVE'],
+      ['byStorefront', 'ACTIVE'],
+      ['byStorefrontStatus', 'ACTIVE'],
+      ['byStorefrontExpiry', 'ACTIVE'],
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoMailboxRepository, mailboxKey } from '../../../functions/adapters/dynamodb/mailbox-repository.ts';
-import { dynamoOrderRepository } from '../../../functions/adapters/dynamodb/order-repository.ts';
+import { dynamoOrderRepository, orderKey } from '../../../functions/adapters/dynamodb/order-repository.ts';
 import {
   MAILBOX_STATUSES,
   type MailboxEvent,
@@ -84,6 +84,10 @@ describe('the order repository follows the order and payment lifecycles', () => 
     expect(stored?.payment.status).toBe(
       allowed && paymentEvent ? paymentLifecycle.next(paymentStatus, paymentEvent) : paymentStatus,
     );
+    // Listed under the status it has now (GET /orders?status=).
+    expect((await table.item(orderKey(order.orderId)))?.gsi3pk).toBe(
+      `STOREFRONT#${order.storefrontId}#ORDER#${stored?.status}`,
+    );
   });
 });
 
@@ -102,6 +106,7 @@ const MAILBOX_WRITES: [MailboxEvent, (address: string) => Promise<unknown>][] = 
           status: 'reserved',
           storefrontId: STOREFRONT_ID,
           orderId: ORDER_ID,
+          orderedAt: '2025-03-15T09:30:00.000Z',
           holdUntil: '2025-03-16T09:30:00.000Z',
           type: 'standard',
           domainPec: false,
@@ -150,6 +155,7 @@ async function storeMailbox(address: string, state: MailboxState) {
         status: state,
         storefrontId: STOREFRONT_ID,
         orderId: ORDER_ID,
+        orderedAt: '2025-03-15T09:30:00.000Z',
         holdUntil: '2025-03-16T09:30:00.000Z',
         type: 'standard',
         domainPec: false,
@@ -173,5 +179,13 @@ describe('the mailbox repository follows the mailbox lifecycle', () => {
     // A release answers nothing: that it happened is seen in the table.
     if (event !== 'release') expect(result !== false && result !== undefined).toBe(allowed);
     expect(stored?.status ?? 'absent').toBe(allowed ? mailboxLifecycle.next(state, event) : state);
+    // A status write lists the mailbox under its new status (GET /mailboxes?status=); a reservation is
+    // in no list. The items start unlisted, so a refused write leaves them so.
+    const listedUnder = (await table.item(mailboxKey(address)))?.gsi3pk;
+    if (allowed && event !== 'set_auto_renew' && stored && stored.status !== 'reserved') {
+      expect(listedUnder).toBe(`STOREFRONT#${STOREFRONT_ID}#MAILBOX#${stored.status}`);
+    } else {
+      expect(listedUnder).toBeUndefined();
+    }
   });
 });

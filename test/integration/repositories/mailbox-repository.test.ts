@@ -24,6 +24,7 @@ const reservation = (address: string, orderId: string, holdUntil = later(24)): M
   status: 'reserved',
   storefrontId: 'storefront-1',
   orderId,
+  orderedAt: now.toISOString(),
   holdUntil: holdUntil.toISOString(),
   type: 'standard',
   domainPec: false,

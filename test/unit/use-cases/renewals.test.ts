@@ -29,6 +29,7 @@ const mailbox = (overrides: Partial<Mailbox> = {}): Mailbox => ({
   status: 'active',
   storefrontId: 'storefront-1',
   orderId: `FIRSTORDER${counter}`,
+  orderedAt: '2024-03-15T09:30:00.000Z',
   holderEmail: 'mario.rossi@example.com',
   activatedAt: '2024-03-15T09:30:00.000Z',
   expiresAt: daysFromNow(200),
