@@ -59,6 +59,22 @@ export const API_ROUTES: readonly ApiRoute[] = [
     needs: { table: 'read' },
   },
   {
+    method: 'GET',
+    path: '/orders',
+    handler: 'list-orders',
+    apiKey: true,
+    description: "This storefront's orders, newest first",
+    needs: { table: 'read' },
+  },
+  {
+    method: 'GET',
+    path: '/mailboxes',
+    handler: 'list-mailboxes',
+    apiKey: true,
+    description: "This storefront's mailboxes, newest first",
+    needs: { table: 'read' },
+  },
+  {
     method: 'POST',
     path: '/mailboxes/{address}/renewals',
     handler: 'renew-mailbox',

@@ -310,6 +310,67 @@ export const AvailabilityResponseSchema = z.object({
 });
 export type AvailabilityResponse = z.infer<typeof AvailabilityResponseSchema>;
 
+// --- lists (GET /orders, GET /mailboxes) -------------------------------------------------------
+
+const listLimit = z.coerce
+  .number({ error: 'limit is a whole number from 1 to 100.' })
+  .int()
+  .min(1)
+  .max(100)
+  .default(20)
+  .meta({ description: 'Items per page, 1 to 100 (default 20).' });
+
+const listCursor = z.string().min(1).max(1024).optional().meta({
+  description:
+    "The previous page's nextCursor, as it was given: opaque, valid only for this storefront and the same filters (otherwise 400 naming cursor).",
+});
+
+export const ListOrdersQuerySchema = z.object({
+  status: z
+    .enum(ORDER_STATUSES, { error: `status is one of ${ORDER_STATUSES.join(', ')}.` })
+    .optional()
+    .meta({ description: 'Only the orders in this status.' }),
+  limit: listLimit,
+  cursor: listCursor,
+});
+export type ListOrdersQuery = z.infer<typeof ListOrdersQuerySchema>;
+
+export const ListMailboxesQuerySchema = z.object({
+  status: z
+    .enum(PUBLIC_MAILBOX_STATUSES, { error: `status is one of ${PUBLIC_MAILBOX_STATUSES.join(', ')}.` })
+    .optional()
+    .meta({ description: 'Only the mailboxes in this status.' }),
+  expiresBefore: z.iso
+    .datetime({ offset: true, error: 'expiresBefore is an ISO 8601 time, e.g. 2026-07-01T00:00:00Z.' })
+    .transform((time) => new Date(time).toISOString())
+    .optional()
+    .meta({
+      description:
+        'Only the mailboxes whose expiresAt is before this time (so none still activating), listed latest expiry first. ' +
+        'An ISO 8601 time with its offset, e.g. 2026-07-01T00:00:00Z.',
+    }),
+  limit: listLimit,
+  cursor: listCursor,
+});
+export type ListMailboxesQuery = z.infer<typeof ListMailboxesQuerySchema>;
+
+const nextCursor = z.string().nullable().meta({
+  description: 'Give it as cursor (same filters) for the next page; null on the last page.',
+});
+
+export const OrderListSchema = z
+  .object({ items: z.array(PublicOrderSchema), nextCursor })
+  .meta({ description: "A page of this storefront's orders, newest first (by createdAt)." });
+export type OrderList = z.infer<typeof OrderListSchema>;
+
+export const MailboxListSchema = z.object({ items: z.array(PublicMailboxSchema), nextCursor }).meta({
+  description:
+    "A page of this storefront's mailboxes, newest first: by when the order that created each was placed " +
+    '(a mailbox keeps its place as it is activated, renewed, suspended or deleted; an address still waiting for ' +
+    'its payment is not a mailbox yet and is not listed). With expiresBefore: latest expiry first.',
+});
+export type MailboxList = z.infer<typeof MailboxListSchema>;
+
 export const ProblemSchema = z
   .object({
     type: z.string(),

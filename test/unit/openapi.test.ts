@@ -40,6 +40,8 @@ const CONTRACT_ROUTES = [
   ['get', '/availability', '200'],
   ['post', '/orders', '201'],
   ['get', '/orders/{orderId}', '200'],
+  ['get', '/orders', '200'],
+  ['get', '/mailboxes', '200'],
   ['get', '/mailboxes/{address}', '200'],
   ['post', '/mailboxes/{address}/renewals', '201'],
   ['put', '/mailboxes/{address}/auto-renew', '200'],
@@ -48,7 +50,14 @@ const CONTRACT_ROUTES = [
   ['get', '/openapi.json', '200'],
 ] as const;
 
-const STOREFRONT = new Set(['/catalog', '/availability', '/orders', '/orders/{orderId}', '/mailboxes/{address}']);
+const STOREFRONT = new Set([
+  '/catalog',
+  '/availability',
+  '/orders',
+  '/orders/{orderId}',
+  '/mailboxes',
+  '/mailboxes/{address}',
+]);
 const isStorefront = (path: string) => STOREFRONT.has(path) || path.startsWith('/mailboxes/');
 
 describe('buildOpenApiDocument', () => {
@@ -106,6 +115,8 @@ describe('buildOpenApiDocument', () => {
     ['/mailboxes/{address}/auto-renew', 'put', ['400', '404', '409']],
     ['/password-setup', 'post', ['400', '404', '410']],
     ['/availability', 'get', ['400']],
+    ['/orders', 'get', ['400']],
+    ['/mailboxes', 'get', ['400']],
   ])('lists the contract errors of %s %s', (path, method, statuses) => {
     for (const status of statuses) expect(operation(path, method).responses).toHaveProperty(status);
   });
@@ -159,6 +170,53 @@ describe('buildOpenApiDocument', () => {
     expect(document.components.schemas.Order).toEqual(expected);
     const order = document.components.schemas.Order as { properties: { status: { enum: string[] } } };
     expect(order.properties.status.enum).toEqual(['pending_payment', 'activating', 'completed', 'cancelled', 'failed']);
+  });
+
+  it('documents the query parameters of the lists, as the schemas that check them take them', () => {
+    const parameters = (path: string) =>
+      Object.fromEntries(
+        (operation(path, 'get').parameters ?? []).map((parameter) => [
+          parameter.name,
+          { in: parameter.in, required: parameter.required, ...(parameter as { schema?: object }).schema },
+        ]),
+      );
+    const limit = { in: 'query', required: false, type: 'integer', minimum: 1, maximum: 100, default: 20 };
+
+    expect(parameters('/orders')).toEqual({
+      status: expect.objectContaining({
+        in: 'query',
+        required: false,
+        enum: ['pending_payment', 'activating', 'completed', 'cancelled', 'failed'],
+      }),
+      limit: expect.objectContaining(limit),
+      cursor: expect.objectContaining({ in: 'query', required: false, type: 'string' }),
+    });
+    expect(parameters('/mailboxes')).toEqual({
+      status: expect.objectContaining({ enum: ['activating', 'active', 'suspended', 'deleted'] }),
+      expiresBefore: expect.objectContaining({ in: 'query', required: false, type: 'string', format: 'date-time' }),
+      limit: expect.objectContaining(limit),
+      cursor: expect.objectContaining({ type: 'string' }),
+    });
+  });
+
+  it('answers a list as a page of items with the cursor of the next', () => {
+    for (const [path, name, item] of [
+      ['/orders', 'OrderList', 'orderId'],
+      ['/mailboxes', 'MailboxList', 'address'],
+    ] as const) {
+      expect(operation(path, 'get').responses['200']?.content).toEqual({
+        'application/json': { schema: { $ref: `#/components/schemas/${name}` } },
+      });
+      const list = document.components.schemas[name] as {
+        required: string[];
+        description: string;
+        properties: { items: { items: { required: string[] } }; nextCursor: unknown };
+      };
+      expect(list.required.sort()).toEqual(['items', 'nextCursor']);
+      expect(list.properties.items.items.required).toContain(item);
+      expect(list.properties.nextCursor).toEqual(expect.objectContaining({ type: ['string', 'null'] }));
+      expect(list.description).toContain('newest first');
+    }
   });
 
   it('carries no $schema keyword inside components', () => {

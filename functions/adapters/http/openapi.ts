@@ -19,6 +19,10 @@ import {
   AvailabilityResponseSchema,
   CatalogResponseSchema,
   CreateOrderRequestSchema,
+  ListMailboxesQuerySchema,
+  ListOrdersQuerySchema,
+  MailboxListSchema,
+  OrderListSchema,
   PasswordSetupRequestSchema,
   PaymentWebhookEventSchema,
   ProblemSchema,
@@ -100,6 +104,13 @@ const validationFailed = new ValidationError([
 ]);
 const mailboxNotFound = new NotFoundError(`Mailbox ${EXAMPLE_ADDRESS}`, 'mailbox_not_found');
 const idempotencyKeyReused = new IdempotencyKeyReusedError();
+/** The 400 of a list: a bad status, limit, expiresBefore, or a cursor not given for this list. */
+const listRefused = new ValidationError([
+  {
+    path: 'cursor',
+    message: 'This cursor was given to another storefront: list from the first page, without it.',
+  },
+]);
 
 /** Every route of `API_ROUTES` that a deployment serves, by `<METHOD> <path>`. */
 const OPERATIONS: Record<string, OperationDoc> = {
@@ -135,6 +146,32 @@ const OPERATIONS: Record<string, OperationDoc> = {
     parameters: [addressParameter],
     success: { status: 200, description: 'The mailbox.', body: MAILBOX },
     errors: [validationFailed, mailboxNotFound],
+  },
+  'GET /orders': {
+    operationId: 'listOrders',
+    query: ListOrdersQuerySchema,
+    success: {
+      status: 200,
+      description:
+        "A page of this storefront's orders, newest first (by createdAt); nextCursor leads to the next page. " +
+        "Another storefront's orders are never listed.",
+      body: { name: 'OrderList', schema: OrderListSchema },
+    },
+    errors: [listRefused],
+  },
+  'GET /mailboxes': {
+    operationId: 'listMailboxes',
+    query: ListMailboxesQuerySchema,
+    success: {
+      status: 200,
+      description:
+        "A page of this storefront's mailboxes, newest first: by when the order that created each was placed " +
+        '(a mailbox keeps its place through activation, renewals, suspension and deletion). An address whose order ' +
+        'still waits for its payment is not a mailbox and is not listed. With expiresBefore, latest expiry first. ' +
+        "Another storefront's mailboxes are never listed.",
+      body: { name: 'MailboxList', schema: MailboxListSchema },
+    },
+    errors: [listRefused],
   },
   'POST /mailboxes/{address}/renewals': {
     operationId: 'renewMailbox',
