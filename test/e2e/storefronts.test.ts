@@ -40,6 +40,45 @@ const ROUTES_NAMING_ONE: {
   },
 ];
 
+/** Every item of a list, page after page. */
+async function listAll(api: ApiClient, path: string) {
+  const items: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page = await api.get(`${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(page.status, page.text).toBe(200);
+    items.push(...page.json.items);
+    cursor = page.json.nextCursor;
+  } while (cursor !== null);
+  return items;
+}
+
+/** Every list of a storefront's items, with how to tell the first storefront's order or mailbox in it. */
+const LISTS: {
+  name: string;
+  path: string;
+  holds: (item: any, target: { orderId: string; address: string }) => boolean;
+}[] = [
+  { name: 'GET /orders', path: '/orders', holds: (item, { orderId }) => item.orderId === orderId },
+  {
+    name: 'GET /orders?status=completed',
+    path: '/orders?status=completed',
+    holds: (item, { orderId }) => item.orderId === orderId,
+  },
+  { name: 'GET /mailboxes', path: '/mailboxes', holds: (item, { address }) => item.address === address },
+  {
+    name: 'GET /mailboxes?status=active',
+    path: '/mailboxes?status=active',
+    holds: (item, { address }) => item.address === address,
+  },
+  {
+    name: 'GET /mailboxes?expiresBefore=',
+    path: '/mailboxes?expiresBefore=2100-01-01T00:00:00Z',
+    holds: (item, { address }) => item.address === address,
+  },
+];
+
 describe('each storefront sees only its own', () => {
   it('accepts both local storefront keys, and refuses any other with 401', async () => {
     expect((await other().get('/catalog')).status).toBe(200);
@@ -66,6 +105,13 @@ describe('each storefront sees only its own', () => {
       expect((await local.api.get(`/orders/${target.orderId}`)).json.status).toBe('completed');
     },
   );
+
+  it.each(LISTS)("$name with the other key never lists the first storefront's", async ({ path, holds }) => {
+    const target = await ownOrder();
+
+    expect((await listAll(local.api, path)).some((item) => holds(item, target))).toBe(true);
+    expect((await listAll(other(), path)).some((item) => holds(item, target))).toBe(false);
+  });
 
   it('keeps Idempotency-Keys per storefront: the same key from two storefronts places two orders', async () => {
     const key = `shared-${Date.now()}`;

@@ -46,7 +46,19 @@ const webhookEvent: Body<'/webhooks/payments', 'post'> = {
 // @ts-expect-error an event type the contract does not know
 const unknownEvent: Body<'/webhooks/payments', 'post'> = { ...webhookEvent, type: 'credit.reversed' };
 
-export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, renewal, autoRenew, passwordSetup, webhookEvent, unknownEvent];
+// The lists: their query strings, and a page with the cursor of the next.
+type Query<Path extends '/orders' | '/mailboxes'> = NonNullable<paths[Path]['get']['parameters']['query']>;
+type Page<Path extends '/orders' | '/mailboxes'> = paths[Path]['get']['responses'][200]['content']['application/json'];
+const orderPage: Query<'/orders'> = { status: 'pending_payment', limit: 50 };
+const mailboxPage: Query<'/mailboxes'> = { status: 'suspended', expiresBefore: '2026-07-01T00:00:00Z', cursor: 'eyJ2IjoxfQ' };
+// @ts-expect-error a reservation is not a mailbox the API lists
+const reservedPage: Query<'/mailboxes'> = { status: 'reserved' };
+// @ts-expect-error limit is a number
+const limitAsText: Query<'/orders'> = { limit: '20' };
+const lastPage: Page<'/mailboxes'> = { items: [], nextCursor: null };
+const firstOrders = (page: Page<'/orders'>): string[] => page.items.map((listed) => listed.orderId);
+
+export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, renewal, autoRenew, passwordSetup, webhookEvent, unknownEvent, orderPage, mailboxPage, reservedPage, limitAsText, lastPage, firstOrders];
 `;
 
 /** Type-checks `files` (strict) and answers every diagnostic, as `file:line message`. */

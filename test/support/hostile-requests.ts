@@ -148,7 +148,7 @@ const segment = (known: KnownEntities) =>
 
 const queryString = (known: KnownEntities) => {
   const key = fc.oneof(
-    fc.constantFrom('address', 'status', 'limit', 'cursor', 'token', '__proto__', 'constructor', ''),
+    fc.constantFrom('address', 'status', 'limit', 'cursor', 'expiresBefore', 'token', '__proto__', 'constructor', ''),
     segment(known),
   );
   const value = fc.oneof(
