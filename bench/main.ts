@@ -5,6 +5,7 @@ import { startLocalRuntime } from '../local/runtime.ts';
 import { bundlesOf, synthesizeAssembly } from '../local/template.ts';
 import { ApiClient } from '../test/support/client.ts';
 import { freshAddress, orderBody } from '../test/support/fixtures.ts';
+import { benchListPage } from './list-page.ts';
 
 /*
  * `npm run bench`: card orders to completion through the local runtime, which runs the bundles
@@ -12,7 +13,10 @@ import { freshAddress, orderBody } from '../test/support/fixtures.ts';
  * and 50 orders in flight; then each bundle's import time (the cold-start proxy) and size. The
  * machine is shared and noisy: compare figures of one run with each other, not across runs.
  *
- * Every figure is printed for people and as one line for scripts (`card-orders: ...`, `bundle: ...`).
+ * Then one page of GET /mailboxes and GET /orders with 1k and 10k mailboxes in the table (`list-page.ts`).
+ *
+ * Every figure is printed for people and as one line for scripts (`card-orders: ...`, `bundle: ...`,
+ * `list-page: ...`).
  */
 
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number);
@@ -155,5 +159,36 @@ for (const { function: fn, importMs } of imports) {
 for (const { function: fn, importMs } of imports) {
   const bytes = statSync(path.join(bundles.get(fn.logicalId) as string, 'index.mjs')).size;
   console.log(`bundle: function=${fn.handler} import_ms=${importMs.toFixed(0)} kb=${(bytes / 1024).toFixed(1)}`);
+}
+const listSizes = (process.env.BENCH_LIST_SIZES ?? '1000,10000').split(',').map(Number);
+const pages = await benchListPage(assemblyDir, listSizes);
+console.log(
+  "\nOne page (limit 20) of a storefront's list, the listing storefront holding 1 in 10 of the table's items:" +
+    ' page time over HTTP (median), items its queries read',
+);
+for (const page of pages) {
+  // One Query per partition, each reading at most a page and one item: 1 partition, or 4 merged (one per status).
+  const partitions = page.filter.startsWith('expiresBefore') ? 4 : 1;
+  const ok = page.read <= partitions * 21;
+  console.log(
+    `  GET /${page.list.padEnd(9)} filter ${page.filter.padEnd(36)} table ${String(page.table).padStart(6)}: ` +
+      `${page.ms.toFixed(1).padStart(6)} ms, ${String(page.items).padStart(2)} listed, read ${String(page.read).padStart(3)} items` +
+      `${page.rcu === undefined ? '' : ` (${page.rcu} RCU)`} ${verdict(ok)}`,
+  );
+}
+for (const list of ['mailboxes', 'orders'] as const) {
+  const unfiltered = pages.filter((page) => page.list === list && page.filter === 'none');
+  const [smallest, largest] = [unfiltered[0], unfiltered.at(-1)];
+  if (smallest && largest && smallest !== largest) {
+    console.log(
+      `  GET /${list}: ${largest.table / smallest.table}x the table, ${(largest.read / smallest.read).toFixed(1)}x the items read ` +
+        `${verdict(largest.read === smallest.read)}, ${(largest.ms / smallest.ms).toFixed(1)}x the page time`,
+    );
+  }
+}
+for (const page of pages.filter((each) => each.filter === 'none')) {
+  console.log(
+    `${page.list === 'mailboxes' ? 'list-page' : 'list-page-orders'}: table=${page.table} read=${page.read} ms=${page.ms.toFixed(0)}`,
+  );
 }
 process.exitCode = over > 0 ? 1 : 0;
