@@ -10,6 +10,11 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   /** For a reservation: after this instant an unfinished order no longer holds the address. */
   holdUntil?: string;
   holderEmail: string;
+  /**
+   * The storefront (API key id) whose order created the mailbox; a route that names the mailbox
+   * answers 404 to any other storefront. Absent on mailboxes created before storefronts were recorded.
+   */
+  storefrontId?: string;
   activatedAt?: string;
   expiresAt?: string;
   /** The card or PayPal token automatic renewals are charged to. */
