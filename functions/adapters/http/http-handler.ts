@@ -12,12 +12,14 @@ import { fieldErrors, type SchemaIssue } from '../../domain/schemas.ts';
 import { logger } from '../logger.ts';
 import { synchronousSchema } from '../synchronous-schema.ts';
 import { decodePercentEncoded } from './percent-encoding.ts';
-import { CORS_HEADERS, problemFor, problemResponse } from './problem.ts';
+import { CORS_HEADERS, problemFor, problemHeaders, problemResponse } from './problem.ts';
 
-/** What a route answers: a status, an optional JSON body, optional headers. */
+/** What a route answers: a status, an optional JSON body (or an HTML page), optional headers. */
 export interface HttpResult {
   status: number;
   body?: unknown;
+  /** An HTML page, sent as it is instead of a JSON body. */
+  html?: string;
   headers?: Record<string, string>;
 }
 
@@ -32,19 +34,28 @@ const problemDetails = (): MiddlewareObj<unknown, APIGatewayProxyResult> => ({
     const problem = problemFor(error);
     if (problem.status === 500) logger.error('Request failed', { error: request.error as Error });
     else logger.info('Request refused', { status: problem.status, code: problem.code });
-    request.response = problemResponse(problem);
+    request.response = problemResponse(problem, problemHeaders(error));
   },
 });
 
-const toResponse = (result: HttpResult): APIGatewayProxyResult => ({
-  statusCode: result.status,
-  headers: {
-    ...CORS_HEADERS,
-    ...(result.body === undefined ? {} : { 'content-type': 'application/json' }),
-    ...result.headers,
-  },
-  body: result.body === undefined ? '' : JSON.stringify(result.body),
-});
+const toResponse = (result: HttpResult): APIGatewayProxyResult => {
+  if (result.html !== undefined) {
+    return {
+      statusCode: result.status,
+      headers: { 'content-type': 'text/html; charset=utf-8', ...result.headers },
+      body: result.html,
+    };
+  }
+  return {
+    statusCode: result.status,
+    headers: {
+      ...CORS_HEADERS,
+      ...(result.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...result.headers,
+    },
+    body: result.body === undefined ? '' : JSON.stringify(result.body),
+  };
+};
 
 /**
  * Wraps a route: structured logging with the Lambda context, the event parsed and validated by
@@ -60,6 +71,17 @@ export function httpHandler<Schema extends ZodType>(
     .use(parser({ schema: synchronousSchema(schema) }))
     .handler(async (event, context) => toResponse(await route(event as z.output<Schema>, context)));
 }
+
+/** Who called: API Gateway puts the id of the storefront's API key (never the key) in the request context. */
+const requestContext = z.looseObject({ identity: z.looseObject({ apiKeyId: z.string().nullish() }).optional() });
+
+/** The storefront (API key id) that made a storefront route's request. */
+export const storefrontIdOf = (event: { requestContext: z.output<typeof requestContext> }): string =>
+  event.requestContext.identity?.apiKeyId ?? 'anonymous';
+
+/** An API Gateway event of a storefront route without a body, whose path parameters must match `params`. */
+export const storefrontRequest = <Params extends ZodType>(params: Params) =>
+  z.looseObject({ pathParameters: params, requestContext });
 
 /**
  * An API Gateway event whose JSON body must match `body`. A body that is missing, not JSON, or not
@@ -77,7 +99,7 @@ export const withJsonBody = <Body extends ZodType>(body: Body) =>
       })
       .pipe(body),
     headers: z.record(z.string(), z.string().optional()).nullish(),
-    requestContext: z.looseObject({ identity: z.looseObject({ apiKeyId: z.string().nullish() }).optional() }),
+    requestContext,
   });
 
 /** An API Gateway event whose path parameters must match `params`. */
