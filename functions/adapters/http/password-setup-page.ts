@@ -64,8 +64,9 @@ input[aria-invalid=true] { border-color: var(--error); }
 #rules li[data-state=met] { color: var(--ok); }
 #rules li[data-state=unmet] { color: var(--error); }
 button { width: 100%; min-height: 2.75rem; font: inherit; font-weight: 600; padding: .65rem 1.25rem; border: 0;
-  border-radius: .375rem; background: var(--accent); color: #fff; cursor: pointer; }
-button:hover { background: var(--accent-dark); }
+  border-radius: .375rem; background: var(--accent); color: #fff; cursor: pointer;
+  -webkit-tap-highlight-color: transparent; }
+button:hover, button:active { background: var(--accent-dark); }
 button:disabled { background: var(--border); cursor: progress; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 3px; }
 input:focus-visible { outline-offset: 1px; }
@@ -316,6 +317,8 @@ const HEADERS = {
     `script-src ${sha256(SCRIPT)}`,
     `style-src ${sha256(STYLE)}`,
     "connect-src 'self'",
+    // The empty icon of the page (`data:,`), so that the browser asks for no favicon.
+    'img-src data:',
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
@@ -396,6 +399,7 @@ export function passwordSetupPage(token: string | undefined): { html: string; he
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Password della casella PEC</title>
 <style>${STYLE}</style>
 </head>
