@@ -15,7 +15,10 @@ const chromium = findChromium();
 if (!chromium) {
   const missing = `No Chromium at ${CHROMIUM_CANDIDATES.join(', ')}.`;
   if (process.env.CI === 'true') throw new Error(`The browser tier cannot run in CI: ${missing} ${INSTALL_CHROMIUM}`);
-  console.warn(`\n*** SKIPPED the browser test tier (test/browser): ${missing}\n*** ${INSTALL_CHROMIUM}\n`);
+  const notice = `\n*** SKIPPED the browser test tier (test/browser): ${missing}\n*** ${INSTALL_CHROMIUM}\n`;
+  console.warn(notice);
+  // Said again after the summary, where it cannot scroll by unseen.
+  process.once('exit', () => console.warn(notice));
 }
 
 export default defineConfig({

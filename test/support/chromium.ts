@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
  * the tier's tests (to launch it).
  */
 
-/** Where Chromium is looked for, in order: `CHROMIUM_PATH`, then Debian's and Ubuntu's packages. */
-export const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-  (candidate): candidate is string => candidate !== undefined && candidate !== '',
-);
+/** Where Chromium is looked for: `CHROMIUM_PATH` alone when set, else Debian's and Ubuntu's packages. */
+export const CHROMIUM_CANDIDATES = process.env.CHROMIUM_PATH
+  ? [process.env.CHROMIUM_PATH]
+  : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
 /** The Chromium executable of this machine, or undefined when there is none. */
 export const findChromium = (): string | undefined => CHROMIUM_CANDIDATES.find((candidate) => existsSync(candidate));
