@@ -17,9 +17,11 @@ export interface PecAppOptions extends AppProps {
  */
 export const SETTING_DEFAULTS = {
   senderEmail: 'noreply@example.com',
-  passwordSetupUrl: 'https://pec.example.com/primo-accesso',
+  // pec:passwordSetupUrl (the page the emailed links open) has no literal default: without it the
+  // links open the deployed API's own page, GET /password-setup (see StatelessStack).
   paymentWaitDays: 30,
   firstAccessTokenTtlHours: 72,
+  passwordResetTokenTtlMinutes: 60,
   mxHosts: 'mx1.pec.example.com,mx2.pec.example.com',
   domainDnsDeadlineDays: 14,
   domainDnsPollMinutes: 15,
@@ -61,7 +63,12 @@ export function buildPecApp(options: PecAppOptions = {}) {
    * `pec:<name>Seconds` (`pec:paymentWaitSeconds`), which takes precedence.
    */
   const duration = (
-    key: 'paymentWaitDays' | 'domainDnsDeadlineDays' | 'domainDnsPollMinutes' | 'firstAccessTokenTtlHours',
+    key:
+      | 'paymentWaitDays'
+      | 'domainDnsDeadlineDays'
+      | 'domainDnsPollMinutes'
+      | 'firstAccessTokenTtlHours'
+      | 'passwordResetTokenTtlMinutes',
   ) => {
     const secondsKey = `pec:${key.replace(/(Days|Hours|Minutes)$/, '')}Seconds`;
     const seconds: unknown = app.node.tryGetContext(secondsKey);
@@ -75,6 +82,16 @@ export function buildPecApp(options: PecAppOptions = {}) {
     return key.endsWith('Hours') ? Duration.hours(amount) : Duration.minutes(amount);
   };
 
+  /** The page the emailed links open, when the context names one: an absolute http(s) URL. */
+  const passwordSetupUrl = (): string | undefined => {
+    const value: unknown = app.node.tryGetContext('pec:passwordSetupUrl');
+    if (value === undefined || value === '') return undefined;
+    if (!URL.canParse(String(value)) || !/^https?:$/.test(new URL(String(value)).protocol)) {
+      throw new Error(`The setting pec:passwordSetupUrl must be an http(s) URL, not "${value}"`);
+    }
+    return String(value);
+  };
+
   const stateful = new StatefulStack(app, 'PecStateful', { senderEmail: setting('senderEmail') });
   const stateless = new StatelessStack(app, 'PecStateless', {
     stateful,
@@ -82,7 +99,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
       .split(',')
       .map((name) => name.trim()),
     settings: {
-      passwordSetupUrl: setting('passwordSetupUrl'),
+      passwordSetupUrl: passwordSetupUrl(),
       paymentWait: duration('paymentWaitDays'),
       domainPec: {
         mxHosts: setting('mxHosts').split(','),
@@ -90,6 +107,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
         dnsPollInterval: duration('domainDnsPollMinutes'),
       },
       firstAccessTokenTtl: duration('firstAccessTokenTtlHours'),
+      passwordResetTokenTtl: duration('passwordResetTokenTtlMinutes'),
       beneficiary: {
         name: setting('beneficiaryName'),
         iban: setting('beneficiaryIban'),

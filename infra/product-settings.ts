@@ -2,11 +2,16 @@ import type { Duration } from 'aws-cdk-lib';
 
 /** The product's settings, read from the CDK context by the app (`pec-app.ts`, where their defaults live). */
 export interface ProductSettings {
-  /** The page the first-access link opens; the token is appended as `?token=`. */
-  passwordSetupUrl: string;
+  /**
+   * The page the first-access and password-reset links open; the token is appended as `?token=`.
+   * Undefined: the deployed API's own page (`GET /password-setup`), so the links work right after deploying.
+   */
+  passwordSetupUrl?: string;
   /** How long a bank transfer or postal slip order waits for its credit. */
   paymentWait: Duration;
   firstAccessTokenTtl: Duration;
+  /** How long a password-reset link works (CONTRACT.md: one hour). */
+  passwordResetTokenTtl: Duration;
   /** PEC on the holder's own domain: the provider's mail exchangers, and how long the holder has to point MX at them. */
   domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPollInterval: Duration };
   /** Where transfers and slips are paid to (shown in the payment instructions). */

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
@@ -25,7 +25,14 @@ export class StatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { stateful, settings } = props;
+    const { stateful } = props;
+    // Without a page of its own, the emailed links open the API's own GET /password-setup: its URL
+    // is known once the API exists, which is after the functions that put it in emails.
+    const settings = {
+      ...props.settings,
+      passwordSetupUrl:
+        props.settings.passwordSetupUrl ?? Lazy.string({ produce: () => this.api.urlOf('/password-setup') }),
+    };
     const stateBinder = new NeedsBinder(stateful, settings);
 
     this.orderFulfilment = new OrderFulfilment(this, 'OrderFulfilment', {

@@ -8,6 +8,7 @@ import {
   firstAccessEmail,
   orderCancelledEmail,
   orderFailedEmail,
+  passwordResetEmail,
   renewalConfirmedEmail,
 } from './email/templates.ts';
 
@@ -69,6 +70,7 @@ const answeredBySes = (error: unknown): boolean =>
  */
 export const sesNotifier = (sender: Sender): Omit<Notifier, 'paymentInstructions'> => ({
   firstAccess: (input) => sendEmail(sender, firstAccessEmail(input)),
+  passwordReset: (input) => sendEmail(sender, passwordResetEmail(input)),
   orderFailed: (input) => sendEmail(sender, orderFailedEmail(input)),
   orderCancelled: (input) => sendEmail(sender, orderCancelledEmail(input)),
   renewalConfirmed: (input) => sendEmail(sender, renewalConfirmedEmail(input)),

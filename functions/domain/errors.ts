@@ -17,6 +17,7 @@ export const ErrorName = literalNames(
   'ConflictError',
   'TokenGoneError',
   'UnauthorizedError',
+  'TooManyRequestsError',
   'RetryLaterError',
   'PaymentDeclinedError',
   'PaymentGatewayUnavailableError',
@@ -100,12 +101,18 @@ export class ConflictError extends PecError {
   }
 }
 
-/** A first-access token that was already used or has expired. */
+const TOKEN_GONE = {
+  used: 'This link was already used.',
+  expired: 'This link has expired.',
+  revoked: 'This link was replaced by a newer one: use the link of the latest email.',
+};
+
+/** A first-access or password-reset token that was already used, has expired or was replaced by a newer one. */
 export class TokenGoneError extends PecError {
   override readonly name = ErrorName.TokenGoneError;
   readonly code = 'token_gone';
-  constructor(reason: 'used' | 'expired') {
-    super(reason === 'used' ? 'This link was already used.' : 'This link has expired.');
+  constructor(reason: keyof typeof TOKEN_GONE) {
+    super(TOKEN_GONE[reason] ?? TOKEN_GONE.used);
   }
 }
 
@@ -115,6 +122,18 @@ export class UnauthorizedError extends PecError {
   constructor(message: string, code = 'unauthorized') {
     super(message);
     this.code = code;
+  }
+}
+
+/** A rate limit refused the request: the same request may succeed after `retryAfterSeconds`. */
+export class TooManyRequestsError extends PecError {
+  override readonly name = ErrorName.TooManyRequestsError;
+  readonly code = 'too_many_requests';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
   }
 }
 

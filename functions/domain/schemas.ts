@@ -104,6 +104,16 @@ const holderContact = { residence: ResidenceSchema, phone, email };
 export const AddressSchema = withProblem(addressInput, (address) => addressProblem(address, { domainPec: false }));
 export type Address = z.infer<typeof AddressSchema>;
 
+/**
+ * Any address a mailbox may have: on a generic PEC domain, or on a holder's own domain (PEC on
+ * one's own domain), as `POST /password-reset` takes it.
+ */
+export const MailboxAddressSchema = withProblem(addressInput, (address) =>
+  addressProblem(address, { domainPec: false }) === undefined
+    ? undefined
+    : addressProblem(address, { domainPec: true }),
+);
+
 export const AvailabilityQuerySchema = z.object({ address: AddressSchema });
 export type AvailabilityQuery = z.infer<typeof AvailabilityQuerySchema>;
 
@@ -213,10 +223,23 @@ export const CreateOrderRequestSchema = z.object({
 export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
 
 export const PasswordSetupRequestSchema = z.object({
-  token: token.meta({ description: 'The token of the first-access link.' }),
+  token: token.meta({ description: 'The token of the first-access or password-reset link.' }),
   password: z.string().max(256).meta({ description: 'The new password; see the password policy.' }),
 });
 export type PasswordSetupRequest = z.infer<typeof PasswordSetupRequestSchema>;
+
+/** `GET /password-setup`: any token is taken (the page explains a missing or malformed one). */
+export const PasswordSetupPageQuerySchema = z.object({
+  token: z
+    .string()
+    .optional()
+    .meta({ description: 'The token of the emailed link: 43 base64url characters (256 bits).' }),
+});
+
+export const PasswordResetRequestSchema = z.object({
+  address: MailboxAddressSchema.meta({ description: 'The PEC address whose password is to be reset.' }),
+});
+export type PasswordResetRequest = z.infer<typeof PasswordResetRequestSchema>;
 
 export const AutoRenewRequestSchema = z.object({ enabled: z.boolean() });
 export type AutoRenewRequest = z.infer<typeof AutoRenewRequestSchema>;

@@ -6,7 +6,7 @@ import { dynamoMailPlatform } from '../adapters/dynamodb-mail-platform.ts';
 import { httpHandler, withJsonBody } from '../adapters/http/http-handler.ts';
 import { defineConfig } from '../config.ts';
 import { PasswordSetupRequestSchema } from '../domain/schemas.ts';
-import { setFirstPassword } from '../use-cases/set-first-password.ts';
+import { setPasswordFromLink } from '../use-cases/access-links.ts';
 
 const config = defineConfig(tableVariables);
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
@@ -17,8 +17,8 @@ const deps = {
   platform: dynamoMailPlatform(table),
 };
 
-/** POST /password-setup: authenticated by its first-access token, not by an API key. */
+/** POST /password-setup: authenticated by the token of a first-access or password-reset link, not by an API key. */
 export const handler = httpHandler(withJsonBody(PasswordSetupRequestSchema), async (event) => {
-  await setFirstPassword(deps, event.body, new Date());
+  await setPasswordFromLink(deps, event.body, new Date());
   return { status: 204 };
 });

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { planFor } from '../domain/catalog.ts';
 import { mxPointsAtProvider } from '../domain/domain-dns.ts';
 import {
@@ -13,6 +12,7 @@ import { canPay, isClosedOrder, type OrderStatus, orderLifecycle } from '../doma
 import { addYears, renewedExpiry } from '../domain/mailbox.ts';
 import { type Order, type OrderEmailField, type Refund, renewalPaymentOf } from '../domain/order.ts';
 import { isImmediatePayment } from '../domain/payment-methods.ts';
+import { issueAccessLink, type LinkSettings } from './access-links.ts';
 import type {
   AccessTokenRepository,
   AuditLog,
@@ -252,41 +252,24 @@ export async function checkDomainDns(
   return { ready: false };
 }
 
-export interface FirstAccessSettings {
-  /** The password-creation page; the link is `<url>?token=<token>`. */
-  passwordSetupUrl: string;
-  tokenTtlSeconds: number;
-}
-
 /**
- * Emails the holder a single-use link to create the mailbox password. The token is 256 random bits,
- * kept only as its SHA-256.
+ * Emails the holder a single-use link to create the mailbox password (see `issueAccessLink`: a
+ * 256-bit token, kept only as its SHA-256).
  */
 export async function sendFirstAccessEmail(
   deps: Pick<FulfilmentDeps, 'orders' | 'tokens' | 'notifier'>,
-  settings: FirstAccessSettings,
+  settings: LinkSettings,
   orderId: string,
   now: Date,
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
   if (order.firstAccessEmailSentAt) return;
   await sendOnce(deps.orders, orderId, 'firstAccessEmailSentAt', now, async () => {
-    const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(now.getTime() + settings.tokenTtlSeconds * 1000).toISOString();
-    await deps.tokens.put({ tokenHash: hashToken(token), address: order.mailbox.address, orderId, expiresAt });
-    const link = new URL(settings.passwordSetupUrl);
-    link.searchParams.set('token', token);
-    await deps.notifier.firstAccess({
-      to: order.holder.email,
-      address: order.mailbox.address,
-      link: link.toString(),
-      expiresAt,
-    });
+    const address = order.mailbox.address;
+    const { link, expiresAt } = await issueAccessLink(deps.tokens, { address, orderId }, 'first_access', settings, now);
+    await deps.notifier.firstAccess({ to: order.holder.email, address, link, expiresAt });
   });
 }
-
-/** The SHA-256 under which a first-access token is stored and looked up. */
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
  * Marks the order completed and files it as the contract record of the sale. The audit entry and

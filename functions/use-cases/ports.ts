@@ -1,3 +1,4 @@
+import type { AccessLinkPurpose, RateLimit } from '../domain/access-links.ts';
 import type { ErrorName } from '../domain/errors.ts';
 import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
@@ -142,18 +143,36 @@ export interface MailboxRepository {
 export interface AccessToken {
   tokenHash: string;
   address: string;
+  /** The order that created the mailbox (first access), or the mailbox's order (reset). */
   orderId: string;
+  purpose: AccessLinkPurpose;
   expiresAt: string;
 }
 
-export type ClaimResult = 'claimed' | 'unknown' | 'used' | 'expired';
+/** `revoked`: a newer link of the same purpose was issued for the mailbox since. */
+export type ClaimResult = 'claimed' | 'unknown' | 'used' | 'expired' | 'revoked';
 
 export interface AccessTokenRepository {
-  put(token: AccessToken): Promise<void>;
-  /** Marks the token used, atomically: exactly one caller ever gets `claimed`. */
+  /**
+   * Stores a new token as the mailbox's one usable link of its purpose: any earlier link of that
+   * purpose stops working (its claim answers `revoked`), whether or not it was used.
+   */
+  issue(token: AccessToken): Promise<void>;
+  /** Marks the token used, atomically: exactly one caller ever gets `claimed`, and only for the mailbox's latest link. */
   claim(tokenHash: string, now: Date): Promise<{ result: ClaimResult; token?: AccessToken }>;
   /** Gives a claimed token back after the password could not be set, so the holder can try again. */
-  unclaim(tokenHash: string): Promise<void>;
+  unclaim(token: AccessToken): Promise<void>;
+}
+
+/** What a rate limiter answers: let the request through, or refuse it and say when to retry. */
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface RateLimiter {
+  /**
+   * Counts one request of `subject` against `limit` if the limit lets it through: at most
+   * `limit.requests` are let through in any window of `limit.windowSeconds`, however many arrive at once.
+   */
+  hit(limit: RateLimit, subject: string, now: Date): Promise<RateDecision>;
 }
 
 export interface ChargeRequest {
@@ -209,7 +228,16 @@ export interface PaymentInstructions {
 
 /** The emails the holder receives; the adapter renders and sends them. Each answers the message id. */
 export interface Notifier {
-  firstAccess(input: { to: string; address: string; link: string; expiresAt: string }): Promise<string>;
+  /** `reissued`: a new link the storefront asked for; earlier links no longer work. */
+  firstAccess(input: {
+    to: string;
+    address: string;
+    link: string;
+    expiresAt: string;
+    reissued?: boolean;
+  }): Promise<string>;
+  /** The link to choose a new password, asked for by the holder. */
+  passwordReset(input: { to: string; address: string; link: string; expiresAt: string }): Promise<string>;
   /** `refundCents` when the order was paid: the email says the money goes back. */
   orderFailed(input: {
     to: string;

@@ -24,6 +24,8 @@ export interface Needs {
   dns?: true;
   /** First-access links (PASSWORD_SETUP_URL, ACCESS_TOKEN_TTL_SECONDS). */
   firstAccess?: true;
+  /** Password-reset links (PASSWORD_SETUP_URL, RESET_TOKEN_TTL_SECONDS). */
+  passwordReset?: true;
   /** How long a transfer or slip order waits for its credit (PAYMENT_WAIT_SECONDS). */
   paymentWait?: true;
   /** Starts the order workflow and reads its executions' status (ORDER_WORKFLOW_ARN). */
@@ -40,6 +42,9 @@ type WorkflowNeed = 'workflowStart' | 'taskResponses';
 /** What a state of the order workflow may need. */
 export type StateNeeds = Omit<Needs, WorkflowNeed>;
 
+/** The product settings with the password-setup page's URL decided (a literal, or the deployed API's own page). */
+export type BoundSettings = ProductSettings & { passwordSetupUrl: string };
+
 type Grant<N extends keyof Needs> = (fn: PecFunction, need: NonNullable<Needs[N]>) => void;
 
 /**
@@ -51,7 +56,7 @@ export class NeedsBinder {
 
   constructor(
     private readonly stateful: StatefulStack,
-    private readonly settings: ProductSettings,
+    private readonly settings: BoundSettings,
     workflow?: IStateMachine,
   ) {
     const { table, auditBucket, paymentWebhookSecret } = stateful;
@@ -92,6 +97,10 @@ export class NeedsBinder {
       firstAccess: (fn) => {
         fn.addEnvironment('PASSWORD_SETUP_URL', settings.passwordSetupUrl);
         fn.addEnvironment('ACCESS_TOKEN_TTL_SECONDS', String(settings.firstAccessTokenTtl.toSeconds()));
+      },
+      passwordReset: (fn) => {
+        fn.addEnvironment('PASSWORD_SETUP_URL', settings.passwordSetupUrl);
+        fn.addEnvironment('RESET_TOKEN_TTL_SECONDS', String(settings.passwordResetTokenTtl.toSeconds()));
       },
       paymentWait: (fn) => {
         fn.addEnvironment('PAYMENT_WAIT_SECONDS', String(settings.paymentWait.toSeconds()));

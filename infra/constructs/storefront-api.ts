@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKeySourceType,
@@ -16,6 +16,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { ApiRoute } from '../api-routes.ts';
+
+/** The API's one stage: every URL of the deployed API starts with it. */
+export const STAGE_NAME = 'v1';
 
 export interface StorefrontApiProps {
   routes: readonly { route: ApiRoute; fn: IFunction }[];
@@ -65,7 +68,7 @@ export class StorefrontApi extends Construct {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
       deployOptions: {
-        stageName: 'v1',
+        stageName: STAGE_NAME,
         tracingEnabled: true,
         loggingLevel: MethodLoggingLevel.INFO,
         dataTraceEnabled: false,
@@ -161,6 +164,11 @@ export class StorefrontApi extends Construct {
       webAclArn: webAcl.attrArn,
     });
 
+    new CfnOutput(this, 'PasswordSetupPage', {
+      description: 'The page the first-access and password-reset links open (GET /password-setup)',
+      value: this.urlOf('/password-setup'),
+    });
+
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-APIG4',
@@ -178,6 +186,16 @@ export class StorefrontApi extends Construct {
           'The API Gateway account role uses the AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy, as AWS documents.',
       },
     );
+  }
+
+  /**
+   * The deployed URL of one of the API's paths, built from the API's id and the stage's literal
+   * name rather than from the stage resource: a function may then carry it in its environment
+   * (the stage depends on the methods, which depend on the functions).
+   */
+  urlOf(path: string): string {
+    const { region, urlSuffix } = Stack.of(this);
+    return `https://${this.api.restApiId}.execute-api.${region}.${urlSuffix}/${STAGE_NAME}${path}`;
   }
 }
 

@@ -38,6 +38,10 @@ const ROUTES_NAMING_ONE: {
     name: 'PUT /mailboxes/{address}/auto-renew',
     call: (api, { address }) => api.request('PUT', mailboxPath(address, '/auto-renew'), { body: { enabled: false } }),
   },
+  {
+    name: 'POST /mailboxes/{address}/first-access-link',
+    call: (api, { address }) => api.post(mailboxPath(address, '/first-access-link'), undefined),
+  },
 ];
 
 /** Every item of a list, page after page. */

@@ -22,7 +22,7 @@ const STOREFRONT_CODE = `
 import type { paths } from './api.ts';
 
 type Body<Path extends keyof paths, Method extends 'post' | 'put'> =
-  NonNullable<paths[Path][Method]>['requestBody']['content']['application/json'];
+  NonNullable<NonNullable<paths[Path][Method]>['requestBody']>['content']['application/json'];
 
 // CONTRACT.md, "POST /orders body" (mailbox.domainPec has a default: a storefront need not send it).
 const order: Body<'/orders', 'post'> = ${JSON.stringify(CONTRACT_ORDER_EXAMPLE)};
@@ -39,6 +39,9 @@ const cardWithoutToken: Body<'/orders', 'post'> = { ...order, payment: { method:
 const renewal: Body<'/mailboxes/{address}/renewals', 'post'> = { years: 2, payment: { method: 'postal_slip' } };
 const autoRenew: Body<'/mailboxes/{address}/auto-renew', 'put'> = { enabled: true };
 const passwordSetup: Body<'/password-setup', 'post'> = { token: 'q1w2e3r4t5y6', password: 'Sole-Luna-2026!' };
+const passwordReset: Body<'/password-reset', 'post'> = { address: 'mario.rossi@pec.it' };
+// @ts-expect-error a reset names the address
+const resetWithoutAddress: Body<'/password-reset', 'post'> = {};
 const webhookEvent: Body<'/webhooks/payments', 'post'> = {
   id: 'evt_1', type: 'credit.registered', orderId: '7GQ2M3XK9P1A',
   amountCents: 610, currency: 'EUR', occurredAt: '2026-01-15T10:00:00Z',
@@ -58,7 +61,7 @@ const limitAsText: Query<'/orders'> = { limit: '20' };
 const lastPage: Page<'/mailboxes'> = { items: [], nextCursor: null };
 const firstOrders = (page: Page<'/orders'>): string[] => page.items.map((listed) => listed.orderId);
 
-export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, renewal, autoRenew, passwordSetup, webhookEvent, unknownEvent, orderPage, mailboxPage, reservedPage, limitAsText, lastPage, firstOrders];
+export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, renewal, autoRenew, passwordSetup, passwordReset, resetWithoutAddress, webhookEvent, unknownEvent, orderPage, mailboxPage, reservedPage, limitAsText, lastPage, firstOrders];
 `;
 
 /** Type-checks `files` (strict) and answers every diagnostic, as `file:line message`. */

@@ -12,10 +12,11 @@ import { StatefulStack } from '../../infra/stateful-stack.ts';
  * grants, and what fails the synthesis (a handler that does not exist, a need nothing grants).
  */
 
-const settings: ProductSettings = {
+const settings: ProductSettings & { passwordSetupUrl: string } = {
   passwordSetupUrl: 'https://pec.example/primo-accesso',
   paymentWait: Duration.days(30),
   firstAccessTokenTtl: Duration.hours(72),
+  passwordResetTokenTtl: Duration.hours(1),
   domainPec: { mxHosts: ['mx1.pec.example'], dnsDeadline: Duration.days(14), dnsPollInterval: Duration.minutes(15) },
   beneficiary: { name: 'PEC Provisioning S.p.A.', iban: 'IT60X0542811101000000123456' },
 };

@@ -148,6 +148,39 @@ describe('the REST API', () => {
     expect(preflights.filter((m) => m.apiKeyRequired)).toEqual([]);
   });
 
+  it("points the emailed links at the deployed API's own GET /password-setup by default", () => {
+    const [apiId] = onlyResourceOfType(template, 'AWS::ApiGateway::RestApi');
+    const withUrl = functions.filter(([, fn]) => 'PASSWORD_SETUP_URL' in variablesOf(fn));
+    expect(withUrl.map(([, fn]) => handlerOf(fn)).sort()).toEqual([
+      'request-first-access-link',
+      'request-password-reset',
+      'send-first-access-email',
+    ]);
+    for (const [, fn] of withUrl) {
+      const url = variablesOf(fn).PASSWORD_SETUP_URL as { 'Fn::Join': [string, unknown[]] };
+      const [, parts] = url['Fn::Join'];
+      expect(parts[0]).toBe('https://');
+      expect(referencedLogicalId(parts[1])).toBe(apiId);
+      expect(parts.at(-1)).toBe('/v1/password-setup');
+    }
+    const outputs = template.findOutputs('*', { Description: Match.stringLikeRegexp('password-setup') });
+    expect(Object.values(outputs).map((output) => output.Value)).toEqual([
+      (variablesOf(withUrl[0]?.[1] as CfnResource) as Record<string, unknown>).PASSWORD_SETUP_URL,
+    ]);
+  });
+
+  it('points them at another page when pec:passwordSetupUrl names one, and refuses a value that is no URL', () => {
+    const page = 'https://pec.example.com/primo-accesso';
+    const { stateless } = buildPecApp({ skipBundling: true, nag: false, context: { 'pec:passwordSetupUrl': page } });
+    const named = Object.values(resourcesOfType(Template.fromStack(stateless), 'AWS::Lambda::Function'))
+      .map((fn) => variablesOf(fn).PASSWORD_SETUP_URL)
+      .filter((url) => url !== undefined);
+    expect(named).toEqual([page, page, page]);
+    expect(() =>
+      buildPecApp({ skipBundling: true, nag: false, context: { 'pec:passwordSetupUrl': 'primo-accesso' } }),
+    ).toThrow('The setting pec:passwordSetupUrl must be an http(s) URL, not "primo-accesso"');
+  });
+
   it('throttles storefront keys with a usage plan on the deployed stage', () => {
     const [, plan] = onlyResourceOfType(template, 'AWS::ApiGateway::UsagePlan');
     expect(plan.Properties?.Throttle).toEqual({ RateLimit: 50, BurstLimit: 100 });

@@ -64,6 +64,7 @@ class RecordingNotifier {
   };
   readonly notifier: Notifier = {
     firstAccess: this.record('firstAccess'),
+    passwordReset: this.record('passwordReset'),
     orderFailed: this.record('orderFailed'),
     orderCancelled: this.record('orderCancelled'),
     renewalConfirmed: this.record('renewalConfirmed'),

@@ -60,12 +60,19 @@ export async function importInWorker(code: Uint8Array, envs: Record<string, stri
 /** Variables the Lambda service itself sets in every execution environment (a subset: what our code may touch). */
 const LAMBDA_RUNTIME_ENV = { AWS_REGION: 'eu-south-1', AWS_DEFAULT_REGION: 'eu-south-1' };
 
+/** Stand-ins for references whose value has a shape the code checks (a URL built from the API's id). */
+const REFERENCE_STAND_INS: Record<string, string> = {
+  PASSWORD_SETUP_URL: 'https://resolved-at-deploy.execute-api.eu-south-1.amazonaws.com/v1/password-setup',
+};
+
 /**
  * A function's environment as deployed: the Lambda service's own variables, the template's literal
  * variables, and a stand-in value for each reference to another resource (a table name, an ARN),
  * which CloudFormation resolves at deploy time. Nothing from this process.
  */
 export function deployedEnvironment(fn: LocalFunction): Record<string, string> {
-  const references = Object.fromEntries(fn.references.map((name) => [name, `resolved-at-deploy-${name}`]));
+  const references = Object.fromEntries(
+    fn.references.map((name) => [name, REFERENCE_STAND_INS[name] ?? `resolved-at-deploy-${name}`]),
+  );
   return { ...LAMBDA_RUNTIME_ENV, ...fn.environment, ...references };
 }

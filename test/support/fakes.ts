@@ -1,3 +1,4 @@
+import type { RateLimit } from '../../functions/domain/access-links.ts';
 import {
   type MailboxEvent,
   mailboxLifecycle,
@@ -25,6 +26,8 @@ import type {
   PaymentEventRecord,
   PaymentEventRefund,
   PaymentEventRepository,
+  RateDecision,
+  RateLimiter,
   WorkflowCallbacks,
   WorkflowStarter,
 } from '../../functions/use-cases/ports.ts';
@@ -311,26 +314,50 @@ export class InMemoryMailboxRepository implements MailboxRepository {
   }
 }
 
+/** Tokens by hash, and each mailbox's current link per purpose (which a new token replaces), as the table keeps them. */
 export class InMemoryAccessTokenRepository implements AccessTokenRepository {
-  readonly tokens = new Map<string, AccessToken & { usedAt?: string }>();
+  readonly tokens = new Map<string, AccessToken>();
+  readonly links = new Map<string, { tokenHash: string; expiresAt: string; usedAt?: string }>();
 
-  async put(token: AccessToken) {
+  private linkOf = (token: AccessToken) => `${token.address}#${token.purpose}`;
+
+  async issue(token: AccessToken) {
     if (this.tokens.has(token.tokenHash)) throw new Error(`Token ${token.tokenHash} exists`);
     this.tokens.set(token.tokenHash, copy(token));
+    this.links.set(this.linkOf(token), { tokenHash: token.tokenHash, expiresAt: token.expiresAt });
   }
 
   async claim(tokenHash: string, now: Date) {
-    const stored = this.tokens.get(tokenHash);
-    if (!stored) return { result: 'unknown' as const };
-    if (stored.usedAt) return { result: 'used' as const };
-    if (stored.expiresAt <= now.toISOString()) return { result: 'expired' as const };
-    stored.usedAt = now.toISOString();
-    const { usedAt: _usedAt, ...token } = stored;
+    const token = this.tokens.get(tokenHash);
+    if (!token) return { result: 'unknown' as const };
+    const link = this.links.get(this.linkOf(token));
+    if (link?.tokenHash !== tokenHash) return { result: 'revoked' as const };
+    if (link.usedAt) return { result: 'used' as const };
+    if (link.expiresAt <= now.toISOString()) return { result: 'expired' as const };
+    link.usedAt = now.toISOString();
     return { result: 'claimed' as const, token: copy(token) };
   }
 
-  async unclaim(tokenHash: string) {
-    delete this.tokens.get(tokenHash)?.usedAt;
+  async unclaim(token: AccessToken) {
+    const link = this.links.get(this.linkOf(token));
+    if (link?.tokenHash === token.tokenHash) delete link.usedAt;
+  }
+}
+
+/** Rate limits as a log of the requests let through, per limit and subject. */
+export class InMemoryRateLimiter implements RateLimiter {
+  readonly log = new Map<string, number[]>();
+
+  async hit(limit: RateLimit, subject: string, now: Date): Promise<RateDecision> {
+    const key = `${limit.name}#${subject}`;
+    const windowMs = limit.windowSeconds * 1000;
+    const recent = (this.log.get(key) ?? []).filter((at) => at > now.getTime() - windowMs);
+    if (recent.length >= limit.requests) {
+      const retryAfterSeconds = Math.ceil((Math.min(...recent) + windowMs - now.getTime()) / 1000);
+      return { allowed: false, retryAfterSeconds };
+    }
+    this.log.set(key, [...recent, now.getTime()]);
+    return { allowed: true };
   }
 }
 
@@ -378,6 +405,7 @@ export class RecordingNotifier implements Notifier {
   }
 
   firstAccess = (input: Parameters<Notifier['firstAccess']>[0]) => this.record({ email: 'firstAccess', input });
+  passwordReset = (input: Parameters<Notifier['passwordReset']>[0]) => this.record({ email: 'passwordReset', input });
   orderFailed = (input: Parameters<Notifier['orderFailed']>[0]) => this.record({ email: 'orderFailed', input });
   orderCancelled = (input: Parameters<Notifier['orderCancelled']>[0]) =>
     this.record({ email: 'orderCancelled', input });

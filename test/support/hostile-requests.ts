@@ -297,6 +297,11 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
       .map(([address, payment]) => orderBody({ address: address.toLowerCase(), payment })),
     'renew-mailbox': fc.constant({ years: 1, payment: { method: 'card', token: 'tok_visa' } }),
     'set-auto-renew': fc.boolean().map((enabled) => ({ enabled })),
+    // The route takes no body: whatever is sent is ignored.
+    'request-first-access-link': fc.constant({}),
+    'request-password-reset': fc
+      .oneof(addressLike, fc.constant(known.address), fc.constant(known.address.toUpperCase()))
+      .map((address) => ({ address })),
     'set-first-password': fc
       .stringMatching(/^[A-Za-z0-9_-]{43}$/)
       .map((accessToken) => ({ token: accessToken, password: 'Sole-Luna-2026!' })),

@@ -4,6 +4,7 @@ import { dynamoAccessTokenRepository } from '../../functions/adapters/dynamodb/a
 import { dynamoMailboxRepository } from '../../functions/adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../../functions/adapters/dynamodb/order-repository.ts';
 import { dynamoPaymentEventRepository } from '../../functions/adapters/dynamodb/payment-event-repository.ts';
+import { dynamoRateLimiter } from '../../functions/adapters/dynamodb/rate-limiter.ts';
 import type { Table } from '../../functions/adapters/dynamodb/table.ts';
 import { dynamoMailPlatform } from '../../functions/adapters/dynamodb-mail-platform.ts';
 import { simulatedPaymentGateway } from '../../functions/adapters/simulated-payment-gateway.ts';
@@ -64,6 +65,7 @@ export const dynamoAdapters = (table: Table) => ({
   orders: dynamoOrderRepository(table),
   mailboxes: dynamoMailboxRepository(table),
   tokens: dynamoAccessTokenRepository(table),
+  limiter: dynamoRateLimiter(table),
   events: dynamoPaymentEventRepository(table),
   platform: dynamoMailPlatform(table),
   gateway: simulatedPaymentGateway(table),

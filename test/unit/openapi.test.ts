@@ -45,7 +45,10 @@ const CONTRACT_ROUTES = [
   ['get', '/mailboxes/{address}', '200'],
   ['post', '/mailboxes/{address}/renewals', '201'],
   ['put', '/mailboxes/{address}/auto-renew', '200'],
+  ['post', '/mailboxes/{address}/first-access-link', '202'],
+  ['get', '/password-setup', '200'],
   ['post', '/password-setup', '204'],
+  ['post', '/password-reset', '202'],
   ['post', '/webhooks/payments', '2XX'],
   ['get', '/openapi.json', '200'],
 ] as const;
@@ -101,6 +104,29 @@ describe('buildOpenApiDocument', () => {
     expect(webhook.responses).toHaveProperty('401');
   });
 
+  it('documents the password-setup page as HTML taking the token in its query', () => {
+    const page = operation('/password-setup', 'get');
+    expect(page.responses['200']?.content).toEqual({ 'text/html': { schema: { type: 'string' } } });
+    expect(page.parameters).toContainEqual(expect.objectContaining({ name: 'token', in: 'query', required: false }));
+    expect(page.security).toEqual([]);
+  });
+
+  it('documents the Retry-After header of every 429', () => {
+    const resolve = (response: Operation['responses'][string]) =>
+      (response.$ref ? document.components.responses[response.$ref.split('/').at(-1) as string] : response) as {
+        headers?: Record<string, unknown>;
+      };
+    for (const [path, method] of [
+      ['/mailboxes/{address}/first-access-link', 'post'],
+      ['/password-reset', 'post'],
+    ] as const) {
+      const tooMany = operation(path, method).responses['429'];
+      expect(resolve(tooMany as Operation['responses'][string]).headers, `${method} ${path}`).toHaveProperty(
+        'Retry-After',
+      );
+    }
+  });
+
   it('documents the optional Idempotency-Key of POST /orders', () => {
     expect(operation('/orders', 'post').parameters).toContainEqual(
       expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
@@ -114,6 +140,8 @@ describe('buildOpenApiDocument', () => {
     ['/mailboxes/{address}/renewals', 'post', ['400', '404', '409']],
     ['/mailboxes/{address}/auto-renew', 'put', ['400', '404', '409']],
     ['/password-setup', 'post', ['400', '404', '410']],
+    ['/mailboxes/{address}/first-access-link', 'post', ['404', '409', '429']],
+    ['/password-reset', 'post', ['400', '429']],
     ['/availability', 'get', ['400']],
     ['/orders', 'get', ['400']],
     ['/mailboxes', 'get', ['400']],

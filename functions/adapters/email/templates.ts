@@ -53,13 +53,36 @@ function render(to: string, subject: string, body: Body): EmailMessage {
 }
 
 export function firstAccessEmail(input: EmailInput<'firstAccess'>): EmailMessage {
+  const expiry = `Il link si può usare una sola volta e scade il ${italianDate(input.expiresAt)}.`;
+  if (input.reissued) {
+    return render(input.to, `Nuovo link per il primo accesso alla casella PEC ${input.address}`, {
+      greeting: 'Gentile cliente,',
+      paragraphs: [
+        `come richiesto, ecco un nuovo link per creare la password della casella di posta elettronica certificata ${input.address}.`,
+        `${expiry} I link inviati in precedenza non funzionano più.`,
+      ],
+      link: { href: input.link, label: 'Crea la password' },
+    });
+  }
   return render(input.to, `La tua casella PEC ${input.address} è attiva`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
       `la casella di posta elettronica certificata ${input.address} è stata attivata.`,
-      `Per il primo accesso crea la tua password con il link qui sotto. Il link si può usare una sola volta e scade il ${italianDate(input.expiresAt)}.`,
+      `Per il primo accesso crea la tua password con il link qui sotto. ${expiry}`,
     ],
     link: { href: input.link, label: 'Crea la password' },
+  });
+}
+
+export function passwordResetEmail(input: EmailInput<'passwordReset'>): EmailMessage {
+  return render(input.to, `Reimposta la password della casella PEC ${input.address}`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `abbiamo ricevuto una richiesta di reimpostare la password della casella di posta elettronica certificata ${input.address}.`,
+      `Scegli la nuova password con il link qui sotto. Il link si può usare una sola volta e scade il ${italianDate(input.expiresAt)}; i link richiesti in precedenza non funzionano più.`,
+      'Se non hai chiesto tu di reimpostare la password, ignora questa email: la password attuale resta valida.',
+    ],
+    link: { href: input.link, label: 'Reimposta la password' },
   });
 }
 

@@ -12,12 +12,14 @@ import { fieldErrors, type SchemaIssue } from '../../domain/schemas.ts';
 import { logger } from '../logger.ts';
 import { synchronousSchema } from '../synchronous-schema.ts';
 import { decodePercentEncoded } from './percent-encoding.ts';
-import { CORS_HEADERS, problemFor, problemResponse } from './problem.ts';
+import { CORS_HEADERS, problemFor, problemHeaders, problemResponse } from './problem.ts';
 
-/** What a route answers: a status, an optional JSON body, optional headers. */
+/** What a route answers: a status, an optional JSON body (or an HTML page), optional headers. */
 export interface HttpResult {
   status: number;
   body?: unknown;
+  /** An HTML page, sent as it is instead of a JSON body. */
+  html?: string;
   headers?: Record<string, string>;
 }
 
@@ -32,19 +34,28 @@ const problemDetails = (): MiddlewareObj<unknown, APIGatewayProxyResult> => ({
     const problem = problemFor(error);
     if (problem.status === 500) logger.error('Request failed', { error: request.error as Error });
     else logger.info('Request refused', { status: problem.status, code: problem.code });
-    request.response = problemResponse(problem);
+    request.response = problemResponse(problem, problemHeaders(error));
   },
 });
 
-const toResponse = (result: HttpResult): APIGatewayProxyResult => ({
-  statusCode: result.status,
-  headers: {
-    ...CORS_HEADERS,
-    ...(result.body === undefined ? {} : { 'content-type': 'application/json' }),
-    ...result.headers,
-  },
-  body: result.body === undefined ? '' : JSON.stringify(result.body),
-});
+const toResponse = (result: HttpResult): APIGatewayProxyResult => {
+  if (result.html !== undefined) {
+    return {
+      statusCode: result.status,
+      headers: { 'content-type': 'text/html; charset=utf-8', ...result.headers },
+      body: result.html,
+    };
+  }
+  return {
+    statusCode: result.status,
+    headers: {
+      ...CORS_HEADERS,
+      ...(result.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...result.headers,
+    },
+    body: result.body === undefined ? '' : JSON.stringify(result.body),
+  };
+};
 
 /**
  * Wraps a route: structured logging with the Lambda context, the event parsed and validated by

@@ -10,6 +10,7 @@ import {
   type PecError,
   RetryLaterError,
   TokenGoneError,
+  TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
 } from '../../domain/errors.ts';
@@ -23,6 +24,8 @@ import {
   ListOrdersQuerySchema,
   MailboxListSchema,
   OrderListSchema,
+  PasswordResetRequestSchema,
+  PasswordSetupPageQuerySchema,
   PasswordSetupRequestSchema,
   PaymentWebhookEventSchema,
   ProblemSchema,
@@ -67,7 +70,7 @@ interface OperationDoc {
   parameters?: JsonObject[];
   /** The JSON body, documented as clients write it (under `components.requestBodies`). */
   request?: Named;
-  success: { status: number | '2XX'; description: string; body?: Named | 'any-json' };
+  success: { status: number | '2XX'; description: string; body?: Named | 'any-json' | 'html' };
   /**
    * The problems the route answers, each as `problem.ts` renders it, besides the 401 of key routes
    * and the 500 of any route.
@@ -200,6 +203,41 @@ const OPERATIONS: Record<string, OperationDoc> = {
       ),
     ],
   },
+  'POST /mailboxes/{address}/first-access-link': {
+    operationId: 'sendFirstAccessLink',
+    parameters: [addressParameter],
+    success: {
+      status: 202,
+      description:
+        "A new first-access link is on its way to the holder's email; every earlier link of the mailbox stops working (410).",
+    },
+    errors: [
+      validationFailed,
+      mailboxNotFound,
+      new ConflictError(
+        'password_already_set',
+        `The password of ${EXAMPLE_ADDRESS} is set already: the holder can ask for a reset link (POST /password-reset).`,
+      ),
+      new ConflictError(
+        'mailbox_not_active',
+        `The mailbox ${EXAMPLE_ADDRESS} is still being activated: its first-access link is emailed once it is active.`,
+      ),
+      new TooManyRequestsError('At most 5 first-access links per mailbox in 24 hours: retry in 68400 seconds.', 68400),
+    ],
+  },
+  'GET /password-setup': {
+    operationId: 'getPasswordSetupPage',
+    tag: 'holder',
+    query: PasswordSetupPageQuerySchema,
+    success: {
+      status: 200,
+      description:
+        'The page the emailed links open, in Italian: the password rules, checked as the holder types, a form that ' +
+        'posts to POST /password-setup, and every answer explained. A missing or malformed token still gets the ' +
+        'page (200), saying the link is not valid and what to do.',
+      body: 'html',
+    },
+  },
   'POST /password-setup': {
     operationId: 'setUpPassword',
     tag: 'holder',
@@ -210,8 +248,27 @@ const OPERATIONS: Record<string, OperationDoc> = {
         [{ path: 'password', message: 'Digit: the password must contain a digit.' }],
         'The password does not meet the password policy.',
       ),
-      new NotFoundError('This first-access link', 'token_not_found'),
+      new NotFoundError('This link', 'token_not_found'),
       new TokenGoneError('used'),
+    ],
+  },
+  'POST /password-reset': {
+    operationId: 'requestPasswordReset',
+    tag: 'holder',
+    request: { name: 'PasswordResetRequest', schema: PasswordResetRequestSchema },
+    success: {
+      status: 202,
+      description:
+        'Always, whether or not a mailbox has the address: when one has it and its password is set, a reset link ' +
+        "(single use, valid one hour; the earlier reset link stops working) goes to the holder's reference email.",
+    },
+    errors: [
+      new ValidationError([{ path: 'address', message: 'An address must have the form name@domain, with one @.' }]),
+      new TooManyRequestsError(
+        'At most 5 password resets per address in 24 hours: retry in 68400 seconds. Counted for every address, ' +
+          'whether or not a mailbox has it.',
+        68400,
+      ),
     ],
   },
   'POST /webhooks/payments': {
@@ -247,6 +304,12 @@ const OPERATIONS: Record<string, OperationDoc> = {
     operationId: 'getOpenApiDocument',
     success: { status: 200, description: 'The OpenAPI 3.1 document.', body: 'any-json' },
   },
+};
+
+/** The header of every 429: a rate limit says when the same request may succeed. */
+const RETRY_AFTER = {
+  description: 'Seconds until the same request may succeed.',
+  schema: { type: 'integer', minimum: 1 },
 };
 
 /** What API Gateway (and the local gateway) answers for a storefront route without a valid key. */
@@ -342,9 +405,11 @@ function operation(route: ApiRoute, doc: OperationDoc, components: Components): 
         description: success.description,
         ...(success.body === 'any-json'
           ? { content: { 'application/json': {} } }
-          : success.body
-            ? { content: json(success.body) }
-            : {}),
+          : success.body === 'html'
+            ? { content: { 'text/html': { schema: { type: 'string' } } } }
+            : success.body
+              ? { content: json(success.body) }
+              : {}),
       },
       ...problemResponses([...errors.map(problemFor), problemFor(new Error('anything unexpected'))], components),
     },
@@ -371,8 +436,9 @@ function queryParameters(query: z.ZodObject | undefined): JsonObject[] {
  * each as an example.
  */
 function problemResponses(problems: ProblemDocument[], components: Components): Record<string, JsonObject> {
-  const response = (description: string, examples: JsonObject) => ({
+  const response = (description: string, examples: JsonObject, status: number) => ({
     description,
+    ...(status === 429 ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, ...examples } },
   });
   const byStatus = new Map<number, ProblemDocument[]>();
@@ -382,14 +448,13 @@ function problemResponses(problems: ProblemDocument[], components: Components): 
       const [problem, ...others] = all as [ProblemDocument, ...ProblemDocument[]];
       if (others.length > 0) {
         const examples = Object.fromEntries(all.map((each) => [each.code, { value: each }]));
-        return [status, response(all.map((each) => each.detail).join(' Or: '), { examples })];
+        return [status, response(all.map((each) => each.detail).join(' Or: '), { examples }, status)];
       }
       const documented = components.responses[problem.code];
       // Another problem under the same code (a validation failure of its own) is described in place.
-      if (documented && !isDeepStrictEqual(documented, response(problem.detail, { example: problem }))) {
-        return [status, response(problem.detail, { example: problem })];
-      }
-      components.responses[problem.code] = response(problem.detail, { example: problem });
+      const own = response(problem.detail, { example: problem }, status);
+      if (documented && !isDeepStrictEqual(documented, own)) return [status, own];
+      components.responses[problem.code] = own;
       return [status, { $ref: `#/components/responses/${problem.code}` }];
     }),
   );

@@ -9,6 +9,7 @@ import {
   PecError,
   RetryLaterError,
   TokenGoneError,
+  TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
 } from '../../domain/errors.ts';
@@ -36,6 +37,7 @@ const statusOf = (error: PecError): number => {
   if (error instanceof ConflictError) return 409;
   if (error instanceof TokenGoneError) return 410;
   if (error instanceof IdempotencyKeyReusedError) return 422;
+  if (error instanceof TooManyRequestsError) return 429;
   if (error instanceof RetryLaterError) return 503;
   return 500;
 };
@@ -48,6 +50,7 @@ const TITLES: Record<number, string> = {
   410: 'Gone',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   503: 'Service Unavailable',
   500: 'Internal Server Error',
 };
@@ -81,10 +84,15 @@ export function problemFor(error: unknown): ProblemDocument {
  */
 export const CORS_HEADERS = { 'access-control-allow-origin': '*' };
 
-export function problemResponse(problem: ProblemDocument): APIGatewayProxyResult {
+/** The headers a refusal carries besides its problem document: when to retry, for a rate limit. */
+export function problemHeaders(error: unknown): Record<string, string> {
+  return error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+}
+
+export function problemResponse(problem: ProblemDocument, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode: problem.status,
-    headers: { ...CORS_HEADERS, 'content-type': 'application/problem+json' },
+    headers: { ...CORS_HEADERS, ...headers, 'content-type': 'application/problem+json' },
     body: JSON.stringify(problem),
   };
 }

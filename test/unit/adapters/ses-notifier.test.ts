@@ -107,6 +107,40 @@ describe('SES notifier', () => {
     expect(htmlOf(input)).toContain('15 marzo 2025 alle ore 10:30');
   });
 
+  it('says a first-access link sent again is new, and that the earlier ones no longer work', async () => {
+    const link = 'https://pec.example/password?token=abc_DEF-123';
+    await notifier.firstAccess({
+      to: 'mario.rossi@example.com',
+      address: 'mario.rossi@pec.it',
+      link,
+      expiresAt: '2025-03-15T09:30:00.000Z',
+      reissued: true,
+    });
+
+    const input = sent();
+    expect(input.Message?.Subject?.Data).toBe('Nuovo link per il primo accesso alla casella PEC mario.rossi@pec.it');
+    expect(textOf(input)).toContain('I link inviati in precedenza non funzionano più.');
+    expect(textOf(input)).toContain(`Crea la password: ${link}`);
+  });
+
+  it('sends the password-reset email with its link, its expiry, and what to do when it was not asked for', async () => {
+    const link = 'https://pec.example/password?token=xyz_789';
+    await notifier.passwordReset({
+      to: 'mario.rossi@example.com',
+      address: 'mario.rossi@pec.it',
+      link,
+      expiresAt: '2025-03-15T09:30:00.000Z',
+    });
+
+    const input = sent();
+    expect(input.Destination).toEqual({ ToAddresses: ['mario.rossi@example.com'] });
+    expect(input.Message?.Subject?.Data).toBe('Reimposta la password della casella PEC mario.rossi@pec.it');
+    expect(textOf(input)).toContain(`Reimposta la password: ${link}`);
+    expect(textOf(input)).toContain('scade il 15 marzo 2025 alle ore 10:30');
+    expect(textOf(input)).toContain('ignora questa email: la password attuale resta valida');
+    expect(htmlOf(input)).toContain(`<a href="${link}">Reimposta la password</a>`);
+  });
+
   it('sends bank transfer instructions with the amount, the IBAN and the RF reference in groups of four', async () => {
     await notifier.paymentInstructions(instructions());
 

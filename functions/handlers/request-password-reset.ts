@@ -1,0 +1,33 @@
+import * as z from 'zod';
+import { dynamoDb } from '../adapters/clients/dynamodb.ts';
+import { ses } from '../adapters/clients/ses.ts';
+import { dynamoAccessTokenRepository } from '../adapters/dynamodb/access-token-repository.ts';
+import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
+import { dynamoRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
+import { tableVariables } from '../adapters/dynamodb/table.ts';
+import { httpHandler, withJsonBody } from '../adapters/http/http-handler.ts';
+import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
+import { defineConfig, seconds } from '../config.ts';
+import { PasswordResetRequestSchema } from '../domain/schemas.ts';
+import { requestPasswordReset } from '../use-cases/access-links.ts';
+
+const config = defineConfig({
+  ...tableVariables,
+  ...senderVariables,
+  PASSWORD_SETUP_URL: z.url(),
+  RESET_TOKEN_TTL_SECONDS: seconds,
+});
+const table = { client: dynamoDb, tableName: config.TABLE_NAME };
+const settings = { passwordSetupUrl: config.PASSWORD_SETUP_URL, tokenTtlSeconds: config.RESET_TOKEN_TTL_SECONDS };
+const deps = {
+  mailboxes: dynamoMailboxRepository(table),
+  tokens: dynamoAccessTokenRepository(table),
+  limiter: dynamoRateLimiter(table),
+  notifier: sesNotifier(senderOf(ses, config)),
+};
+
+/** POST /password-reset: 202 whether or not the mailbox exists; the holder of one with a password gets a link. */
+export const handler = httpHandler(withJsonBody(PasswordResetRequestSchema), async (event) => {
+  await requestPasswordReset(deps, event.body.address, settings, new Date());
+  return { status: 202 };
+});
