@@ -194,6 +194,13 @@ describe('CreateOrderRequestSchema', () => {
       ]);
     });
 
+    it('refuses a public mailbox provider’s domain with domainPec, naming mailbox.address', () => {
+      const body = { ...contractBody, mailbox: { ...ownDomain, address: 'Mario.Rossi@GMail.com' } };
+      expect(errorsOf(CreateOrderRequestSchema, body)).toEqual([
+        { path: 'mailbox.address', message: expect.stringContaining('public mailbox provider gmail.com') },
+      ]);
+    });
+
     it('refuses an own domain without domainPec', () => {
       const body = { ...contractBody, mailbox: { ...ownDomain, domainPec: false } };
       expect(pathsOf(CreateOrderRequestSchema, body)).toEqual(['mailbox.address']);
