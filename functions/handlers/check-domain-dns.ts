@@ -26,7 +26,7 @@ const settings = {
 const deps = {
   orders: dynamoOrderRepository(table),
   mailboxes: dynamoMailboxRepository(table),
-  dns: dnsResolver(config.DNS_SERVERS),
+  dns: dnsResolver({ servers: config.DNS_SERVERS }),
   notifier: sesNotifier(senderOf(ses, config)),
 };
 

@@ -43,7 +43,7 @@ export interface FulfilmentDeps {
   notifier: Omit<Notifier, 'paymentInstructions'>;
   audit: AuditLog;
   documents: DocumentStore;
-  dns: DnsResolver;
+  dns: Pick<DnsResolver, 'mx'>;
 }
 
 async function loadOrder(orders: OrderRepository, orderId: string): Promise<Order> {

@@ -257,7 +257,14 @@ export interface WorkflowCallbacks {
   fail(taskToken: string, error: ErrorName, cause: string): Promise<'resumed' | 'closed'>;
 }
 
+/**
+ * Whether a domain exists in DNS: `missing` only when DNS answered that the name does not exist
+ * (NXDOMAIN); `unknown` when it could not be asked (SERVFAIL, a timeout, a refusal).
+ */
+export type DomainExistence = 'exists' | 'missing' | 'unknown';
+
 export interface DnsResolver {
-  /** The domain's MX records; none when the domain has no MX records or does not exist. */
+  /** The domain's MX records; none when the domain has no MX records or does not exist. Throws when the resolver fails. */
   mx(domain: string): Promise<{ exchange: string; priority: number }[]>;
+  existence(domain: string): Promise<DomainExistence>;
 }

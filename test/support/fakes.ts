@@ -13,6 +13,7 @@ import type {
   AccessTokenRepository,
   AuditEntry,
   AuditLog,
+  DnsResolver,
   DocumentStore,
   MailboxRepository,
   MailPlatform,
@@ -414,5 +415,32 @@ export class RecordingCallbacks implements WorkflowCallbacks {
     const used = this.calls.some((call) => call.token === token);
     this.calls.push({ token, outcome, detail: copy(detail) });
     return used ? 'closed' : 'resumed';
+  }
+}
+
+/**
+ * DNS as the tests set it: a domain is known (with its MX hosts, possibly none) or does not exist;
+ * `failing` makes every look-up fail as a resolver in trouble does (SERVFAIL, a timeout).
+ */
+export class InMemoryDns implements DnsResolver {
+  readonly zones = new Map<string, string[]>();
+  failing = false;
+  readonly asked: string[] = [];
+
+  set(domain: string, mx: string[]): this {
+    this.zones.set(domain, [...mx]);
+    return this;
+  }
+
+  async mx(domain: string) {
+    this.asked.push(domain);
+    if (this.failing) throw Object.assign(new Error(`queryMx ESERVFAIL ${domain}`), { code: 'ESERVFAIL' });
+    return (this.zones.get(domain) ?? []).map((exchange, index) => ({ exchange, priority: 10 * (index + 1) }));
+  }
+
+  async existence(domain: string) {
+    this.asked.push(domain);
+    if (this.failing) return 'unknown' as const;
+    return this.zones.has(domain) ? ('exists' as const) : ('missing' as const);
   }
 }
