@@ -22,7 +22,10 @@ export const SETTING_DEFAULTS = {
   firstAccessTokenTtlHours: 72,
   mxHosts: 'mx1.pec.example.com,mx2.pec.example.com',
   domainDnsDeadlineDays: 14,
-  domainDnsPollMinutes: 15,
+  /** The wait after the first DNS check of a holder's domain; each next wait doubles, up to the max. */
+  domainDnsPollMinutes: 5,
+  /** At most this long between two checks: 72 hours of waiting cost about 40 checks (120 state transitions). */
+  domainDnsPollMaxMinutes: 120,
   beneficiaryName: 'PEC Provisioning S.p.A.',
   beneficiaryIban: 'IT60X0542811101000000123456',
   beneficiaryPostalAccount: '000012345678',
@@ -59,7 +62,12 @@ export function buildPecApp(options: PecAppOptions = {}) {
    * `pec:<name>Seconds` (`pec:paymentWaitSeconds`), which takes precedence.
    */
   const duration = (
-    key: 'paymentWaitDays' | 'domainDnsDeadlineDays' | 'domainDnsPollMinutes' | 'firstAccessTokenTtlHours',
+    key:
+      | 'paymentWaitDays'
+      | 'domainDnsDeadlineDays'
+      | 'domainDnsPollMinutes'
+      | 'domainDnsPollMaxMinutes'
+      | 'firstAccessTokenTtlHours',
   ) => {
     const secondsKey = `pec:${key.replace(/(Days|Hours|Minutes)$/, '')}Seconds`;
     const seconds: unknown = app.node.tryGetContext(secondsKey);
@@ -73,6 +81,11 @@ export function buildPecApp(options: PecAppOptions = {}) {
     return key.endsWith('Hours') ? Duration.hours(amount) : Duration.minutes(amount);
   };
 
+  const dnsPoll = { first: duration('domainDnsPollMinutes'), max: duration('domainDnsPollMaxMinutes') };
+  if (dnsPoll.max.toSeconds() < dnsPoll.first.toSeconds()) {
+    throw new Error('The setting pec:domainDnsPollMaxMinutes must not be shorter than pec:domainDnsPollMinutes');
+  }
+
   const stateful = new StatefulStack(app, 'PecStateful', { senderEmail: setting('senderEmail') });
   const stateless = new StatelessStack(app, 'PecStateless', {
     stateful,
@@ -82,7 +95,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
       domainPec: {
         mxHosts: setting('mxHosts').split(','),
         dnsDeadline: duration('domainDnsDeadlineDays'),
-        dnsPollInterval: duration('domainDnsPollMinutes'),
+        dnsPoll,
       },
       firstAccessTokenTtl: duration('firstAccessTokenTtlHours'),
       beneficiary: {

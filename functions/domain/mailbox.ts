@@ -7,6 +7,8 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   status: MailboxStatus;
   /** The order that reserved or last created this mailbox. */
   orderId: string;
+  /** The storefront (API key id) whose order created the mailbox; another storefront is told it does not exist. */
+  storefrontId?: string;
   /** For a reservation: after this instant an unfinished order no longer holds the address. */
   holdUntil?: string;
   holderEmail: string;

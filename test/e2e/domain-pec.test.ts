@@ -12,6 +12,12 @@ const setMx = (domain: string, mx: unknown) =>
   local.api.request('PUT', `/_local/dns/${domain}`, { body: { mx }, apiKey: null });
 
 describe('PEC on the holder’s own domain', () => {
+  it('the catalog names the MX hosts a holder’s domain must point at', async () => {
+    const catalog = await local.api.get('/catalog');
+    expect(catalog.status).toBe(200);
+    expect(catalog.json.domainPec).toEqual({ mxHosts: PROVIDER_MX });
+  });
+
   it('waits, activating, until the MX records point at the provider, then activates', async () => {
     const domain = ownDomain();
     // The domain exists, with no MX records yet.

@@ -16,7 +16,11 @@ const settings: ProductSettings = {
   passwordSetupUrl: 'https://pec.example/primo-accesso',
   paymentWait: Duration.days(30),
   firstAccessTokenTtl: Duration.hours(72),
-  domainPec: { mxHosts: ['mx1.pec.example'], dnsDeadline: Duration.days(14), dnsPollInterval: Duration.minutes(15) },
+  domainPec: {
+    mxHosts: ['mx1.pec.example'],
+    dnsDeadline: Duration.days(14),
+    dnsPoll: { first: Duration.minutes(5), max: Duration.hours(2) },
+  },
   beneficiary: { name: 'PEC Provisioning S.p.A.', iban: 'IT60X0542811101000000123456' },
 };
 

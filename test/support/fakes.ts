@@ -38,6 +38,8 @@ const copy = <T>(value: T): T => structuredClone(value);
 export class InMemoryOrderRepository implements OrderRepository {
   readonly orders = new Map<string, Order>();
   readonly taskTokens = new Map<string, string>();
+  /** PEC on the holder's domain: the wait's token, the checks asked for, and how many when the last check began. */
+  readonly dnsWaits = new Map<string, { taskToken?: string; requests: number; started: number }>();
 
   /** Stores orders as they are, for a test's starting point. */
   seed(...orders: Order[]): this {
@@ -84,6 +86,7 @@ export class InMemoryOrderRepository implements OrderRepository {
     return !!this.move(orderId, 'complete', undefined, (order) => {
       order.completedAt = at.toISOString();
       this.taskTokens.delete(orderId);
+      delete this.dnsWaitOf(orderId).taskToken;
     });
   }
 
@@ -96,6 +99,7 @@ export class InMemoryOrderRepository implements OrderRepository {
         order.failureReason = reason;
         order.closedAt = at.toISOString();
         this.taskTokens.delete(orderId);
+        delete this.dnsWaitOf(orderId).taskToken;
       },
     );
     return closed && copy(closed);
@@ -133,6 +137,36 @@ export class InMemoryOrderRepository implements OrderRepository {
 
   async getTaskToken(orderId: string) {
     return this.taskTokens.get(orderId);
+  }
+
+  private dnsWaitOf(orderId: string) {
+    const wait = this.dnsWaits.get(orderId) ?? { requests: 0, started: 0 };
+    this.dnsWaits.set(orderId, wait);
+    return wait;
+  }
+
+  async startDnsCheck(orderId: string) {
+    return !!this.move(orderId, 'await_dns', undefined, () => {
+      const wait = this.dnsWaitOf(orderId);
+      wait.started = wait.requests;
+    });
+  }
+
+  async saveDnsTaskToken(orderId: string, taskToken: string) {
+    const order = this.orders.get(orderId);
+    if (!order || !orderLifecycle.canMove(order.status, 'await_dns')) return 'not_waiting' as const;
+    const wait = this.dnsWaitOf(orderId);
+    if (wait.requests !== wait.started) return 'check_requested' as const;
+    wait.taskToken = taskToken;
+    return 'saved' as const;
+  }
+
+  async requestDnsCheck(orderId: string) {
+    const order = this.orders.get(orderId);
+    if (!order || !orderLifecycle.canMove(order.status, 'await_dns')) return undefined;
+    const wait = this.dnsWaitOf(orderId);
+    wait.requests++;
+    return wait.taskToken ? { taskToken: wait.taskToken } : {};
   }
 }
 

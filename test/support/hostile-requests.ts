@@ -297,6 +297,8 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
       .map(([address, payment]) => orderBody({ address: address.toLowerCase(), payment })),
     'renew-mailbox': fc.constant({ years: 1, payment: { method: 'card', token: 'tok_visa' } }),
     'set-auto-renew': fc.boolean().map((enabled) => ({ enabled })),
+    // Takes no body: whatever is sent is ignored.
+    'request-dns-check': fc.constant({}),
     'set-first-password': fc
       .stringMatching(/^[A-Za-z0-9_-]{43}$/)
       .map((accessToken) => ({ token: accessToken, password: 'Sole-Luna-2026!' })),

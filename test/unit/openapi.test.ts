@@ -43,6 +43,7 @@ const CONTRACT_ROUTES = [
   ['get', '/mailboxes/{address}', '200'],
   ['post', '/mailboxes/{address}/renewals', '201'],
   ['put', '/mailboxes/{address}/auto-renew', '200'],
+  ['post', '/mailboxes/{address}/dns-check', '202'],
   ['post', '/password-setup', '204'],
   ['post', '/webhooks/payments', '2XX'],
   ['get', '/openapi.json', '200'],
