@@ -39,6 +39,7 @@ export function dnsResolver(options: DnsResolverOptions = {}): DnsResolver {
         return await resolver.resolveMx(domain);
       } catch (error) {
         if (NO_SUCH_NAME.has(codeOf(error)) || NO_RECORDS.has(codeOf(error))) return [];
+        logger.warn('DNS could not give the MX records of a domain', { domain, code: codeOf(error) });
         throw error;
       }
     },
