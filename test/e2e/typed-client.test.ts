@@ -22,7 +22,7 @@ const STOREFRONT_CODE = `
 import type { paths } from './api.ts';
 
 type Body<Path extends keyof paths, Method extends 'post' | 'put'> =
-  NonNullable<paths[Path][Method]>['requestBody']['content']['application/json'];
+  NonNullable<NonNullable<paths[Path][Method]>['requestBody']>['content']['application/json'];
 
 // CONTRACT.md, "POST /orders body" (mailbox.domainPec has a default: a storefront need not send it).
 const order: Body<'/orders', 'post'> = ${JSON.stringify(CONTRACT_ORDER_EXAMPLE)};

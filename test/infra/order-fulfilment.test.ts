@@ -173,7 +173,8 @@ describe('CheckDomainDns and WaitForDns: PEC on the holder’s domain', () => {
       (fn) => fn.Metadata?.[HANDLER_METADATA_KEY] === 'check-domain-dns',
     );
     expect(checks).toHaveLength(1);
-    expect((checks[0]?.Properties?.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+    const environment = checks[0]?.Properties?.Environment as { Variables?: Record<string, string> } | undefined;
+    expect(environment?.Variables).toMatchObject({
       DNS_POLL_FIRST_SECONDS: '300',
       DNS_POLL_MAX_SECONDS: '7200',
       DNS_DEADLINE_SECONDS: String(14 * 24 * 3600),

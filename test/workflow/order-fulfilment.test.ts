@@ -22,6 +22,8 @@ import { transitionsWithin } from '../support/dns-wait.ts';
  */
 
 const ARN = 'arn:aws:states:eu-south-1:000000000000:stateMachine:order-fulfilment-test';
+/** The same definition, whose DNS waits last ten minutes: only a SendTaskSuccess ends them in a test. */
+const ARN_LONG_DNS_WAIT = `${ARN}-long-dns-wait`;
 type Behaviour = (input: any) => Promise<unknown>;
 
 let server: LocalStepFunctionsServer;
@@ -56,6 +58,13 @@ beforeAll(async () => {
   const callbackTimeoutOverrides = { WaitForDns: 10 };
   server = await startStepFunctionsServer([
     { arn: ARN, definition, taskHandlers, retryIntervalOverrides, callbackTimeoutOverrides },
+    {
+      arn: ARN_LONG_DNS_WAIT,
+      definition,
+      taskHandlers,
+      retryIntervalOverrides,
+      callbackTimeoutOverrides: { WaitForDns: 600_000 },
+    },
   ]);
   sfn = new SFNClient({
     endpoint: server.endpoint,
@@ -70,10 +79,10 @@ beforeEach(() => {
 });
 
 let counter = 0;
-async function run(input: Record<string, unknown>) {
+async function run(input: Record<string, unknown>, stateMachineArn = ARN) {
   const name = `test-${Date.now()}-${counter++}`;
   const { executionArn } = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn: ARN, name, input: JSON.stringify({ orderId: name, ...input }) }),
+    new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ orderId: name, ...input }) }),
   );
   return executionArn as string;
 }
@@ -270,7 +279,7 @@ describe('order workflow: PEC on the holder’s domain waits for its MX records'
 
   it('a check asked for (the wait’s token used) checks at once, without waiting for the timeout', async () => {
     behaviours.CheckDomainDns = backoff(1);
-    const arn = await run(ownDomain);
+    const arn = await run(ownDomain, ARN_LONG_DNS_WAIT);
     const orderId = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string)
       .orderId as string;
     let token: string | undefined;
