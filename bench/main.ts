@@ -182,7 +182,7 @@ if (SECTIONS.has('dns-wait')) {
   console.log('\nOwn-domain PEC: the wait for the MX records, through the synthesized bundles');
   console.log(
     `  a 72-hour wait (simulated: every wait of the real backoff lasts 2 ms): ${transitions.transitions} state ` +
-      `transitions, ${transitions.checks} DNS checks (the wait that crossed 72 h ended at ${(transitions.simulatedSeconds / 3600).toFixed(1)} h) ` +
+      `transitions, ${transitions.checks} DNS checks (the next one at ${((transitions.crossedAtSeconds ?? Number.NaN) / 3600).toFixed(1)} h) ` +
       `(budget ${BUDGET.dnsWaitTransitions}) ${verdict(transitions.transitions <= BUDGET.dnsWaitTransitions)}`,
   );
   console.log(

@@ -18,17 +18,19 @@ export const DNS_WAIT_STATE = 'WaitForDns';
 
 /**
  * The state transitions of an execution that happen within `seconds` of simulated time from its
- * start, and the simulated time its DNS waits covered in all.
+ * start, the DNS checks among them, the simulated time its DNS waits covered in all, and when the
+ * wait that ran past `seconds` ended (undefined while none has).
  */
 export function transitionsWithin(
   history: readonly HistoryEventLike[],
   seconds: number,
-): { transitions: number; simulatedSeconds: number; checks: number } {
+): { transitions: number; simulatedSeconds: number; checks: number; crossedAtSeconds: number | undefined } {
   let simulated = 0;
   let state: string | undefined;
   let scheduledTimeout = 0;
   let transitions = 0;
   let checks = 0;
+  let crossedAtSeconds: number | undefined;
   for (const event of history) {
     if (event.type?.endsWith('StateEntered')) {
       state = (event.stateEnteredEventDetails as { name?: string } | undefined)?.name;
@@ -42,7 +44,8 @@ export function transitionsWithin(
       if (!(scheduledTimeout > 0)) throw new Error(`${DNS_WAIT_STATE} was scheduled without a timeout`);
     } else if (event.type === 'TaskTimedOut' && state === DNS_WAIT_STATE) {
       simulated += scheduledTimeout;
+      if (crossedAtSeconds === undefined && simulated > seconds) crossedAtSeconds = simulated;
     }
   }
-  return { transitions, simulatedSeconds: simulated, checks };
+  return { transitions, simulatedSeconds: simulated, checks, crossedAtSeconds };
 }
