@@ -34,3 +34,9 @@ export function defineConfig(shapeOrSchema: z.ZodRawShape | z.ZodType): unknown 
 
 /** A positive whole number of seconds, read from a string variable. */
 export const seconds = z.coerce.number().int().positive();
+
+/** A comma-separated list of host names (`mx1.example.com,mx2.example.com`), read from a string variable. */
+export const hostList = z
+  .string()
+  .transform((text) => text.split(',').map((host) => host.trim().toLowerCase()))
+  .pipe(z.array(z.string().min(1)).min(1));

@@ -24,7 +24,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'get-catalog',
     apiKey: true,
     description: 'Domains, plans and prices',
-    needs: {},
+    needs: { mxHosts: true },
   },
   {
     method: 'GET',
@@ -105,6 +105,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
     apiKey: false,
     description: 'The page the emailed links open, to choose the password',
     needs: {},
+  },
+  {
+    method: 'POST',
+    path: '/mailboxes/{address}/dns-check',
+    handler: 'request-dns-check',
+    apiKey: true,
+    description: "Checks an own-domain mailbox's MX records now, not at the next poll",
+    // Ends the workflow's wait for the next check; the state machine never invokes it, so no dependency cycle.
+    needs: { table: 'readWrite', taskSuccess: true },
   },
   {
     method: 'POST',

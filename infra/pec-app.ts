@@ -24,7 +24,10 @@ export const SETTING_DEFAULTS = {
   passwordResetTokenTtlMinutes: 60,
   mxHosts: 'mx1.pec.example.com,mx2.pec.example.com',
   domainDnsDeadlineDays: 14,
-  domainDnsPollMinutes: 15,
+  /** The wait after the first DNS check of a holder's domain; each next wait doubles, up to the max. */
+  domainDnsPollMinutes: 5,
+  /** At most this long between two checks: 72 hours of waiting cost about 40 checks (120 state transitions). */
+  domainDnsPollMaxMinutes: 120,
   beneficiaryName: 'PEC Provisioning S.p.A.',
   beneficiaryIban: 'IT60X0542811101000000123456',
   beneficiaryPostalAccount: '000012345678',
@@ -67,6 +70,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
       | 'paymentWaitDays'
       | 'domainDnsDeadlineDays'
       | 'domainDnsPollMinutes'
+      | 'domainDnsPollMaxMinutes'
       | 'firstAccessTokenTtlHours'
       | 'passwordResetTokenTtlMinutes',
   ) => {
@@ -91,6 +95,10 @@ export function buildPecApp(options: PecAppOptions = {}) {
     }
     return String(value);
   };
+  const dnsPoll = { first: duration('domainDnsPollMinutes'), max: duration('domainDnsPollMaxMinutes') };
+  if (dnsPoll.max.toSeconds() < dnsPoll.first.toSeconds()) {
+    throw new Error('The setting pec:domainDnsPollMaxMinutes must not be shorter than pec:domainDnsPollMinutes');
+  }
 
   const stateful = new StatefulStack(app, 'PecStateful', { senderEmail: setting('senderEmail') });
   const stateless = new StatelessStack(app, 'PecStateless', {
@@ -104,7 +112,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
       domainPec: {
         mxHosts: setting('mxHosts').split(','),
         dnsDeadline: duration('domainDnsDeadlineDays'),
-        dnsPollInterval: duration('domainDnsPollMinutes'),
+        dnsPoll,
       },
       firstAccessTokenTtl: duration('firstAccessTokenTtlHours'),
       passwordResetTokenTtl: duration('passwordResetTokenTtlMinutes'),

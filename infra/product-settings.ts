@@ -12,8 +12,11 @@ export interface ProductSettings {
   firstAccessTokenTtl: Duration;
   /** How long a password-reset link works (CONTRACT.md: one hour). */
   passwordResetTokenTtl: Duration;
-  /** PEC on the holder's own domain: the provider's mail exchangers, and how long the holder has to point MX at them. */
-  domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPollInterval: Duration };
+  /**
+   * PEC on the holder's own domain: the provider's mail exchangers, how long the holder has to point
+   * MX at them, and how often the domain is checked meanwhile (the first wait, doubling up to the max).
+   */
+  domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPoll: { first: Duration; max: Duration } };
   /** Where transfers and slips are paid to (shown in the payment instructions). */
   beneficiary: { name: string; iban: string; postalAccount?: string };
 }

@@ -38,7 +38,6 @@ export class StatelessStack extends Stack {
     this.orderFulfilment = new OrderFulfilment(this, 'OrderFulfilment', {
       maxPaymentWait: settings.paymentWait,
       dnsDeadline: settings.domainPec.dnsDeadline,
-      dnsPollInterval: settings.domainPec.dnsPollInterval,
       binder: stateBinder,
     });
     const stateMachine = this.orderFulfilment.stateMachine;

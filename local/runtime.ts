@@ -49,7 +49,11 @@ export interface LocalRuntimeOptions {
   logLevel?: string;
   /** Prints one line per request and per workflow outcome. */
   verbose?: boolean;
-  /** How long the workflow waits between two MX checks of a holder's domain (deployed: 15 minutes). */
+  /**
+   * How long each wait between two MX checks of a holder's domain lasts locally, in milliseconds
+   * (deployed: the backoff, from `pec:domainDnsPollMinutes` up to `pec:domainDnsPollMaxMinutes`; the
+   * execution history still shows those intervals).
+   */
   dnsPollMs?: number;
   /** Retry intervals of the workflow, in milliseconds instead of the definition's seconds (tests). */
   retryIntervalMs?: number;
@@ -203,8 +207,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           taskHandlers: Object.fromEntries(
             Object.entries(taskStates).map(([state, fn]) => [state, (input: unknown) => invoke(fn, input)]),
           ),
-          // Wait states that poll the outside world wait milliseconds locally instead of minutes.
-          waitTimeOverrides: { WaitForDns: options.dnsPollMs ?? 250 },
+          // Waits that poll the outside world last milliseconds locally instead of minutes.
+          callbackTimeoutOverrides: { WaitForDns: options.dnsPollMs ?? 250 },
           ...(options.retryIntervalMs === undefined
             ? {}
             : {

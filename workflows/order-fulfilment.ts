@@ -15,8 +15,6 @@ import {
   Succeed,
   TaskInput,
   Timeout,
-  Wait,
-  WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -80,8 +78,6 @@ export interface OrderFulfilmentProps {
   maxPaymentWait: Duration;
   /** Longest a holder's domain may take to point its MX records at the provider (PEC on own domain). */
   dnsDeadline: Duration;
-  /** How often the domain's MX records are checked while waiting. */
-  dnsPollInterval: Duration;
   /** Grants each state's function what it needs. */
   binder: NeedsBinder;
 }
@@ -92,7 +88,7 @@ export interface OrderFulfilmentProps {
  *   RoutePayment ─ card/PayPal ─▶ ChargePayment ─┐
  *        └─ transfer/slip ─▶ AwaitPayment (task token, bounded wait) ─┤
  *   RouteOrderKind ─ new ─▶ ProvisionMailbox ▶ SendFirstAccessEmail ─┐
- *        ├─ own domain ─▶ CheckDomainDns ⇄ WaitForDns, then ProvisionMailbox
+ *        ├─ own domain ─▶ CheckDomainDns ⇄ WaitForDns (task token, backoff timeout), then ProvisionMailbox
  *        └─ renewal ─▶ ExtendMailbox ────────────────────────────────┤
  *   CompleteOrder ▶ OrderCompleted
  *
@@ -255,6 +251,10 @@ export class OrderFulfilment extends Construct {
     ).addCatch(failOrder, toFailOrder);
 
     // PEC on the holder's own domain: provision once the domain's MX records point at the provider.
+    // Each check answers how long to wait before the next one (a backoff from minutes to a cap,
+    // computed by the function from the previous wait it finds in `$.dns`); the wait is a callback
+    // whose timeout is that interval, so `POST /mailboxes/{address}/dns-check` can end it early.
+    // A round costs three transitions: CheckDomainDns, DomainReady, WaitForDns.
     const checkDomainDns = retryTransient(
       new LambdaInvoke(this, 'CheckDomainDns', {
         lambdaFunction: fn('CheckDomainDns', 'check-domain-dns', "Checks the holder's domain MX records", {
@@ -262,7 +262,8 @@ export class OrderFulfilment extends Construct {
           mailer: true,
           dns: true,
         }),
-        payload: orderIdOnly,
+        // No payload: the function is given the whole state, the order id and the previous answer
+        // (`dns.waitSeconds`) once there is one (a path to it would fail the first check).
         payloadResponseOnly: true,
         resultPath: '$.dns',
         taskTimeout: Timeout.duration(Duration.seconds(30)),
@@ -270,7 +271,27 @@ export class OrderFulfilment extends Construct {
       }),
       { permanent: [ErrorName.DomainNotConfiguredError, ErrorName.ProvisioningImpossibleError], retryTimeout: true },
     ).addCatch(failOrder, toFailOrder);
-    const waitForDns = new Wait(this, 'WaitForDns', { time: WaitTime.duration(props.dnsPollInterval) });
+    // The function failing before it kept the token is retried with a fresh token. The wait running
+    // out (States.Timeout), a check asked for (the token used by dns-check: success) or asked for
+    // while the last check ran (DnsCheckRequestedError) all lead to the next check.
+    const waitForDns = retryTransient(
+      new LambdaInvoke(this, 'WaitForDns', {
+        lambdaFunction: fn('WaitForDns', 'await-domain-dns', 'Keeps the token of the wait for the next DNS check', {
+          table: 'readWrite',
+        }),
+        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), taskToken: JsonPath.taskToken }),
+        resultPath: JsonPath.DISCARD,
+        taskTimeout: Timeout.at('$.dns.waitSeconds'),
+        retryOnServiceExceptions: false,
+      }),
+      { permanent: [ErrorName.DnsCheckRequestedError, ErrorName.ProvisioningImpossibleError], retryTimeout: false },
+    )
+      .addCatch(checkDomainDns, {
+        errors: [Errors.TIMEOUT, ErrorName.DnsCheckRequestedError],
+        resultPath: JsonPath.DISCARD,
+      })
+      .addCatch(failOrder, toFailOrder);
     waitForDns.next(checkDomainDns);
     checkDomainDns.next(
       new Choice(this, 'DomainReady')

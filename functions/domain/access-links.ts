@@ -1,5 +1,5 @@
 import type { MailboxStatus } from './lifecycles.ts';
-import type { Mailbox } from './mailbox.ts';
+import { isMailboxOf, type Mailbox } from './mailbox.ts';
 
 /*
  * The links emailed to a mailbox's holder to choose its password: the first-access link (sent at
@@ -64,7 +64,7 @@ export function firstAccessLinkRefusal(
   mailbox: Mailbox | undefined,
   storefrontId: string,
 ): FirstAccessLinkRefusal | undefined {
-  if (!mailbox || (mailbox.storefrontId !== undefined && mailbox.storefrontId !== storefrontId)) return 'not_found';
+  if (!isMailboxOf(mailbox, storefrontId)) return 'not_found';
   if (mailbox.status === 'activating') return 'not_active';
   if (!WITH_ACCOUNT.includes(mailbox.status)) return 'not_found';
   if (mailbox.passwordSet) return 'password_already_set';

@@ -1,4 +1,5 @@
 import { catalog } from './catalog.ts';
+import { publicMailDomainOf } from './public-mail-domains.ts';
 
 /** The two halves of a mailbox address. */
 export interface AddressParts {
@@ -68,6 +69,13 @@ function ownDomainProblem(domain: string): string | undefined {
   if (generic !== undefined) {
     return `The domain "${domain}" belongs to the generic PEC domain ${generic}: order it without domainPec.`;
   }
+  const publicMail = publicMailDomainOf(domain);
+  if (publicMail !== undefined) {
+    return (
+      `The domain "${domain}" belongs to the public mailbox provider ${publicMail}: PEC on your own domain needs a ` +
+      'domain you own; otherwise order an address on a generic PEC domain without domainPec.'
+    );
+  }
   return undefined;
 }
 
@@ -76,7 +84,8 @@ function ownDomainProblem(domain: string): string | undefined {
  *
  * Expects a normalised address (see {@link normalizeAddress}). Without `domainPec` the domain must be
  * one of the catalog's generic domains; with it, the holder's own domain, so a syntactically valid
- * hostname outside the generic domains.
+ * hostname outside the generic domains and outside the public mailbox providers' domains (whether the
+ * domain exists in DNS is asked at order intake, not here).
  *
  * @returns a sentence for the holder, naming the rule that was broken.
  */

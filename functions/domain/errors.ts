@@ -24,6 +24,7 @@ export const ErrorName = literalNames(
   'ProvisioningImpossibleError',
   'DomainNotConfiguredError',
   'PaymentAlreadyReceivedError',
+  'DnsCheckRequestedError',
   'EmailOutcomeUnknownError',
   /** Not thrown: the payment webhook fails a waiting workflow with it (SendTaskFailure). */
   'PaymentFailed',
@@ -174,6 +175,15 @@ export class DomainNotConfiguredError extends PecError {
 export class PaymentAlreadyReceivedError extends PecError {
   override readonly name = ErrorName.PaymentAlreadyReceivedError;
   readonly code = 'payment_already_received';
+}
+
+/**
+ * PEC on the holder's own domain: a check of the domain was asked for (`POST .../dns-check`) after
+ * the last check began, so the workflow checks again at once instead of starting another wait.
+ */
+export class DnsCheckRequestedError extends PecError {
+  override readonly name = ErrorName.DnsCheckRequestedError;
+  readonly code = 'dns_check_requested';
 }
 
 /**

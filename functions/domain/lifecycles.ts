@@ -82,11 +82,12 @@ export class Lifecycle<State extends string, Event extends string> {
 /** An order's own status. The events `pay`, `decline` and `refund` move its payment too (below). */
 export const orderLifecycle = new Lifecycle<
   OrderStatus,
-  'pay' | 'decline' | 'await_payment' | 'fulfil' | 'complete' | 'fail' | 'cancel' | 'refund'
+  'pay' | 'decline' | 'await_payment' | 'await_dns' | 'fulfil' | 'complete' | 'fail' | 'cancel' | 'refund'
 >([
   { from: 'pending_payment', event: 'await_payment', to: 'pending_payment' }, // the workflow waits for the credit
   { from: 'pending_payment', event: 'decline', to: 'pending_payment' }, // the workflow then closes it
   { from: 'pending_payment', event: 'pay', to: 'activating' },
+  { from: 'activating', event: 'await_dns', to: 'activating' }, // PEC on the holder's domain: waits for its MX records
   { from: 'activating', event: 'fulfil', to: 'activating' }, // the mailbox is provisioned or extended
   { from: 'activating', event: 'complete', to: 'completed' },
   { from: 'pending_payment', event: 'fail', to: 'failed' },

@@ -323,6 +323,15 @@ export const CatalogResponseSchema = z.object({
   ),
   years: z.array(z.number().int()).meta({ description: 'Years an order or a renewal may cover.' }),
   extraGb: z.object({ mailboxYearlyNetCentsPerGb: cents, archiveYearlyNetCentsPerGb: cents }),
+  domainPec: z
+    .object({
+      mxHosts: z.array(z.string()).meta({
+        description:
+          "The provider's mail exchangers: every MX record of the holder's own domain must name one of them.",
+        examples: [['mx1.pec.example.com', 'mx2.pec.example.com']],
+      }),
+    })
+    .meta({ description: "PEC on the holder's own domain (mailbox.domainPec)." }),
 });
 export type CatalogResponse = z.infer<typeof CatalogResponseSchema>;
 

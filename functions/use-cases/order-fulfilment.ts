@@ -1,6 +1,7 @@
 import { planFor } from '../domain/catalog.ts';
-import { mxPointsAtProvider } from '../domain/domain-dns.ts';
+import { type DnsPollPolicy, mxPointsAtProvider, nextDnsPollSeconds } from '../domain/domain-dns.ts';
 import {
+  DnsCheckRequestedError,
   DomainNotConfiguredError,
   EmailOutcomeUnknownError,
   ErrorName,
@@ -43,7 +44,7 @@ export interface FulfilmentDeps {
   notifier: Omit<Notifier, 'paymentInstructions'>;
   audit: AuditLog;
   documents: DocumentStore;
-  dns: DnsResolver;
+  dns: Pick<DnsResolver, 'mx'>;
 }
 
 async function loadOrder(orders: OrderRepository, orderId: string): Promise<Order> {
@@ -210,27 +211,43 @@ export interface DomainDnsSettings {
   providerMxHosts: string[];
   /** How long after payment the holder has to set the MX records. */
   deadlineSeconds: number;
+  /** How long the workflow waits between two checks. */
+  poll: DnsPollPolicy;
 }
+
+export type DomainDnsCheck = { ready: true } | { ready: false; waitSeconds: number };
 
 /**
  * PEC on the holder's own domain: the mailbox shows `activating`; it is provisioned once every MX
- * record of the domain points at the provider. The holder is told once which records to set; past
- * the deadline the order fails (and is refunded). The workflow calls this again after a wait.
+ * record of the domain points at the provider. The workflow calls this after every wait:
+ * 1. the mailbox shows `activating`, and the order notes that a check begins (a check asked for
+ *    from now on is not answered by this one, so WaitForDns will not wait for it);
+ * 2. the domain's MX records are read: pointing at the provider, the domain is ready; a resolver
+ *    that cannot answer is no answer (the next check asks again; the deadline still holds);
+ * 3. past the deadline the order fails (and is refunded);
+ * 4. the holder is told once which records to set;
+ * 5. the answer says how long to wait before the next check: a backoff from
+ *    `previousWaitSeconds` (`nextDnsPollSeconds`).
  */
 export async function checkDomainDns(
   deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'dns' | 'notifier'>,
   settings: DomainDnsSettings,
-  orderId: string,
+  input: { orderId: string; previousWaitSeconds?: number | undefined },
   now: Date,
-): Promise<{ ready: boolean }> {
+): Promise<DomainDnsCheck> {
+  const { orderId } = input;
   const order = await loadOrder(deps.orders, orderId);
   const { address } = order.mailbox;
   assertFulfilling(order);
   if (!(await deps.mailboxes.markActivating(address, orderId))) {
     throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
   }
+  if (!(await deps.orders.startDnsCheck(orderId))) {
+    throw new ProvisioningImpossibleError(`Order ${orderId} is no longer activating.`);
+  }
   const domain = address.slice(address.lastIndexOf('@') + 1);
-  if (mxPointsAtProvider(await deps.dns.mx(domain), settings.providerMxHosts)) return { ready: true };
+  const records = await deps.dns.mx(domain).catch(() => []);
+  if (mxPointsAtProvider(records, settings.providerMxHosts)) return { ready: true };
 
   const deadline = new Date(Date.parse(order.paidAt ?? order.createdAt) + settings.deadlineSeconds * 1000);
   if (now > deadline) {
@@ -249,7 +266,27 @@ export async function checkDomainDns(
       }),
     );
   }
-  return { ready: false };
+  const secondsLeft = (deadline.getTime() - now.getTime()) / 1000;
+  return { ready: false, waitSeconds: nextDnsPollSeconds(input.previousWaitSeconds, settings.poll, secondsLeft) };
+}
+
+/**
+ * The wait for the next check of the holder's domain (a callback state whose timeout is the
+ * backoff interval): its task token is kept on the order, where `POST .../dns-check` finds it to end
+ * the wait early. A check asked for since the last check began means checking again at once
+ * (DnsCheckRequestedError, which the workflow catches); an order no longer activating has nothing
+ * to wait for.
+ */
+export async function awaitDomainDns(
+  deps: Pick<FulfilmentDeps, 'orders'>,
+  orderId: string,
+  taskToken: string,
+): Promise<void> {
+  const saved = await deps.orders.saveDnsTaskToken(orderId, taskToken);
+  if (saved === 'check_requested') {
+    throw new DnsCheckRequestedError(`A check of order ${orderId}'s domain was asked for: checking again now.`);
+  }
+  if (saved === 'not_waiting') throw new ProvisioningImpossibleError(`Order ${orderId} is no longer activating.`);
 }
 
 /**

@@ -92,6 +92,24 @@ export interface OrderRepository {
   /** Event `await_payment`: stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */
   saveTaskToken(orderId: string, taskToken: string): Promise<boolean>;
   getTaskToken(orderId: string): Promise<string | undefined>;
+  /*
+   * PEC on the holder's own domain: the workflow checks the domain, then waits on a task token for
+   * the next check (a timeout) or for a check asked for (`dns-check`). The order counts the checks
+   * asked for, and remembers how many had been asked for when the last check began, so a request
+   * that lands while a check runs is never lost.
+   */
+  /** Event `await_dns`: a check of the domain begins (every check asked for so far is answered by it). False when not activating. */
+  startDnsCheck(orderId: string): Promise<boolean>;
+  /**
+   * Event `await_dns`: stores the token of the wait for the next check, unless a check was asked for
+   * since the last one began (`check_requested`: check again now), or the order is no longer activating.
+   */
+  saveDnsTaskToken(orderId: string, taskToken: string): Promise<'saved' | 'check_requested' | 'not_waiting'>;
+  /**
+   * Event `await_dns`: records that a check was asked for, and answers the token of the wait to end
+   * (none while a check runs); undefined when the order is not activating.
+   */
+  requestDnsCheck(orderId: string): Promise<{ taskToken?: string } | undefined>;
 }
 
 export interface MailboxRepository {
@@ -331,7 +349,14 @@ export interface WorkflowCallbacks {
   fail(taskToken: string, error: ErrorName, cause: string): Promise<'resumed' | 'closed'>;
 }
 
+/**
+ * Whether a domain exists in DNS: `missing` only when DNS answered that the name does not exist
+ * (NXDOMAIN); `unknown` when it could not be asked (SERVFAIL, a timeout, a refusal).
+ */
+export type DomainExistence = 'exists' | 'missing' | 'unknown';
+
 export interface DnsResolver {
-  /** The domain's MX records; none when the domain has no MX records or does not exist. */
+  /** The domain's MX records; none when the domain has no MX records or does not exist. Throws when the resolver fails. */
   mx(domain: string): Promise<{ exchange: string; priority: number }[]>;
+  existence(domain: string): Promise<DomainExistence>;
 }

@@ -20,7 +20,12 @@ export interface Needs {
   mailer?: true;
   /** Where transfers and slips are paid to, for the payment instructions (PAYMENT_BENEFICIARY, PAYMENT_IBAN, PAYMENT_POSTAL_ACCOUNT). */
   bankDetails?: true;
-  /** PEC on the holder's own domain: the provider's mail exchangers and the deadline (PEC_MX_HOSTS, DNS_DEADLINE_SECONDS). */
+  /** The provider's mail exchangers, which a holder's own domain must point at (PEC_MX_HOSTS). */
+  mxHosts?: true;
+  /**
+   * Checks a holder's own domain: its mail exchangers, the deadline and the poll's backoff
+   * (PEC_MX_HOSTS, DNS_DEADLINE_SECONDS, DNS_POLL_FIRST_SECONDS, DNS_POLL_MAX_SECONDS).
+   */
   dns?: true;
   /** First-access links (PASSWORD_SETUP_URL, ACCESS_TOKEN_TTL_SECONDS). */
   firstAccess?: true;
@@ -32,12 +37,14 @@ export interface Needs {
   workflowStart?: true;
   /** Resumes waiting executions of the order workflow (SendTaskSuccess, SendTaskFailure...). */
   taskResponses?: true;
+  /** Ends waits of the order workflow early, as a success only (SendTaskSuccess). */
+  taskSuccess?: true;
   /** Reads the secret payment providers sign webhook deliveries with (PAYMENT_WEBHOOK_SECRET_ARN). */
   webhookSecret?: true;
 }
 
 /** The needs that refer to the order workflow: none of its own states may have them (it would depend on itself). */
-type WorkflowNeed = 'workflowStart' | 'taskResponses';
+type WorkflowNeed = 'workflowStart' | 'taskResponses' | 'taskSuccess';
 
 /** What a state of the order workflow may need. */
 export type StateNeeds = Omit<Needs, WorkflowNeed>;
@@ -90,9 +97,15 @@ export class NeedsBinder {
         fn.addEnvironment('PAYMENT_IBAN', iban);
         if (postalAccount) fn.addEnvironment('PAYMENT_POSTAL_ACCOUNT', postalAccount);
       },
-      dns: (fn) => {
+      mxHosts: (fn) => {
         fn.addEnvironment('PEC_MX_HOSTS', settings.domainPec.mxHosts.join(','));
-        fn.addEnvironment('DNS_DEADLINE_SECONDS', String(settings.domainPec.dnsDeadline.toSeconds()));
+      },
+      dns: (fn) => {
+        const { mxHosts, dnsDeadline, dnsPoll } = settings.domainPec;
+        fn.addEnvironment('PEC_MX_HOSTS', mxHosts.join(','));
+        fn.addEnvironment('DNS_DEADLINE_SECONDS', String(dnsDeadline.toSeconds()));
+        fn.addEnvironment('DNS_POLL_FIRST_SECONDS', String(dnsPoll.first.toSeconds()));
+        fn.addEnvironment('DNS_POLL_MAX_SECONDS', String(dnsPoll.max.toSeconds()));
       },
       firstAccess: (fn) => {
         fn.addEnvironment('PASSWORD_SETUP_URL', settings.passwordSetupUrl);
@@ -114,6 +127,9 @@ export class NeedsBinder {
       },
       taskResponses: (fn) => {
         orderWorkflow(fn, 'taskResponses').grantTaskResponse(fn);
+      },
+      taskSuccess: (fn) => {
+        orderWorkflow(fn, 'taskSuccess').grant(fn, 'states:SendTaskSuccess');
       },
       webhookSecret: (fn) => {
         paymentWebhookSecret.grantRead(fn);

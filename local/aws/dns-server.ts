@@ -3,11 +3,14 @@ import { createSocket, type RemoteInfo } from 'node:dgram';
 /**
  * A tiny authoritative DNS server on UDP (127.0.0.1) that answers MX queries from records set by
  * `PUT /_local/dns/{domain}`, so the production DNS adapter (node:dns) resolves against it
- * unchanged through DNS_SERVERS. Other query types get an empty answer; unknown names NXDOMAIN.
+ * unchanged through DNS_SERVERS. A domain exists once it is set (`{ "mx": [] }`: it exists with no
+ * MX records, NODATA); other query types get an empty answer; every name never set is NXDOMAIN,
+ * as an unregistered domain is.
  */
 export interface LocalDnsServer {
   /** `127.0.0.1:<port>`, the value for DNS_SERVERS. */
   address: string;
+  /** Makes `domain` exist, with these MX hosts (none: it exists without MX records). */
   setMx(domain: string, hosts: string[]): void;
   stop(): Promise<void>;
 }

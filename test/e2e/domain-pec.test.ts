@@ -12,8 +12,16 @@ const setMx = (domain: string, mx: unknown) =>
   local.api.request('PUT', `/_local/dns/${domain}`, { body: { mx }, apiKey: null });
 
 describe('PEC on the holder’s own domain', () => {
+  it('the catalog names the MX hosts a holder’s domain must point at', async () => {
+    const catalog = await local.api.get('/catalog');
+    expect(catalog.status).toBe(200);
+    expect(catalog.json.domainPec).toEqual({ mxHosts: PROVIDER_MX });
+  });
+
   it('waits, activating, until the MX records point at the provider, then activates', async () => {
     const domain = ownDomain();
+    // The domain exists, with no MX records yet.
+    expect((await setMx(domain, [])).status).toBe(200);
     const address = `info@${domain}`;
     const created = await local.api.post('/orders', {
       ...orderBody({ address }),
@@ -84,5 +92,52 @@ describe('PEC on the holder’s own domain', () => {
     const bad = await setMx(domain, 'mx1');
     expect(bad.status).toBe(400);
     expect(bad.json.errors[0].path).toBe('mx');
+  });
+});
+
+describe('own-domain orders refused before any payment', () => {
+  const ownDomainOrder = (address: string, payment?: Record<string, unknown>) => ({
+    ...orderBody({ address, ...(payment ? { payment } : {}) }),
+    mailbox: { address, type: 'standard', domainPec: true },
+  });
+
+  it('refuses a domain that does not exist in DNS (NXDOMAIN) with a 400 naming mailbox.address; nothing is held', async () => {
+    const domain = ownDomain(); // never set: the local DNS answers NXDOMAIN
+    const address = `info@${domain}`;
+    const refused = await local.api.post('/orders', ownDomainOrder(address));
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.json).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(refused.json.errors).toEqual([
+      { path: 'mailbox.address', message: expect.stringContaining(`"${domain}" does not exist in DNS`) },
+    ]);
+    expect((await local.api.outbox()).some((m) => m.text.includes(domain))).toBe(false);
+
+    // Once the domain exists (here without MX records), the same order is taken.
+    await setMx(domain, []);
+    expect((await local.api.post('/orders', ownDomainOrder(address, { method: 'bank_transfer' }))).status).toBe(201);
+  });
+
+  it.each(['gmail.com', 'outlook.com', 'libero.it', 'gmx.de', 'posta.virgilio.it'])(
+    'refuses a public mailbox provider’s domain: %s',
+    async (domain) => {
+      // Even when DNS knows it: the domain is not the holder's.
+      await setMx(domain, ['mx.provider.example']);
+      const refused = await local.api.post('/orders', ownDomainOrder(`mario.rossi.${counter++}@${domain}`));
+      expect(refused.status).toBe(400);
+      expect(refused.json.errors).toEqual([
+        { path: 'mailbox.address', message: expect.stringContaining('public mailbox provider') },
+      ]);
+    },
+  );
+
+  it('refuses the provider’s own generic PEC domains and their subdomains', async () => {
+    for (const address of ['info@arubapec.it', 'info@studio.pec.it']) {
+      const refused = await local.api.post('/orders', ownDomainOrder(address));
+      expect(refused.status).toBe(400);
+      expect(refused.json.errors).toEqual([
+        { path: 'mailbox.address', message: expect.stringContaining('generic PEC domain') },
+      ]);
+    }
   });
 });

@@ -4,9 +4,14 @@ import { freshAddress, orderBody } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
 import { deliver, paymentEvent } from '../support/webhooks.ts';
 
-// A runtime whose orders wait 2 seconds for their credit instead of 30 days, and whose
-// first-access links expire after 1 second instead of 72 hours.
-const local = withLocalRuntime({ paymentWaitSeconds: 2, accessTokenTtlSeconds: 1 });
+// A runtime whose orders wait 2 seconds for their credit instead of 30 days, whose first-access
+// links expire after 1 second instead of 72 hours, and whose own domains have 2 seconds instead of
+// 14 days to point their MX records at the provider.
+const local = withLocalRuntime({
+  paymentWaitSeconds: 2,
+  accessTokenTtlSeconds: 1,
+  context: { 'pec:domainDnsDeadlineSeconds': 2 },
+});
 
 it('an order whose credit never arrives is cancelled, its address freed, its holder told; a late credit is a no-op', async () => {
   const address = freshAddress('mypec.eu');
@@ -39,4 +44,26 @@ it('an expired first-access link is 410 and sets nothing', async () => {
   expect(response.status).toBe(410);
   expect(response.json.code).toBe('token_gone');
   expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).json.passwordSet).toBe(false);
+});
+
+it('an own domain whose MX records are not set by the deadline fails the paid order: refund recorded, address freed, holder told', async () => {
+  const domain = `tardi-${process.pid}-${Date.now().toString(36)}.it`;
+  await local.api.request('PUT', `/_local/dns/${domain}`, { body: { mx: [] }, apiKey: null });
+  const address = `info@${domain}`;
+  const created = await local.api.post('/orders', {
+    ...orderBody({ address }),
+    mailbox: { address, type: 'standard', domainPec: true },
+  });
+  expect(created.status).toBe(201);
+
+  const order = await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'failed', 400);
+  expect(order.payment.status).toBe('refund_required');
+  expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).status).toBe(404);
+  const emails = (await local.api.outbox()).filter((m) => m.text.includes(address));
+  expect(emails.some((m) => m.subject.includes('MX'))).toBe(true);
+  expect(emails.filter((m) => m.text.includes('ti verrà rimborsato'))).toHaveLength(1);
+  const refunds = [...local.runtime.auditObjects().keys()].filter(
+    (key) => key.startsWith(`orders/${order.orderId}/`) && key.includes('refund'),
+  );
+  expect(refunds).toHaveLength(1);
 });

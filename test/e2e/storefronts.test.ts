@@ -42,6 +42,10 @@ const ROUTES_NAMING_ONE: {
     name: 'POST /mailboxes/{address}/first-access-link',
     call: (api, { address }) => api.post(mailboxPath(address, '/first-access-link'), undefined),
   },
+  {
+    name: 'POST /mailboxes/{address}/dns-check',
+    call: (api, { address }) => api.post(mailboxPath(address, '/dns-check'), undefined),
+  },
 ];
 
 /** Every item of a list, page after page. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { bundleHandler } from '../../infra/bundling.ts';
 
 /*
@@ -16,6 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 it('the get-catalog bundle loads as ESM and answers 200 with the catalog', async () => {
   const file = path.join(dir, 'index.mjs');
   writeFileSync(file, await bundleHandler('get-catalog'));
+  vi.stubEnv('PEC_MX_HOSTS', 'mx1.pec.example.com,mx2.pec.example.com');
   const { handler } = (await import(pathToFileURL(file).href)) as {
     handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
   };
@@ -25,4 +26,5 @@ it('the get-catalog bundle loads as ESM and answers 200 with the catalog', async
   );
   expect(response.statusCode).toBe(200);
   expect(JSON.parse(response.body).domains).toHaveLength(8);
+  expect(JSON.parse(response.body).domainPec).toEqual({ mxHosts: ['mx1.pec.example.com', 'mx2.pec.example.com'] });
 });

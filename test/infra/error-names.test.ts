@@ -87,6 +87,7 @@ describe('error names', () => {
         ErrorName.PaymentAlreadyReceivedError,
         ErrorName.ProvisioningImpossibleError,
         ErrorName.DomainNotConfiguredError,
+        ErrorName.DnsCheckRequestedError,
       ]),
     );
   });

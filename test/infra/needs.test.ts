@@ -17,7 +17,11 @@ const settings: ProductSettings & { passwordSetupUrl: string } = {
   paymentWait: Duration.days(30),
   firstAccessTokenTtl: Duration.hours(72),
   passwordResetTokenTtl: Duration.hours(1),
-  domainPec: { mxHosts: ['mx1.pec.example'], dnsDeadline: Duration.days(14), dnsPollInterval: Duration.minutes(15) },
+  domainPec: {
+    mxHosts: ['mx1.pec.example'],
+    dnsDeadline: Duration.days(14),
+    dnsPoll: { first: Duration.minutes(5), max: Duration.hours(2) },
+  },
   beneficiary: { name: 'PEC Provisioning S.p.A.', iban: 'IT60X0542811101000000123456' },
 };
 

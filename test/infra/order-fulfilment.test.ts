@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/domain/errors.ts';
+import { HANDLER_METADATA_KEY } from '../../infra/constructs/pec-function.ts';
 import { buildPecApp } from '../../infra/pec-app.ts';
 import {
   type CfnResource,
@@ -55,6 +56,7 @@ const TASK_STATES = [
   'SendFirstAccessEmail',
   'ExtendMailbox',
   'CheckDomainDns',
+  'WaitForDns',
   'CompleteOrder',
   'FailOrder',
   'CancelOrder',
@@ -128,6 +130,58 @@ describe('AwaitPayment', () => {
   });
 });
 
+describe('CheckDomainDns and WaitForDns: PEC on the holder’s domain', () => {
+  it('checks with the whole state (the previous answer in $.dns) and keeps its answer in $.dns', () => {
+    expect(state('CheckDomainDns').Parameters).toBeUndefined();
+    expect(state('CheckDomainDns').ResultPath).toBe('$.dns');
+    expect(state('CheckDomainDns').Next).toBe('DomainReady');
+  });
+
+  it('provisions a ready domain, else waits', () => {
+    expect(state('DomainReady')).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.dns.ready', BooleanEquals: true, Next: 'ProvisionMailbox' }],
+      Default: 'WaitForDns',
+    });
+  });
+
+  it('waits on a task token for the interval the check answered, keeping the state as it was', () => {
+    expect(state('WaitForDns')).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.dns.waitSeconds',
+      ResultPath: null,
+      Next: 'CheckDomainDns',
+    });
+    expect(JSON.stringify(state('WaitForDns').Parameters)).toContain('$$.Task.Token');
+  });
+
+  it('checks again when the wait runs out or a check was asked for meanwhile, never retrying them', () => {
+    for (const error of ['States.Timeout', ErrorName.DnsCheckRequestedError]) {
+      expect(catcherFor('WaitForDns', error)).toMatchObject({ Next: 'CheckDomainDns', ResultPath: null });
+      expect(retriesOf('WaitForDns', error)).toBe(0);
+    }
+    expect(catcherFor('WaitForDns', ErrorName.ProvisioningImpossibleError)?.Next).toBe('FailOrder');
+  });
+
+  it('fails the order (refund recorded by FailOrder) when the domain is not set up by the deadline', () => {
+    expect(catcherFor('CheckDomainDns', ErrorName.DomainNotConfiguredError)?.Next).toBe('FailOrder');
+  });
+
+  it('gives the check the backoff settings: 5 minutes first, doubling up to 2 hours, by default', () => {
+    const checks = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter(
+      (fn) => fn.Metadata?.[HANDLER_METADATA_KEY] === 'check-domain-dns',
+    );
+    expect(checks).toHaveLength(1);
+    const environment = checks[0]?.Properties?.Environment as { Variables?: Record<string, string> } | undefined;
+    expect(environment?.Variables).toMatchObject({
+      DNS_POLL_FIRST_SECONDS: '300',
+      DNS_POLL_MAX_SECONDS: '7200',
+      DNS_DEADLINE_SECONDS: String(14 * 24 * 3600),
+    });
+  });
+});
+
 describe('ChargePayment', () => {
   it('fails the order on a declined payment', () => {
     expect(catcherFor('ChargePayment', ErrorName.PaymentDeclinedError)?.Next).toBe('FailOrder');
@@ -164,6 +218,8 @@ describe('retry policies', () => {
     ['ExtendMailbox', 'ProvisioningImpossibleError'],
     ['CheckDomainDns', 'DomainNotConfiguredError'],
     ['CheckDomainDns', 'ProvisioningImpossibleError'],
+    ['WaitForDns', 'DnsCheckRequestedError'],
+    ['WaitForDns', 'ProvisioningImpossibleError'],
     ['CompleteOrder', 'ProvisioningImpossibleError'],
     ['AwaitPayment', 'PaymentFailed'],
     ['AwaitPayment', 'PaymentAlreadyReceivedError'],

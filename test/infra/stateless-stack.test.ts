@@ -258,16 +258,18 @@ describe('the REST API', () => {
 });
 
 describe('least privilege', () => {
-  it('lets only the payments webhook resume a waiting workflow (SendTaskSuccess / SendTaskFailure)', () => {
+  it('lets only the payments webhook resume a waiting workflow, and the DNS check end the wait for DNS', () => {
     const webhookRole = roleOfHandler('payments-webhook');
-    expect(rolesAllowing(template, 'states:SendTaskSuccess')).toEqual([webhookRole]);
+    expect(new Set(rolesAllowing(template, 'states:SendTaskSuccess'))).toEqual(
+      new Set([webhookRole, roleOfHandler('request-dns-check')]),
+    );
     expect(rolesAllowing(template, 'states:SendTaskFailure')).toEqual([webhookRole]);
   });
 
   it('gives no state function SendTaskSuccess (the state machine would then depend on itself)', () => {
     const stateFunctions = functions.filter(([id]) => stateFunctionIds().includes(id));
     // One per state, FailOrder and CancelOrder sharing close-order.
-    expect(stateFunctions).toHaveLength(8);
+    expect(stateFunctions).toHaveLength(9);
     const allowed = new Set(rolesAllowing(template, 'states:SendTaskSuccess'));
     expect(stateFunctions.filter(([, fn]) => allowed.has(roleOf(fn) ?? '')).map(([id]) => id)).toEqual([]);
   });

@@ -34,7 +34,10 @@ export interface StateDefinition {
     MaxDelaySeconds?: number;
     JitterStrategy?: string;
   }[];
-  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[];
+  Parameters?: unknown;
+  ResultPath?: string | null;
+  Next?: string;
 }
 
 export interface StateMachineDefinition {

@@ -14,6 +14,7 @@ import type {
   AccessTokenRepository,
   AuditEntry,
   AuditLog,
+  DnsResolver,
   DocumentStore,
   ListPage,
   ListPosition,
@@ -63,6 +64,8 @@ function pageOf<T>(
 export class InMemoryOrderRepository implements OrderRepository {
   readonly orders = new Map<string, Order>();
   readonly taskTokens = new Map<string, string>();
+  /** PEC on the holder's domain: the wait's token, the checks asked for, and how many when the last check began. */
+  readonly dnsWaits = new Map<string, { taskToken?: string; requests: number; started: number }>();
 
   /** Stores orders as they are, for a test's starting point. */
   seed(...orders: Order[]): this {
@@ -116,6 +119,7 @@ export class InMemoryOrderRepository implements OrderRepository {
     return !!this.move(orderId, 'complete', undefined, (order) => {
       order.completedAt = at.toISOString();
       this.taskTokens.delete(orderId);
+      delete this.dnsWaitOf(orderId).taskToken;
     });
   }
 
@@ -128,6 +132,7 @@ export class InMemoryOrderRepository implements OrderRepository {
         order.failureReason = reason;
         order.closedAt = at.toISOString();
         this.taskTokens.delete(orderId);
+        delete this.dnsWaitOf(orderId).taskToken;
       },
     );
     return closed && copy(closed);
@@ -165,6 +170,36 @@ export class InMemoryOrderRepository implements OrderRepository {
 
   async getTaskToken(orderId: string) {
     return this.taskTokens.get(orderId);
+  }
+
+  private dnsWaitOf(orderId: string) {
+    const wait = this.dnsWaits.get(orderId) ?? { requests: 0, started: 0 };
+    this.dnsWaits.set(orderId, wait);
+    return wait;
+  }
+
+  async startDnsCheck(orderId: string) {
+    return !!this.move(orderId, 'await_dns', undefined, () => {
+      const wait = this.dnsWaitOf(orderId);
+      wait.started = wait.requests;
+    });
+  }
+
+  async saveDnsTaskToken(orderId: string, taskToken: string) {
+    const order = this.orders.get(orderId);
+    if (!order || !orderLifecycle.canMove(order.status, 'await_dns')) return 'not_waiting' as const;
+    const wait = this.dnsWaitOf(orderId);
+    if (wait.requests !== wait.started) return 'check_requested' as const;
+    wait.taskToken = taskToken;
+    return 'saved' as const;
+  }
+
+  async requestDnsCheck(orderId: string) {
+    const order = this.orders.get(orderId);
+    if (!order || !orderLifecycle.canMove(order.status, 'await_dns')) return undefined;
+    const wait = this.dnsWaitOf(orderId);
+    wait.requests++;
+    return wait.taskToken ? { taskToken: wait.taskToken } : {};
   }
 }
 
@@ -492,5 +527,32 @@ export class RecordingCallbacks implements WorkflowCallbacks {
     const used = this.calls.some((call) => call.token === token);
     this.calls.push({ token, outcome, detail: copy(detail) });
     return used ? 'closed' : 'resumed';
+  }
+}
+
+/**
+ * DNS as the tests set it: a domain is known (with its MX hosts, possibly none) or does not exist;
+ * `failing` makes every look-up fail as a resolver in trouble does (SERVFAIL, a timeout).
+ */
+export class InMemoryDns implements DnsResolver {
+  readonly zones = new Map<string, string[]>();
+  failing = false;
+  readonly asked: string[] = [];
+
+  set(domain: string, mx: string[]): this {
+    this.zones.set(domain, [...mx]);
+    return this;
+  }
+
+  async mx(domain: string) {
+    this.asked.push(domain);
+    if (this.failing) throw Object.assign(new Error(`queryMx ESERVFAIL ${domain}`), { code: 'ESERVFAIL' });
+    return (this.zones.get(domain) ?? []).map((exchange, index) => ({ exchange, priority: 10 * (index + 1) }));
+  }
+
+  async existence(domain: string) {
+    this.asked.push(domain);
+    if (this.failing) return 'unknown' as const;
+    return this.zones.has(domain) ? ('exists' as const) : ('missing' as const);
   }
 }

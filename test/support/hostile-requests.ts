@@ -302,6 +302,7 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
     'request-password-reset': fc
       .oneof(addressLike, fc.constant(known.address), fc.constant(known.address.toUpperCase()))
       .map((address) => ({ address })),
+    'request-dns-check': fc.constant({}),
     'set-first-password': fc
       .stringMatching(/^[A-Za-z0-9_-]{43}$/)
       .map((accessToken) => ({ token: accessToken, password: 'Sole-Luna-2026!' })),

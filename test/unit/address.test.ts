@@ -73,4 +73,48 @@ describe('addressProblem on the holder own domain (domainPec)', () => {
   ])('rejects %s', (_reason, address, message) => {
     expect(addressProblem(address, own)).toMatch(message);
   });
+
+  it.each([
+    ['gmail.com', 'gmail.com'],
+    ['googlemail.com', 'googlemail.com'],
+    ['outlook.com', 'outlook.com'],
+    ['hotmail.it', 'hotmail.it'],
+    ['live.it', 'live.it'],
+    ['yahoo.it', 'yahoo.it'],
+    ['libero.it', 'libero.it'],
+    ['virgilio.it', 'virgilio.it'],
+    ['alice.it', 'alice.it'],
+    ['tim.it', 'tim.it'],
+    ['tin.it', 'tin.it'],
+    ['email.it', 'email.it'],
+    ['fastwebnet.it', 'fastwebnet.it'],
+    ['icloud.com', 'icloud.com'],
+    ['me.com', 'me.com'],
+    ['aol.com', 'aol.com'],
+    ['proton.me', 'proton.me'],
+    ['protonmail.com', 'protonmail.com'],
+    ['tiscali.it', 'tiscali.it'],
+    ['inwind.it', 'inwind.it'],
+    ['iol.it', 'iol.it'],
+    ['gmx.de', 'gmx.de'],
+    ['gmx.net', 'gmx.net'],
+    ['gmx.it', 'gmx.it'],
+    ['yahoo.co.uk', 'yahoo.co.uk'],
+    ['hotmail.fr', 'hotmail.fr'],
+    ['a subdomain of one', 'posta.libero.it'],
+    ['a subdomain of a brand', 'mail.gmx.com'],
+  ])('rejects a public mailbox provider: %s', (_reason, domain) => {
+    expect(addressProblem(`mario.rossi@${domain}`, own)).toMatch(/public mailbox provider/);
+  });
+
+  it.each(['gmx-studio.it', 'studiogmail.com', 'gmail.com.studio.it', 'yahoo.example.it', 'outlook-consulting.com'])(
+    'accepts a domain that only looks like a provider’s: %s',
+    (domain) => {
+      expect(addressProblem(`info@${domain}`, own)).toBeUndefined();
+    },
+  );
+
+  it('names the provider whose domain it is', () => {
+    expect(addressProblem('info@posta.libero.it', own)).toContain('the public mailbox provider libero.it');
+  });
 });

@@ -64,6 +64,8 @@ const HANDLER_SETTINGS = [
   { handler: 'renewal-sweep', variable: 'PAYMENT_WAIT_SECONDS' },
   { handler: 'send-first-access-email', variable: 'ACCESS_TOKEN_TTL_SECONDS' },
   { handler: 'check-domain-dns', variable: 'DNS_DEADLINE_SECONDS' },
+  { handler: 'check-domain-dns', variable: 'DNS_POLL_MAX_SECONDS' },
+  { handler: 'get-catalog', variable: 'PEC_MX_HOSTS' },
   { handler: 'await-payment', variable: 'PAYMENT_IBAN' },
   { handler: 'await-payment', variable: 'PAYMENT_BENEFICIARY' },
 ];
@@ -82,6 +84,8 @@ const FULL_ENV = {
   ACCESS_TOKEN_TTL_SECONDS: '259200',
   PEC_MX_HOSTS: 'mx1.pec.example.com',
   DNS_DEADLINE_SECONDS: '1209600',
+  DNS_POLL_FIRST_SECONDS: '300',
+  DNS_POLL_MAX_SECONDS: '7200',
 };
 
 const importHandler = (handler: string) => import(`../../functions/handlers/${handler}.ts`);

@@ -47,6 +47,7 @@ const CONTRACT_ROUTES = [
   ['put', '/mailboxes/{address}/auto-renew', '200'],
   ['post', '/mailboxes/{address}/first-access-link', '202'],
   ['get', '/password-setup', '200'],
+  ['post', '/mailboxes/{address}/dns-check', '202'],
   ['post', '/password-setup', '204'],
   ['post', '/password-reset', '202'],
   ['post', '/webhooks/payments', '2XX'],

@@ -194,6 +194,13 @@ describe('CreateOrderRequestSchema', () => {
       ]);
     });
 
+    it('refuses a public mailbox provider’s domain with domainPec, naming mailbox.address', () => {
+      const body = { ...contractBody, mailbox: { ...ownDomain, address: 'Mario.Rossi@GMail.com' } };
+      expect(errorsOf(CreateOrderRequestSchema, body)).toEqual([
+        { path: 'mailbox.address', message: expect.stringContaining('public mailbox provider gmail.com') },
+      ]);
+    });
+
     it('refuses an own domain without domainPec', () => {
       const body = { ...contractBody, mailbox: { ...ownDomain, domainPec: false } };
       expect(pathsOf(CreateOrderRequestSchema, body)).toEqual(['mailbox.address']);
@@ -369,8 +376,10 @@ describe('response schemas', () => {
     expect(PublicMailboxSchema.parse(activating)).toEqual(activating);
   });
 
-  it('describe the catalog as the domain holds it', () => {
-    expect(CatalogResponseSchema.parse(catalog)).toEqual(catalog);
+  it('describe the catalog as the domain holds it, with the MX hosts for PEC on one’s own domain', () => {
+    const served = { ...catalog, domainPec: { mxHosts: ['mx1.pec.example.com'] } };
+    expect(CatalogResponseSchema.parse(served)).toEqual(served);
+    expect(pathsOf(CatalogResponseSchema, catalog)).toEqual(['domainPec']);
   });
 
   it('describe availability and problems', () => {
@@ -389,7 +398,11 @@ describe('response schemas', () => {
 
 describe('fieldErrors', () => {
   it('joins array indexes into the dotted path', () => {
-    const broken = { ...catalog, plans: [catalog.plans[0], { ...catalog.plans[1], type: 'gold' }] };
+    const broken = {
+      ...catalog,
+      plans: [catalog.plans[0], { ...catalog.plans[1], type: 'gold' }],
+      domainPec: { mxHosts: ['mx1.pec.example.com'] },
+    };
     expect(pathsOf(CatalogResponseSchema, broken)).toEqual(['plans.1.type']);
   });
 });

@@ -5,11 +5,15 @@ import {
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { nextDnsPollSeconds } from '../../functions/domain/domain-dns.ts';
 import { ErrorName } from '../../functions/domain/errors.ts';
+import { SETTING_DEFAULTS } from '../../infra/pec-app.ts';
 import { type LocalStepFunctionsServer, startStepFunctionsServer } from '../../local/aws/stepfunctions/server.ts';
 import { functionsOf, stateMachineDefinitionOf, synthesizeApp, taskFunctions } from '../../local/template.ts';
+import { transitionsWithin } from '../support/dns-wait.ts';
 
 /*
  * The synthesized order workflow, run state by state: every Task state is played by a recording
@@ -18,6 +22,8 @@ import { functionsOf, stateMachineDefinitionOf, synthesizeApp, taskFunctions } f
  */
 
 const ARN = 'arn:aws:states:eu-south-1:000000000000:stateMachine:order-fulfilment-test';
+/** The same definition, whose DNS waits last ten minutes: only a SendTaskSuccess ends them in a test. */
+const ARN_LONG_DNS_WAIT = `${ARN}-long-dns-wait`;
 type Behaviour = (input: any) => Promise<unknown>;
 
 let server: LocalStepFunctionsServer;
@@ -48,10 +54,17 @@ beforeAll(async () => {
   );
   // Retries wait 10 ms instead of seconds: the test is about which path is taken.
   const retryIntervalOverrides = Object.fromEntries(taskStates.map((state) => [state, 10]));
-  // The DNS poll waits 10 ms instead of 15 minutes.
-  const waitTimeOverrides = { WaitForDns: 10 };
+  // The wait between two DNS checks lasts 10 ms instead of minutes.
+  const callbackTimeoutOverrides = { WaitForDns: 10 };
   server = await startStepFunctionsServer([
-    { arn: ARN, definition, taskHandlers, retryIntervalOverrides, waitTimeOverrides },
+    { arn: ARN, definition, taskHandlers, retryIntervalOverrides, callbackTimeoutOverrides },
+    {
+      arn: ARN_LONG_DNS_WAIT,
+      definition,
+      taskHandlers,
+      retryIntervalOverrides,
+      callbackTimeoutOverrides: { WaitForDns: 600_000 },
+    },
   ]);
   sfn = new SFNClient({
     endpoint: server.endpoint,
@@ -66,10 +79,10 @@ beforeEach(() => {
 });
 
 let counter = 0;
-async function run(input: Record<string, unknown>) {
+async function run(input: Record<string, unknown>, stateMachineArn = ARN) {
   const name = `test-${Date.now()}-${counter++}`;
   const { executionArn } = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn: ARN, name, input: JSON.stringify({ orderId: name, ...input }) }),
+    new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ orderId: name, ...input }) }),
   );
   return executionArn as string;
 }
@@ -97,6 +110,11 @@ async function waitingToken(orderId: string): Promise<string> {
 }
 
 const card = { payment: { method: 'card' }, paymentWaitSeconds: 2_592_000 };
+/** The DNS poll's backoff as the deployed settings give it. */
+const DEFAULT_POLL = {
+  firstSeconds: SETTING_DEFAULTS.domainDnsPollMinutes * 60,
+  maxSeconds: SETTING_DEFAULTS.domainDnsPollMaxMinutes * 60,
+};
 const transfer = (seconds = 2_592_000) => ({ payment: { method: 'bank_transfer' }, paymentWaitSeconds: seconds });
 
 describe('order workflow: card and PayPal', () => {
@@ -139,42 +157,6 @@ describe('order workflow: card and PayPal', () => {
     const execution = await finished(await run({ ...card, kind: 'renewal' }));
     expect(execution.error).toBe('OrderFailed');
     expect(calls.filter((c) => c.state === 'ExtendMailbox')).toHaveLength(1);
-  });
-
-  it('PEC on the holder’s domain polls the MX records until they point at the provider, then provisions', async () => {
-    let checks = 0;
-    behaviours.CheckDomainDns = async () => ({ ready: ++checks >= 3 });
-    const arn = await run({ ...card, kind: 'new', domainPec: true });
-    expect((await finished(arn)).status).toBe('SUCCEEDED');
-    expect(checks).toBe(3);
-    expect(await enteredStates(arn)).toEqual([
-      'RoutePayment',
-      'ChargePayment',
-      'RouteOrderKind',
-      'CheckDomainDns',
-      'DomainReady',
-      'WaitForDns',
-      'CheckDomainDns',
-      'DomainReady',
-      'WaitForDns',
-      'CheckDomainDns',
-      'DomainReady',
-      'ProvisionMailbox',
-      'SendFirstAccessEmail',
-      'CompleteOrder',
-      'OrderCompleted',
-    ]);
-  });
-
-  it('a domain never pointed at the provider fails the order at the deadline, without retrying', async () => {
-    behaviours.CheckDomainDns = async () => {
-      throw new NamedError(ErrorName.DomainNotConfiguredError);
-    };
-    const execution = await finished(await run({ ...card, kind: 'new', domainPec: true }));
-    expect(execution.error).toBe('OrderFailed');
-    expect(calls.filter((c) => c.state === 'CheckDomainDns')).toHaveLength(1);
-    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe(ErrorName.DomainNotConfiguredError);
-    expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
   });
 
   it('a declined payment fails the order, with the error name, and never provisions', async () => {
@@ -222,6 +204,126 @@ describe('order workflow: card and PayPal', () => {
     // The first attempt and its 6 retries.
     expect(calls.filter((c) => c.state === 'SendFirstAccessEmail')).toHaveLength(7);
     expect(calls.some((c) => c.state === 'CompleteOrder')).toBe(true);
+  });
+});
+
+describe('order workflow: PEC on the holder’s domain waits for its MX records', () => {
+  const ownDomain = { ...card, kind: 'new', domainPec: true };
+  /** CheckDomainDns answering "not yet" with the real backoff of the default settings, then ready after `checks`. */
+  const backoff = (readyAfter = Number.POSITIVE_INFINITY) => {
+    let checks = 0;
+    return async (input: any) => {
+      checks++;
+      if (checks > readyAfter) return { ready: true };
+      return { ready: false, waitSeconds: nextDnsPollSeconds(input.dns?.waitSeconds, DEFAULT_POLL, 14 * 24 * 3600) };
+    };
+  };
+
+  it('checks, waits on a task token whose timeout is the answered interval, backs off, then provisions', async () => {
+    behaviours.CheckDomainDns = backoff(3);
+    const arn = await run(ownDomain);
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(await enteredStates(arn)).toEqual([
+      'RoutePayment',
+      'ChargePayment',
+      'RouteOrderKind',
+      'CheckDomainDns',
+      'DomainReady',
+      'WaitForDns',
+      'CheckDomainDns',
+      'DomainReady',
+      'WaitForDns',
+      'CheckDomainDns',
+      'DomainReady',
+      'WaitForDns',
+      'CheckDomainDns',
+      'DomainReady',
+      'ProvisionMailbox',
+      'SendFirstAccessEmail',
+      'CompleteOrder',
+      'OrderCompleted',
+    ]);
+    // Each check is given the previous answer, and each wait times out after the interval answered.
+    const checks = calls.filter((c) => c.state === 'CheckDomainDns').map((c) => c.input.dns?.waitSeconds);
+    expect(checks).toEqual([undefined, 300, 600, 1200]);
+    const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }));
+    const timeouts = (events ?? [])
+      .filter((e) => e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.timeoutInSeconds !== 30)
+      .map((e) => e.taskScheduledEventDetails?.timeoutInSeconds);
+    expect(timeouts).toEqual([300, 600, 1200]);
+    expect((events ?? []).filter((e) => e.type === 'TaskTimedOut')).toHaveLength(3);
+    expect(calls.filter((c) => c.state === 'WaitForDns').map((c) => Object.keys(c.input).sort())).toEqual([
+      ['orderId', 'taskToken'],
+      ['orderId', 'taskToken'],
+      ['orderId', 'taskToken'],
+    ]);
+  });
+
+  it('a 72-hour wait with the default settings costs at most 250 state transitions', async () => {
+    behaviours.CheckDomainDns = backoff();
+    const arn = await run(ownDomain);
+    const HOURS_72 = 72 * 3600;
+    let history: Awaited<ReturnType<typeof transitionsWithin>>;
+    for (;;) {
+      const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }));
+      history = transitionsWithin(events ?? [], HOURS_72);
+      if (history.simulatedSeconds > HOURS_72) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await sfn.send(new StopExecutionCommand({ executionArn: arn }));
+    expect(history.transitions).toBeLessThanOrEqual(250);
+    // Three per round (check, choice, wait), besides the payment's three: the backoff, not a fixed poll.
+    expect(history.transitions).toBe(3 + 3 * history.checks);
+    expect(history.checks).toBeLessThan(72 * 4); // every 15 minutes would be 288
+  });
+
+  it('a check asked for (the wait’s token used) checks at once, without waiting for the timeout', async () => {
+    behaviours.CheckDomainDns = backoff(1);
+    const arn = await run(ownDomain, ARN_LONG_DNS_WAIT);
+    const orderId = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string)
+      .orderId as string;
+    let token: string | undefined;
+    while (!token) {
+      token = calls.find((c) => c.state === 'WaitForDns' && c.input.orderId === orderId)?.input.taskToken;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"dnsCheckRequested":true}' }));
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }));
+    expect((events ?? []).some((e) => e.type === 'TaskTimedOut')).toBe(false);
+    expect(attemptsOf('CheckDomainDns', orderId)).toBe(2);
+  });
+
+  it('a check asked for while the last one ran (DnsCheckRequestedError) checks again at once, not retried', async () => {
+    behaviours.CheckDomainDns = backoff(1);
+    behaviours.WaitForDns = async () => {
+      throw new NamedError(ErrorName.DnsCheckRequestedError);
+    };
+    const arn = await run(ownDomain);
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(attemptsOf('WaitForDns')).toBe(1);
+    expect(attemptsOf('CheckDomainDns')).toBe(2);
+  });
+
+  it('a wait whose order is no longer activating fails the order', async () => {
+    behaviours.CheckDomainDns = backoff();
+    behaviours.WaitForDns = async () => {
+      throw new NamedError(ErrorName.ProvisioningImpossibleError);
+    };
+    const execution = await finished(await run(ownDomain));
+    expect(execution.error).toBe('OrderFailed');
+    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe(ErrorName.ProvisioningImpossibleError);
+  });
+
+  it('a domain never pointed at the provider fails the order at the deadline, without retrying', async () => {
+    behaviours.CheckDomainDns = async () => {
+      throw new NamedError(ErrorName.DomainNotConfiguredError);
+    };
+    const execution = await finished(await run(ownDomain));
+    expect(execution.error).toBe('OrderFailed');
+    expect(calls.filter((c) => c.state === 'CheckDomainDns')).toHaveLength(1);
+    expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe(ErrorName.DomainNotConfiguredError);
+    expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
   });
 });
 

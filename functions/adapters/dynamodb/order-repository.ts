@@ -18,8 +18,27 @@ export const storefrontIndexKeys = (order: Pick<Order, 'storefrontId' | 'status'
 });
 
 const toItem = (order: Order) => ({ ...orderKey(order.orderId), ...storefrontIndexKeys(order), ...order });
+
+/** What the order item holds for the workflow's waits only: never part of the order. */
+interface WaitAttributes {
+  /** The task token of the payment wait. */
+  taskToken?: string;
+  /** PEC on the holder's own domain: the task token of the wait for the next check. */
+  dnsTaskToken?: string;
+  /** Checks of the domain asked for (`dns-check`), counted. */
+  dnsCheckRequests?: number;
+  /** How many had been asked for when the last check began. */
+  dnsChecksStarted?: number;
+}
+
 const fromItem = (item: Record<string, unknown>): Order => {
-  const { taskToken: _token, ...order } = stripKeys<Order & { taskToken?: string }>(item);
+  const {
+    taskToken: _token,
+    dnsTaskToken: _dnsToken,
+    dnsCheckRequests: _requests,
+    dnsChecksStarted: _started,
+    ...order
+  } = stripKeys<Order & WaitAttributes>(item);
   return order;
 };
 
@@ -59,7 +78,7 @@ function orderMove(
   const assignments = Object.keys(set).map((path, index) => `${path} = :set${index}`);
   const update = [
     assignments.length > 0 ? `SET ${assignments.join(', ')}` : '',
-    options.removeTaskToken ? 'REMOVE taskToken' : '',
+    options.removeTaskToken ? 'REMOVE taskToken, dnsTaskToken' : '',
   ];
   return {
     Key: orderKey(orderId),
@@ -107,13 +126,14 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     return orderMove(orderId, event, { ...options, ...(storefrontId ? { storefrontId } : {}) });
   };
 
+  const get = async (orderId: string) => {
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  };
   return {
-    async get(orderId) {
-      const { Item } = await client.send(
-        new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }),
-      );
-      return Item ? fromItem(Item) : undefined;
-    },
+    get,
 
     async listByStorefront(storefrontId, { status, limit, after }) {
       const { items, next } = await readNewestFirst(
@@ -234,6 +254,53 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
 
     async saveTaskToken(orderId, taskToken) {
       return updateIf(table, await move(orderId, 'await_payment', { set: { taskToken } }));
+    },
+
+    startDnsCheck(orderId) {
+      const from = statusIn('#status', orderLifecycle.sourcesOf('await_dns'), 'from');
+      return updateIf(table, {
+        Key: orderKey(orderId),
+        ConditionExpression: from.expression,
+        UpdateExpression: 'SET dnsChecksStarted = if_not_exists(dnsCheckRequests, :zero)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...from.values, ':zero': 0 },
+      });
+    },
+
+    async saveDnsTaskToken(orderId, taskToken) {
+      const saved = await updateIf(
+        table,
+        orderMove(orderId, 'await_dns', {
+          set: { dnsTaskToken: taskToken },
+          // No check asked for since the last one began.
+          condition: '(attribute_not_exists(dnsCheckRequests) OR dnsCheckRequests = dnsChecksStarted)',
+        }),
+      );
+      if (saved) return 'saved';
+      const order = await get(orderId);
+      return order && orderLifecycle.canMove(order.status, 'await_dns') ? 'check_requested' : 'not_waiting';
+    },
+
+    async requestDnsCheck(orderId) {
+      const from = statusIn('#status', orderLifecycle.sourcesOf('await_dns'), 'from');
+      try {
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: orderKey(orderId),
+            ConditionExpression: from.expression,
+            UpdateExpression: 'ADD dnsCheckRequests :one',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ...from.values, ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const taskToken = (Attributes as WaitAttributes | undefined)?.dnsTaskToken;
+        return taskToken ? { taskToken } : {};
+      } catch (error) {
+        if (isConditionFailed(error)) return undefined;
+        throw error;
+      }
     },
 
     async getTaskToken(orderId) {

@@ -238,6 +238,24 @@ const OPERATIONS: Record<string, OperationDoc> = {
       body: 'html',
     },
   },
+  'POST /mailboxes/{address}/dns-check': {
+    operationId: 'requestDnsCheck',
+    parameters: [addressParameter],
+    success: {
+      status: 202,
+      description:
+        'The MX records of the mailbox domain are being checked now; the mailbox becomes active as soon as they ' +
+        'point at the provider (see `domainPec.mxHosts` in GET /catalog). Repeating the request is harmless.',
+    },
+    errors: [
+      validationFailed,
+      mailboxNotFound,
+      new ConflictError(
+        'not_waiting_for_dns',
+        `The mailbox ${EXAMPLE_ADDRESS} is not waiting for the MX records of its domain (it is active).`,
+      ),
+    ],
+  },
   'POST /password-setup': {
     operationId: 'setUpPassword',
     tag: 'holder',

@@ -19,6 +19,12 @@ export type LocalStateMachine = {
   waitTimeOverrides?: Record<string, number>;
   /** Retryable state name to the milliseconds (one value, or one per retrier) waited before each retry. */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /**
+   * Callback (`.waitForTaskToken`) state name to the milliseconds its wait lasts before it times out,
+   * instead of its TimeoutSeconds(Path): for waits that stand for minutes or hours. The history still
+   * shows the timeout the definition gave. See `checkTimeoutOverride` for the states it may apply to.
+   */
+  callbackTimeoutOverrides?: Record<string, number>;
 };
 
 /** A Task state, as its handler and its history events need it. */
@@ -42,6 +48,7 @@ export type PreparedMachine = {
   handlers: Record<string, TaskHandler>;
   waitTimeOverrides?: Record<string, number>;
   retryIntervalOverrides?: Record<string, number | number[]>;
+  callbackTimeoutOverrides?: Record<string, number>;
 };
 
 /** Where a rewritten Task state puts its effective parameters. */
@@ -70,8 +77,35 @@ function resourceParts(resource: string): { resourceType: string; resourceName: 
   return { resourceType: 'activity', resourceName: resource };
 }
 
+/**
+ * A callback timeout override is raised by the stand-in itself, as an error named States.Timeout
+ * that aws-local-stepfunctions cannot tell from a task failure (its own timeout class is not
+ * exported): it is never retried, and a `States.TaskFailed` catcher would take it. So an override
+ * applies only to a callback state where that makes no difference: no retrier naming States.Timeout
+ * or States.ALL (AWS would retry), no catcher naming States.TaskFailed (AWS would not catch).
+ */
+function checkTimeoutOverride(name: string, state: Record<string, unknown>): void {
+  const refuse = (why: string): never => {
+    throw new Error(`The callback timeout override of ${name} is not supported: ${why}`);
+  };
+  if (state.Type !== 'Task' || !String(state.Resource ?? '').endsWith('.waitForTaskToken')) {
+    refuse('it is not a .waitForTaskToken Task state');
+  }
+  const errorsOf = (field: unknown) =>
+    ((field ?? []) as Array<{ ErrorEquals?: string[] }>).flatMap((entry) => entry.ErrorEquals ?? []);
+  if (errorsOf(state.Retry).some((error) => error === 'States.Timeout' || error === 'States.ALL')) {
+    refuse('a retrier names States.Timeout or States.ALL');
+  }
+  if (errorsOf(state.Catch).includes('States.TaskFailed')) refuse('a catcher names States.TaskFailed');
+}
+
 /** Refuses what the local server does not run, and rewrites every Task state (see `prepareMachine`). */
-function prepareDefinition(definition: Record<string, unknown>, tasks: Map<string, TaskInfo>, path = ''): void {
+function prepareDefinition(
+  definition: Record<string, unknown>,
+  tasks: Map<string, TaskInfo>,
+  timeoutOverrides: Record<string, number>,
+  path = '',
+): void {
   const refuse = (what: string, where: string): never => {
     throw new Error(`${what} not supported by the local Step Functions (${where})`);
   };
@@ -81,14 +115,15 @@ function prepareDefinition(definition: Record<string, unknown>, tasks: Map<strin
     if ('Assign' in state) refuse('Workflow variables (Assign) are', name);
     if ('HeartbeatSeconds' in state || 'HeartbeatSecondsPath' in state) refuse('Heartbeats are', name);
     for (const branch of (state.Branches ?? []) as Array<Record<string, unknown>>) {
-      prepareDefinition(branch, tasks, name);
+      prepareDefinition(branch, tasks, timeoutOverrides, name);
     }
     for (const nested of [state.Iterator, state.ItemProcessor]) {
-      if (isObject(nested)) prepareDefinition(nested, tasks, name);
+      if (isObject(nested)) prepareDefinition(nested, tasks, timeoutOverrides, name);
     }
     if (state.Type === 'Wait' && typeof state.Seconds === 'number') {
       state.Seconds = Math.min(state.Seconds, MAX_TIMER_SECONDS);
     }
+    if (Object.hasOwn(timeoutOverrides, name)) checkTimeoutOverride(name, state);
     if (state.Type !== 'Task') continue;
     const resource = String(state.Resource ?? '');
     tasks.set(name, {
@@ -117,7 +152,10 @@ export function prepareMachine(machine: LocalStateMachine): PreparedMachine {
   new StateMachine(machine.definition as StateMachineDefinition, { validationOptions: { checkArn: false } });
   const rewritten = structuredClone(machine.definition) as Record<string, unknown>;
   const tasks = new Map<string, TaskInfo>();
-  prepareDefinition(rewritten, tasks);
+  const timeoutOverrides = machine.callbackTimeoutOverrides ?? {};
+  prepareDefinition(rewritten, tasks, timeoutOverrides);
+  const unknown = Object.keys(timeoutOverrides).filter((name) => !tasks.has(name));
+  if (unknown.length > 0) throw new Error(`${machine.arn}: no callback state ${unknown.join(', ')} to override`);
   // Longer delays would overflow setTimeout, which then fires at once.
   if (typeof rewritten.TimeoutSeconds === 'number') {
     rewritten.TimeoutSeconds = Math.min(rewritten.TimeoutSeconds, MAX_TIMER_SECONDS);
@@ -135,5 +173,6 @@ export function prepareMachine(machine: LocalStateMachine): PreparedMachine {
     handlers: machine.taskHandlers,
     ...(machine.waitTimeOverrides ? { waitTimeOverrides: machine.waitTimeOverrides } : {}),
     ...(machine.retryIntervalOverrides ? { retryIntervalOverrides: machine.retryIntervalOverrides } : {}),
+    ...(machine.callbackTimeoutOverrides ? { callbackTimeoutOverrides: machine.callbackTimeoutOverrides } : {}),
   };
 }

@@ -24,6 +24,13 @@ export function stateError(name: string, cause: string, catchable = true): Error
   return error;
 }
 
+/**
+ * The States.Timeout of a callback whose timeout the stand-in overrides (see `checkTimeoutOverride`
+ * in `definition.ts`): never retried, as AWS never retries a timeout with a `States.TaskFailed` retrier.
+ */
+export const callbackTimeoutError = (): Error =>
+  Object.assign(stateError('States.Timeout', 'States.Timeout'), { isRetryable: false });
+
 /** The error an aborted execution's pending and running tasks end with (neither retried nor caught). */
 export const abortedError = (): Error => stateError('States.Runtime', 'The execution was aborted', false);
 

@@ -27,14 +27,16 @@ export class TaskTokens {
   }
 
   /**
-   * Waits for the outcome sent with `token`, on behalf of `owner` (an execution). After
-   * `timeoutSeconds` the token is refused: the state's own timer raises States.Timeout right then.
+   * Waits for the outcome sent with `token`, on behalf of `owner` (an execution). After `timeoutMs`
+   * the token is refused: the state's own timer raises States.Timeout right then, or, given
+   * `timeoutError`, the wait ends with it (a timeout the stand-in overrides).
    * `fail` ends the wait early (the handler that was to deliver the token failed).
    */
   wait(
     token: string,
     owner: object,
-    timeoutSeconds: number,
+    timeoutMs: number,
+    timeoutError?: Error,
   ): { outcome: Promise<JsonValue>; fail(error: Error): void } {
     const { promise: outcome, resolve, reject } = Promise.withResolvers<JsonValue>();
     const entry: Waiting = {
@@ -42,7 +44,7 @@ export class TaskTokens {
       open: true,
       resolve,
       reject,
-      timer: setTimeout(() => this.#close(entry), timeoutSeconds * 1000),
+      timer: setTimeout(() => (timeoutError ? this.#end(entry, timeoutError) : this.#close(entry)), timeoutMs),
     };
     this.#issued.set(token, entry);
     const open = this.#openByOwner.get(owner) ?? new Set();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { INPUT, MAX_TIMER_SECONDS, positiveInteger, type TaskHandler, type TaskInfo, TIMEOUT } from './definition.ts';
-import { abortedError, handlerError } from './errors.ts';
+import { abortedError, callbackTimeoutError, handlerError } from './errors.ts';
 import type { JsonValue, TaskTokens } from './task-tokens.ts';
 import type { Execution } from './types.ts';
 
@@ -44,7 +44,11 @@ export function taskHandler(execution: Execution, info: TaskInfo, tokens: TaskTo
     const run = async () => handler(event);
 
     if (info.callback) {
-      const waiting = tokens.wait(token, execution, Math.min(timeout, MAX_TIMER_SECONDS));
+      const overrideMs = execution.machine.callbackTimeoutOverrides?.[info.name];
+      const waiting =
+        overrideMs === undefined
+          ? tokens.wait(token, execution, Math.min(timeout, MAX_TIMER_SECONDS) * 1000)
+          : tokens.wait(token, execution, overrideMs, callbackTimeoutError());
       run().catch((thrown: unknown) => waiting.fail(handlerError(thrown)));
       return waiting.outcome.then((output) => {
         execution.lastResult.set(info.name, output);

@@ -102,6 +102,28 @@ const machines: LocalStateMachine[] = [
     taskHandlers: { AwaitPayment: deliverToken },
   },
   {
+    arn: `${ARN}OverriddenTimeout`,
+    definition: {
+      StartAt: 'AwaitRecords',
+      States: {
+        AwaitRecords: callbackState({
+          TimeoutSecondsPath: '$.windowSeconds',
+          Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }],
+          Catch: [
+            { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Expired' },
+            { ErrorEquals: ['States.ALL'], Next: 'Failed' },
+          ],
+          End: true,
+        }),
+        Expired: { Type: 'Pass', End: true },
+        Failed: { Type: 'Fail', Error: 'Failed' },
+      },
+    },
+    // An hour in the definition, 20 ms here.
+    callbackTimeoutOverrides: { AwaitRecords: 20 },
+    taskHandlers: { AwaitRecords: deliverToken },
+  },
+  {
     arn: `${ARN}Loop`,
     definition: {
       StartAt: 'AwaitStep',
@@ -369,6 +391,23 @@ describe('local Step Functions: callback tasks', () => {
     expect(types.filter((type) => type?.endsWith('StateEntered'))).toEqual(['TaskStateEntered', 'PassStateEntered']);
   });
 
+  it('times a callback out after its override, as States.Timeout (not retried), and shows the definition’s timeout', async () => {
+    const arn = await start('OverriddenTimeout', { id: 'overridden', windowSeconds: 3600 });
+    const token = await inbox.next('overridden');
+    const described = await finished(arn);
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.output ?? '').failure.Error).toBe('States.Timeout');
+    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })))).toBe(
+      'TaskTimedOut',
+    );
+    const events = await history(arn);
+    expect(events.filter((event) => event.type === 'TaskScheduled')).toHaveLength(1); // not retried
+    expect(events.find((event) => event.type === 'TaskScheduled')?.taskScheduledEventDetails?.timeoutInSeconds).toBe(
+      3600,
+    );
+    expect(events.map((event) => event.type)).toContain('TaskTimedOut');
+  });
+
   it('resolves TimeoutSecondsPath against the state input, not the task parameters', async () => {
     const arn = await start('TimeoutPath', { id: 'late-path', windowSeconds: 1 });
     const token = await inbox.next('late-path');
@@ -563,6 +602,27 @@ describe('local Step Functions: definitions', () => {
     );
     await expect(startStepFunctionsServer([machine({}, { QueryLanguage: 'JSONata' })])).rejects.toThrow(
       /JSONata is not supported/,
+    );
+  });
+
+  it('refuses a callback timeout override it could not play as AWS does', async () => {
+    const overridden = (state: Record<string, unknown>, name = 'T') => ({
+      arn: `${ARN}RefusedOverride`,
+      definition: { StartAt: 'T', States: { T: { ...callbackState({ End: true }), ...state } } },
+      taskHandlers: { T: async () => null },
+      callbackTimeoutOverrides: { [name]: 10 },
+    });
+    await expect(startStepFunctionsServer([overridden({ Retry: [{ ErrorEquals: ['States.ALL'] }] })])).rejects.toThrow(
+      /override of T is not supported: a retrier names States.Timeout or States.ALL/,
+    );
+    await expect(
+      startStepFunctionsServer([overridden({ Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'T' }] })]),
+    ).rejects.toThrow(/a catcher names States.TaskFailed/);
+    await expect(
+      startStepFunctionsServer([overridden({ Resource: 'arn:aws:states:::lambda:invoke' })]),
+    ).rejects.toThrow(/not a .waitForTaskToken Task state/);
+    await expect(startStepFunctionsServer([overridden({}, 'Elsewhere')])).rejects.toThrow(
+      /no callback state Elsewhere to override/,
     );
   });
 });

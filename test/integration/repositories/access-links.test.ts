@@ -22,6 +22,7 @@ import {
 } from '../../../functions/use-cases/order-fulfilment.ts';
 import { placeOrder } from '../../../functions/use-cases/place-order.ts';
 import type { AuditLog, MailPlatform, Notifier } from '../../../functions/use-cases/ports.ts';
+import { InMemoryDns } from '../../support/fakes.ts';
 import { orderBody } from '../../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
@@ -102,7 +103,13 @@ const soon = new Date('2025-03-15T10:00:00.000Z');
 async function activatedMailbox(): Promise<{ address: string; token: string }> {
   const workflow = { startOrder: async () => {} };
   const { order } = await placeOrder(
-    { orders: fulfilment.orders, mailboxes: fulfilment.mailboxes, workflow, paymentWaitSeconds: 3600 },
+    {
+      orders: fulfilment.orders,
+      mailboxes: fulfilment.mailboxes,
+      workflow,
+      dns: new InMemoryDns(),
+      paymentWaitSeconds: 3600,
+    },
     CreateOrderRequestSchema.parse(orderBody()),
     { now, storefrontId: 'storefront-1', randomBytes: crypto.getRandomValues(new Uint8Array(8)) },
   );

@@ -218,6 +218,58 @@ describe('DynamoDB order repository: task token and sent emails', () => {
   });
 });
 
+describe('DynamoDB order repository: the wait for a holder’s domain', () => {
+  it('keeps the wait’s token, which a check asked for answers; get never shows the wait', async () => {
+    const order = await paidOrder();
+    expect(await orders.startDnsCheck(order.orderId)).toBe(true);
+    expect(await orders.saveDnsTaskToken(order.orderId, 'token-1')).toBe('saved');
+
+    expect(await orders.requestDnsCheck(order.orderId)).toEqual({ taskToken: 'token-1' });
+    expect(await orders.get(order.orderId)).toEqual({
+      ...order,
+      status: 'activating',
+      paidAt: now.toISOString(),
+      payment: { ...order.payment, status: 'paid' },
+    });
+  });
+
+  it('refuses the next wait when a check was asked for since the last check began, until a check begins again', async () => {
+    const order = await paidOrder();
+    await orders.startDnsCheck(order.orderId);
+    expect(await orders.requestDnsCheck(order.orderId)).toEqual({}); // no wait yet: the check under way answers it
+    expect(await orders.saveDnsTaskToken(order.orderId, 'token-1')).toBe('check_requested');
+    await orders.startDnsCheck(order.orderId);
+    expect(await orders.saveDnsTaskToken(order.orderId, 'token-2')).toBe('saved');
+    // Concurrent requests all land: each counted, each given the token of the wait they end.
+    const answers = await Promise.all(Array.from({ length: 5 }, () => orders.requestDnsCheck(order.orderId)));
+    expect(answers).toEqual(Array.from({ length: 5 }, () => ({ taskToken: 'token-2' })));
+    expect(await orders.saveDnsTaskToken(order.orderId, 'token-3')).toBe('check_requested');
+  });
+
+  it('refuses an order that is not activating, and forgets the wait’s token once the order is completed', async () => {
+    const pending = newOrder();
+    await orders.create(pending);
+    expect(await orders.startDnsCheck(pending.orderId)).toBe(false);
+    expect(await orders.saveDnsTaskToken(pending.orderId, 'token')).toBe('not_waiting');
+    expect(await orders.requestDnsCheck(pending.orderId)).toBeUndefined();
+    expect(await orders.requestDnsCheck('0000000000ZZ')).toBeUndefined();
+
+    const order = await paidOrder();
+    await orders.startDnsCheck(order.orderId);
+    await orders.saveDnsTaskToken(order.orderId, 'token-1');
+    await orders.markCompleted(order.orderId, later);
+    expect(await orders.requestDnsCheck(order.orderId)).toBeUndefined();
+    const { Items } = await table.client.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': orderKey(order.orderId).pk },
+      }),
+    );
+    expect(Items?.[0]?.dnsTaskToken).toBeUndefined();
+  });
+});
+
 describe('DynamoDB order repository: recordRefund', () => {
   const refund = {
     status: 'required' as const,

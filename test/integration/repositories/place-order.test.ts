@@ -7,6 +7,7 @@ import { orderIdFromBytes } from '../../../functions/domain/order.ts';
 import { type CreateOrderRequest, CreateOrderRequestSchema } from '../../../functions/domain/schemas.ts';
 import { type PlaceOrderContext, type PlaceOrderDeps, placeOrder } from '../../../functions/use-cases/place-order.ts';
 import type { WorkflowStarter } from '../../../functions/use-cases/ports.ts';
+import { InMemoryDns } from '../../support/fakes.ts';
 import { freshAddress, orderBody } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
@@ -46,6 +47,7 @@ beforeAll(async () => {
     orders: dynamoOrderRepository(table),
     mailboxes: dynamoMailboxRepository(table),
     workflow,
+    dns: new InMemoryDns(),
     paymentWaitSeconds: PAYMENT_WAIT_SECONDS,
   };
 });

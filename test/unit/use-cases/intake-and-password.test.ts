@@ -11,6 +11,7 @@ import {
 import { placeOrder } from '../../../functions/use-cases/place-order.ts';
 import {
   InMemoryAccessTokenRepository,
+  InMemoryDns,
   InMemoryMailboxRepository,
   InMemoryMailPlatform,
   InMemoryOrderRepository,
@@ -53,8 +54,14 @@ describe('placeOrder', () => {
     orders: new InMemoryOrderRepository(),
     mailboxes: new InMemoryMailboxRepository(),
     workflow: new RecordingWorkflow(),
+    dns: new InMemoryDns().set('studiobianchi.it', []),
     paymentWaitSeconds: 5 * 24 * 3600,
   });
+  const ownDomainOrder = (address: string) =>
+    CreateOrderRequestSchema.parse({
+      ...orderBody({ address }),
+      mailbox: { address, type: 'standard', domainPec: true },
+    });
 
   it('reserves the address, stores the order and starts its workflow', async () => {
     const deps = intake();
@@ -80,6 +87,45 @@ describe('placeOrder', () => {
     });
     expect([...deps.orders.orders.keys()]).toEqual([first.orderId]);
     expect(deps.workflow.started).toHaveLength(1);
+  });
+
+  it('takes an own-domain order for a domain that exists in DNS, even without MX records yet', async () => {
+    const deps = intake();
+
+    const { order } = await placeOrder(deps, ownDomainOrder('info@studiobianchi.it'), context());
+
+    expect(order.mailbox).toEqual({ address: 'info@studiobianchi.it', type: 'standard', domainPec: true });
+    expect(deps.dns.asked).toEqual(['studiobianchi.it']);
+  });
+
+  it('refuses, before anything is reserved or paid, an own domain that does not exist in DNS', async () => {
+    const deps = intake();
+
+    await expect(placeOrder(deps, ownDomainOrder('info@studio-bianchi-typo.it'), context())).rejects.toMatchObject({
+      name: ErrorName.ValidationError,
+      errors: [
+        { path: 'mailbox.address', message: expect.stringContaining('"studio-bianchi-typo.it" does not exist') },
+      ],
+    });
+    expect(await deps.mailboxes.get('info@studio-bianchi-typo.it')).toBeUndefined();
+    expect(deps.orders.orders.size).toBe(0);
+    expect(deps.workflow.started).toHaveLength(0);
+  });
+
+  it('takes the order when DNS cannot be asked (a resolver failing is no answer)', async () => {
+    const deps = intake();
+    deps.dns.failing = true;
+
+    const { order } = await placeOrder(deps, ownDomainOrder('info@unreachable-dns.it'), context());
+
+    expect(order.status).toBe('pending_payment');
+    expect(deps.workflow.started).toHaveLength(1);
+  });
+
+  it('asks DNS nothing for an address on a generic domain', async () => {
+    const deps = intake();
+    await placeOrder(deps, CreateOrderRequestSchema.parse(orderBody({ address: 'mario.bianchi@pec.it' })), context());
+    expect(deps.dns.asked).toEqual([]);
   });
 });
 

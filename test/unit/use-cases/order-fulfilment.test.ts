@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Mailbox } from '../../../functions/domain/mailbox.ts';
 import type { Order } from '../../../functions/domain/order.ts';
+import { requestDnsCheck } from '../../../functions/use-cases/dns-check.ts';
 import {
+  awaitDomainDns,
   awaitPayment,
   checkDomainDns,
   closeOrder,
@@ -11,10 +13,12 @@ import {
 } from '../../../functions/use-cases/order-fulfilment.ts';
 import type { ChargeResult, PaymentGateway } from '../../../functions/use-cases/ports.ts';
 import {
+  InMemoryDns,
   InMemoryMailboxRepository,
   InMemoryMailPlatform,
   InMemoryOrderRepository,
   RecordingAuditLog,
+  RecordingCallbacks,
   RecordingDocuments,
   RecordingNotifier,
 } from '../../support/fakes.ts';
@@ -100,7 +104,12 @@ describe('awaitPayment', () => {
 });
 
 describe('checkDomainDns', () => {
-  const settings = { providerMxHosts: ['mx.pec-provider.it'], deadlineSeconds: 7 * 24 * 3600 };
+  const HOUR = 3600;
+  const settings = {
+    providerMxHosts: ['mx.pec-provider.it'],
+    deadlineSeconds: 7 * 24 * HOUR,
+    poll: { firstSeconds: 300, maxSeconds: 2 * HOUR },
+  };
   const domainOrder = (): Order => {
     const order = storedOrder({ status: 'activating', paidAt: now.toISOString() }, now);
     return {
@@ -108,46 +117,159 @@ describe('checkDomainDns', () => {
       mailbox: { ...order.mailbox, address: `info@${order.orderId.toLowerCase()}.it`, domainPec: true },
     };
   };
-  const withMx = (deps: ReturnType<typeof world>, hosts: string[]) => ({
-    ...deps,
-    dns: { mx: async () => hosts.map((exchange, priority) => ({ exchange, priority })) },
-  });
+  const withMx = (deps: ReturnType<typeof world>, order: Order, hosts: string[]) => {
+    const dns = new InMemoryDns().set(order.mailbox.address.split('@')[1] as string, hosts);
+    return { ...deps, dns };
+  };
+  const check = (deps: Parameters<typeof checkDomainDns>[0], order: Order, at = now, previousWaitSeconds?: number) =>
+    checkDomainDns(deps, settings, { orderId: order.orderId, previousWaitSeconds }, at);
 
   it('is ready once the domain MX points at the provider, showing the mailbox as activating', async () => {
     const order = domainOrder();
-    const deps = withMx(world(order, {}), ['mx.pec-provider.it']);
+    const deps = withMx(world(order, {}), order, ['mx.pec-provider.it']);
 
-    expect(await checkDomainDns(deps, settings, order.orderId, now)).toEqual({ ready: true });
+    expect(await check(deps, order)).toEqual({ ready: true });
     expect((await deps.mailboxes.get(order.mailbox.address))?.status).toBe('activating');
     expect(deps.notifier.sent).toEqual([]);
   });
 
   it('emails the DNS instructions once while the records are missing', async () => {
     const order = domainOrder();
-    const deps = withMx(world(order, {}), ['mx.elsewhere.example']);
+    const deps = withMx(world(order, {}), order, ['mx.elsewhere.example']);
 
-    expect(await checkDomainDns(deps, settings, order.orderId, now)).toEqual({ ready: false });
-    expect(await checkDomainDns(deps, settings, order.orderId, later)).toEqual({ ready: false });
+    expect(await check(deps, order)).toMatchObject({ ready: false });
+    expect(await check(deps, order, later)).toMatchObject({ ready: false });
 
     expect(deps.notifier.of('domainDnsInstructions')).toEqual([
       expect.objectContaining({ mxHosts: ['mx.pec-provider.it'], deadline: '2025-03-22T09:30:00.000Z' }),
     ]);
   });
 
+  it('waits longer after every check that finds the records missing, up to the cap', async () => {
+    const order = domainOrder();
+    const deps = withMx(world(order, {}), order, []);
+    const waits: number[] = [];
+    let previous: number | undefined;
+    for (let i = 0; i < 8; i++) {
+      const answer = await check(deps, order, now, previous);
+      if (answer.ready) throw new Error('not ready');
+      waits.push(answer.waitSeconds);
+      previous = answer.waitSeconds;
+    }
+    expect(waits).toEqual([300, 600, 1200, 2400, 4800, 7200, 7200, 7200]);
+  });
+
+  it('never waits past the deadline', async () => {
+    const order = domainOrder();
+    const deps = withMx(world(order, {}), order, []);
+    const tenMinutesBefore = new Date(now.getTime() + (settings.deadlineSeconds - 600) * 1000);
+
+    expect(await check(deps, order, tenMinutesBefore, 2 * HOUR)).toEqual({ ready: false, waitSeconds: 600 });
+  });
+
+  it('takes a resolver that cannot answer as records still missing, not as a failure', async () => {
+    const order = domainOrder();
+    const deps = withMx(world(order, {}), order, ['mx.pec-provider.it']);
+    deps.dns.failing = true;
+
+    expect(await check(deps, order)).toEqual({ ready: false, waitSeconds: 300 });
+    deps.dns.failing = false;
+    expect(await check(deps, order, later, 300)).toEqual({ ready: true });
+  });
+
   it('gives up after the deadline', async () => {
     const order = domainOrder();
-    const deps = withMx(world(order, {}), []);
+    const deps = withMx(world(order, {}), order, []);
 
-    await expect(
-      checkDomainDns(deps, settings, order.orderId, new Date('2025-03-22T09:30:00.001Z')),
-    ).rejects.toMatchObject({ name: ErrorName.DomainNotConfiguredError });
+    await expect(check(deps, order, new Date('2025-03-22T09:30:00.001Z'))).rejects.toMatchObject({
+      name: ErrorName.DomainNotConfiguredError,
+    });
   });
 
   it('refuses when the order no longer holds the address', async () => {
     const order = domainOrder();
-    const deps = withMx(world(order, { orderId: 'SOMEONE-ELSE' }), ['mx.pec-provider.it']);
+    const deps = withMx(world(order, { orderId: 'SOMEONE-ELSE' }), order, ['mx.pec-provider.it']);
 
-    await expect(checkDomainDns(deps, settings, order.orderId, now)).rejects.toMatchObject({
+    await expect(check(deps, order)).rejects.toMatchObject({ name: ErrorName.ProvisioningImpossibleError });
+  });
+});
+
+describe('awaitDomainDns and requestDnsCheck: a check asked for is never lost', () => {
+  const HOUR = 3600;
+  const settings = {
+    providerMxHosts: ['mx.pec-provider.it'],
+    deadlineSeconds: 7 * 24 * HOUR,
+    poll: { firstSeconds: 300, maxSeconds: 2 * HOUR },
+  };
+  const setUp = () => {
+    const stored = storedOrder({ status: 'activating', paidAt: now.toISOString() }, now);
+    const address = `info@${stored.orderId.toLowerCase()}.it`;
+    const order: Order = { ...stored, mailbox: { ...stored.mailbox, address, domainPec: true } };
+    const deps = {
+      ...world(order, { domainPec: true, storefrontId: 'sf-1' }),
+      dns: new InMemoryDns().set(address.split('@')[1] as string, []),
+      callbacks: new RecordingCallbacks(),
+    };
+    const request = (storefrontId = 'sf-1') => requestDnsCheck(deps, { address, storefrontId });
+    return { order, address, deps, request };
+  };
+
+  it('keeps the wait’s token; a check asked for ends that wait', async () => {
+    const { order, deps, request } = setUp();
+    await checkDomainDns(deps, settings, { orderId: order.orderId }, now);
+    await awaitDomainDns(deps, order.orderId, 'token-1');
+
+    await request();
+
+    expect(deps.callbacks.calls).toEqual([
+      { token: 'token-1', outcome: 'succeed', detail: { dnsCheckRequested: true } },
+    ]);
+  });
+
+  it('a check asked for while a check runs makes its wait check again at once', async () => {
+    const { order, deps, request } = setUp();
+    await checkDomainDns(deps, settings, { orderId: order.orderId }, now);
+    await awaitDomainDns(deps, order.orderId, 'token-1');
+    await request(); // ends the wait: the workflow checks again...
+    await checkDomainDns(deps, settings, { orderId: order.orderId, previousWaitSeconds: 300 }, now);
+    await request(); // ...and the holder asks again while that check runs: its token is used already
+
+    await expect(awaitDomainDns(deps, order.orderId, 'token-2')).rejects.toMatchObject({
+      name: ErrorName.DnsCheckRequestedError,
+    });
+    await checkDomainDns(deps, settings, { orderId: order.orderId, previousWaitSeconds: 600 }, now);
+    await awaitDomainDns(deps, order.orderId, 'token-3'); // this check saw every request: it waits
+    expect(deps.callbacks.calls.map((call) => call.token)).toEqual(['token-1', 'token-1']);
+  });
+
+  it('answers a mailbox of another storefront, a reservation and an unknown address as not found', async () => {
+    const { order, deps, request } = setUp();
+    await expect(request()).rejects.toMatchObject({ name: ErrorName.NotFoundError, code: 'mailbox_not_found' });
+    await checkDomainDns(deps, settings, { orderId: order.orderId }, now);
+    await expect(request('sf-2')).rejects.toMatchObject({ name: ErrorName.NotFoundError, code: 'mailbox_not_found' });
+    await expect(requestDnsCheck(deps, { address: 'nobody@nowhere.it', storefrontId: 'sf-1' })).rejects.toMatchObject({
+      name: ErrorName.NotFoundError,
+    });
+  });
+
+  it('refuses a mailbox that is not waiting for its MX records with 409 not_waiting_for_dns', async () => {
+    const { order, address, deps, request } = setUp();
+    await checkDomainDns(deps, settings, { orderId: order.orderId }, now);
+    await deps.mailboxes.activate(address, order.orderId, {
+      activatedAt: now.toISOString(),
+      expiresAt: later.toISOString(),
+      autoRenew: false,
+    });
+    await deps.orders.markCompleted(order.orderId, now);
+
+    await expect(request()).rejects.toMatchObject({ name: ErrorName.ConflictError, code: 'not_waiting_for_dns' });
+    expect(deps.callbacks.calls).toEqual([]);
+  });
+
+  it('refuses the wait of an order that is no longer activating', async () => {
+    const { order, deps } = setUp();
+    await deps.orders.close(order.orderId, 'failed', 'test', now);
+    await expect(awaitDomainDns(deps, order.orderId, 'token-1')).rejects.toMatchObject({
       name: ErrorName.ProvisioningImpossibleError,
     });
   });
