@@ -20,6 +20,8 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   payment: PublicOrder['payment'] & { token?: string };
   holder: Record<string, unknown> & { email: string };
   billing: Record<string, unknown>;
+  /** New orders: the general contract conditions the holder accepted, and when (kept with the record of the sale). */
+  consents?: AcceptedConsents;
   /** Fingerprint of the request that created the order, to tell a replay from a reused Idempotency-Key. */
   requestHash: string;
   /** When a bank transfer or postal slip order stops waiting for the credit. */
@@ -40,6 +42,12 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   renewalEmailSentAt?: string;
   /** When the mailbox was activated, kept only while that activation's audit entry could not be written. */
   unauditedActivationAt?: string;
+}
+
+/** The version of the general contract conditions a holder accepted, and when the order carrying it was placed. */
+export interface AcceptedConsents {
+  termsVersion: string;
+  acceptedAt: string;
 }
 
 /** The emails an order sends at most once, each remembered by the time its sending was claimed. */
@@ -112,6 +120,8 @@ export interface NewOrder {
   payment: { method: PaymentMethod; token?: string };
   holder: Order['holder'];
   billing: Order['billing'];
+  /** New orders: the version of the conditions accepted with the request (accepted `now`). */
+  termsVersion?: string;
   requestHash: string;
   now: Date;
   /** How long a transfer or postal slip order waits for its credit. */
@@ -140,6 +150,7 @@ export function pendingOrder(input: NewOrder): Order {
     },
     holder: input.holder,
     billing: input.billing,
+    ...(input.termsVersion ? { consents: { termsVersion: input.termsVersion, acceptedAt: now.toISOString() } } : {}),
     createdAt: now.toISOString(),
     paidAt: null,
     completedAt: null,

@@ -69,6 +69,7 @@ export async function placeOrder(
     payment: request.payment,
     holder: request.holder,
     billing: request.billing,
+    termsVersion: request.consents.termsVersion,
     requestHash,
     now: context.now,
     paymentWaitSeconds: deps.paymentWaitSeconds,

@@ -35,6 +35,9 @@ const ownDomain: Body<'/orders', 'post'> = {
 const yearsAsText: Body<'/orders', 'post'> = { ...order, years: '1' };
 // @ts-expect-error a card payment names its token
 const cardWithoutToken: Body<'/orders', 'post'> = { ...order, payment: { method: 'card' } };
+const { consents: _accepted, ...withoutConsents } = order;
+// @ts-expect-error a new order names the version of the conditions the holder accepted
+const unconsented: Body<'/orders', 'post'> = withoutConsents;
 
 const renewal: Body<'/mailboxes/{address}/renewals', 'post'> = { years: 2, payment: { method: 'postal_slip' } };
 const autoRenew: Body<'/mailboxes/{address}/auto-renew', 'put'> = { enabled: true };
@@ -46,7 +49,7 @@ const webhookEvent: Body<'/webhooks/payments', 'post'> = {
 // @ts-expect-error an event type the contract does not know
 const unknownEvent: Body<'/webhooks/payments', 'post'> = { ...webhookEvent, type: 'credit.reversed' };
 
-export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, renewal, autoRenew, passwordSetup, webhookEvent, unknownEvent];
+export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, unconsented, renewal, autoRenew, passwordSetup, webhookEvent, unknownEvent];
 `;
 
 /** Type-checks `files` (strict) and answers every diagnostic, as `file:line message`. */

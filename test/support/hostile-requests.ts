@@ -229,6 +229,7 @@ const hostileValue = fc.oneof(
     'bank_transfer',
     'company',
     'evt_',
+    '2025-12',
     '2026-01-01T00:00:00Z',
     '9999-99-99T99:99:99Z',
     true,
