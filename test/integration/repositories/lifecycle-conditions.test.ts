@@ -148,6 +148,7 @@ async function storeMailbox(address: string, state: MailboxState) {
         ...mailboxKey(address),
         address,
         status: state,
+        storefrontId: STOREFRONT_ID,
         orderId: ORDER_ID,
         holdUntil: '2025-03-16T09:30:00.000Z',
         type: 'standard',
