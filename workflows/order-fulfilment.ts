@@ -96,8 +96,8 @@ export interface OrderFulfilmentProps {
  *        └─ renewal ─▶ ExtendMailbox ────────────────────────────────┤
  *   CompleteOrder ▶ OrderCompleted
  *
- * A declined payment or an impossible provisioning goes to FailOrder, a wait that runs out to
- * CancelOrder: both close the order, record the refund of any money taken, free the address and
+ * A declined payment or an impossible provisioning goes to FailOrder, a wait that runs out or that
+ * the storefront cancels (POST /orders/{orderId}/cancel) to CancelOrder: both close the order, record the refund of any money taken, free the address and
  * tell the holder. One small function per state; each is idempotent and retries transient failures
  * (backoff with full jitter), while its permanent errors go straight to their Catch. The execution
  * is named after the order by whoever starts it (`<orderId>-2`... for a restart after a run ended
@@ -174,7 +174,10 @@ export class OrderFulfilment extends Construct {
       }),
     );
     const cancelOrder = close('CancelOrder', 'cancelled').next(
-      new Fail(this, 'OrderCancelled', { error: 'OrderCancelled', cause: 'The payment did not arrive in time.' }),
+      new Fail(this, 'OrderCancelled', {
+        error: 'OrderCancelled',
+        cause: 'The payment did not arrive in time, or the storefront cancelled the order.',
+      }),
     );
     const toFailOrder = { resultPath: '$.error' };
 
@@ -189,7 +192,8 @@ export class OrderFulfilment extends Construct {
     ).addCatch(failOrder, toFailOrder);
 
     // The function failing (before it kept the token) is retried with a fresh token; the wait
-    // running out (States.Timeout) is not retried but cancels the order, and a failure the payment
+    // running out (States.Timeout) or the storefront cancelling the order (its token failed with
+    // OrderCancelledError) is not retried but cancels the order, and a failure the payment
     // provider reported fails it.
     const awaitPayment = retryTransient(
       new LambdaInvoke(this, 'AwaitPayment', {
@@ -209,6 +213,7 @@ export class OrderFulfilment extends Construct {
       {
         permanent: [
           ErrorName.PaymentFailed,
+          ErrorName.OrderCancelledError,
           ErrorName.PaymentAlreadyReceivedError,
           ErrorName.ProvisioningImpossibleError,
         ],
@@ -293,7 +298,7 @@ export class OrderFulfilment extends Construct {
     completeOrder.next(new Succeed(this, 'OrderCompleted'));
     chargePayment.next(routeOrderKind);
     awaitPayment
-      .addCatch(cancelOrder, { errors: [Errors.TIMEOUT], resultPath: '$.error' })
+      .addCatch(cancelOrder, { errors: [Errors.TIMEOUT, ErrorName.OrderCancelledError], resultPath: '$.error' })
       // Paid while a retried wait was being set up: nothing to wait for, activation goes on.
       .addCatch(routeOrderKind, { errors: [ErrorName.PaymentAlreadyReceivedError], resultPath: JsonPath.DISCARD })
       .addCatch(failOrder, toFailOrder)

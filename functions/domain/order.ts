@@ -1,4 +1,5 @@
 import { creditorReference } from './creditor-reference.ts';
+import { orderLifecycle, paymentLifecycle } from './lifecycles.ts';
 import { type ImmediatePaymentMethod, isImmediatePayment, type PaymentMethod } from './payment-methods.ts';
 import type { PublicOrder } from './schemas.ts';
 import { orderTotals } from './totals.ts';
@@ -68,6 +69,20 @@ export interface Refund {
   reason: string;
   recordedAt: string;
 }
+
+/** The `failureReason` of an order its storefront cancelled (POST /orders/{orderId}/cancel). */
+export const CANCELLED_BY_STOREFRONT = 'cancelled_by_storefront';
+
+/**
+ * Whether the storefront may cancel the order now: it waits for a bank transfer or postal slip whose
+ * credit has neither arrived nor been reported failed. A card or PayPal order is charged at once and
+ * never waits: while it shows `pending_payment` the charge is under way, and cancelling then could
+ * end with the money taken, so it is not cancellable (a declined charge closes it anyway).
+ */
+export const isCancellableByStorefront = (order: Pick<Order, 'status' | 'payment'>): boolean =>
+  !isImmediatePayment(order.payment.method) &&
+  orderLifecycle.canMove(order.status, 'storefront_cancel') &&
+  paymentLifecycle.canMove(order.payment.status, 'storefront_cancel');
 
 /** Whether a storefront may see this order: only the one that placed it (another one gets a 404). */
 export const isOrderOf = (order: Order | undefined, storefrontId: string): order is Order =>

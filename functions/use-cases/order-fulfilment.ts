@@ -5,13 +5,20 @@ import {
   DomainNotConfiguredError,
   EmailOutcomeUnknownError,
   ErrorName,
+  OrderCancelledError,
   PaymentAlreadyReceivedError,
   PaymentDeclinedError,
   ProvisioningImpossibleError,
 } from '../domain/errors.ts';
 import { canPay, isClosedOrder, type OrderStatus, orderLifecycle } from '../domain/lifecycles.ts';
 import { addYears, renewedExpiry } from '../domain/mailbox.ts';
-import { type Order, type OrderEmailField, type Refund, renewalPaymentOf } from '../domain/order.ts';
+import {
+  CANCELLED_BY_STOREFRONT,
+  type Order,
+  type OrderEmailField,
+  type Refund,
+  renewalPaymentOf,
+} from '../domain/order.ts';
 import { isImmediatePayment } from '../domain/payment-methods.ts';
 import type {
   AccessTokenRepository,
@@ -371,7 +378,14 @@ function tellClosed(deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>, order: Or
   const refundCents = order.refund?.amountCents;
   return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
     order.status === 'cancelled'
-      ? deps.notifier.orderCancelled({ to, address, orderId, kind, refundCents })
+      ? deps.notifier.orderCancelled({
+          to,
+          address,
+          orderId,
+          kind,
+          onRequest: order.failureReason === CANCELLED_BY_STOREFRONT,
+          refundCents,
+        })
       : deps.notifier.orderFailed({
           to,
           address,
@@ -487,7 +501,8 @@ async function sendOnce(
 /**
  * The wait for a bank transfer or postal slip (a callback state, retried if this function fails):
  * 1. an order already paid (its credit arrived while an earlier attempt's wait was given up) has
- *    nothing to wait for: PaymentAlreadyReceivedError sends the workflow on to activation;
+ *    nothing to wait for: PaymentAlreadyReceivedError sends the workflow on to activation; one its
+ *    storefront cancelled meanwhile neither: OrderCancelledError sends it to CancelOrder;
  * 2. the payment instructions are emailed, at most once;
  * 3. the workflow's task token is kept on the order (it never leaves the server), last: once it is
  *    there, a credit can resume the wait and nothing in this attempt can fail any more.
@@ -524,6 +539,10 @@ export async function awaitPayment(
 function assertWaiting(order: Order): void {
   if (order.status === 'activating' && order.payment.status === 'paid') {
     throw new PaymentAlreadyReceivedError(`Order ${order.orderId} is paid already: there is nothing to wait for.`);
+  }
+  // Cancelled before its wait began (or between two attempts of it): the workflow goes to CancelOrder.
+  if (order.status === 'cancelled') {
+    throw new OrderCancelledError(`Order ${order.orderId} was cancelled: there is nothing to wait for.`);
   }
   if (!orderLifecycle.canMove(order.status, 'await_payment')) {
     throw new ProvisioningImpossibleError(`Order ${order.orderId} is no longer waiting for a payment.`);

@@ -36,6 +36,12 @@ export interface OrderRepository {
     paymentFailed?: boolean,
   ): Promise<Order | undefined>;
   /**
+   * Event `storefront_cancel`: an order waiting for its credit (`pending_payment`, payment still
+   * pending) → `cancelled`, at `at`, with `reason`. Its task token stays, for the wait to be ended
+   * with it. Answers the cancelled order, or undefined when the order no longer waits (paid, closed...).
+   */
+  cancelWaiting(orderId: string, reason: string, at: Date): Promise<Order | undefined>;
+  /**
    * Event `refund`: records a refund to make on a closed (failed or cancelled) order that was paid, or whose charge
    * turned out to have succeeded: its payment becomes `refund_required`. False when the order is not
    * closed, or a refund is recorded already (the first one stands).
@@ -176,11 +182,13 @@ export interface Notifier {
     paymentDeclined: boolean;
     refundCents?: number;
   }): Promise<string>;
+  /** `onRequest` when the storefront cancelled the order, rather than its payment not arriving in time. */
   orderCancelled(input: {
     to: string;
     address: string;
     orderId: string;
     kind: OrderKind;
+    onRequest?: boolean;
     refundCents?: number;
   }): Promise<string>;
   renewalConfirmed(input: { to: string; address: string; orderId: string; expiresAt: string }): Promise<string>;

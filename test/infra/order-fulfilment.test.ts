@@ -114,6 +114,10 @@ describe('AwaitPayment', () => {
     expect(catcherFor('AwaitPayment', 'States.Timeout')?.Next).toBe('CancelOrder');
   });
 
+  it('cancels the order when its storefront cancels it (the token failed with OrderCancelledError)', () => {
+    expect(catcherFor('AwaitPayment', ErrorName.OrderCancelledError)?.Next).toBe('CancelOrder');
+  });
+
   it('fails the order when the provider reports a failed payment', () => {
     expect(catcherFor('AwaitPayment', ErrorName.PaymentFailed)?.Next).toBe('FailOrder');
   });
@@ -166,6 +170,7 @@ describe('retry policies', () => {
     ['CheckDomainDns', 'ProvisioningImpossibleError'],
     ['CompleteOrder', 'ProvisioningImpossibleError'],
     ['AwaitPayment', 'PaymentFailed'],
+    ['AwaitPayment', 'OrderCancelledError'],
     ['AwaitPayment', 'PaymentAlreadyReceivedError'],
     ['AwaitPayment', 'ProvisioningImpossibleError'],
   ])('%s does not retry the permanent %s', (name, error) => {

@@ -100,6 +100,15 @@ export class InMemoryOrderRepository implements OrderRepository {
     return closed && copy(closed);
   }
 
+  async cancelWaiting(orderId: string, reason: string, at: Date) {
+    // The task token stays, for the cancellation to end the wait with it.
+    const cancelled = this.move(orderId, 'storefront_cancel', 'storefront_cancel', (order) => {
+      order.failureReason = reason;
+      order.closedAt = at.toISOString();
+    });
+    return cancelled && copy(cancelled);
+  }
+
   async recordRefund(orderId: string, refund: NonNullable<Order['refund']>) {
     if (this.orders.get(orderId)?.refund) return false;
     return !!this.move(orderId, 'refund', 'refund', (order) => {

@@ -297,6 +297,8 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
       )
       .map(([address, payment]) => orderBody({ address: address.toLowerCase(), payment })),
     'renew-mailbox': fc.constant({ years: 1, payment: { method: 'card', token: 'tok_visa' } }),
+    // Takes no body (whatever is sent is ignored); the order it names is what matters.
+    'cancel-order': fc.constant({}),
     'set-auto-renew': fc.boolean().map((enabled) => ({ enabled })),
     'set-first-password': fc
       .stringMatching(/^[A-Za-z0-9_-]{43}$/)

@@ -40,6 +40,7 @@ const CONTRACT_ROUTES = [
   ['get', '/availability', '200'],
   ['post', '/orders', '201'],
   ['get', '/orders/{orderId}', '200'],
+  ['post', '/orders/{orderId}/cancel', '200'],
   ['get', '/mailboxes/{address}', '200'],
   ['post', '/mailboxes/{address}/renewals', '201'],
   ['put', '/mailboxes/{address}/auto-renew', '200'],
@@ -48,7 +49,14 @@ const CONTRACT_ROUTES = [
   ['get', '/openapi.json', '200'],
 ] as const;
 
-const STOREFRONT = new Set(['/catalog', '/availability', '/orders', '/orders/{orderId}', '/mailboxes/{address}']);
+const STOREFRONT = new Set([
+  '/catalog',
+  '/availability',
+  '/orders',
+  '/orders/{orderId}',
+  '/orders/{orderId}/cancel',
+  '/mailboxes/{address}',
+]);
 const isStorefront = (path: string) => STOREFRONT.has(path) || path.startsWith('/mailboxes/');
 
 describe('buildOpenApiDocument', () => {
@@ -101,6 +109,7 @@ describe('buildOpenApiDocument', () => {
   it.each([
     ['/orders', 'post', ['400', '409', '422']],
     ['/orders/{orderId}', 'get', ['404']],
+    ['/orders/{orderId}/cancel', 'post', ['404', '409']],
     ['/mailboxes/{address}', 'get', ['404']],
     ['/mailboxes/{address}/renewals', 'post', ['400', '404', '409']],
     ['/mailboxes/{address}/auto-renew', 'put', ['400', '404', '409']],
@@ -152,6 +161,18 @@ describe('buildOpenApiDocument', () => {
     };
     expect(mailbox.required.sort()).toEqual(['address', 'type']);
     expect(mailbox.properties.domainPec).toEqual(expect.objectContaining({ type: 'boolean', default: false }));
+  });
+
+  it('requires consents.termsVersion of a new order, and shows the conditions in force in the catalog', () => {
+    const body = createOrderRequest() as {
+      required: string[];
+      properties: { consents: { required: string[]; properties: Record<string, unknown> } };
+    };
+    expect(body.required).toContain('consents');
+    expect(body.properties.consents.required).toEqual(['termsVersion']);
+    const catalog = document.components.schemas.Catalog as { required: string[]; properties: Record<string, unknown> };
+    expect(catalog.required).toContain('terms');
+    expect(catalog.properties.terms).toEqual(expect.objectContaining({ required: ['version', 'url'] }));
   });
 
   it('generates responses from the response schemas', () => {

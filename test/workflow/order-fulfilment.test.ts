@@ -275,6 +275,40 @@ describe('order workflow: bank transfer and postal slip wait for the credit', ()
     });
   });
 
+  it('the storefront cancelling the order (its token failed with OrderCancelledError) closes it as cancelled, at once', async () => {
+    const arn = await run(transfer());
+    const orderId = JSON.parse(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string,
+    ).orderId;
+    await sfn.send(
+      new SendTaskFailureCommand({
+        taskToken: await waitingToken(orderId),
+        error: ErrorName.OrderCancelledError,
+        cause: 'Cancelled by the storefront.',
+      }),
+    );
+    const execution = await finished(arn);
+    expect(execution.error).toBe('OrderCancelled');
+    expect(await enteredStates(arn)).toEqual(['RoutePayment', 'AwaitPayment', 'CancelOrder', 'OrderCancelled']);
+    expect(calls.find((c) => c.state === 'CancelOrder')?.input).toMatchObject({
+      outcome: 'cancelled',
+      error: { Error: ErrorName.OrderCancelledError },
+    });
+    // The wait is not started again.
+    expect(attemptsOf('AwaitPayment', orderId)).toBe(1);
+  });
+
+  it('a wait that finds the order cancelled before it began goes to CancelOrder, without retrying', async () => {
+    behaviours.AwaitPayment = async () => {
+      throw new NamedError(ErrorName.OrderCancelledError);
+    };
+    const arn = await run(transfer());
+    const execution = await finished(arn);
+    expect(execution.error).toBe('OrderCancelled');
+    expect(attemptsOf('AwaitPayment')).toBe(1);
+    expect(calls.find((c) => c.state === 'CancelOrder')?.input.error.Error).toBe(ErrorName.OrderCancelledError);
+  });
+
   it('a wait that runs out cancels the order', async () => {
     const arn = await run(transfer(1));
     const execution = await finished(arn);

@@ -61,6 +61,20 @@ function orderMove(
  */
 export function dynamoOrderRepository(table: Table): OrderRepository {
   const { client, tableName } = table;
+
+  /** Applies a move and answers the order as it now is, or undefined when the move was not allowed. */
+  async function moveAndRead(move: ReturnType<typeof orderMove>): Promise<Order | undefined> {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateCommand({ TableName: tableName, ...move, ReturnValues: 'ALL_NEW' }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
   return {
     async get(orderId) {
       const { Item } = await client.send(
@@ -103,22 +117,25 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       );
     },
 
-    async close(orderId, outcome, reason, at, paymentFailed = false) {
-      const move = orderMove(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
-        // A declined payment is recorded with the closing, from a payment that was never taken.
-        ...(paymentFailed ? { payment: 'decline' } : {}),
-        set: { failureReason: reason, closedAt: at.toISOString() },
-        removeTaskToken: true,
-      });
-      try {
-        const { Attributes } = await client.send(
-          new UpdateCommand({ TableName: tableName, ...move, ReturnValues: 'ALL_NEW' }),
-        );
-        return Attributes ? fromItem(Attributes) : undefined;
-      } catch (error) {
-        if (isConditionFailed(error)) return undefined;
-        throw error;
-      }
+    close(orderId, outcome, reason, at, paymentFailed = false) {
+      return moveAndRead(
+        orderMove(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
+          // A declined payment is recorded with the closing, from a payment that was never taken.
+          ...(paymentFailed ? { payment: 'decline' } : {}),
+          set: { failureReason: reason, closedAt: at.toISOString() },
+          removeTaskToken: true,
+        }),
+      );
+    },
+
+    cancelWaiting(orderId, reason, at) {
+      // The task token stays: the cancellation ends the wait with it, after this write.
+      return moveAndRead(
+        orderMove(orderId, 'storefront_cancel', {
+          payment: 'storefront_cancel',
+          set: { failureReason: reason, closedAt: at.toISOString() },
+        }),
+      );
     },
 
     recordRefund(orderId, refund) {

@@ -91,7 +91,12 @@ export function orderCancelledEmail(input: EmailInput<'orderCancelled'>) {
   return render(input.to, `Ordine ${input.orderId} annullato`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
-      `non abbiamo ricevuto in tempo il pagamento dell'ordine ${input.orderId} per la casella ${input.address}, quindi l'ordine è stato annullato.`,
+      input.onRequest
+        ? `come richiesto, l'ordine ${input.orderId} per la casella ${input.address} è stato annullato prima del pagamento.`
+        : `non abbiamo ricevuto in tempo il pagamento dell'ordine ${input.orderId} per la casella ${input.address}, quindi l'ordine è stato annullato.`,
+      ...(input.onRequest && input.refundCents === undefined
+        ? ["Non effettuare il pagamento: se lo hai già disposto, l'importo ti verrà rimborsato."]
+        : []),
       ...refundNote(input.refundCents),
       afterClosing(input.kind),
     ],
