@@ -89,7 +89,7 @@ export interface OrderFulfilmentProps {
 /**
  * The life of an order, from payment to an active mailbox (Step Functions Standard):
  *
- *   RoutePayment ─ card/PayPal ─▶ ChargePayment ─┐
+ *   RoutePayment ─ card/PayPal ─▶ (a new order: SendOrderConfirmation) ▶ ChargePayment ─┐
  *        └─ transfer/slip ─▶ AwaitPayment (task token, bounded wait) ─┤
  *   RouteOrderKind ─ new ─▶ ProvisionMailbox ▶ SendFirstAccessEmail ─┐
  *        ├─ own domain ─▶ CheckDomainDns ⇄ WaitForDns, then ProvisionMailbox
@@ -136,6 +136,9 @@ export class OrderFulfilment extends Construct {
         }),
         { permanent, retryTimeout: true },
       );
+
+    // Orders without a kind (started before renewals existed) are new mailboxes.
+    const isRenewal = Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'renewal'));
 
     // Closing paths: one function, told which outcome to record.
     const closeFunction = fn('CloseOrder', 'close-order', 'Closes an order that will not be fulfilled', {
@@ -283,9 +286,8 @@ export class OrderFulfilment extends Construct {
         .otherwise(waitForDns),
     );
 
-    // Orders without a kind (started before renewals existed) are new mailboxes.
     const routeOrderKind = new Choice(this, 'RouteOrderKind')
-      .when(Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'renewal')), extendMailbox)
+      .when(isRenewal, extendMailbox)
       .when(
         Condition.and(Condition.isPresent('$.domainPec'), Condition.booleanEquals('$.domainPec', true)),
         checkDomainDns,
@@ -304,12 +306,24 @@ export class OrderFulfilment extends Construct {
       .addCatch(failOrder, toFailOrder)
       .next(routeOrderKind);
 
-    // Card and PayPal are charged at once (the domain's rule); the others wait for their credit.
+    // A new card or PayPal order is confirmed to the holder as it is placed, before the charge. An
+    // email that cannot go out does not hold the order back: once retried, the charge goes ahead.
+    const sendOrderConfirmation = step(
+      'SendOrderConfirmation',
+      'send-order-confirmation',
+      'Emails the confirmation of a new card or PayPal order',
+      { table: 'readWrite', mailer: true },
+    ).addCatch(chargePayment, { resultPath: '$.confirmationError' });
+    sendOrderConfirmation.next(chargePayment);
+
+    // Card and PayPal are charged at once (the domain's rule), a new order's after its confirmation;
+    // the others wait for their credit (their payment instructions are their confirmation).
+    const immediate = Condition.or(
+      ...IMMEDIATE_PAYMENT_METHODS.map((method) => Condition.stringEquals('$.payment.method', method)),
+    );
     const definition = new Choice(this, 'RoutePayment')
-      .when(
-        Condition.or(...IMMEDIATE_PAYMENT_METHODS.map((method) => Condition.stringEquals('$.payment.method', method))),
-        chargePayment,
-      )
+      .when(Condition.and(immediate, Condition.not(isRenewal)), sendOrderConfirmation)
+      .when(immediate, chargePayment)
       .otherwise(awaitPayment);
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {

@@ -7,6 +7,7 @@ import {
   expiryReminderEmail,
   firstAccessEmail,
   orderCancelledEmail,
+  orderConfirmationEmail,
   orderFailedEmail,
   renewalConfirmedEmail,
 } from './email/templates.ts';
@@ -68,6 +69,7 @@ const answeredBySes = (error: unknown): boolean =>
  * that needs the bank details), rendered from the Italian templates and sent through SES.
  */
 export const sesNotifier = (sender: Sender): Omit<Notifier, 'paymentInstructions'> => ({
+  orderConfirmation: (input) => sendEmail(sender, orderConfirmationEmail(input)),
   firstAccess: (input) => sendEmail(sender, firstAccessEmail(input)),
   orderFailed: (input) => sendEmail(sender, orderFailedEmail(input)),
   orderCancelled: (input) => sendEmail(sender, orderCancelledEmail(input)),

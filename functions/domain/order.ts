@@ -33,6 +33,8 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   chargeId?: string;
   /** Money taken for an order that ended unfulfilled, to be given back. */
   refund?: Refund;
+  /** A new card or PayPal order: when its confirmation was sent (a transfer's is its payment instructions). */
+  orderConfirmationSentAt?: string;
   firstAccessEmailSentAt?: string;
   paymentInstructionsSentAt?: string;
   /** PEC on the holder's own domain: when the holder was told which MX records to set. */
@@ -53,6 +55,7 @@ export interface AcceptedConsents {
 
 /** The emails an order sends at most once, each remembered by the time its sending was claimed. */
 export type OrderEmailField =
+  | 'orderConfirmationSentAt'
   | 'firstAccessEmailSentAt'
   | 'paymentInstructionsSentAt'
   | 'dnsInstructionsSentAt'

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { planFor } from '../domain/catalog.ts';
+import { catalog, planFor } from '../domain/catalog.ts';
 import { mxPointsAtProvider } from '../domain/domain-dns.ts';
 import {
   DomainNotConfiguredError,
@@ -29,6 +29,7 @@ import type {
   MailPlatform,
   Notifier,
   OrderRepository,
+  OrderSummary,
   PaymentGateway,
 } from './ports.ts';
 
@@ -115,6 +116,46 @@ export async function chargePayment(
     await auditRefund(deps.audit, settled);
   }
   throw new ProvisioningImpossibleError(`Order ${orderId} cannot be charged in status ${current.status}.`);
+}
+
+/**
+ * Confirms a new card or PayPal order to the holder (what was ordered, the total, what happens
+ * next), at most once. The workflow sends it before the charge: it confirms the order placed,
+ * whatever the charge then does (a declined charge gets an email of its own), and an email that
+ * cannot go out never holds back the order (the workflow goes on to the charge). Other orders have
+ * a confirmation of their own: a transfer's or slip's is its payment instructions, a renewal's the
+ * renewal email at completion (a card renewal completes within moments).
+ */
+export async function sendOrderConfirmation(
+  deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>,
+  orderId: string,
+  now: Date,
+): Promise<void> {
+  const order = await loadOrder(deps.orders, orderId);
+  const { method } = order.payment;
+  if (order.kind !== 'new' || !isImmediatePayment(method) || order.orderConfirmationSentAt) return;
+  await sendOnce(deps.orders, orderId, 'orderConfirmationSentAt', now, () =>
+    deps.notifier.orderConfirmation({ ...summaryOf(order), method }),
+  );
+}
+
+/** What the order's confirmation says was ordered; the conditions' document is linked when it is the one in force. */
+function summaryOf(order: Order): OrderSummary {
+  const { address, type, domainPec } = order.mailbox;
+  const accepted = order.consents?.termsVersion;
+  return {
+    to: order.holder.email,
+    orderId: order.orderId,
+    kind: order.kind,
+    address,
+    type,
+    domainPec,
+    years: order.years,
+    totals: order.totals,
+    ...(accepted
+      ? { terms: { version: accepted, ...(accepted === catalog.terms.version ? { url: catalog.terms.url } : {}) } }
+      : {}),
+  };
 }
 
 /**
@@ -517,14 +558,11 @@ export async function awaitPayment(
   assertWaiting(order);
   const method = order.payment.method;
   if (!isImmediatePayment(method)) {
+    // The instructions are the order's confirmation too: they summarise what was ordered.
     await sendOnce(deps.orders, orderId, 'paymentInstructionsSentAt', now, () =>
       deps.notifier.paymentInstructions({
-        to: order.holder.email,
-        orderId,
-        address: order.mailbox.address,
+        ...summaryOf(order),
         method,
-        kind: order.kind,
-        grossCents: order.totals.grossCents,
         reference: order.payment.reference,
         deadline: order.paymentDeadline ?? now.toISOString(),
       }),

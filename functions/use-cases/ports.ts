@@ -1,7 +1,9 @@
+import type { MailboxType } from '../domain/catalog.ts';
 import type { ErrorName } from '../domain/errors.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Refund } from '../domain/order.ts';
-import type { CreditPaymentMethod, PaymentMethod } from '../domain/payment-methods.ts';
+import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentMethod } from '../domain/payment-methods.ts';
+import type { Totals } from '../domain/schemas.ts';
 
 /*
  * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the
@@ -158,13 +160,28 @@ export interface EmailMessage {
   html: string;
 }
 
-export interface PaymentInstructions {
+/** What an order's confirmation says was ordered: the mailbox, its plan and years, the totals, the conditions accepted. */
+export interface OrderSummary {
   to: string;
   orderId: string;
-  address: string;
-  method: CreditPaymentMethod;
   kind: OrderKind;
-  grossCents: number;
+  address: string;
+  type: MailboxType;
+  domainPec: boolean;
+  years: number;
+  totals: Totals;
+  /** A new order: the general contract conditions accepted, with their document when it is the one in force. */
+  terms?: { version: string; url?: string };
+}
+
+/** The confirmation of a new card or PayPal order, sent before it is charged. */
+export interface OrderConfirmation extends OrderSummary {
+  method: ImmediatePaymentMethod;
+}
+
+/** The payment instructions of a transfer or postal slip order: its confirmation, with how to pay. */
+export interface PaymentInstructions extends OrderSummary {
+  method: CreditPaymentMethod;
   /** The RF creditor reference the transfer must quote. */
   reference: string;
   deadline: string;
@@ -172,6 +189,7 @@ export interface PaymentInstructions {
 
 /** The emails the holder receives; the adapter renders and sends them. Each answers the message id. */
 export interface Notifier {
+  orderConfirmation(input: OrderConfirmation): Promise<string>;
   firstAccess(input: { to: string; address: string; link: string; expiresAt: string }): Promise<string>;
   /** `refundCents` when the order was paid: the email says the money goes back. */
   orderFailed(input: {

@@ -21,8 +21,11 @@ afterAll(() => (workDir ? rm(workDir, { recursive: true, force: true }) : undefi
 const STOREFRONT_CODE = `
 import type { paths } from './api.ts';
 
+// The JSON body of a route (never for a route that takes none, such as POST /orders/{orderId}/cancel).
 type Body<Path extends keyof paths, Method extends 'post' | 'put'> =
-  NonNullable<paths[Path][Method]>['requestBody']['content']['application/json'];
+  NonNullable<paths[Path][Method]> extends { requestBody: { content: { 'application/json': infer Json } } }
+    ? Json
+    : never;
 
 // CONTRACT.md, "POST /orders body" (mailbox.domainPec has a default: a storefront need not send it).
 const order: Body<'/orders', 'post'> = ${JSON.stringify(CONTRACT_ORDER_EXAMPLE)};

@@ -49,6 +49,7 @@ const retriesOf = (name: string, error: string) => {
 };
 
 const TASK_STATES = [
+  'SendOrderConfirmation',
   'ChargePayment',
   'AwaitPayment',
   'ProvisionMailbox',
@@ -129,6 +130,22 @@ describe('AwaitPayment', () => {
 
   it('goes on to activation when a retried wait finds the order paid already', () => {
     expect(catcherFor('AwaitPayment', 'PaymentAlreadyReceivedError')?.Next).toBe('RouteOrderKind');
+  });
+});
+
+describe('SendOrderConfirmation', () => {
+  it('confirms a new card or PayPal order before it is charged, and a renewal goes straight to the charge', () => {
+    expect(state('RoutePayment').Choices?.map((choice) => choice.Next)).toEqual([
+      'SendOrderConfirmation',
+      'ChargePayment',
+    ]);
+    expect(state('RoutePayment').Default).toBe('AwaitPayment');
+    expect(state('SendOrderConfirmation').Next).toBe('ChargePayment');
+  });
+
+  it('never holds the order back: whatever fails, once retried, the charge goes ahead', () => {
+    expect(catcherFor('SendOrderConfirmation', 'States.TaskFailed')?.Next).toBe('ChargePayment');
+    expect(catcherFor('SendOrderConfirmation', 'States.Timeout')?.Next).toBe('ChargePayment');
   });
 });
 

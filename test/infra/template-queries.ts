@@ -35,6 +35,10 @@ export interface StateDefinition {
     JitterStrategy?: string;
   }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
+  Next?: string;
+  /** A Choice state's branches, in order, and where it goes otherwise. */
+  Choices?: { Next: string }[];
+  Default?: string;
 }
 
 export interface StateMachineDefinition {

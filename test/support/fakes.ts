@@ -337,6 +337,8 @@ export class RecordingNotifier implements Notifier {
     return this.sent.filter((sent) => sent.email === email).map((sent) => sent.input as Parameters<Notifier[Email]>[0]);
   }
 
+  orderConfirmation = (input: Parameters<Notifier['orderConfirmation']>[0]) =>
+    this.record({ email: 'orderConfirmation', input });
   firstAccess = (input: Parameters<Notifier['firstAccess']>[0]) => this.record({ email: 'firstAccess', input });
   orderFailed = (input: Parameters<Notifier['orderFailed']>[0]) => this.record({ email: 'orderFailed', input });
   orderCancelled = (input: Parameters<Notifier['orderCancelled']>[0]) =>

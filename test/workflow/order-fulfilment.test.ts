@@ -101,13 +101,14 @@ const transfer = (seconds = 2_592_000) => ({ payment: { method: 'bank_transfer' 
 
 describe('order workflow: card and PayPal', () => {
   it.each(['card', 'paypal'])(
-    '%s: charge → provision → first-access email → completed, in 7 transitions',
+    '%s: confirmation → charge → provision → first-access email → completed, in 8 transitions',
     async (method) => {
-      const arn = await run({ ...card, payment: { method } });
+      const arn = await run({ ...card, kind: 'new', payment: { method } });
       const execution = await finished(arn);
       expect(execution.status).toBe('SUCCEEDED');
       expect(await enteredStates(arn)).toEqual([
         'RoutePayment',
+        'SendOrderConfirmation',
         'ChargePayment',
         'RouteOrderKind',
         'ProvisionMailbox',
@@ -116,8 +117,24 @@ describe('order workflow: card and PayPal', () => {
         'OrderCompleted',
       ]);
       expect(calls.find((c) => c.state === 'ChargePayment')?.input).toEqual({ orderId: expect.any(String) });
+      expect(calls.find((c) => c.state === 'SendOrderConfirmation')?.input).toEqual({ orderId: expect.any(String) });
     },
   );
+
+  it('a confirmation that cannot be sent does not hold the order back: after its retries, the charge goes ahead', async () => {
+    behaviours.SendOrderConfirmation = failing(Number.POSITIVE_INFINITY, 'ServiceUnavailable');
+    const arn = await run(card);
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(attemptsOf('SendOrderConfirmation')).toBe(7);
+    expect(attemptsOf('ChargePayment')).toBe(1);
+    expect(attemptsOf('FailOrder')).toBe(0);
+  });
+
+  it('an order without a kind (placed before renewals existed) is a new one, confirmed too', async () => {
+    const arn = await run(card);
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(attemptsOf('SendOrderConfirmation')).toBe(1);
+  });
 
   it('a renewal: charge → extend the mailbox → completed, no provisioning and no first-access email', async () => {
     const arn = await run({ ...card, kind: 'renewal' });
@@ -149,6 +166,7 @@ describe('order workflow: card and PayPal', () => {
     expect(checks).toBe(3);
     expect(await enteredStates(arn)).toEqual([
       'RoutePayment',
+      'SendOrderConfirmation',
       'ChargePayment',
       'RouteOrderKind',
       'CheckDomainDns',

@@ -21,6 +21,9 @@ class RecordingNotifier implements Notifier {
     this.firstAccessEmails.push(input);
     return `msg-${this.firstAccessEmails.length}`;
   }
+  async orderConfirmation() {
+    return 'msg-confirmation';
+  }
   async orderFailed() {
     return 'msg-failed';
   }
