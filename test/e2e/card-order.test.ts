@@ -103,7 +103,8 @@ describe('a card or PayPal order over HTTP', () => {
     const availability = await local.api.get(`/availability?address=${encodeURIComponent(address)}`);
     expect(availability.json).toEqual({ address, available: true });
     expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).status).toBe(404);
-    // The order was confirmed as placed, then the decline told.
+    // The order was confirmed as placed, then the decline told (right after the order shows failed).
+    await local.runtime.outbox.waitFor((m) => m.text.includes(address) && m.subject.includes('non riuscita'));
     const emails = (await local.api.outbox()).filter((m) => m.text.includes(address));
     expect(emails).toHaveLength(2);
     expect(emails[0]?.subject).toContain("Conferma dell'ordine");

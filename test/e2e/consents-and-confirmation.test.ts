@@ -50,7 +50,12 @@ describe('the general contract conditions', () => {
     expect(created.json).not.toHaveProperty('consents');
 
     const { orderId } = await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
-    const document = JSON.parse(local.runtime.auditObjects().get(`documents/orders/${orderId}.json`) ?? '{}');
+    // The record is filed by the workflow's last step, right after the order shows completed.
+    const filed = `documents/orders/${orderId}.json`;
+    for (let polls = 0; polls < 200 && !local.runtime.auditObjects().has(filed); polls++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const document = JSON.parse(local.runtime.auditObjects().get(filed) ?? '{}');
     expect(document.consents).toEqual({ termsVersion: '2026-01', acceptedAt: created.json.createdAt });
   });
 });
@@ -87,6 +92,8 @@ describe('the order confirmation', () => {
       orderBody({ address, payment: { method: 'card', token: 'tok_declined_insufficient_funds' } }),
     );
     await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'failed');
+    // The closing tells the holder right after it marks the order failed.
+    await local.runtime.outbox.waitFor((m) => m.text.includes(address) && m.subject.includes('non riuscita'));
 
     const subjects = (await emailsAbout(address)).map((m) => m.subject);
     expect(subjects).toHaveLength(2);
