@@ -97,11 +97,12 @@ export interface OrderFulfilmentProps {
  *   CompleteOrder ▶ OrderCompleted
  *
  * A declined payment or an impossible provisioning goes to FailOrder, a wait that runs out or that
- * the storefront cancels (POST /orders/{orderId}/cancel) to CancelOrder: both close the order, record the refund of any money taken, free the address and
- * tell the holder. One small function per state; each is idempotent and retries transient failures
- * (backoff with full jitter), while its permanent errors go straight to their Catch. The execution
- * is named after the order by whoever starts it (`<orderId>-2`... for a restart after a run ended
- * with the order still waiting), so an order never has two running.
+ * the storefront cancels (POST /orders/{orderId}/cancel) to CancelOrder: both close the order,
+ * record the refund of any money taken, free the address and tell the holder. One small function
+ * per state; each is idempotent and retries transient failures (backoff with full jitter), while
+ * its permanent errors go straight to their Catch. The execution is named after the order by
+ * whoever starts it (`<orderId>-2`... for a restart after a run ended with the order still
+ * waiting, or cancelled), so an order never has two running.
  */
 export class OrderFulfilment extends Construct {
   readonly stateMachine: StateMachine;

@@ -79,7 +79,10 @@ export class Lifecycle<State extends string, Event extends string> {
   }
 }
 
-/** An order's own status. The events `pay`, `decline` and `refund` move its payment too (below). */
+/**
+ * An order's own status. The events `pay`, `decline` and `refund` move its payment too (below), and
+ * `storefront_cancel` requires its payment still pending.
+ */
 export const orderLifecycle = new Lifecycle<
   OrderStatus,
   'pay' | 'decline' | 'await_payment' | 'fulfil' | 'complete' | 'fail' | 'cancel' | 'storefront_cancel' | 'refund'
