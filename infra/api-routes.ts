@@ -51,6 +51,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
     needs: { table: 'read' },
   },
   {
+    method: 'POST',
+    path: '/orders/{orderId}/cancel',
+    handler: 'cancel-order',
+    apiKey: true,
+    description: 'Cancels an order still waiting for its payment',
+    // Ends the order's wait (its task token), or starts a run to close it when none is running.
+    needs: { table: 'readWrite', taskResponses: true, workflowStart: true, paymentWait: true },
+  },
+  {
     method: 'GET',
     path: '/mailboxes/{address}',
     handler: 'get-mailbox',

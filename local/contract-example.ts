@@ -17,4 +17,5 @@ export const CONTRACT_ORDER_EXAMPLE = {
   },
   billing: { recipientCode: '0000000' },
   payment: { method: 'card', token: 'tok_visa' },
+  consents: { termsVersion: '2026-01' },
 };

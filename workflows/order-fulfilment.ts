@@ -85,19 +85,20 @@ export interface OrderFulfilmentProps {
 /**
  * The life of an order, from payment to an active mailbox (Step Functions Standard):
  *
- *   RoutePayment ─ card/PayPal ─▶ ChargePayment ─┐
+ *   RoutePayment ─ card/PayPal ─▶ (a new order: SendOrderConfirmation) ▶ ChargePayment ─┐
  *        └─ transfer/slip ─▶ AwaitPayment (task token, bounded wait) ─┤
  *   RouteOrderKind ─ new ─▶ ProvisionMailbox ▶ SendFirstAccessEmail ─┐
  *        ├─ own domain ─▶ CheckDomainDns ⇄ WaitForDns (task token, backoff timeout), then ProvisionMailbox
  *        └─ renewal ─▶ ExtendMailbox ────────────────────────────────┤
  *   CompleteOrder ▶ OrderCompleted
  *
- * A declined payment or an impossible provisioning goes to FailOrder, a wait that runs out to
- * CancelOrder: both close the order, record the refund of any money taken, free the address and
- * tell the holder. One small function per state; each is idempotent and retries transient failures
- * (backoff with full jitter), while its permanent errors go straight to their Catch. The execution
- * is named after the order by whoever starts it (`<orderId>-2`... for a restart after a run ended
- * with the order still waiting), so an order never has two running.
+ * A declined payment or an impossible provisioning goes to FailOrder, a wait that runs out or that
+ * the storefront cancels (POST /orders/{orderId}/cancel) to CancelOrder: both close the order,
+ * record the refund of any money taken, free the address and tell the holder. One small function
+ * per state; each is idempotent and retries transient failures (backoff with full jitter), while
+ * its permanent errors go straight to their Catch. The execution is named after the order by
+ * whoever starts it (`<orderId>-2`... for a restart after a run ended with the order still
+ * waiting, or cancelled), so an order never has two running.
  */
 export class OrderFulfilment extends Construct {
   readonly stateMachine: StateMachine;
@@ -132,6 +133,9 @@ export class OrderFulfilment extends Construct {
         }),
         { permanent, retryTimeout: true },
       );
+
+    // Orders without a kind (started before renewals existed) are new mailboxes.
+    const isRenewal = Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'renewal'));
 
     // Closing paths: one function, told which outcome to record.
     const closeFunction = fn('CloseOrder', 'close-order', 'Closes an order that will not be fulfilled', {
@@ -170,7 +174,10 @@ export class OrderFulfilment extends Construct {
       }),
     );
     const cancelOrder = close('CancelOrder', 'cancelled').next(
-      new Fail(this, 'OrderCancelled', { error: 'OrderCancelled', cause: 'The payment did not arrive in time.' }),
+      new Fail(this, 'OrderCancelled', {
+        error: 'OrderCancelled',
+        cause: 'The payment did not arrive in time, or the storefront cancelled the order.',
+      }),
     );
     const toFailOrder = { resultPath: '$.error' };
 
@@ -185,7 +192,8 @@ export class OrderFulfilment extends Construct {
     ).addCatch(failOrder, toFailOrder);
 
     // The function failing (before it kept the token) is retried with a fresh token; the wait
-    // running out (States.Timeout) is not retried but cancels the order, and a failure the payment
+    // running out (States.Timeout) or the storefront cancelling the order (its token failed with
+    // OrderCancelledError) is not retried but cancels the order, and a failure the payment
     // provider reported fails it.
     const awaitPayment = retryTransient(
       new LambdaInvoke(this, 'AwaitPayment', {
@@ -205,6 +213,7 @@ export class OrderFulfilment extends Construct {
       {
         permanent: [
           ErrorName.PaymentFailed,
+          ErrorName.OrderCancelledError,
           ErrorName.PaymentAlreadyReceivedError,
           ErrorName.ProvisioningImpossibleError,
         ],
@@ -299,9 +308,8 @@ export class OrderFulfilment extends Construct {
         .otherwise(waitForDns),
     );
 
-    // Orders without a kind (started before renewals existed) are new mailboxes.
     const routeOrderKind = new Choice(this, 'RouteOrderKind')
-      .when(Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'renewal')), extendMailbox)
+      .when(isRenewal, extendMailbox)
       .when(
         Condition.and(Condition.isPresent('$.domainPec'), Condition.booleanEquals('$.domainPec', true)),
         checkDomainDns,
@@ -314,18 +322,30 @@ export class OrderFulfilment extends Construct {
     completeOrder.next(new Succeed(this, 'OrderCompleted'));
     chargePayment.next(routeOrderKind);
     awaitPayment
-      .addCatch(cancelOrder, { errors: [Errors.TIMEOUT], resultPath: '$.error' })
+      .addCatch(cancelOrder, { errors: [Errors.TIMEOUT, ErrorName.OrderCancelledError], resultPath: '$.error' })
       // Paid while a retried wait was being set up: nothing to wait for, activation goes on.
       .addCatch(routeOrderKind, { errors: [ErrorName.PaymentAlreadyReceivedError], resultPath: JsonPath.DISCARD })
       .addCatch(failOrder, toFailOrder)
       .next(routeOrderKind);
 
-    // Card and PayPal are charged at once (the domain's rule); the others wait for their credit.
+    // A new card or PayPal order is confirmed to the holder as it is placed, before the charge. An
+    // email that cannot go out does not hold the order back: once retried, the charge goes ahead.
+    const sendOrderConfirmation = step(
+      'SendOrderConfirmation',
+      'send-order-confirmation',
+      'Emails the confirmation of a new card or PayPal order',
+      { table: 'readWrite', mailer: true },
+    ).addCatch(chargePayment, { resultPath: '$.confirmationError' });
+    sendOrderConfirmation.next(chargePayment);
+
+    // Card and PayPal are charged at once (the domain's rule), a new order's after its confirmation;
+    // the others wait for their credit (their payment instructions are their confirmation).
+    const immediate = Condition.or(
+      ...IMMEDIATE_PAYMENT_METHODS.map((method) => Condition.stringEquals('$.payment.method', method)),
+    );
     const definition = new Choice(this, 'RoutePayment')
-      .when(
-        Condition.or(...IMMEDIATE_PAYMENT_METHODS.map((method) => Condition.stringEquals('$.payment.method', method))),
-        chargePayment,
-      )
+      .when(Condition.and(immediate, Condition.not(isRenewal)), sendOrderConfirmation)
+      .when(immediate, chargePayment)
       .otherwise(awaitPayment);
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {

@@ -7,6 +7,7 @@ import {
   expiryReminderEmail,
   firstAccessEmail,
   orderCancelledEmail,
+  orderConfirmationEmail,
   orderFailedEmail,
   passwordResetEmail,
   renewalConfirmedEmail,
@@ -69,6 +70,7 @@ const answeredBySes = (error: unknown): boolean =>
  * that needs the bank details), rendered from the Italian templates and sent through SES.
  */
 export const sesNotifier = (sender: Sender): Omit<Notifier, 'paymentInstructions'> => ({
+  orderConfirmation: (input) => sendEmail(sender, orderConfirmationEmail(input)),
   firstAccess: (input) => sendEmail(sender, firstAccessEmail(input)),
   passwordReset: (input) => sendEmail(sender, passwordResetEmail(input)),
   orderFailed: (input) => sendEmail(sender, orderFailedEmail(input)),

@@ -24,6 +24,14 @@ export interface ExtraGbPrices {
   readonly archiveYearlyNetCentsPerGb: number;
 }
 
+/** The general contract conditions on sale now: every new order must accept this version. */
+export interface Terms {
+  /** Changes whenever the text changes; a new order naming another version is refused. */
+  readonly version: string;
+  /** Where the holder reads that version (a new version has its own document). */
+  readonly url: string;
+}
+
 export interface Catalog {
   /** The provider's generic certified domains, on which any holder can order an address. */
   readonly domains: readonly string[];
@@ -31,6 +39,7 @@ export interface Catalog {
   /** How many years an order or a renewal may cover. */
   readonly years: readonly number[];
   readonly extraGb: ExtraGbPrices;
+  readonly terms: Terms;
 }
 
 const cents = z.number().int().nonnegative();
@@ -48,6 +57,8 @@ const CatalogDataSchema = z
     ),
     years: z.array(z.number().int().positive()).min(1),
     extraGb: z.object({ mailboxYearlyNetCentsPerGb: cents, archiveYearlyNetCentsPerGb: cents }),
+    // The version and its document change together, by the people who publish the conditions: data, not a setting.
+    terms: z.object({ version: z.string().trim().min(1).max(40), url: z.url({ protocol: /^https$/ }) }),
   })
   .superRefine((value, ctx) => {
     if (new Set(value.domains).size !== value.domains.length) {
@@ -68,7 +79,7 @@ function loadCatalog(raw: unknown): Catalog {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid catalog-data.json: ${problems.join('; ')}`);
   }
-  const { domains, plans, years, extraGb } = result.data;
+  const { domains, plans, years, extraGb, terms } = result.data;
   // Frozen because every caller shares this one instance: a handler that sorted or patched it would
   // change prices for every later request served by the same Lambda container.
   return Object.freeze({
@@ -80,6 +91,7 @@ function loadCatalog(raw: unknown): Catalog {
     ),
     years: Object.freeze([...years]),
     extraGb: Object.freeze({ ...extraGb }),
+    terms: Object.freeze({ ...terms }),
   });
 }
 

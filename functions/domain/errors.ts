@@ -28,6 +28,8 @@ export const ErrorName = literalNames(
   'EmailOutcomeUnknownError',
   /** Not thrown: the payment webhook fails a waiting workflow with it (SendTaskFailure). */
   'PaymentFailed',
+  /** The storefront cancelled a waiting order: its wait is failed with it, and AwaitPayment throws it. */
+  'OrderCancelledError',
 );
 export type ErrorName = (typeof ErrorName)[keyof typeof ErrorName];
 
@@ -193,4 +195,14 @@ export class DnsCheckRequestedError extends PecError {
 export class EmailOutcomeUnknownError extends PecError {
   override readonly name = ErrorName.EmailOutcomeUnknownError;
   readonly code = 'email_outcome_unknown';
+}
+
+/**
+ * The storefront cancelled the order while it waited for its payment: the workflow stops waiting
+ * and closes it as cancelled (the cancellation fails the wait's task token with this name, and a
+ * wait that starts after it throws it).
+ */
+export class OrderCancelledError extends PecError {
+  override readonly name = ErrorName.OrderCancelledError;
+  readonly code = 'order_cancelled';
 }

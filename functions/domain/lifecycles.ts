@@ -79,10 +79,22 @@ export class Lifecycle<State extends string, Event extends string> {
   }
 }
 
-/** An order's own status. The events `pay`, `decline` and `refund` move its payment too (below). */
+/**
+ * An order's own status. The events `pay`, `decline` and `refund` move its payment too (below), and
+ * `storefront_cancel` requires its payment still pending.
+ */
 export const orderLifecycle = new Lifecycle<
   OrderStatus,
-  'pay' | 'decline' | 'await_payment' | 'await_dns' | 'fulfil' | 'complete' | 'fail' | 'cancel' | 'refund'
+  | 'pay'
+  | 'decline'
+  | 'await_payment'
+  | 'await_dns'
+  | 'fulfil'
+  | 'complete'
+  | 'fail'
+  | 'cancel'
+  | 'storefront_cancel'
+  | 'refund'
 >([
   { from: 'pending_payment', event: 'await_payment', to: 'pending_payment' }, // the workflow waits for the credit
   { from: 'pending_payment', event: 'decline', to: 'pending_payment' }, // the workflow then closes it
@@ -94,6 +106,9 @@ export const orderLifecycle = new Lifecycle<
   { from: 'activating', event: 'fail', to: 'failed' },
   { from: 'pending_payment', event: 'cancel', to: 'cancelled' }, // the wait for the credit ran out
   { from: 'activating', event: 'cancel', to: 'cancelled' }, // ... as a credit arrived: the closing refunds it
+  // The storefront lets go of an order whose credit has not arrived (POST /orders/{orderId}/cancel); once
+  // paid (activating), completed or failed it cannot. Its workflow then closes it like any cancelled order.
+  { from: 'pending_payment', event: 'storefront_cancel', to: 'cancelled' },
   // Money taken for an order that ended unfulfilled is to be given back.
   { from: 'failed', event: 'refund', to: 'failed' },
   { from: 'cancelled', event: 'refund', to: 'cancelled' },
@@ -101,8 +116,10 @@ export const orderLifecycle = new Lifecycle<
 export type OrderEvent = Parameters<typeof orderLifecycle.next>[1];
 
 /** The payment of an order (`payment.status`). */
-export const paymentLifecycle = new Lifecycle<PaymentStatus, 'pay' | 'decline' | 'refund'>([
+export const paymentLifecycle = new Lifecycle<PaymentStatus, 'pay' | 'decline' | 'refund' | 'storefront_cancel'>([
   { from: 'pending', event: 'pay', to: 'paid' },
+  // An order is cancelled by its storefront only while nothing was paid, nor reported failed.
+  { from: 'pending', event: 'storefront_cancel', to: 'pending' },
   { from: 'pending', event: 'decline', to: 'failed' },
   { from: 'failed', event: 'decline', to: 'failed' }, // told again (a redelivered event, the workflow's closing)
   { from: 'paid', event: 'refund', to: 'refund_required' },

@@ -1,4 +1,5 @@
 import { creditorReference } from './creditor-reference.ts';
+import { orderLifecycle, paymentLifecycle } from './lifecycles.ts';
 import { type ImmediatePaymentMethod, isImmediatePayment, type PaymentMethod } from './payment-methods.ts';
 import type { PublicOrder } from './schemas.ts';
 import { orderTotals } from './totals.ts';
@@ -20,6 +21,8 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   payment: PublicOrder['payment'] & { token?: string };
   holder: Record<string, unknown> & { email: string };
   billing: Record<string, unknown>;
+  /** New orders: the general contract conditions the holder accepted, and when (kept with the record of the sale). */
+  consents?: AcceptedConsents;
   /** Fingerprint of the request that created the order, to tell a replay from a reused Idempotency-Key. */
   requestHash: string;
   /** When a bank transfer or postal slip order stops waiting for the credit. */
@@ -30,6 +33,8 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   chargeId?: string;
   /** Money taken for an order that ended unfulfilled, to be given back. */
   refund?: Refund;
+  /** A new card or PayPal order: when its confirmation was sent (a transfer's is its payment instructions). */
+  orderConfirmationSentAt?: string;
   firstAccessEmailSentAt?: string;
   paymentInstructionsSentAt?: string;
   /** PEC on the holder's own domain: when the holder was told which MX records to set. */
@@ -42,8 +47,15 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   unauditedActivationAt?: string;
 }
 
+/** The version of the general contract conditions a holder accepted, and when the order carrying it was placed. */
+export interface AcceptedConsents {
+  termsVersion: string;
+  acceptedAt: string;
+}
+
 /** The emails an order sends at most once, each remembered by the time its sending was claimed. */
 export type OrderEmailField =
+  | 'orderConfirmationSentAt'
   | 'firstAccessEmailSentAt'
   | 'paymentInstructionsSentAt'
   | 'dnsInstructionsSentAt'
@@ -60,6 +72,20 @@ export interface Refund {
   reason: string;
   recordedAt: string;
 }
+
+/** The `failureReason` of an order its storefront cancelled (POST /orders/{orderId}/cancel). */
+export const CANCELLED_BY_STOREFRONT = 'cancelled_by_storefront';
+
+/**
+ * Whether the storefront may cancel the order now: it waits for a bank transfer or postal slip whose
+ * credit has neither arrived nor been reported failed. A card or PayPal order is charged at once and
+ * never waits: while it shows `pending_payment` the charge is under way, and cancelling then could
+ * end with the money taken, so it is not cancellable (a declined charge closes it anyway).
+ */
+export const isCancellableByStorefront = (order: Pick<Order, 'status' | 'payment'>): boolean =>
+  !isImmediatePayment(order.payment.method) &&
+  orderLifecycle.canMove(order.status, 'storefront_cancel') &&
+  paymentLifecycle.canMove(order.payment.status, 'storefront_cancel');
 
 /** Whether a storefront may see this order: only the one that placed it (another one gets a 404). */
 export const isOrderOf = (order: Order | undefined, storefrontId: string): order is Order =>
@@ -112,6 +138,8 @@ export interface NewOrder {
   payment: { method: PaymentMethod; token?: string };
   holder: Order['holder'];
   billing: Order['billing'];
+  /** New orders: the version of the conditions accepted with the request (accepted `now`). */
+  termsVersion?: string;
   requestHash: string;
   now: Date;
   /** How long a transfer or postal slip order waits for its credit. */
@@ -140,6 +168,7 @@ export function pendingOrder(input: NewOrder): Order {
     },
     holder: input.holder,
     billing: input.billing,
+    ...(input.termsVersion ? { consents: { termsVersion: input.termsVersion, acceptedAt: now.toISOString() } } : {}),
     createdAt: now.toISOString(),
     paidAt: null,
     completedAt: null,

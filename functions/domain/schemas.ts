@@ -213,12 +213,33 @@ export const PaymentRequestSchema = z
   });
 export type PaymentRequest = z.infer<typeof PaymentRequestSchema>;
 
+const currentTerms = () =>
+  `the general contract conditions in force are version ${catalog.terms.version} (GET /catalog, terms: ${catalog.terms.url})`;
+
+export const ConsentsSchema = z
+  .object({
+    termsVersion: z
+      .string({ error: () => `Required: the holder must accept ${currentTerms()}.` })
+      .refine((version) => version === catalog.terms.version, {
+        error: () => `Not the current version: ${currentTerms()}; the holder must accept that one.`,
+      })
+      .meta({
+        description: 'The version of the general contract conditions the holder accepted: GET /catalog terms.version.',
+      }),
+  })
+  .meta({
+    description: 'What the holder accepted with the order. The order keeps the version and the time of acceptance.',
+  });
+export type Consents = z.infer<typeof ConsentsSchema>;
+
 export const CreateOrderRequestSchema = z.object({
   mailbox: MailboxOrderSchema,
   years,
   holder: HolderSchema,
   billing: BillingSchema,
   payment: PaymentRequestSchema,
+  // Missing consents are reported on the field the holder must give, consents.termsVersion.
+  consents: z.preprocess((value) => value ?? {}, ConsentsSchema),
 });
 export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
 
@@ -332,6 +353,9 @@ export const CatalogResponseSchema = z.object({
       }),
     })
     .meta({ description: "PEC on the holder's own domain (mailbox.domainPec)." }),
+  terms: z
+    .object({ version: z.string(), url: z.string() })
+    .meta({ description: 'The general contract conditions in force: a new order must accept this version.' }),
 });
 export type CatalogResponse = z.infer<typeof CatalogResponseSchema>;
 

@@ -1,17 +1,24 @@
-import { planFor } from '../domain/catalog.ts';
+import { catalog, planFor } from '../domain/catalog.ts';
 import { type DnsPollPolicy, mxPointsAtProvider, nextDnsPollSeconds } from '../domain/domain-dns.ts';
 import {
   DnsCheckRequestedError,
   DomainNotConfiguredError,
   EmailOutcomeUnknownError,
   ErrorName,
+  OrderCancelledError,
   PaymentAlreadyReceivedError,
   PaymentDeclinedError,
   ProvisioningImpossibleError,
 } from '../domain/errors.ts';
 import { canPay, isClosedOrder, type OrderStatus, orderLifecycle } from '../domain/lifecycles.ts';
 import { addYears, renewedExpiry } from '../domain/mailbox.ts';
-import { type Order, type OrderEmailField, type Refund, renewalPaymentOf } from '../domain/order.ts';
+import {
+  CANCELLED_BY_STOREFRONT,
+  type Order,
+  type OrderEmailField,
+  type Refund,
+  renewalPaymentOf,
+} from '../domain/order.ts';
 import { isImmediatePayment } from '../domain/payment-methods.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
 import type {
@@ -23,6 +30,7 @@ import type {
   MailPlatform,
   Notifier,
   OrderRepository,
+  OrderSummary,
   PaymentGateway,
 } from './ports.ts';
 
@@ -109,6 +117,46 @@ export async function chargePayment(
     await auditRefund(deps.audit, settled);
   }
   throw new ProvisioningImpossibleError(`Order ${orderId} cannot be charged in status ${current.status}.`);
+}
+
+/**
+ * Confirms a new card or PayPal order to the holder (what was ordered, the total, what happens
+ * next), at most once. The workflow sends it before the charge: it confirms the order placed,
+ * whatever the charge then does (a declined charge gets an email of its own), and an email that
+ * cannot go out never holds back the order (the workflow goes on to the charge). Other orders have
+ * a confirmation of their own: a transfer's or slip's is its payment instructions, a renewal's the
+ * renewal email at completion (a card renewal completes within moments).
+ */
+export async function sendOrderConfirmation(
+  deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>,
+  orderId: string,
+  now: Date,
+): Promise<void> {
+  const order = await loadOrder(deps.orders, orderId);
+  const { method } = order.payment;
+  if (order.kind !== 'new' || !isImmediatePayment(method) || order.orderConfirmationSentAt) return;
+  await sendOnce(deps.orders, orderId, 'orderConfirmationSentAt', now, () =>
+    deps.notifier.orderConfirmation({ ...summaryOf(order), method }),
+  );
+}
+
+/** What the order's confirmation says was ordered; the conditions' document is linked when it is the one in force. */
+function summaryOf(order: Order): OrderSummary {
+  const { address, type, domainPec } = order.mailbox;
+  const accepted = order.consents?.termsVersion;
+  return {
+    to: order.holder.email,
+    orderId: order.orderId,
+    kind: order.kind,
+    address,
+    type,
+    domainPec,
+    years: order.years,
+    totals: order.totals,
+    ...(accepted
+      ? { terms: { version: accepted, ...(accepted === catalog.terms.version ? { url: catalog.terms.url } : {}) } }
+      : {}),
+  };
 }
 
 /**
@@ -391,7 +439,14 @@ function tellClosed(deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>, order: Or
   const refundCents = order.refund?.amountCents;
   return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
     order.status === 'cancelled'
-      ? deps.notifier.orderCancelled({ to, address, orderId, kind, refundCents })
+      ? deps.notifier.orderCancelled({
+          to,
+          address,
+          orderId,
+          kind,
+          onRequest: order.failureReason === CANCELLED_BY_STOREFRONT,
+          refundCents,
+        })
       : deps.notifier.orderFailed({
           to,
           address,
@@ -507,7 +562,8 @@ async function sendOnce(
 /**
  * The wait for a bank transfer or postal slip (a callback state, retried if this function fails):
  * 1. an order already paid (its credit arrived while an earlier attempt's wait was given up) has
- *    nothing to wait for: PaymentAlreadyReceivedError sends the workflow on to activation;
+ *    nothing to wait for: PaymentAlreadyReceivedError sends the workflow on to activation; one its
+ *    storefront cancelled meanwhile neither: OrderCancelledError sends it to CancelOrder;
  * 2. the payment instructions are emailed, at most once;
  * 3. the workflow's task token is kept on the order (it never leaves the server), last: once it is
  *    there, a credit can resume the wait and nothing in this attempt can fail any more.
@@ -522,14 +578,11 @@ export async function awaitPayment(
   assertWaiting(order);
   const method = order.payment.method;
   if (!isImmediatePayment(method)) {
+    // The instructions are the order's confirmation too: they summarise what was ordered.
     await sendOnce(deps.orders, orderId, 'paymentInstructionsSentAt', now, () =>
       deps.notifier.paymentInstructions({
-        to: order.holder.email,
-        orderId,
-        address: order.mailbox.address,
+        ...summaryOf(order),
         method,
-        kind: order.kind,
-        grossCents: order.totals.grossCents,
         reference: order.payment.reference,
         deadline: order.paymentDeadline ?? now.toISOString(),
       }),
@@ -544,6 +597,10 @@ export async function awaitPayment(
 function assertWaiting(order: Order): void {
   if (order.status === 'activating' && order.payment.status === 'paid') {
     throw new PaymentAlreadyReceivedError(`Order ${order.orderId} is paid already: there is nothing to wait for.`);
+  }
+  // Cancelled before its wait began (or between two attempts of it): the workflow goes to CancelOrder.
+  if (order.status === 'cancelled') {
+    throw new OrderCancelledError(`Order ${order.orderId} was cancelled: there is nothing to wait for.`);
   }
   if (!orderLifecycle.canMove(order.status, 'await_payment')) {
     throw new ProvisioningImpossibleError(`Order ${order.orderId} is no longer waiting for a payment.`);

@@ -77,8 +77,19 @@ export async function resumeWorkflow(
   now: Date,
 ): Promise<void> {
   if (!orderLifecycle.canMove(existing.status, 'await_payment')) return;
-  await deps.workflow.startOrder(existing.orderId, workflowInput(deps, existing, now));
+  await ensureWorkflow(deps, existing, now);
 }
+
+/**
+ * Makes sure an execution of the order's workflow runs: one is started (under the next free name)
+ * unless one is running. The workflow looks at where the order is before acting, so a run started
+ * for an order that moved on meanwhile (a cancelled one) goes straight to its closing.
+ */
+export const ensureWorkflow = (
+  deps: Pick<WorkflowStartDeps, 'workflow' | 'paymentWaitSeconds'>,
+  order: Order,
+  now: Date,
+): Promise<void> => deps.workflow.startOrder(order.orderId, workflowInput(deps, order, now));
 
 /** The stored order for a replayed request (its workflow resumed if need be), or IdempotencyKeyReusedError when the body differs. */
 export async function replay(

@@ -76,6 +76,7 @@ export async function placeOrder(
     payment: request.payment,
     holder: request.holder,
     billing: request.billing,
+    termsVersion: request.consents.termsVersion,
     requestHash,
     now: context.now,
     paymentWaitSeconds: deps.paymentWaitSeconds,

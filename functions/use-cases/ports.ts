@@ -1,10 +1,11 @@
 import type { AccessLinkPurpose, RateLimit } from '../domain/access-links.ts';
+import type { MailboxType } from '../domain/catalog.ts';
 import type { ErrorName } from '../domain/errors.ts';
 import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Refund } from '../domain/order.ts';
-import type { CreditPaymentMethod, PaymentMethod } from '../domain/payment-methods.ts';
-import type { PublicMailbox } from '../domain/schemas.ts';
+import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentMethod } from '../domain/payment-methods.ts';
+import type { PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
  * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the
@@ -74,6 +75,12 @@ export interface OrderRepository {
     at: Date,
     paymentFailed?: boolean,
   ): Promise<Order | undefined>;
+  /**
+   * Event `storefront_cancel`: an order waiting for its credit (`pending_payment`, payment still
+   * pending) → `cancelled`, at `at`, with `reason`. Its task token stays, for the wait to be ended
+   * with it. Answers the cancelled order, or undefined when the order no longer waits (paid, closed...).
+   */
+  cancelWaiting(orderId: string, reason: string, at: Date): Promise<Order | undefined>;
   /**
    * Event `refund`: records a refund to make on a closed (failed or cancelled) order that was paid, or whose charge
    * turned out to have succeeded: its payment becomes `refund_required`. False when the order is not
@@ -232,13 +239,28 @@ export interface EmailMessage {
   html: string;
 }
 
-export interface PaymentInstructions {
+/** What an order's confirmation says was ordered: the mailbox, its plan and years, the totals, the conditions accepted. */
+export interface OrderSummary {
   to: string;
   orderId: string;
-  address: string;
-  method: CreditPaymentMethod;
   kind: OrderKind;
-  grossCents: number;
+  address: string;
+  type: MailboxType;
+  domainPec: boolean;
+  years: number;
+  totals: Totals;
+  /** A new order: the general contract conditions accepted, with their document when it is the one in force. */
+  terms?: { version: string; url?: string };
+}
+
+/** The confirmation of a new card or PayPal order, sent before it is charged. */
+export interface OrderConfirmation extends OrderSummary {
+  method: ImmediatePaymentMethod;
+}
+
+/** The payment instructions of a transfer or postal slip order: its confirmation, with how to pay. */
+export interface PaymentInstructions extends OrderSummary {
+  method: CreditPaymentMethod;
   /** The RF creditor reference the transfer must quote. */
   reference: string;
   deadline: string;
@@ -246,6 +268,7 @@ export interface PaymentInstructions {
 
 /** The emails the holder receives; the adapter renders and sends them. Each answers the message id. */
 export interface Notifier {
+  orderConfirmation(input: OrderConfirmation): Promise<string>;
   /** `reissued`: a new link the storefront asked for; earlier links no longer work. */
   firstAccess(input: {
     to: string;
@@ -265,11 +288,13 @@ export interface Notifier {
     paymentDeclined: boolean;
     refundCents?: number;
   }): Promise<string>;
+  /** `onRequest` when the storefront cancelled the order, rather than its payment not arriving in time. */
   orderCancelled(input: {
     to: string;
     address: string;
     orderId: string;
     kind: OrderKind;
+    onRequest?: boolean;
     refundCents?: number;
   }): Promise<string>;
   renewalConfirmed(input: { to: string; address: string; orderId: string; expiresAt: string }): Promise<string>;

@@ -47,12 +47,16 @@ describe('a card or PayPal order over HTTP', () => {
       new Date(mailbox.json.expiresAt).getUTCFullYear() - new Date(mailbox.json.activatedAt).getUTCFullYear();
     expect(years).toBe(2);
 
+    // The order confirmation, then the first-access email.
     const emails = (await local.api.outbox()).filter((m) => m.text.includes(address));
-    expect(emails).toHaveLength(1);
-    expect(emails[0]?.to).toEqual(['mario.rossi@example.com']);
-    expect(emails[0]?.subject).toContain(address);
-    expect(emails[0]?.html).toContain('token=');
-    const token = tokenFrom(emails[0]?.text ?? '');
+    expect(emails.map((m) => m.subject)).toEqual([
+      `Conferma dell'ordine ${order.orderId}: casella PEC ${address}`,
+      `La tua casella PEC ${address} è attiva`,
+    ]);
+    const firstAccess = emails[1];
+    expect(firstAccess?.to).toEqual(['mario.rossi@example.com']);
+    expect(firstAccess?.html).toContain('token=');
+    const token = tokenFrom(firstAccess?.text ?? '');
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
 
     const weak = await local.api.post('/password-setup', { token, password: 'password' }, { apiKey: null });
@@ -99,9 +103,12 @@ describe('a card or PayPal order over HTTP', () => {
     const availability = await local.api.get(`/availability?address=${encodeURIComponent(address)}`);
     expect(availability.json).toEqual({ address, available: true });
     expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).status).toBe(404);
+    // The order was confirmed as placed, then the decline told (right after the order shows failed).
+    await local.runtime.outbox.waitFor((m) => m.text.includes(address) && m.subject.includes('non riuscita'));
     const emails = (await local.api.outbox()).filter((m) => m.text.includes(address));
-    expect(emails).toHaveLength(1);
-    expect(emails[0]?.subject).toContain('non riuscita');
+    expect(emails).toHaveLength(2);
+    expect(emails[0]?.subject).toContain("Conferma dell'ordine");
+    expect(emails[1]?.subject).toContain('non riuscita');
 
     // The address can be ordered again.
     const again = await local.api.post('/orders', orderBody({ address }));

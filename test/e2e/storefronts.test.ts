@@ -28,6 +28,10 @@ const ROUTES_NAMING_ONE: {
   call: (api: ApiClient, target: { orderId: string; address: string }) => ReturnType<ApiClient['request']>;
 }[] = [
   { name: 'GET /orders/{orderId}', call: (api, { orderId }) => api.get(`/orders/${orderId}`) },
+  {
+    name: 'POST /orders/{orderId}/cancel',
+    call: (api, { orderId }) => api.request('POST', `/orders/${orderId}/cancel`),
+  },
   { name: 'GET /mailboxes/{address}', call: (api, { address }) => api.get(mailboxPath(address)) },
   {
     name: 'POST /mailboxes/{address}/renewals',

@@ -21,8 +21,11 @@ afterAll(() => (workDir ? rm(workDir, { recursive: true, force: true }) : undefi
 const STOREFRONT_CODE = `
 import type { paths } from './api.ts';
 
+// The JSON body of a route (never for a route that takes none, such as POST /orders/{orderId}/cancel).
 type Body<Path extends keyof paths, Method extends 'post' | 'put'> =
-  NonNullable<NonNullable<paths[Path][Method]>['requestBody']>['content']['application/json'];
+  NonNullable<paths[Path][Method]> extends { requestBody: { content: { 'application/json': infer Json } } }
+    ? Json
+    : never;
 
 // CONTRACT.md, "POST /orders body" (mailbox.domainPec has a default: a storefront need not send it).
 const order: Body<'/orders', 'post'> = ${JSON.stringify(CONTRACT_ORDER_EXAMPLE)};
@@ -35,6 +38,9 @@ const ownDomain: Body<'/orders', 'post'> = {
 const yearsAsText: Body<'/orders', 'post'> = { ...order, years: '1' };
 // @ts-expect-error a card payment names its token
 const cardWithoutToken: Body<'/orders', 'post'> = { ...order, payment: { method: 'card' } };
+const { consents: _accepted, ...withoutConsents } = order;
+// @ts-expect-error a new order names the version of the conditions the holder accepted
+const unconsented: Body<'/orders', 'post'> = withoutConsents;
 
 const renewal: Body<'/mailboxes/{address}/renewals', 'post'> = { years: 2, payment: { method: 'postal_slip' } };
 const autoRenew: Body<'/mailboxes/{address}/auto-renew', 'put'> = { enabled: true };
@@ -61,7 +67,7 @@ const limitAsText: Query<'/orders'> = { limit: '20' };
 const lastPage: Page<'/mailboxes'> = { items: [], nextCursor: null };
 const firstOrders = (page: Page<'/orders'>): string[] => page.items.map((listed) => listed.orderId);
 
-export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, renewal, autoRenew, passwordSetup, passwordReset, resetWithoutAddress, webhookEvent, unknownEvent, orderPage, mailboxPage, reservedPage, limitAsText, lastPage, firstOrders];
+export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, unconsented, renewal, autoRenew, passwordSetup, passwordReset, resetWithoutAddress, webhookEvent, unknownEvent, orderPage, mailboxPage, reservedPage, limitAsText, lastPage, firstOrders];
 `;
 
 /** Type-checks `files` (strict) and answers every diagnostic, as `file:line message`. */

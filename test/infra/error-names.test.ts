@@ -84,6 +84,7 @@ describe('error names', () => {
       new Set([
         ErrorName.PaymentDeclinedError,
         ErrorName.PaymentFailed,
+        ErrorName.OrderCancelledError,
         ErrorName.PaymentAlreadyReceivedError,
         ErrorName.ProvisioningImpossibleError,
         ErrorName.DomainNotConfiguredError,

@@ -50,6 +50,7 @@ const retriesOf = (name: string, error: string) => {
 };
 
 const TASK_STATES = [
+  'SendOrderConfirmation',
   'ChargePayment',
   'AwaitPayment',
   'ProvisionMailbox',
@@ -114,6 +115,10 @@ describe('AwaitPayment', () => {
 
   it('cancels the order when the wait runs out', () => {
     expect(catcherFor('AwaitPayment', 'States.Timeout')?.Next).toBe('CancelOrder');
+  });
+
+  it('cancels the order when its storefront cancels it (the token failed with OrderCancelledError)', () => {
+    expect(catcherFor('AwaitPayment', ErrorName.OrderCancelledError)?.Next).toBe('CancelOrder');
   });
 
   it('fails the order when the provider reports a failed payment', () => {
@@ -182,6 +187,22 @@ describe('CheckDomainDns and WaitForDns: PEC on the holder’s domain', () => {
   });
 });
 
+describe('SendOrderConfirmation', () => {
+  it('confirms a new card or PayPal order before it is charged, and a renewal goes straight to the charge', () => {
+    expect(state('RoutePayment').Choices?.map((choice) => choice.Next)).toEqual([
+      'SendOrderConfirmation',
+      'ChargePayment',
+    ]);
+    expect(state('RoutePayment').Default).toBe('AwaitPayment');
+    expect(state('SendOrderConfirmation').Next).toBe('ChargePayment');
+  });
+
+  it('never holds the order back: whatever fails, once retried, the charge goes ahead', () => {
+    expect(catcherFor('SendOrderConfirmation', 'States.TaskFailed')?.Next).toBe('ChargePayment');
+    expect(catcherFor('SendOrderConfirmation', 'States.Timeout')?.Next).toBe('ChargePayment');
+  });
+});
+
 describe('ChargePayment', () => {
   it('fails the order on a declined payment', () => {
     expect(catcherFor('ChargePayment', ErrorName.PaymentDeclinedError)?.Next).toBe('FailOrder');
@@ -222,6 +243,7 @@ describe('retry policies', () => {
     ['WaitForDns', 'ProvisioningImpossibleError'],
     ['CompleteOrder', 'ProvisioningImpossibleError'],
     ['AwaitPayment', 'PaymentFailed'],
+    ['AwaitPayment', 'OrderCancelledError'],
     ['AwaitPayment', 'PaymentAlreadyReceivedError'],
     ['AwaitPayment', 'ProvisioningImpossibleError'],
   ])('%s does not retry the permanent %s', (name, error) => {

@@ -258,12 +258,12 @@ describe('the REST API', () => {
 });
 
 describe('least privilege', () => {
-  it('lets only the payments webhook resume a waiting workflow, and the DNS check end the wait for DNS', () => {
-    const webhookRole = roleOfHandler('payments-webhook');
+  it('lets only the payments webhook and the cancellation end a waiting payment, and the DNS check end the wait for DNS', () => {
+    const ending = [roleOfHandler('payments-webhook'), roleOfHandler('cancel-order')];
     expect(new Set(rolesAllowing(template, 'states:SendTaskSuccess'))).toEqual(
-      new Set([webhookRole, roleOfHandler('request-dns-check')]),
+      new Set([...ending, roleOfHandler('request-dns-check')]),
     );
-    expect(rolesAllowing(template, 'states:SendTaskFailure')).toEqual([webhookRole]);
+    expect(new Set(rolesAllowing(template, 'states:SendTaskFailure'))).toEqual(new Set(ending));
   });
 
   it('gives no state function SendTaskSuccess (the state machine would then depend on itself)', () => {
@@ -274,16 +274,18 @@ describe('least privilege', () => {
     expect(stateFunctions.filter(([, fn]) => allowed.has(roleOf(fn) ?? '')).map(([id]) => id)).toEqual([]);
   });
 
-  it('lets only the order intake functions (new orders, renewals, the renewal sweep) start the workflow', () => {
-    expect(new Set(rolesAllowing(template, 'states:StartExecution'))).toEqual(
-      new Set([roleOfHandler('create-order'), roleOfHandler('renew-mailbox'), roleOfHandler('renewal-sweep')]),
+  // The cancellation starts a run only to close a cancelled order whose run ended.
+  const starters = () =>
+    new Set(
+      ['create-order', 'renew-mailbox', 'renewal-sweep', 'cancel-order'].map((handler) => roleOfHandler(handler)),
     );
+
+  it('lets only the order intake functions (new orders, renewals, the renewal sweep) and the cancellation start the workflow', () => {
+    expect(new Set(rolesAllowing(template, 'states:StartExecution'))).toEqual(starters());
   });
 
   it('lets the same functions, and only them, read an execution’s status (to restart an order whose run ended)', () => {
-    expect(new Set(rolesAllowing(template, 'states:DescribeExecution'))).toEqual(
-      new Set([roleOfHandler('create-order'), roleOfHandler('renew-mailbox'), roleOfHandler('renewal-sweep')]),
-    );
+    expect(new Set(rolesAllowing(template, 'states:DescribeExecution'))).toEqual(starters());
   });
 
   it('gives the bank details only to the function that emails the payment instructions', () => {

@@ -38,6 +38,9 @@ export interface StateDefinition {
   Parameters?: unknown;
   ResultPath?: string | null;
   Next?: string;
+  /** A Choice state's branches, in order, and where it goes otherwise. */
+  Choices?: { Next: string }[];
+  Default?: string;
 }
 
 export interface StateMachineDefinition {

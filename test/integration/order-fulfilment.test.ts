@@ -63,6 +63,7 @@ class RecordingNotifier {
     return `msg-${this.sent.length}`;
   };
   readonly notifier: Notifier = {
+    orderConfirmation: this.record('orderConfirmation'),
     firstAccess: this.record('firstAccess'),
     passwordReset: this.record('passwordReset'),
     orderFailed: this.record('orderFailed'),
@@ -478,10 +479,20 @@ describe('awaitPayment', () => {
 
   it('answers ProvisioningImpossibleError for an order no longer waiting', async () => {
     const { orderId } = await transfer();
-    await rawOrders.close(orderId, 'cancelled', 'States.Timeout', tick());
+    await rawOrders.close(orderId, 'failed', 'workflow_not_started', tick());
 
     await expect(steps.awaitPayment(deps, orderId, 'token-1', tick())).rejects.toMatchObject({
       name: 'ProvisioningImpossibleError',
+    });
+    expect(outbox.about(orderId)).toEqual([]);
+  });
+
+  it('answers OrderCancelledError for an order cancelled before its wait, so that the workflow closes it as cancelled', async () => {
+    const { orderId } = await transfer();
+    await rawOrders.cancelWaiting(orderId, 'cancelled_by_storefront', tick());
+
+    await expect(steps.awaitPayment(deps, orderId, 'token-1', tick())).rejects.toMatchObject({
+      name: 'OrderCancelledError',
     });
     expect(outbox.about(orderId)).toEqual([]);
   });
@@ -489,9 +500,10 @@ describe('awaitPayment', () => {
 
 /**
  * A card order through the workflow's path, each step retried as the definition says (7 attempts,
- * closing 11); a failed first-access email does not stop completion. Answers how the run ended.
+ * closing 11); a failed confirmation or first-access email does not stop it. Answers how the run ended.
  */
 async function fulfilCard(orderId: string) {
+  await retried((now) => steps.sendOrderConfirmation(deps, orderId, now));
   let error = await retried((now) => steps.chargePayment(deps, orderId, now));
   if (!error) error = await retried((now) => steps.provisionMailbox(deps, orderId, now));
   if (!error) {
@@ -543,6 +555,7 @@ describe('a card order under faults, as the workflow runs it', () => {
     ['platform.createMailbox', {}, 'failed'],
     ['mailboxes.activate', { after: true }, 'completed'],
     ['tokens.put', {}, 'completed'], // without its first-access email
+    ['notifier.orderConfirmation', { error: () => namedError('ServiceUnavailable') }, 'completed'],
     ['notifier.firstAccess', { error: () => namedError('ServiceUnavailable') }, 'completed'],
     ['orders.claimEmail', {}, 'completed'],
     ['orders.markCompleted', { after: true }, 'completion-unrecorded'],
@@ -559,7 +572,7 @@ describe('a card order under faults, as the workflow runs it', () => {
 
       await expectMoneySafe(orderId, outcome);
       expect(outcome).toBe(n === ALWAYS ? always : 'completed');
-      if (n !== ALWAYS) expect(outbox.about(orderId).map((s) => s.kind)).toEqual(['firstAccess']);
+      if (n !== ALWAYS) expect(outbox.about(orderId).map((s) => s.kind)).toEqual(['orderConfirmation', 'firstAccess']);
     },
   );
 
@@ -588,6 +601,7 @@ describe('a card order under faults, as the workflow runs it', () => {
       if (n !== ALWAYS) {
         expect(await order(orderId)).toMatchObject({ status: 'failed', payment: { status: 'refund_required' } });
         expect(outbox.about(orderId)).toEqual([
+          { kind: 'orderConfirmation', input: expect.objectContaining({ orderId }) },
           { kind: 'orderFailed', input: expect.objectContaining({ refundCents: 610 }) },
         ]);
       }

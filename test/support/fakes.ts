@@ -138,6 +138,15 @@ export class InMemoryOrderRepository implements OrderRepository {
     return closed && copy(closed);
   }
 
+  async cancelWaiting(orderId: string, reason: string, at: Date) {
+    // The task token stays, for the cancellation to end the wait with it.
+    const cancelled = this.move(orderId, 'storefront_cancel', 'storefront_cancel', (order) => {
+      order.failureReason = reason;
+      order.closedAt = at.toISOString();
+    });
+    return cancelled && copy(cancelled);
+  }
+
   async recordRefund(orderId: string, refund: NonNullable<Order['refund']>) {
     if (this.orders.get(orderId)?.refund) return false;
     return !!this.move(orderId, 'refund', 'refund', (order) => {
@@ -439,6 +448,8 @@ export class RecordingNotifier implements Notifier {
     return this.sent.filter((sent) => sent.email === email).map((sent) => sent.input as Parameters<Notifier[Email]>[0]);
   }
 
+  orderConfirmation = (input: Parameters<Notifier['orderConfirmation']>[0]) =>
+    this.record({ email: 'orderConfirmation', input });
   firstAccess = (input: Parameters<Notifier['firstAccess']>[0]) => this.record({ email: 'firstAccess', input });
   passwordReset = (input: Parameters<Notifier['passwordReset']>[0]) => this.record({ email: 'passwordReset', input });
   orderFailed = (input: Parameters<Notifier['orderFailed']>[0]) => this.record({ email: 'orderFailed', input });

@@ -22,6 +22,7 @@ export function orderBody(
     holder: validHolder,
     billing: { recipientCode: '0000000' },
     payment: overrides.payment ?? { method: 'card', token: 'tok_visa' },
+    consents: CONTRACT_ORDER_EXAMPLE.consents,
   };
 }
 

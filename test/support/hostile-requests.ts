@@ -229,6 +229,7 @@ const hostileValue = fc.oneof(
     'bank_transfer',
     'company',
     'evt_',
+    '2025-12',
     '2026-01-01T00:00:00Z',
     '9999-99-99T99:99:99Z',
     true,
@@ -296,6 +297,8 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
       )
       .map(([address, payment]) => orderBody({ address: address.toLowerCase(), payment })),
     'renew-mailbox': fc.constant({ years: 1, payment: { method: 'card', token: 'tok_visa' } }),
+    // Takes no body (whatever is sent is ignored); the order it names is what matters.
+    'cancel-order': fc.constant({}),
     'set-auto-renew': fc.boolean().map((enabled) => ({ enabled })),
     // The route takes no body: whatever is sent is ignored.
     'request-first-access-link': fc.constant({}),

@@ -32,6 +32,14 @@ describe('catalog', () => {
     expect(isAllowedYears(0)).toBe(false);
   });
 
+  it('names the general contract conditions in force: their version and the document to read', () => {
+    expect(catalog.terms).toEqual({
+      version: '2026-01',
+      url: 'https://pec.example.com/condizioni-generali/2026-01',
+    });
+    expect(Object.isFrozen(catalog.terms)).toBe(true);
+  });
+
   it('cannot be changed by a caller', () => {
     expect(Object.isFrozen(catalog)).toBe(true);
     expect(Object.isFrozen(catalog.domains)).toBe(true);

@@ -6,11 +6,15 @@ import {
   MAILBOX_STATUSES,
   mailboxLifecycle,
   ORDER_STATUSES,
+  type OrderStatus,
   orderLifecycle,
   PAYMENT_STATUSES,
+  type PaymentStatus,
   PUBLIC_MAILBOX_STATUSES,
   paymentLifecycle,
 } from '../../functions/domain/lifecycles.ts';
+import { isCancellableByStorefront } from '../../functions/domain/order.ts';
+import type { PaymentMethod } from '../../functions/domain/payment-methods.ts';
 import { PublicMailboxSchema, PublicOrderSchema } from '../../functions/domain/schemas.ts';
 
 const statesOf = (lifecycle: Lifecycle<string, string>) =>
@@ -116,6 +120,31 @@ describe('the order and payment lifecycles', () => {
       'cancelled',
       'failed',
     ]);
+  });
+
+  it('lets a storefront cancel an order only while it waits, with nothing paid nor reported failed', () => {
+    expect(orderLifecycle.sourcesOf('storefront_cancel')).toEqual(['pending_payment']);
+    expect(orderLifecycle.targetOf('storefront_cancel')).toBe('cancelled');
+    expect(paymentLifecycle.sourcesOf('storefront_cancel')).toEqual(['pending']);
+    // The payment itself stays pending: nothing was taken.
+    expect(paymentLifecycle.changesStatus('storefront_cancel')).toBe(false);
+  });
+
+  it('tells which orders their storefront may cancel: a transfer or slip still waiting, never a card being charged', () => {
+    const order = (status: OrderStatus, method: PaymentMethod, payment: PaymentStatus = 'pending') => ({
+      status,
+      payment: { method, status: payment, reference: 'RF' },
+    });
+    expect(isCancellableByStorefront(order('pending_payment', 'bank_transfer'))).toBe(true);
+    expect(isCancellableByStorefront(order('pending_payment', 'postal_slip'))).toBe(true);
+    expect(isCancellableByStorefront(order('pending_payment', 'card'))).toBe(false);
+    expect(isCancellableByStorefront(order('pending_payment', 'paypal'))).toBe(false);
+    expect(isCancellableByStorefront(order('pending_payment', 'bank_transfer', 'failed'))).toBe(false);
+    for (const status of ['activating', 'completed', 'cancelled', 'failed'] as const) {
+      expect(
+        isCancellableByStorefront(order(status, 'bank_transfer', status === 'activating' ? 'paid' : 'pending')),
+      ).toBe(false);
+    }
   });
 
   it('calls failed and cancelled orders closed', () => {

@@ -42,6 +42,7 @@ const CONTRACT_ROUTES = [
   ['get', '/orders/{orderId}', '200'],
   ['get', '/orders', '200'],
   ['get', '/mailboxes', '200'],
+  ['post', '/orders/{orderId}/cancel', '200'],
   ['get', '/mailboxes/{address}', '200'],
   ['post', '/mailboxes/{address}/renewals', '201'],
   ['put', '/mailboxes/{address}/auto-renew', '200'],
@@ -60,6 +61,7 @@ const STOREFRONT = new Set([
   '/orders',
   '/orders/{orderId}',
   '/mailboxes',
+  '/orders/{orderId}/cancel',
   '/mailboxes/{address}',
 ]);
 const isStorefront = (path: string) => STOREFRONT.has(path) || path.startsWith('/mailboxes/');
@@ -137,6 +139,7 @@ describe('buildOpenApiDocument', () => {
   it.each([
     ['/orders', 'post', ['400', '409', '422']],
     ['/orders/{orderId}', 'get', ['404']],
+    ['/orders/{orderId}/cancel', 'post', ['404', '409']],
     ['/mailboxes/{address}', 'get', ['404']],
     ['/mailboxes/{address}/renewals', 'post', ['400', '404', '409']],
     ['/mailboxes/{address}/auto-renew', 'put', ['400', '404', '409']],
@@ -192,6 +195,18 @@ describe('buildOpenApiDocument', () => {
     };
     expect(mailbox.required.sort()).toEqual(['address', 'type']);
     expect(mailbox.properties.domainPec).toEqual(expect.objectContaining({ type: 'boolean', default: false }));
+  });
+
+  it('requires consents.termsVersion of a new order, and shows the conditions in force in the catalog', () => {
+    const body = createOrderRequest() as {
+      required: string[];
+      properties: { consents: { required: string[]; properties: Record<string, unknown> } };
+    };
+    expect(body.required).toContain('consents');
+    expect(body.properties.consents.required).toEqual(['termsVersion']);
+    const catalog = document.components.schemas.Catalog as { required: string[]; properties: Record<string, unknown> };
+    expect(catalog.required).toContain('terms');
+    expect(catalog.properties.terms).toEqual(expect.objectContaining({ required: ['version', 'url'] }));
   });
 
   it('generates responses from the response schemas', () => {

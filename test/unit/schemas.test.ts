@@ -111,6 +111,9 @@ describe('CreateOrderRequestSchema', () => {
     ['payment.token', undefined],
     ['payment.token', ''],
     ['payment.token', 'x'.repeat(201)],
+    ['consents.termsVersion', '2025-01'],
+    ['consents.termsVersion', undefined],
+    ['consents.termsVersion', 202601],
   ])('reports %s = %j under that path, and nothing else', (path, value) => {
     expect(pathsOf(CreateOrderRequestSchema, withField(contractBody, path, value))).toEqual([path]);
   });
@@ -166,12 +169,49 @@ describe('CreateOrderRequestSchema', () => {
         'billing.pecAddress',
         'billing',
         'payment.token',
+        'consents.termsVersion',
       ].sort(),
     );
   });
 
-  it('reports every missing part of an empty body', () => {
-    expect(pathsOf(CreateOrderRequestSchema, {})).toEqual(['mailbox', 'years', 'holder', 'billing', 'payment']);
+  it('reports every missing part of an empty body, the conditions by the version to accept', () => {
+    expect(pathsOf(CreateOrderRequestSchema, {})).toEqual([
+      'mailbox',
+      'years',
+      'holder',
+      'billing',
+      'payment',
+      'consents.termsVersion',
+    ]);
+  });
+
+  describe('consents', () => {
+    it('wants the version of the conditions in force, named by the catalog', () => {
+      expect(catalog.terms.version).toBe('2026-01');
+      expect(CreateOrderRequestSchema.parse(contractBody).consents).toEqual({ termsVersion: catalog.terms.version });
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['null', null],
+      ['empty', {}],
+    ])('names consents.termsVersion when the consents are %s, and says which version to accept', (_case, consents) => {
+      const body = withField(contractBody, 'consents', consents);
+      expect(errorsOf(CreateOrderRequestSchema, body)).toEqual([
+        { path: 'consents.termsVersion', message: expect.stringContaining(`version ${catalog.terms.version}`) },
+      ]);
+    });
+
+    it('refuses an earlier version, naming the current one and where to read it', () => {
+      const [error] = errorsOf(CreateOrderRequestSchema, withField(contractBody, 'consents.termsVersion', '2025-06'));
+      expect(error?.path).toBe('consents.termsVersion');
+      expect(error?.message).toContain(catalog.terms.version);
+      expect(error?.message).toContain(catalog.terms.url);
+    });
+
+    it('is not asked of a renewal', () => {
+      expect(RenewalRequestSchema.safeParse({ years: 1, payment: { method: 'postal_slip' } }).success).toBe(true);
+    });
   });
 
   it('reports a body that is not an object under (body)', () => {

@@ -119,13 +119,14 @@ const transfer = (seconds = 2_592_000) => ({ payment: { method: 'bank_transfer' 
 
 describe('order workflow: card and PayPal', () => {
   it.each(['card', 'paypal'])(
-    '%s: charge → provision → first-access email → completed, in 7 transitions',
+    '%s: confirmation → charge → provision → first-access email → completed, in 8 transitions',
     async (method) => {
-      const arn = await run({ ...card, payment: { method } });
+      const arn = await run({ ...card, kind: 'new', payment: { method } });
       const execution = await finished(arn);
       expect(execution.status).toBe('SUCCEEDED');
       expect(await enteredStates(arn)).toEqual([
         'RoutePayment',
+        'SendOrderConfirmation',
         'ChargePayment',
         'RouteOrderKind',
         'ProvisionMailbox',
@@ -134,8 +135,24 @@ describe('order workflow: card and PayPal', () => {
         'OrderCompleted',
       ]);
       expect(calls.find((c) => c.state === 'ChargePayment')?.input).toEqual({ orderId: expect.any(String) });
+      expect(calls.find((c) => c.state === 'SendOrderConfirmation')?.input).toEqual({ orderId: expect.any(String) });
     },
   );
+
+  it('a confirmation that cannot be sent does not hold the order back: after its retries, the charge goes ahead', async () => {
+    behaviours.SendOrderConfirmation = failing(Number.POSITIVE_INFINITY, 'ServiceUnavailable');
+    const arn = await run(card);
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(attemptsOf('SendOrderConfirmation')).toBe(7);
+    expect(attemptsOf('ChargePayment')).toBe(1);
+    expect(attemptsOf('FailOrder')).toBe(0);
+  });
+
+  it('an order without a kind (placed before renewals existed) is a new one, confirmed too', async () => {
+    const arn = await run(card);
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(attemptsOf('SendOrderConfirmation')).toBe(1);
+  });
 
   it('a renewal: charge → extend the mailbox → completed, no provisioning and no first-access email', async () => {
     const arn = await run({ ...card, kind: 'renewal' });
@@ -375,6 +392,40 @@ describe('order workflow: bank transfer and postal slip wait for the credit', ()
       outcome: 'failed',
       error: { Error: ErrorName.PaymentFailed },
     });
+  });
+
+  it('the storefront cancelling the order (its token failed with OrderCancelledError) closes it as cancelled, at once', async () => {
+    const arn = await run(transfer());
+    const orderId = JSON.parse(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).input as string,
+    ).orderId;
+    await sfn.send(
+      new SendTaskFailureCommand({
+        taskToken: await waitingToken(orderId),
+        error: ErrorName.OrderCancelledError,
+        cause: 'Cancelled by the storefront.',
+      }),
+    );
+    const execution = await finished(arn);
+    expect(execution.error).toBe('OrderCancelled');
+    expect(await enteredStates(arn)).toEqual(['RoutePayment', 'AwaitPayment', 'CancelOrder', 'OrderCancelled']);
+    expect(calls.find((c) => c.state === 'CancelOrder')?.input).toMatchObject({
+      outcome: 'cancelled',
+      error: { Error: ErrorName.OrderCancelledError },
+    });
+    // The wait is not started again.
+    expect(attemptsOf('AwaitPayment', orderId)).toBe(1);
+  });
+
+  it('a wait that finds the order cancelled before it began goes to CancelOrder, without retrying', async () => {
+    behaviours.AwaitPayment = async () => {
+      throw new NamedError(ErrorName.OrderCancelledError);
+    };
+    const arn = await run(transfer());
+    const execution = await finished(arn);
+    expect(execution.error).toBe('OrderCancelled');
+    expect(attemptsOf('AwaitPayment')).toBe(1);
+    expect(calls.find((c) => c.state === 'CancelOrder')?.input.error.Error).toBe(ErrorName.OrderCancelledError);
   });
 
   it('a wait that runs out cancels the order', async () => {

@@ -132,6 +132,20 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     );
     return Item ? fromItem(Item) : undefined;
   };
+
+  /** Applies a move and answers the order as it now is, or undefined when the move was not allowed. */
+  async function moveAndRead(move: ReturnType<typeof orderMove>): Promise<Order | undefined> {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateCommand({ TableName: tableName, ...move, ReturnValues: 'ALL_NEW' }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
   return {
     get,
 
@@ -193,21 +207,24 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     },
 
     async close(orderId, outcome, reason, at, paymentFailed = false) {
-      const update = await move(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
-        // A declined payment is recorded with the closing, from a payment that was never taken.
-        ...(paymentFailed ? { payment: 'decline' } : {}),
-        set: { failureReason: reason, closedAt: at.toISOString() },
-        removeTaskToken: true,
-      });
-      try {
-        const { Attributes } = await client.send(
-          new UpdateCommand({ TableName: tableName, ...update, ReturnValues: 'ALL_NEW' }),
-        );
-        return Attributes ? fromItem(Attributes) : undefined;
-      } catch (error) {
-        if (isConditionFailed(error)) return undefined;
-        throw error;
-      }
+      return moveAndRead(
+        await move(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
+          // A declined payment is recorded with the closing, from a payment that was never taken.
+          ...(paymentFailed ? { payment: 'decline' } : {}),
+          set: { failureReason: reason, closedAt: at.toISOString() },
+          removeTaskToken: true,
+        }),
+      );
+    },
+
+    async cancelWaiting(orderId, reason, at) {
+      // The task token stays: the cancellation ends the wait with it, after this write.
+      return moveAndRead(
+        await move(orderId, 'storefront_cancel', {
+          payment: 'storefront_cancel',
+          set: { failureReason: reason, closedAt: at.toISOString() },
+        }),
+      );
     },
 
     async recordRefund(orderId, refund) {

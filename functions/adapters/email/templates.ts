@@ -1,5 +1,12 @@
+import { type MailboxType, planFor, VAT_RATE_PERCENT } from '../../domain/catalog.ts';
 import type { OrderKind } from '../../domain/order.ts';
-import type { EmailMessage, Notifier, PaymentInstructions } from '../../use-cases/ports.ts';
+import type {
+  EmailMessage,
+  Notifier,
+  OrderConfirmation,
+  OrderSummary,
+  PaymentInstructions,
+} from '../../use-cases/ports.ts';
 
 /** What the notifier port hands over for one email. */
 type EmailInput<Email extends keyof Notifier> = Parameters<Notifier[Email]>[0];
@@ -50,6 +57,63 @@ function render(to: string, subject: string, body: Body): EmailMessage {
     '<p>Il team PEC</p></body></html>',
   ].join('');
   return { to: [to], subject, text, html };
+}
+
+const PLAN_NAMES: Record<MailboxType, string> = { standard: 'Standard', pro: 'Pro', premium: 'Premium' };
+
+/** A plan as the holder reads it: its name and the space it includes. */
+function planLabel(type: MailboxType): string {
+  const { mailboxGb, archiveGb } = planFor(type);
+  return `${PLAN_NAMES[type]} (${mailboxGb} GB di casella${archiveGb > 0 ? `, ${archiveGb} GB di archivio` : ''})`;
+}
+
+/** What was ordered and what it costs: the facts every order confirmation lists. */
+const orderFacts = (order: OrderSummary): [string, string][] => [
+  ['Ordine', order.orderId],
+  ['Casella PEC', order.address],
+  ['Piano', `${planLabel(order.type)}${order.domainPec ? ', sul tuo dominio' : ''}`],
+  ['Durata', order.years === 1 ? '1 anno' : `${order.years} anni`],
+  ['Imponibile', euro(order.totals.netCents)],
+  [`IVA ${VAT_RATE_PERCENT}%`, euro(order.totals.vatCents)],
+  ['Totale', euro(order.totals.grossCents)],
+];
+
+/** What happens once the payment is registered. */
+const afterPayment = (order: OrderSummary) =>
+  order.kind === 'renewal'
+    ? 'Appena il pagamento è registrato rinnoviamo la casella e ti confermiamo la nuova scadenza.'
+    : order.domainPec
+      ? 'Appena il pagamento è registrato ti inviamo i record MX da impostare sul tuo dominio; attiviamo la casella quando sono visibili e ti inviamo il link per creare la password.'
+      : "Appena il pagamento è registrato attiviamo la casella e ti inviamo un'email con il link per creare la password.";
+
+/** The conditions the holder accepted with a new order, with the link to their text when known. */
+const termsNote = (order: OrderSummary): { paragraphs: string[]; link?: Body['link'] } =>
+  order.terms
+    ? {
+        paragraphs: [
+          `Con l'ordine hai accettato le condizioni generali di contratto, versione ${order.terms.version}.`,
+        ],
+        ...(order.terms.url ? { link: { href: order.terms.url, label: 'Condizioni generali di contratto' } } : {}),
+      }
+    : { paragraphs: [] };
+
+/** The confirmation of a new card or PayPal order ("conferma d'ordine"), sent as the order is placed. */
+export function orderConfirmationEmail(input: OrderConfirmation): EmailMessage {
+  const terms = termsNote(input);
+  return render(input.to, `Conferma dell'ordine ${input.orderId}: casella PEC ${input.address}`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `grazie: abbiamo ricevuto il tuo ordine della casella PEC ${input.address}. Qui sotto trovi il riepilogo.`,
+      input.method === 'paypal'
+        ? `Addebitiamo ora ${euro(input.totals.grossCents)} sul tuo conto PayPal.`
+        : `Addebitiamo ora ${euro(input.totals.grossCents)} sulla tua carta.`,
+      afterPayment(input),
+      "Se il pagamento non va a buon fine te lo comunichiamo per email e l'ordine non viene completato.",
+      ...terms.paragraphs,
+    ],
+    facts: [...orderFacts(input), ['Pagamento', input.method === 'paypal' ? 'PayPal' : 'Carta di pagamento']],
+    ...(terms.link ? { link: terms.link } : {}),
+  });
 }
 
 export function firstAccessEmail(input: EmailInput<'firstAccess'>): EmailMessage {
@@ -114,7 +178,12 @@ export function orderCancelledEmail(input: EmailInput<'orderCancelled'>) {
   return render(input.to, `Ordine ${input.orderId} annullato`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
-      `non abbiamo ricevuto in tempo il pagamento dell'ordine ${input.orderId} per la casella ${input.address}, quindi l'ordine è stato annullato.`,
+      input.onRequest
+        ? `come richiesto, l'ordine ${input.orderId} per la casella ${input.address} è stato annullato prima del pagamento.`
+        : `non abbiamo ricevuto in tempo il pagamento dell'ordine ${input.orderId} per la casella ${input.address}, quindi l'ordine è stato annullato.`,
+      ...(input.onRequest && input.refundCents === undefined
+        ? ["Non effettuare il pagamento: se lo hai già disposto, l'importo ti verrà rimborsato."]
+        : []),
       ...refundNote(input.refundCents),
       afterClosing(input.kind),
     ],
@@ -138,11 +207,16 @@ export interface Beneficiary {
   postalAccount?: string;
 }
 
+/**
+ * The payment instructions of a transfer or postal slip order. They are its order confirmation as
+ * well: what was ordered, the total, how to pay it and what happens next.
+ */
 export function paymentInstructionsEmail(input: PaymentInstructions & Beneficiary): EmailMessage {
   const bySlip = input.method === 'postal_slip';
+  const terms = termsNote(input);
   const facts: [string, string][] = [
-    ['Ordine', input.orderId],
-    ['Importo', euro(input.grossCents)],
+    // The total is the amount to pay.
+    ...orderFacts(input),
     ['Beneficiario', input.beneficiary],
     ...(bySlip && input.postalAccount
       ? ([['Conto corrente postale', input.postalAccount]] as [string, string][])
@@ -150,18 +224,21 @@ export function paymentInstructionsEmail(input: PaymentInstructions & Beneficiar
     [bySlip ? 'Causale del bollettino' : 'Causale del bonifico', formatReference(input.reference)],
     ['Scadenza', italianDate(input.deadline)],
   ];
-  return render(input.to, `Ordine ${input.orderId}: istruzioni per il pagamento`, {
+  return render(input.to, `Conferma dell'ordine ${input.orderId}: istruzioni per il pagamento`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
       input.kind === 'renewal'
-        ? `grazie per il rinnovo della casella PEC ${input.address}.`
-        : `grazie per l'ordine della casella PEC ${input.address}.`,
+        ? `grazie per il rinnovo della casella PEC ${input.address}: abbiamo ricevuto l'ordine, qui sotto trovi il riepilogo e i dati per il pagamento.`
+        : `grazie per l'ordine della casella PEC ${input.address}: lo abbiamo ricevuto, qui sotto trovi il riepilogo e i dati per il pagamento.`,
       bySlip
         ? 'Per completarlo paga il bollettino postale (tipo 896, premarcato) con i dati qui sotto, indicando esattamente la causale.'
         : 'Per completarlo esegui un bonifico con i dati qui sotto, indicando esattamente la causale: è il riferimento che ci permette di riconoscere il tuo pagamento.',
       `L'ordine resta aperto fino al ${italianDate(input.deadline)}: se il pagamento non arriva entro quella data l'ordine viene annullato${input.kind === 'renewal' ? '.' : " e l'indirizzo torna disponibile."}`,
+      afterPayment(input),
+      ...terms.paragraphs,
     ],
     facts,
+    ...(terms.link ? { link: terms.link } : {}),
   });
 }
 

@@ -144,6 +144,26 @@ const OPERATIONS: Record<string, OperationDoc> = {
     success: { status: 200, description: 'The order.', body: ORDER },
     errors: [validationFailed, new NotFoundError('Order 7GQ2M3XK9P1A', 'order_not_found')],
   },
+  'POST /orders/{orderId}/cancel': {
+    operationId: 'cancelOrder',
+    parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+    success: {
+      status: 200,
+      description:
+        'The order, cancelled: its wait ends, the address is freed and the holder told. Only an order waiting for a ' +
+        'bank transfer or postal slip can be cancelled (a card or PayPal order is charged at once). Cancelling a ' +
+        'cancelled order answers it again. A credit that arrives later is recorded as an anomaly to refund.',
+      body: ORDER,
+    },
+    errors: [
+      validationFailed,
+      new NotFoundError('Order 7GQ2M3XK9P1A', 'order_not_found'),
+      new ConflictError(
+        'order_not_cancellable',
+        'Order 7GQ2M3XK9P1A cannot be cancelled: it is paid and its mailbox is being activated. Only an order still waiting for a bank transfer or postal slip can.',
+      ),
+    ],
+  },
   'GET /mailboxes/{address}': {
     operationId: 'getMailbox',
     parameters: [addressParameter],

@@ -38,6 +38,9 @@ class RecordingNotifier implements Notifier {
     this.resetEmails.push(input);
     return `msg-reset-${this.resetEmails.length}`;
   }
+  async orderConfirmation() {
+    return 'msg-confirmation';
+  }
   async orderFailed() {
     return 'msg-failed';
   }

@@ -12,6 +12,7 @@ import {
   type OrderStatus,
   orderLifecycle,
   PAYMENT_STATUSES,
+  type PaymentEvent,
   type PaymentStatus,
   paymentLifecycle,
 } from '../../../functions/domain/lifecycles.ts';
@@ -48,20 +49,25 @@ const refund = {
 };
 
 /** Each order write, by the events it applies to the order and (for some) to its payment. */
-const ORDER_WRITES: [string, OrderEvent, 'pay' | 'decline' | 'refund' | undefined, (id: string) => Promise<unknown>][] =
+const ORDER_WRITES: [string, OrderEvent, PaymentEvent | undefined, (id: string) => Promise<unknown>][] = [
+  ['markPaid', 'pay', 'pay', (id) => orders.markPaid(id, now, 'ch_1')],
+  ['markPaymentFailed', 'decline', 'decline', (id) => orders.markPaymentFailed(id)],
+  ['saveTaskToken', 'await_payment', undefined, (id) => orders.saveTaskToken(id, 'token')],
+  ['startDnsCheck', 'await_dns', undefined, (id) => orders.startDnsCheck(id)],
+  ['saveDnsTaskToken', 'await_dns', undefined, async (id) => (await orders.saveDnsTaskToken(id, 't')) === 'saved'],
+  ['requestDnsCheck', 'await_dns', undefined, (id) => orders.requestDnsCheck(id)],
+  ['markCompleted', 'complete', undefined, (id) => orders.markCompleted(id, now)],
+  ['close failed', 'fail', undefined, (id) => orders.close(id, 'failed', 'test', now)],
+  ['close cancelled', 'cancel', undefined, (id) => orders.close(id, 'cancelled', 'test', now)],
+  ['close failed, payment declined', 'fail', 'decline', (id) => orders.close(id, 'failed', 'test', now, true)],
+  ['recordRefund', 'refund', 'refund', (id) => orders.recordRefund(id, refund)],
   [
-    ['markPaid', 'pay', 'pay', (id) => orders.markPaid(id, now, 'ch_1')],
-    ['markPaymentFailed', 'decline', 'decline', (id) => orders.markPaymentFailed(id)],
-    ['saveTaskToken', 'await_payment', undefined, (id) => orders.saveTaskToken(id, 'token')],
-    ['startDnsCheck', 'await_dns', undefined, (id) => orders.startDnsCheck(id)],
-    ['saveDnsTaskToken', 'await_dns', undefined, async (id) => (await orders.saveDnsTaskToken(id, 't')) === 'saved'],
-    ['requestDnsCheck', 'await_dns', undefined, (id) => orders.requestDnsCheck(id)],
-    ['markCompleted', 'complete', undefined, (id) => orders.markCompleted(id, now)],
-    ['close failed', 'fail', undefined, (id) => orders.close(id, 'failed', 'test', now)],
-    ['close cancelled', 'cancel', undefined, (id) => orders.close(id, 'cancelled', 'test', now)],
-    ['close failed, payment declined', 'fail', 'decline', (id) => orders.close(id, 'failed', 'test', now, true)],
-    ['recordRefund', 'refund', 'refund', (id) => orders.recordRefund(id, refund)],
-  ];
+    'cancelWaiting',
+    'storefront_cancel',
+    'storefront_cancel',
+    (id) => orders.cancelWaiting(id, 'cancelled_by_storefront', now),
+  ],
+];
 
 const orderCases = ORDER_WRITES.flatMap(([write, event, paymentEvent, run]) =>
   ORDER_STATUSES.flatMap((status) =>

@@ -166,6 +166,42 @@ describe('DynamoDB order repository: close', () => {
   });
 });
 
+describe('DynamoDB order repository: cancelWaiting', () => {
+  it('cancels an order waiting for its credit once, keeping its task token for the wait to be ended with', async () => {
+    const order = newOrder();
+    await orders.create(order);
+    await orders.saveTaskToken(order.orderId, 'task-token-1');
+
+    const cancelled = await orders.cancelWaiting(order.orderId, 'cancelled_by_storefront', later);
+
+    expect(cancelled).toEqual({
+      ...order,
+      status: 'cancelled',
+      failureReason: 'cancelled_by_storefront',
+      closedAt: later.toISOString(),
+    });
+    expect(await orders.getTaskToken(order.orderId)).toBe('task-token-1');
+    expect(await orders.cancelWaiting(order.orderId, 'cancelled_by_storefront', later)).toBeUndefined();
+    // The workflow's closing then finds it closed already, and changes nothing more.
+    expect(await orders.close(order.orderId, 'cancelled', 'OrderCancelledError', later)).toBeUndefined();
+  });
+
+  it('lets exactly one of a cancellation and a credit racing for a waiting order through', async () => {
+    for (let round = 0; round < 5; round++) {
+      const order = newOrder();
+      await orders.create(order);
+
+      const [cancelled, paid] = await Promise.all([
+        orders.cancelWaiting(order.orderId, 'cancelled_by_storefront', later),
+        orders.markPaid(order.orderId, later, 'evt_credit'),
+      ]);
+
+      expect([cancelled !== undefined, paid].filter(Boolean)).toHaveLength(1);
+      expect((await orders.get(order.orderId))?.status).toBe(paid ? 'activating' : 'cancelled');
+    }
+  });
+});
+
 describe('DynamoDB order repository: task token and sent emails', () => {
   it('keeps the task token of a pending order, and get never shows it', async () => {
     const order = newOrder();

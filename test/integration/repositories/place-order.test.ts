@@ -92,6 +92,12 @@ describe('placeOrder on DynamoDB', () => {
       createdAt: now.toISOString(),
     });
     expect(await deps.orders.get(order.orderId)).toMatchObject({ ...order, payment: { token: 'tok_visa' } });
+    // The order keeps the conditions the holder accepted and when; the storefront's view does not show them.
+    expect((await deps.orders.get(order.orderId))?.consents).toEqual({
+      termsVersion: '2026-01',
+      acceptedAt: now.toISOString(),
+    });
+    expect(order).not.toHaveProperty('consents');
     // A card is charged at once: the address is held for the activation margin only.
     expect(await deps.mailboxes.get(body.mailbox.address)).toMatchObject({
       status: 'reserved',

@@ -63,7 +63,11 @@ const instructions = (overrides: Partial<PaymentInstructions> = {}): PaymentInst
   address: 'mario.rossi@pec.it',
   method: 'bank_transfer',
   kind: 'new',
-  grossCents: 610,
+  type: 'standard',
+  domainPec: false,
+  years: 1,
+  totals: { netCents: 500, vatCents: 110, grossCents: 610 },
+  terms: { version: '2026-01', url: 'https://pec.example.com/condizioni-generali/2026-01' },
   reference: 'RF185390075470AB',
   deadline: '2025-03-15T09:30:00.000Z',
   ...overrides,
@@ -146,8 +150,8 @@ describe('SES notifier', () => {
 
     const input = sent();
     const text = textOf(input);
-    expect(input.Message?.Subject?.Data).toBe('Ordine 5390075470AB: istruzioni per il pagamento');
-    expect(text).toMatch(/Importo: 6,10\s€/u);
+    expect(input.Message?.Subject?.Data).toBe("Conferma dell'ordine 5390075470AB: istruzioni per il pagamento");
+    expect(text).toMatch(/Totale: 6,10\s€/u);
     expect(text).toContain(`IBAN: ${IBAN}`);
     expect(text).toContain('Beneficiario: PEC Provisioning S.p.A.');
     expect(text).toContain('Causale del bonifico: RF18 5390 0754 70AB');
@@ -157,14 +161,82 @@ describe('SES notifier', () => {
   });
 
   it('sends postal slip instructions with the postal account instead of the IBAN', async () => {
-    await notifier.paymentInstructions(instructions({ method: 'postal_slip', grossCents: 1234567 }));
+    await notifier.paymentInstructions(
+      instructions({
+        method: 'postal_slip',
+        totals: { netCents: 1011940, vatCents: 222627, grossCents: 1234567 },
+      }),
+    );
 
     const text = textOf(sent());
     expect(text).toContain('Conto corrente postale: 001234567');
     expect(text).toContain('Causale del bollettino: RF18 5390 0754 70AB');
-    expect(text).toMatch(/Importo: 12\.345,67\s€/u);
+    expect(text).toMatch(/Totale: 12\.345,67\s€/u);
     expect(text).toContain('bollettino postale');
     expect(text).not.toContain(IBAN);
+  });
+
+  it('makes the payment instructions the order confirmation: what was ordered, the total, what happens next', async () => {
+    await notifier.paymentInstructions(instructions({ type: 'pro', years: 2 }));
+
+    const text = textOf(sent());
+    expect(text).toContain('Casella PEC: mario.rossi@pec.it');
+    expect(text).toContain('Piano: Pro (2 GB di casella, 3 GB di archivio)');
+    expect(text).toContain('Durata: 2 anni');
+    expect(text).toMatch(/Imponibile: 5,00\s€/u);
+    expect(text).toMatch(/IVA 22%: 1,10\s€/u);
+    expect(text).toContain('attiviamo la casella');
+    expect(text).toContain("ti inviamo un'email con il link per creare la password");
+    expect(text).toContain('condizioni generali di contratto, versione 2026-01');
+    expect(text).toContain('https://pec.example.com/condizioni-generali/2026-01');
+  });
+
+  it('sends the confirmation of a card order: the summary, the charge, what happens next, the conditions accepted', async () => {
+    const { reference: _reference, deadline: _deadline, ...summary } = instructions();
+    await notifier.orderConfirmation({ ...summary, method: 'card' });
+
+    const input = sent();
+    const text = textOf(input);
+    expect(input.Message?.Subject?.Data).toBe("Conferma dell'ordine 5390075470AB: casella PEC mario.rossi@pec.it");
+    expect(text).toContain('abbiamo ricevuto il tuo ordine della casella PEC mario.rossi@pec.it');
+    expect(text).toContain('Piano: Standard (1 GB di casella)');
+    expect(text).toContain('Durata: 1 anno');
+    expect(text).toMatch(/Totale: 6,10\s€/u);
+    expect(text).toMatch(/Addebitiamo ora 6,10\s€ sulla tua carta/u);
+    expect(text).toContain('Pagamento: Carta di pagamento');
+    expect(text).toContain('il link per creare la password');
+    expect(text).toContain('Se il pagamento non va a buon fine');
+    expect(text).toContain('Condizioni generali di contratto: https://pec.example.com/condizioni-generali/2026-01');
+    expect(htmlOf(input)).toContain('<a href="https://pec.example.com/condizioni-generali/2026-01">');
+    expect(text).not.toContain('RF18');
+  });
+
+  it('confirms a PayPal order on the holder’s own domain with the MX step', async () => {
+    const { reference: _reference, deadline: _deadline, ...summary } = instructions();
+    await notifier.orderConfirmation({ ...summary, method: 'paypal', domainPec: true, terms: { version: '2025-01' } });
+
+    const text = textOf(sent());
+    expect(text).toContain('sul tuo conto PayPal');
+    expect(text).toContain('Piano: Standard (1 GB di casella), sul tuo dominio');
+    expect(text).toContain('record MX');
+    expect(text).toContain('versione 2025-01');
+    expect(text).not.toContain('http');
+  });
+
+  it('tells the holder of an order its storefront cancelled that it was cancelled as asked, and not to pay', async () => {
+    await notifier.orderCancelled({
+      to: 'mario.rossi@example.com',
+      address: 'mario@pec.it',
+      orderId: 'A1',
+      kind: 'new',
+      onRequest: true,
+    });
+
+    const text = textOf(sent());
+    expect(text).toContain("come richiesto, l'ordine A1 per la casella mario@pec.it è stato annullato");
+    expect(text).toContain('Non effettuare il pagamento');
+    expect(text).toContain("L'indirizzo è di nuovo disponibile");
+    expect(text).not.toContain('non abbiamo ricevuto in tempo');
   });
 
   it('tells the holder of a paid order that failed or was cancelled that the amount is refunded, and only then', async () => {

@@ -75,6 +75,10 @@ describe('placeOrder', () => {
       orderId: order.orderId,
     });
     expect(deps.workflow.started.map((start) => start.orderId)).toEqual([order.orderId]);
+    expect(deps.orders.orders.get(order.orderId)?.consents).toEqual({
+      termsVersion: '2026-01',
+      acceptedAt: now.toISOString(),
+    });
   });
 
   it('refuses an address another order holds, storing nothing', async () => {

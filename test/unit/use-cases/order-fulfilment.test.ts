@@ -10,6 +10,7 @@ import {
   closeOrder,
   completeOrder,
   extendMailbox,
+  sendOrderConfirmation,
 } from '../../../functions/use-cases/order-fulfilment.ts';
 import type { ChargeResult, PaymentGateway } from '../../../functions/use-cases/ports.ts';
 import {
@@ -69,15 +70,28 @@ function world(order: Order, mailbox?: Partial<Mailbox>) {
 }
 
 describe('awaitPayment', () => {
-  it('emails the payment instructions once and keeps the task token', async () => {
-    const order = storedOrder({}, now);
+  it('emails the payment instructions, the order confirmation of a transfer, once and keeps the task token', async () => {
+    const order = storedOrder({ consents: { termsVersion: '2026-01', acceptedAt: now.toISOString() } }, now);
     const deps = world(order);
 
     await awaitPayment(deps, order.orderId, 'token-1', now);
     await awaitPayment(deps, order.orderId, 'token-2', later);
 
     expect(deps.notifier.of('paymentInstructions')).toEqual([
-      expect.objectContaining({ orderId: order.orderId, method: 'bank_transfer', grossCents: 610 }),
+      {
+        to: 'mario.rossi@example.com',
+        orderId: order.orderId,
+        kind: 'new',
+        address: order.mailbox.address,
+        type: 'standard',
+        domainPec: false,
+        years: 1,
+        totals: { netCents: 500, vatCents: 110, grossCents: 610 },
+        terms: { version: '2026-01', url: 'https://pec.example.com/condizioni-generali/2026-01' },
+        method: 'bank_transfer',
+        reference: order.payment.reference,
+        deadline: order.paymentDeadline,
+      },
     ]);
     expect(await deps.orders.getTaskToken(order.orderId)).toBe('token-2');
   });
@@ -93,13 +107,96 @@ describe('awaitPayment', () => {
   });
 
   it('refuses an order that no longer waits for its payment', async () => {
-    const order = storedOrder({ status: 'cancelled' });
+    const order = storedOrder({ status: 'failed' });
     const deps = world(order);
 
     await expect(awaitPayment(deps, order.orderId, 'token-1', now)).rejects.toMatchObject({
       name: ErrorName.ProvisioningImpossibleError,
     });
     expect(await deps.orders.getTaskToken(order.orderId)).toBeUndefined();
+  });
+
+  it('sends a cancelled order to its closing as cancelled (OrderCancelledError), sending nothing', async () => {
+    const order = storedOrder({ status: 'cancelled' });
+    const deps = world(order);
+
+    await expect(awaitPayment(deps, order.orderId, 'token-1', now)).rejects.toMatchObject({
+      name: ErrorName.OrderCancelledError,
+    });
+    expect(deps.notifier.sent).toEqual([]);
+    expect(await deps.orders.getTaskToken(order.orderId)).toBeUndefined();
+  });
+});
+
+describe('sendOrderConfirmation', () => {
+  const cardOrder = (overrides: Partial<Order> = {}) =>
+    storedOrder(
+      {
+        payment: { method: 'card', status: 'pending', reference: 'RF00', token: 'tok_visa' },
+        consents: { termsVersion: '2026-01', acceptedAt: now.toISOString() },
+        ...overrides,
+      },
+      now,
+    );
+
+  it('confirms a new card order once: what was ordered, the total, the conditions accepted', async () => {
+    const order = cardOrder({ years: 2, totals: { netCents: 1000, vatCents: 220, grossCents: 1220 } });
+    const deps = world(order);
+
+    await sendOrderConfirmation(deps, order.orderId, now);
+    await sendOrderConfirmation(deps, order.orderId, later);
+
+    expect(deps.notifier.sent).toEqual([
+      {
+        email: 'orderConfirmation',
+        input: {
+          to: 'mario.rossi@example.com',
+          orderId: order.orderId,
+          kind: 'new',
+          address: order.mailbox.address,
+          type: 'standard',
+          domainPec: false,
+          years: 2,
+          totals: { netCents: 1000, vatCents: 220, grossCents: 1220 },
+          terms: { version: '2026-01', url: 'https://pec.example.com/condizioni-generali/2026-01' },
+          method: 'card',
+        },
+      },
+    ]);
+    expect((await deps.orders.get(order.orderId))?.orderConfirmationSentAt).toBe(now.toISOString());
+  });
+
+  it('names conditions that are no longer in force without a link to today’s', async () => {
+    const order = cardOrder({ consents: { termsVersion: '2025-01', acceptedAt: now.toISOString() } });
+    const deps = world(order);
+
+    await sendOrderConfirmation(deps, order.orderId, now);
+
+    expect(deps.notifier.of('orderConfirmation')[0]?.terms).toEqual({ version: '2025-01' });
+  });
+
+  it('sends nothing for a renewal (confirmed when it completes) nor for a transfer (its instructions confirm it)', async () => {
+    const renewal = cardOrder({ kind: 'renewal', consents: undefined });
+    const transfer = storedOrder({}, now);
+    const deps = world(renewal);
+    await deps.orders.create(transfer);
+
+    await sendOrderConfirmation(deps, renewal.orderId, now);
+    await sendOrderConfirmation(deps, transfer.orderId, now);
+
+    expect(deps.notifier.sent).toEqual([]);
+  });
+
+  it('gives the claim back when the email is refused, so that a retry sends it', async () => {
+    const order = cardOrder();
+    const deps = world(order);
+    const refused = Object.assign(new Error('rejected'), { name: 'MessageRejected' });
+    const notifier = { ...deps.notifier, orderConfirmation: async () => Promise.reject(refused) };
+
+    await expect(sendOrderConfirmation({ ...deps, notifier }, order.orderId, now)).rejects.toBe(refused);
+    await sendOrderConfirmation(deps, order.orderId, later);
+
+    expect(deps.notifier.of('orderConfirmation')).toHaveLength(1);
   });
 });
 
