@@ -269,7 +269,7 @@ describe('least privilege', () => {
   it('gives no state function SendTaskSuccess (the state machine would then depend on itself)', () => {
     const stateFunctions = functions.filter(([id]) => stateFunctionIds().includes(id));
     // One per state, FailOrder and CancelOrder sharing close-order.
-    expect(stateFunctions).toHaveLength(9);
+    expect(stateFunctions).toHaveLength(10);
     const allowed = new Set(rolesAllowing(template, 'states:SendTaskSuccess'));
     expect(stateFunctions.filter(([, fn]) => allowed.has(roleOf(fn) ?? '')).map(([id]) => id)).toEqual([]);
   });

@@ -242,6 +242,7 @@ describe('order workflow: PEC on the holder’s domain waits for its MX records'
     expect((await finished(arn)).status).toBe('SUCCEEDED');
     expect(await enteredStates(arn)).toEqual([
       'RoutePayment',
+      'SendOrderConfirmation',
       'ChargePayment',
       'RouteOrderKind',
       'CheckDomainDns',
@@ -289,8 +290,9 @@ describe('order workflow: PEC on the holder’s domain waits for its MX records'
     }
     await sfn.send(new StopExecutionCommand({ executionArn: arn }));
     expect(history.transitions).toBeLessThanOrEqual(250);
-    // Three per round (check, choice, wait), besides the payment's three: the backoff, not a fixed poll.
-    expect(history.transitions).toBe(3 + 3 * history.checks);
+    // Three per round (check, choice, wait), besides the four of the card payment (route, order
+    // confirmation, charge, route by kind): the backoff, not a fixed poll.
+    expect(history.transitions).toBe(4 + 3 * history.checks);
     expect(history.checks).toBeLessThan(72 * 4); // every 15 minutes would be 288
   });
 
