@@ -124,6 +124,18 @@ export class InMemoryOrderRepository implements OrderRepository {
     if (order?.[field] === at.toISOString()) delete order[field];
   }
 
+  async savePaymentId(orderId: string, providerPaymentId: string) {
+    const order = this.orders.get(orderId);
+    if (!order || (order.providerPaymentId ?? providerPaymentId) !== providerPaymentId) return false;
+    if (
+      !orderLifecycle.canMove(order.status, 'await_payment') ||
+      !paymentLifecycle.canMove(order.payment.status, 'pay')
+    )
+      return false;
+    order.providerPaymentId = providerPaymentId;
+    return true;
+  }
+
   async saveTaskToken(orderId: string, taskToken: string) {
     const moved = this.move(orderId, 'await_payment', undefined, () => {});
     if (moved) this.taskTokens.set(orderId, taskToken);

@@ -25,6 +25,8 @@ function orderMove(
     payment?: PaymentEvent;
     set?: Record<string, unknown>;
     condition?: string;
+    /** Values the extra `condition` refers to. */
+    values?: Record<string, unknown>;
     removeTaskToken?: boolean;
   },
 ) {
@@ -50,6 +52,7 @@ function orderMove(
     ExpressionAttributeValues: {
       ...from.values,
       ...paymentFrom?.values,
+      ...options.values,
       ...Object.fromEntries(Object.values(set).map((value, index) => [`:set${index}`, value])),
     },
   };
@@ -160,6 +163,20 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
         UpdateExpression: 'REMOVE #field',
         ExpressionAttributeNames: { '#field': field },
         ExpressionAttributeValues: { ':at': at.toISOString() },
+      });
+    },
+
+    savePaymentId(orderId, providerPaymentId) {
+      // Only while the payment may still be made; the first payment kept stands.
+      const payable = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('pay'), 'payable');
+      const move = orderMove(orderId, 'await_payment', {
+        set: { providerPaymentId },
+        condition: `${payable.expression} AND (attribute_not_exists(providerPaymentId) OR providerPaymentId = :providerPaymentId)`,
+        values: { ...payable.values, ':providerPaymentId': providerPaymentId },
+      });
+      return updateIf(table, {
+        ...move,
+        ExpressionAttributeNames: { ...move.ExpressionAttributeNames, '#paymentStatus': 'status' },
       });
     },
 
