@@ -285,6 +285,25 @@ export interface PaymentEventRepository {
   ): Promise<void>;
 }
 
+/**
+ * An event of the payment provider (Stripe), verified by its signature, with what the use cases
+ * read of it: the PaymentIntent (or the Charge) it is about.
+ */
+export interface ProviderEvent {
+  id: string;
+  /** Stripe's event type: `payment_intent.succeeded`, `payment_intent.payment_failed`, `charge.refunded`... */
+  type: string;
+  occurredAt: string;
+  /** The provider's payment (PaymentIntent id) the event is about, if any. */
+  paymentId?: string;
+  /** The order named in the payment's metadata (`metadata.orderId`), if any. */
+  orderId?: string;
+  /** The amount the event is about (a PaymentIntent's amount, a Charge's amount refunded), in cents. */
+  amountCents: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+}
+
 export interface WorkflowCallbacks {
   /** Resumes a waiting workflow; `closed` when the wait is over already (completed, timed out, aborted). */
   succeed(taskToken: string, output: Record<string, unknown>): Promise<'resumed' | 'closed'>;

@@ -206,6 +206,40 @@ const OPERATIONS: Record<string, OperationDoc> = {
       new RetryLaterError('The order is not waiting for its payment yet: deliver the event again later.'),
     ],
   },
+  'POST /webhooks/stripe': {
+    operationId: 'receiveStripeEvent',
+    tag: 'payments',
+    parameters: [
+      {
+        name: 'Stripe-Signature',
+        in: 'header',
+        required: true,
+        description:
+          'Stripe\'s signature, t=<unix seconds>,v1=<hex HMAC-SHA256(endpoint secret, "<t>.<raw body>")>, verified ' +
+          "with Stripe's library; a stale or wrong one is 400 and changes nothing.",
+        schema: { type: 'string' },
+      },
+    ],
+    success: {
+      status: 200,
+      description:
+        'The Stripe event (payment_intent.succeeded, payment_intent.payment_failed, charge.refunded; others are ' +
+        'acknowledged and ignored) is recorded; an event id seen before is answered `duplicate: true` and changes nothing.',
+      body: 'any-json',
+    },
+    errors: [
+      new ValidationError(
+        [
+          {
+            path: 'Stripe-Signature',
+            message:
+              'The Stripe signature is not valid: No signatures found matching the expected signature for payload.',
+          },
+        ],
+        'The Stripe signature is not valid.',
+      ),
+    ],
+  },
   'GET /openapi.json': {
     operationId: 'getOpenApiDocument',
     success: { status: 200, description: 'The OpenAPI 3.1 document.', body: 'any-json' },
