@@ -18,6 +18,7 @@ const settings: ProductSettings = {
   firstAccessTokenTtl: Duration.hours(72),
   domainPec: { mxHosts: ['mx1.pec.example'], dnsDeadline: Duration.days(14), dnsPollInterval: Duration.minutes(15) },
   beneficiary: { name: 'PEC Provisioning S.p.A.', iban: 'IT60X0542811101000000123456' },
+  payments: { sandbox: false },
 };
 
 let stack: Stack;

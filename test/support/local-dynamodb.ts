@@ -6,7 +6,6 @@ import { dynamoOrderRepository } from '../../functions/adapters/dynamodb/order-r
 import { dynamoPaymentEventRepository } from '../../functions/adapters/dynamodb/payment-event-repository.ts';
 import type { Table } from '../../functions/adapters/dynamodb/table.ts';
 import { dynamoMailPlatform } from '../../functions/adapters/dynamodb-mail-platform.ts';
-import { simulatedPaymentGateway } from '../../functions/adapters/simulated-payment-gateway.ts';
 import { createTableFromTemplate, startDynamoDb } from '../../local/aws/dynamodb.ts';
 import { LOCAL_REGION, synthesizeApp, tableOf } from '../../local/template.ts';
 
@@ -66,5 +65,4 @@ export const dynamoAdapters = (table: Table) => ({
   tokens: dynamoAccessTokenRepository(table),
   events: dynamoPaymentEventRepository(table),
   platform: dynamoMailPlatform(table),
-  gateway: simulatedPaymentGateway(table),
 });

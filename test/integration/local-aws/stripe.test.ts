@@ -28,7 +28,10 @@ beforeAll(async () => {
   const url = new URL(local.endpoint);
   stripe = new Stripe(SECRET_KEY, { host: url.hostname, port: url.port, protocol: 'http', maxNetworkRetries: 0 });
   receiver = createServer(async (req, res) => {
-    deliveries.push({ body: (await readBody(req)).toString('utf8'), signature: String(req.headers['stripe-signature']) });
+    deliveries.push({
+      body: (await readBody(req)).toString('utf8'),
+      signature: String(req.headers['stripe-signature']),
+    });
     res.writeHead(200).end('{}');
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));

@@ -11,6 +11,7 @@ import {
 import { placeOrder } from '../../../functions/use-cases/place-order.ts';
 import type { AuditLog, MailPlatform, Notifier } from '../../../functions/use-cases/ports.ts';
 import { type SetFirstPasswordDeps, setFirstPassword } from '../../../functions/use-cases/set-first-password.ts';
+import { InMemoryPaymentGateway } from '../../support/fakes.ts';
 import { orderBody } from '../../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
@@ -58,12 +59,12 @@ const notifier = new RecordingNotifier();
 
 beforeAll(async () => {
   table = await startLocalTable();
-  const { orders, mailboxes, tokens, gateway, platform } = dynamoAdapters(table);
+  const { orders, mailboxes, tokens, platform } = dynamoAdapters(table);
   fulfilment = {
     orders,
     mailboxes,
     tokens,
-    gateway,
+    gateway: new InMemoryPaymentGateway(),
     platform,
     notifier,
     audit: new RecordingAuditLog(),
