@@ -45,6 +45,7 @@ const CONTRACT_ROUTES = [
   ['put', '/mailboxes/{address}/auto-renew', '200'],
   ['post', '/password-setup', '204'],
   ['post', '/webhooks/payments', '2XX'],
+  ['post', '/webhooks/stripe', '200'],
   ['get', '/openapi.json', '200'],
 ] as const;
 
