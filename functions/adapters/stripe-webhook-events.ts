@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
-import type * as z from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../domain/errors.ts';
+import { fieldErrors } from '../domain/schemas.ts';
 import type { ProviderEvent } from '../use-cases/ports.ts';
 import { secretValue, withSecretVariables } from './secret-value.ts';
 
@@ -49,29 +50,56 @@ export function stripeEventVerifier(config: {
 const signatureProblem = (message: string) =>
   new ValidationError([{ path: 'Stripe-Signature', message }], 'The Stripe signature is not valid.');
 
+/**
+ * What is read of a Stripe event, checked: an event's id, type and time, and of its object (a
+ * PaymentIntent or a Charge) the ids, amount, currency and `metadata.orderId`. Anything else in the
+ * event is left as Stripe sent it. Bounds keep a signed but odd event from reaching the table or the
+ * audit trail with keys they cannot hold.
+ */
+const StripeEventSchema = z.object({
+  id: z.string().regex(/^evt_[A-Za-z0-9_]{1,200}$/, 'A Stripe event id: evt_ and letters, digits or _.'),
+  type: z.string().min(1).max(100),
+  created: z.number().int().min(0).max(99_999_999_999),
+  data: z.object({
+    object: z.looseObject({
+      object: z.string().max(100).optional().catch(undefined),
+      id: z.string().max(255).optional().catch(undefined),
+      payment_intent: z
+        .union([z.string().max(255), z.looseObject({ id: z.string().max(255) }).transform(({ id }) => id)])
+        .nullish()
+        .catch(undefined),
+      amount: z.number().int().min(0).max(99_999_999_999).optional().catch(undefined),
+      amount_refunded: z.number().int().min(0).max(99_999_999_999).optional().catch(undefined),
+      currency: z
+        .string()
+        .regex(/^[A-Za-z]{3}$/)
+        .optional()
+        .catch(undefined),
+      metadata: z
+        .looseObject({ orderId: z.string().min(1).max(64).optional().catch(undefined) })
+        .optional()
+        .catch(undefined),
+    }),
+  }),
+});
+
 /** What the use cases read of a Stripe event: its PaymentIntent's (or Charge's) order, amount and currency. */
-export function providerEvent(event: Stripe.Event): ProviderEvent {
-  if (typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.created !== 'number') {
-    throw new ValidationError([{ path: '(body)', message: 'The body is not a Stripe event.' }]);
-  }
-  const object = (event.data?.object ?? {}) as Partial<Stripe.PaymentIntent> & Partial<Stripe.Charge>;
+export function providerEvent(event: unknown): ProviderEvent {
+  const parsed = StripeEventSchema.safeParse(event);
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error.issues));
+  const { id, type, created, data } = parsed.data;
+  const object = data.object;
   const isCharge = object.object === 'charge';
-  const paymentId = isCharge
-    ? typeof object.payment_intent === 'string'
-      ? object.payment_intent
-      : object.payment_intent?.id
-    : object.object === 'payment_intent'
-      ? object.id
-      : undefined;
+  const paymentId = isCharge ? object.payment_intent : object.object === 'payment_intent' ? object.id : undefined;
   const orderId = object.metadata?.orderId;
   const amount = isCharge ? object.amount_refunded : object.amount;
   return {
-    id: event.id,
-    type: event.type,
-    occurredAt: new Date(event.created * 1000).toISOString(),
+    id,
+    type,
+    occurredAt: new Date(created * 1000).toISOString(),
     ...(paymentId ? { paymentId } : {}),
-    ...(typeof orderId === 'string' && orderId !== '' ? { orderId } : {}),
-    amountCents: typeof amount === 'number' ? amount : 0,
-    currency: typeof object.currency === 'string' ? object.currency.toUpperCase() : '',
+    ...(orderId ? { orderId } : {}),
+    amountCents: amount ?? 0,
+    currency: object.currency?.toUpperCase() ?? '',
   };
 }

@@ -77,6 +77,19 @@ describe('handleStripeEvent', () => {
     });
   });
 
+  it('refuses a signed event whose id or time is not Stripe’s, naming the field, and records nothing', async () => {
+    const { order, deps } = world();
+    const longId = delivery('payment_intent.succeeded', intentOf(order), { id: `evt_${'x'.repeat(3000)}` });
+    await expect(handleStripeEvent(deps, longId, now)).rejects.toMatchObject({ errors: [{ path: 'id' }] });
+    const event = { ...publishedEvent(), created: 1e15, data: { object: intentOf(order) } };
+    const rawBody = JSON.stringify(event);
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: rawBody, secret: SECRET });
+    await expect(handleStripeEvent(deps, { rawBody, signature }, now)).rejects.toMatchObject({
+      errors: [{ path: 'created' }],
+    });
+    expect(deps.events.events.size).toBe(0);
+  });
+
   it('records payment_intent.succeeded for an order paid with it, once however often it is delivered', async () => {
     const { order, deps } = world({ status: 'activating', chargeId: paymentIntent().id });
     const succeeded = delivery('payment_intent.succeeded', intentOf(order, { status: 'succeeded' }));
