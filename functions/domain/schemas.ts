@@ -215,7 +215,13 @@ export const PaymentRequestSchema = z
       .refine(({ paymentMethod, token }) => (paymentMethod === undefined) !== (token === undefined), {
         message: 'Give exactly one of paymentMethod or token.',
       })
-      .meta({ oneOf: [{ required: ['paymentMethod'] }, { required: ['token'] }] }),
+      // Each branch names its property too, so that generated clients require one of them.
+      .meta({
+        oneOf: [
+          { properties: { paymentMethod: { type: 'string' } }, required: ['paymentMethod'] },
+          { properties: { token: { type: 'string' } }, required: ['token'] },
+        ],
+      }),
     z.object({ method: z.enum(CREDIT_PAYMENT_METHODS) }),
   ])
   .meta({

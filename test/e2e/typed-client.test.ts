@@ -33,7 +33,7 @@ const ownDomain: Body<'/orders', 'post'> = {
 };
 // @ts-expect-error years is a number
 const yearsAsText: Body<'/orders', 'post'> = { ...order, years: '1' };
-// @ts-expect-error a card payment names its token
+// @ts-expect-error a card payment names its PaymentMethod or token
 const cardWithoutToken: Body<'/orders', 'post'> = { ...order, payment: { method: 'card' } };
 
 const renewal: Body<'/mailboxes/{address}/renewals', 'post'> = { years: 2, payment: { method: 'postal_slip' } };

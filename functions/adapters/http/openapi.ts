@@ -26,6 +26,7 @@ import {
   PublicOrderSchema,
   RenewalRequestSchema,
 } from '../../domain/schemas.ts';
+import { StripeEventSchema } from '../stripe-event-schema.ts';
 import { type ProblemDocument, problemFor } from './problem.ts';
 
 /** Version of the HTTP contract the document describes; bump it with any change to a schema or a route. */
@@ -220,6 +221,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
         schema: { type: 'string' },
       },
     ],
+    request: { name: 'StripeEvent', schema: StripeEventSchema },
     success: {
       status: 200,
       description:
