@@ -150,6 +150,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
     needs: { table: 'readWrite', audit: true, taskResponses: true, webhookSecret: true },
   },
   {
+    method: 'POST',
+    path: '/webhooks/stripe',
+    handler: 'stripe-webhook',
+    apiKey: false,
+    description: "Stripe events, verified with Stripe's library against the endpoint's signing secret",
+    needs: { table: 'readWrite', audit: true, stripeWebhookSecret: true },
+  },
+  {
     method: 'GET',
     path: '/openapi.json',
     handler: 'get-openapi',

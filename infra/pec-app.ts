@@ -1,5 +1,6 @@
 import { App, type AppProps, Duration, Validations } from 'aws-cdk-lib';
 import { PecSolutionsChecks } from './constructs/documented-wildcards.ts';
+import type { ProductSettings } from './product-settings.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { StatelessStack } from './stateless-stack.ts';
 
@@ -33,6 +34,12 @@ export const SETTING_DEFAULTS = {
   beneficiaryPostalAccount: '000012345678',
   /** The storefronts (comma-separated names): each gets its own API key and usage plan. */
   storefronts: 'default',
+  /** `true` for a sandbox stage: Stripe's test mode (test keys, no money moves). */
+  sandbox: 'false',
+  /** Sandbox only: where the Stripe calls go instead of Stripe (a stand-in). Empty: Stripe itself. */
+  stripeApiUrl: '',
+  /** The name of an existing Secrets Manager secret with the Stripe secret key. Empty: the stack creates one. */
+  stripeSecretName: '',
 };
 type SettingKey = keyof typeof SETTING_DEFAULTS;
 
@@ -100,7 +107,10 @@ export function buildPecApp(options: PecAppOptions = {}) {
     throw new Error('The setting pec:domainDnsPollMaxMinutes must not be shorter than pec:domainDnsPollMinutes');
   }
 
-  const stateful = new StatefulStack(app, 'PecStateful', { senderEmail: setting('senderEmail') });
+  const stateful = new StatefulStack(app, 'PecStateful', {
+    senderEmail: setting('senderEmail'),
+    ...(setting('stripeSecretName') ? { stripeSecretName: setting('stripeSecretName') } : {}),
+  });
   const stateless = new StatelessStack(app, 'PecStateless', {
     stateful,
     storefronts: setting('storefronts')
@@ -121,7 +131,28 @@ export function buildPecApp(options: PecAppOptions = {}) {
         iban: setting('beneficiaryIban'),
         postalAccount: setting('beneficiaryPostalAccount'),
       },
+      payments: paymentSettings(setting('sandbox'), setting('stripeApiUrl')),
     },
   });
   return { app, stateful, stateless };
+}
+
+/**
+ * How a stage pays: a stage is a sandbox only when it says so (`pec:sandbox=true`), and only a
+ * sandbox may charge through anything but Stripe itself (`pec:stripeApiUrl`, a stand-in that takes
+ * no money): any other stack that would is refused, so a deployment cannot give mailboxes away by
+ * mistake. (The functions also refuse a key of the other mode: live keys only outside a sandbox.)
+ */
+export function paymentSettings(sandbox: string, stripeApiUrl: string): ProductSettings['payments'] {
+  if (sandbox !== 'true' && sandbox !== 'false') {
+    throw new Error(`The setting pec:sandbox must be true or false, not "${sandbox}"`);
+  }
+  if (!stripeApiUrl) return { sandbox: sandbox === 'true' };
+  if (sandbox !== 'true') {
+    throw new Error(
+      `pec:stripeApiUrl sends the charges to ${stripeApiUrl} instead of Stripe, where no money moves: only a sandbox stage may do so (pec:sandbox=true)`,
+    );
+  }
+  if (!URL.canParse(stripeApiUrl)) throw new Error(`The setting pec:stripeApiUrl must be a URL, not "${stripeApiUrl}"`);
+  return { sandbox: true, stripeApiUrl };
 }

@@ -19,4 +19,14 @@ export interface ProductSettings {
   domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPoll: { first: Duration; max: Duration } };
   /** Where transfers and slips are paid to (shown in the payment instructions). */
   beneficiary: { name: string; iban: string; postalAccount?: string };
+  /** Card and PayPal payments, through Stripe. */
+  payments: {
+    /**
+     * A sandbox stage: Stripe's test mode, whose keys (`sk_test_...`) take no money; any other stage
+     * accepts only live keys. Only a sandbox may send its Stripe calls elsewhere than Stripe.
+     */
+    sandbox: boolean;
+    /** In a sandbox only: where the Stripe adapter sends its calls (a Stripe stand-in); Stripe itself when absent. */
+    stripeApiUrl?: string;
+  };
 }

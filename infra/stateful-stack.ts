@@ -1,13 +1,15 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 
 export interface StatefulStackProps extends StackProps {
   /** The address every email is sent from; its domain is the SES identity. */
   senderEmail: string;
+  /** The name of an existing Secrets Manager secret holding the Stripe secret key; one is created when absent. */
+  stripeSecretName?: string;
 }
 
 /**
@@ -20,6 +22,10 @@ export class StatefulStack extends Stack {
   readonly emailIdentity: EmailIdentity;
   readonly senderEmail: string;
   readonly paymentWebhookSecret: Secret;
+  /** The Stripe secret key (`sk_live_...`, or `sk_test_...` in a sandbox): only the functions that charge read it. */
+  readonly stripeSecretKey: ISecret;
+  /** The signing secret of the Stripe webhook endpoint (`whsec_...`). */
+  readonly stripeWebhookSecret: Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -102,7 +108,34 @@ export class StatefulStack extends Stack {
         'The payment provider issues and rotates this secret; it is rotated together with the provider, and the webhook accepts two v1 signatures during the change.',
     });
 
+    // Stripe issues both: after creation, put the secret key and the endpoint's signing secret here
+    // (`aws secretsmanager put-secret-value`); until then charges fail before reaching Stripe (the
+    // placeholder is no Stripe key) and deliveries fail verification, safely. A secret key kept in
+    // a secret of its own (shared by several stacks, rotated elsewhere) is imported by its name.
+    this.stripeSecretKey = props.stripeSecretName
+      ? Secret.fromSecretNameV2(this, 'StripeSecretKey', props.stripeSecretName)
+      : this.stripeSecret('StripeSecretKey', 'Stripe secret key (sk_live_..., or sk_test_... in a sandbox)');
+    this.stripeWebhookSecret = this.stripeSecret(
+      'StripeWebhookSecret',
+      'Signing secret of the Stripe webhook endpoint',
+    );
+
     const senderDomain = props.senderEmail.split('@')[1] ?? props.senderEmail;
     this.emailIdentity = new EmailIdentity(this, 'SenderIdentity', { identity: Identity.domain(senderDomain) });
+  }
+
+  /** A secret whose value Stripe issues (and rotates, in its Dashboard): created with a placeholder. */
+  private stripeSecret(id: string, description: string): Secret {
+    const secret = new Secret(this, id, {
+      description,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Stripe issues and rotates this secret (Dashboard, roll key / endpoint secret); the new value is put here.',
+    });
+    return secret;
   }
 }

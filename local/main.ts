@@ -6,8 +6,9 @@ import { DEFAULT_ASSEMBLY_DIR, synthesizeAssembly } from './template.ts';
 /**
  * `npm start`: the whole product on this machine, no AWS account needed. Local defaults (not
  * secrets): storefront keys `sk_local_dev` and `sk_local_other` (two storefronts), webhook secret
- * `whsec_local_dev`; override them with STOREFRONT_API_KEYS (comma-separated) and
- * PAYMENT_WEBHOOK_SECRET, the port with PORT.
+ * `whsec_local_dev`, Stripe webhook secret `whsec_local_stripe`; override them with
+ * STOREFRONT_API_KEYS (comma-separated), PAYMENT_WEBHOOK_SECRET and STRIPE_WEBHOOK_SECRET, the port
+ * with PORT. Cards are charged through the Stripe stand-in (key `sk_test_local`).
  */
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
@@ -38,6 +39,7 @@ const runtime = await startLocalRuntime({
   },
   storefrontApiKeys: apiKeys,
   paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? 'whsec_local_dev',
+  ...(env.STRIPE_WEBHOOK_SECRET ? { stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET } : {}),
   paymentWaitSeconds: env.PAYMENT_WAIT_SECONDS ? Number(env.PAYMENT_WAIT_SECONDS) : undefined,
   logLevel: env.LOG_LEVEL ?? 'WARN',
   verbose: true,

@@ -11,6 +11,7 @@ import {
 } from './aws/stepfunctions/server.ts';
 import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
 import { type InvocationRecord, LocalLambda } from './lambda/local-lambda.ts';
+import { type LocalStripe, startStripeServer } from './stripe/server.ts';
 import {
   bundlesOf,
   functionsOf,
@@ -27,6 +28,10 @@ import {
 /** The local storefront keys (local defaults, not secrets): two storefronts, each seeing only its own. */
 export const DEFAULT_STOREFRONT_API_KEYS = ['sk_local_dev', 'sk_local_other'] as const;
 
+/** The local Stripe secret key (a test key: the local stage is a sandbox) and webhook signing secret; not secrets. */
+export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local';
+export const DEFAULT_STRIPE_WEBHOOK_SECRET = 'whsec_local_stripe';
+
 export interface LocalRuntimeOptions {
   /** HTTP port; 0 picks a free one. */
   port?: number;
@@ -34,6 +39,8 @@ export interface LocalRuntimeOptions {
   storefrontApiKeys?: readonly string[];
   /** The secret payment webhooks are signed with. */
   paymentWebhookSecret?: string;
+  /** The secret the Stripe stand-in signs its webhooks with (default `DEFAULT_STRIPE_WEBHOOK_SECRET`). */
+  stripeWebhookSecret?: string;
   /** Overrides the configured wait for a bank transfer or postal slip credit (CDK context `pec:paymentWaitSeconds`). */
   paymentWaitSeconds?: number;
   /** Overrides how long a first-access link stays valid (deployed: 72 hours). */
@@ -63,7 +70,7 @@ export interface LocalRuntimeOptions {
    * the bench: 39 card orders/s at 50 in flight with 2, 32 with 4 or 8).
    */
   maxEnvironmentsPerFunction?: number;
-  /** Puts fault-injecting proxies in front of DynamoDB, SES and S3 (`runtime.faults` arms them). */
+  /** Puts fault-injecting proxies in front of DynamoDB, SES, S3 and Stripe (`runtime.faults` arms them). */
   faults?: boolean;
   /** Called once per workflow execution when it ends. */
   onExecutionSettled?: (execution: LocalExecutionRecord) => void;
@@ -77,6 +84,8 @@ export interface LocalRuntime {
   /** The audit bucket's objects (audit trail and documents), key to JSON text. */
   auditObjects(): Map<string, string>;
   stepFunctions: LocalStepFunctionsServer;
+  /** The Stripe stand-in: its PaymentIntents and the events it sent. */
+  stripe: LocalStripe;
   stateMachineArn: string;
   /** The functions of the template, each with the directory of the bundle it runs. */
   functions: (LocalFunction & { codeDir: string })[];
@@ -95,30 +104,36 @@ export interface LocalRuntime {
 const LOCAL_RESOURCES = {
   TABLE_NAME: 'pec-local',
   AUDIT_BUCKET: 'pec-local-audit',
-  // Locally the secret itself is in PAYMENT_WEBHOOK_SECRET, which takes precedence.
+  // Locally the secrets themselves are in PAYMENT_WEBHOOK_SECRET, STRIPE_SECRET_KEY and
+  // STRIPE_WEBHOOK_SECRET, which take precedence.
   PAYMENT_WEBHOOK_SECRET_ARN: 'local-secret',
+  STRIPE_SECRET_KEY_ARN: 'local-secret',
+  STRIPE_WEBHOOK_SECRET_ARN: 'local-secret',
 } as const;
 
 /**
  * Starts the whole product on this machine: the bundles `cdk synth` produced, each function in its
  * own worker threads with only its own environment and its own timeout, and the state-machine
  * definition of the same templates, on local stand-ins for DynamoDB (dynalite), Step Functions
- * (aws-local-stepfunctions), SES (aws-ses-v2-local) and S3. The production adapters reach the stand-ins through the
- * standard `AWS_ENDPOINT_URL_*` variables and run unchanged.
+ * (aws-local-stepfunctions), SES (aws-ses-v2-local), S3 and Stripe. The production adapters reach the stand-ins
+ * through the standard `AWS_ENDPOINT_URL_*` variables (Stripe's through `pec:stripeApiUrl` of a sandbox stage) and
+ * run unchanged.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const assemblyDir = options.assemblyDir ?? synthesizeAssembly();
-  const [dynamo, ses, s3, dns] = await Promise.all([
+  const stripeWebhookSecret = options.stripeWebhookSecret ?? DEFAULT_STRIPE_WEBHOOK_SECRET;
+  const [dynamo, ses, s3, dns, stripe] = await Promise.all([
     startDynamoDbThread(),
     startSes(),
     startS3Server({ buckets: [LOCAL_RESOURCES.AUDIT_BUCKET] }),
     startDnsServer(),
+    startStripeServer({ secretKey: LOCAL_STRIPE_SECRET_KEY, webhookSecret: stripeWebhookSecret }),
   ]);
-  const stopAll: (() => Promise<void>)[] = [dynamo.stop, ses.stop, s3.stop, dns.stop];
-  const endpoints = { dynamodb: dynamo.endpoint, ses: ses.endpoint, s3: s3.endpoint };
+  const stopAll: (() => Promise<void>)[] = [dynamo.stop, ses.stop, s3.stop, dns.stop, stripe.stop];
+  const endpoints = { dynamodb: dynamo.endpoint, ses: ses.endpoint, s3: s3.endpoint, stripe: stripe.endpoint };
   const faults = options.faults ? new FaultInjector() : undefined;
   if (faults) {
-    for (const service of ['dynamodb', 'ses', 's3'] as const) {
+    for (const service of ['dynamodb', 'ses', 's3', 'stripe'] as const) {
       const proxy = await startFaultProxy(service, endpoints[service], faults);
       stopAll.unshift(proxy.stop);
       endpoints[service] = proxy.endpoint;
@@ -183,6 +198,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const context: Record<string, unknown> = {
       'pec:passwordSetupUrl': `${gateway.url}/password-setup`,
+      // A sandbox stage, charging through the Stripe stand-in.
+      'pec:sandbox': 'true',
+      'pec:stripeApiUrl': endpoints.stripe,
       ...(options.paymentWaitSeconds === undefined ? {} : { 'pec:paymentWaitSeconds': options.paymentWaitSeconds }),
       ...(options.accessTokenTtlSeconds === undefined
         ? {}
@@ -255,6 +273,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ...(fn.references.includes('PAYMENT_WEBHOOK_SECRET_ARN')
           ? { PAYMENT_WEBHOOK_SECRET: options.paymentWebhookSecret ?? 'whsec_local_dev' }
           : {}),
+        ...(fn.references.includes('STRIPE_SECRET_KEY_ARN') ? { STRIPE_SECRET_KEY: LOCAL_STRIPE_SECRET_KEY } : {}),
+        ...(fn.references.includes('STRIPE_WEBHOOK_SECRET_ARN') ? { STRIPE_WEBHOOK_SECRET: stripeWebhookSecret } : {}),
       };
       for (const name of fn.references) {
         const value = resources[name];
@@ -282,6 +302,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await Promise.all([...lambdas.values()].map((lambda) => lambda.stop()));
     });
     gateway.serve(functions);
+    // Stripe's events go to the webhook route; the deliveries in flight finish before anything stops.
+    stripe.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
+    stopAll.unshift(() => stripe.idle());
   } catch (error) {
     for (const stop of stopAll) await stop();
     throw error;
@@ -293,6 +316,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     auditObjects: () =>
       new Map([...s3.objects(LOCAL_RESOURCES.AUDIT_BUCKET)].map(([key, body]) => [key, body.toString('utf8')])),
     stepFunctions,
+    stripe,
     stateMachineArn,
     functions,
     dynamoDb: { endpoint: dynamo.endpoint, tableName: LOCAL_RESOURCES.TABLE_NAME },

@@ -138,10 +138,12 @@ export class OrderFulfilment extends Construct {
     const isRenewal = Condition.and(Condition.isPresent('$.kind'), Condition.stringEquals('$.kind', 'renewal'));
 
     // Closing paths: one function, told which outcome to record.
+    // Stripe: it looks up (and cancels, if still open) the order's PaymentIntent to record a refund.
     const closeFunction = fn('CloseOrder', 'close-order', 'Closes an order that will not be fulfilled', {
       table: 'readWrite',
       audit: true,
       mailer: true,
+      stripe: true,
     });
     // Closing re-checks each of its effects on a retry (refund, address, audit, email at most once),
     // so it may be retried longer than the other steps.
@@ -187,7 +189,7 @@ export class OrderFulfilment extends Construct {
       'ChargePayment',
       'charge-payment',
       'Charges a card or PayPal order once',
-      { table: 'readWrite', audit: true },
+      { table: 'readWrite', audit: true, stripe: true },
       [ErrorName.PaymentDeclinedError, ErrorName.ProvisioningImpossibleError],
     ).addCatch(failOrder, toFailOrder);
 

@@ -46,12 +46,12 @@ export const auditKey = (orderId: string, event: string, ref?: string) =>
 
 /**
  * Documents: the record of each completed sale, under `documents/orders/<orderId>.json` in the same
- * encrypted, versioned bucket (holder and billing data included; the payment token is not).
+ * encrypted, versioned bucket (holder and billing data included; the payment token or PaymentMethod is not).
  */
 export const s3DocumentStore = (bucket: AuditBucket): DocumentStore => ({
   async putOrderDocument(order) {
     const { payment, requestHash: _hash, ...rest } = order;
-    const { token: _token, ...paymentWithoutToken } = payment;
+    const { token: _token, paymentMethod: _paymentMethod, ...paymentWithoutToken } = payment;
     await putJson(bucket, `documents/orders/${order.orderId}.json`, { ...rest, payment: paymentWithoutToken });
   },
 });

@@ -1,15 +1,16 @@
 import { creditorReference } from './creditor-reference.ts';
 import { orderLifecycle, paymentLifecycle } from './lifecycles.ts';
-import { type ImmediatePaymentMethod, isImmediatePayment, type PaymentMethod } from './payment-methods.ts';
+import { credentialOf, type ImmediatePayment, isImmediatePayment, type PaymentMethod } from './payment-methods.ts';
 import type { PublicOrder } from './schemas.ts';
 import { orderTotals } from './totals.ts';
 
-/** What automatic renewals can charge: the card or PayPal token an order was paid with (a transfer has none). */
+/** What automatic renewals can charge: the card or PayPal payment an order was paid with (a transfer has none). */
 export function renewalPaymentOf(order: {
-  payment: { method: PaymentMethod; token?: string };
-}): { method: ImmediatePaymentMethod; token: string } | undefined {
-  const { method, token } = order.payment;
-  return isImmediatePayment(method) && token ? { method, token } : undefined;
+  payment: { method: PaymentMethod; token?: string; paymentMethod?: string };
+}): ImmediatePayment | undefined {
+  const { method } = order.payment;
+  const credential = credentialOf(order.payment);
+  return isImmediatePayment(method) && credential ? { method, ...credential } : undefined;
 }
 
 export type OrderKind = PublicOrder['kind'];
@@ -18,7 +19,8 @@ export type OrderKind = PublicOrder['kind'];
 export interface Order extends Omit<PublicOrder, 'payment'> {
   /** The storefront (API key id) that placed the order: no other storefront sees it. */
   storefrontId: string;
-  payment: PublicOrder['payment'] & { token?: string };
+  /** `paymentMethod` or `token`: what the storefront collected for a card or PayPal payment. */
+  payment: PublicOrder['payment'] & { token?: string; paymentMethod?: string };
   holder: Record<string, unknown> & { email: string };
   billing: Record<string, unknown>;
   /** New orders: the general contract conditions the holder accepted, and when (kept with the record of the sale). */
@@ -31,6 +33,11 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   /** When the order was closed (failed or cancelled). */
   closedAt?: string;
   chargeId?: string;
+  /**
+   * The payment provider's payment for a card or PayPal order (a Stripe PaymentIntent), kept before
+   * any money is asked for, so whatever became of it can always be looked up.
+   */
+  providerPaymentId?: string;
   /** Money taken for an order that ended unfulfilled, to be given back. */
   refund?: Refund;
   /** A new card or PayPal order: when its confirmation was sent (a transfer's is its payment instructions). */
@@ -135,7 +142,7 @@ export interface NewOrder {
   kind: OrderKind;
   mailbox: Order['mailbox'];
   years: number;
-  payment: { method: PaymentMethod; token?: string };
+  payment: { method: PaymentMethod; token?: string; paymentMethod?: string };
   holder: Order['holder'];
   billing: Order['billing'];
   /** New orders: the version of the conditions accepted with the request (accepted `now`). */
@@ -165,6 +172,7 @@ export function pendingOrder(input: NewOrder): Order {
       status: 'pending',
       reference: creditorReference(orderId),
       ...(payment.token ? { token: payment.token } : {}),
+      ...(payment.paymentMethod ? { paymentMethod: payment.paymentMethod } : {}),
     },
     holder: input.holder,
     billing: input.billing,

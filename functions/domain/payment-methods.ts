@@ -12,3 +12,23 @@ export type CreditPaymentMethod = (typeof CREDIT_PAYMENT_METHODS)[number];
 
 export const isImmediatePayment = (method: PaymentMethod): method is ImmediatePaymentMethod =>
   (IMMEDIATE_PAYMENT_METHODS as readonly PaymentMethod[]).includes(method);
+
+/**
+ * What a storefront collected for a card or PayPal payment with the payment provider's client
+ * library: a PaymentMethod id (`pm_...`), or the older token (`tok_...`). Exactly one of the two.
+ */
+export type PaymentCredential = { paymentMethod: string } | { token: string };
+
+/** A card or PayPal payment as orders and mailboxes keep it: the method and what to charge. */
+export interface ImmediatePayment {
+  method: ImmediatePaymentMethod;
+  paymentMethod?: string;
+  token?: string;
+}
+
+/** The credential of a payment, the PaymentMethod id first; undefined when it has neither. */
+export function credentialOf(payment: { paymentMethod?: string; token?: string }): PaymentCredential | undefined {
+  if (payment.paymentMethod) return { paymentMethod: payment.paymentMethod };
+  if (payment.token) return { token: payment.token };
+  return undefined;
+}

@@ -200,16 +200,44 @@ export const BillingSchema = z
   });
 export type Billing = z.infer<typeof BillingSchema>;
 
+/** A Stripe object id: its prefix, then letters, digits and `_` (test ids such as `pm_card_visa` included). */
+const stripeId = (prefix: string, what: string) =>
+  z
+    .string()
+    .max(255)
+    .regex(new RegExp(`^${prefix}[A-Za-z0-9_]+$`), `${what} starts with ${prefix} and has letters, digits or _.`);
+
 export const PaymentRequestSchema = z
   .discriminatedUnion('method', [
-    z.object({
-      method: z.enum(IMMEDIATE_PAYMENT_METHODS),
-      token: token.meta({ description: 'Card or PayPal token from the payment provider, charged at once.' }),
-    }),
+    z
+      .object({
+        method: z.enum(IMMEDIATE_PAYMENT_METHODS),
+        paymentMethod: stripeId('pm_', 'A Stripe PaymentMethod id')
+          .meta({
+            description: 'The Stripe PaymentMethod the storefront collected (Stripe.js).',
+            examples: ['pm_card_visa'],
+          })
+          .optional(),
+        token: stripeId('tok_', 'A Stripe token')
+          .meta({ description: 'The older Stripe token of a card.', examples: ['tok_visa'] })
+          .optional(),
+      })
+      .refine(({ paymentMethod, token }) => (paymentMethod === undefined) !== (token === undefined), {
+        message: 'Give exactly one of paymentMethod or token.',
+      })
+      // Each branch names its property too, so that generated clients require one of them.
+      .meta({
+        oneOf: [
+          { properties: { paymentMethod: { type: 'string' } }, required: ['paymentMethod'] },
+          { properties: { token: { type: 'string' } }, required: ['token'] },
+        ],
+      }),
     z.object({ method: z.enum(CREDIT_PAYMENT_METHODS) }),
   ])
   .meta({
-    description: 'card and paypal are charged at once with token; bank_transfer and postal_slip wait for the credit.',
+    description:
+      'card and paypal are charged at once, with exactly one of paymentMethod (pm_...) or token (tok_...); ' +
+      'bank_transfer and postal_slip wait for the credit.',
   });
 export type PaymentRequest = z.infer<typeof PaymentRequestSchema>;
 

@@ -4,16 +4,16 @@ import { s3 } from '../adapters/clients/s3.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
-import { simulatedPaymentGateway } from '../adapters/simulated-payment-gateway.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
+import { stripeGatewayFrom, withStripeVariables } from '../adapters/stripe-payment-gateway.ts';
 import { defineConfig } from '../config.ts';
 import { chargePayment } from '../use-cases/order-fulfilment.ts';
 
-const config = defineConfig({ ...tableVariables, ...auditVariables });
+const config = defineConfig(withStripeVariables({ ...tableVariables, ...auditVariables }));
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const deps = {
   orders: dynamoOrderRepository(table),
-  gateway: simulatedPaymentGateway(table),
+  gateway: stripeGatewayFrom(config),
   audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
 };
 

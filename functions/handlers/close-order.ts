@@ -7,17 +7,17 @@ import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts'
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
-import { simulatedPaymentGateway } from '../adapters/simulated-payment-gateway.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
+import { stripeGatewayFrom, withStripeVariables } from '../adapters/stripe-payment-gateway.ts';
 import { defineConfig } from '../config.ts';
 import { closeOrder } from '../use-cases/order-fulfilment.ts';
 
-const config = defineConfig({ ...tableVariables, ...senderVariables, ...auditVariables });
+const config = defineConfig(withStripeVariables({ ...tableVariables, ...senderVariables, ...auditVariables }));
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const deps = {
   orders: dynamoOrderRepository(table),
   mailboxes: dynamoMailboxRepository(table),
-  gateway: simulatedPaymentGateway(table),
+  gateway: stripeGatewayFrom(config),
   notifier: sesNotifier(senderOf(ses, config)),
   audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
 };

@@ -19,11 +19,12 @@ import {
   type Refund,
   renewalPaymentOf,
 } from '../domain/order.ts';
-import { isImmediatePayment } from '../domain/payment-methods.ts';
+import { credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
 import type {
   AccessTokenRepository,
   AuditLog,
+  ChargeResult,
   DnsResolver,
   DocumentStore,
   MailboxRepository,
@@ -61,16 +62,21 @@ async function loadOrder(orders: OrderRepository, orderId: string): Promise<Orde
   return order;
 }
 
-/** The gateway's idempotency key for an order's charge: one order is charged at most once. */
+/** The provider's idempotency key for creating an order's payment: one order has at most one. */
 export const chargeKeyOf = (orderId: string) => `order-${orderId}`;
+/** The idempotency key of the one confirmation of that payment. */
+export const confirmKeyOf = (orderId: string) => `order-${orderId}-confirm`;
 
 /**
  * Charges a card or PayPal order once and marks it paid:
- * 1. the charge made by an earlier attempt, looked up by its idempotency key, is the answer (an
- *    attempt that charged and then timed out or failed is settled by asking, never by guessing);
- *    otherwise the card is charged, under the same key;
- * 2. the order is marked paid with the charge id;
- * 3. the charge is audited.
+ * 1. the provider's payment is created (no money is taken yet; the order's idempotency key gives
+ *    the same one again) and kept on the order before anything else, unless an attempt before did;
+ * 2. what became of a kept payment is asked (an attempt that confirmed it and then timed out or
+ *    failed is settled by asking, never by guessing); one never attempted is confirmed, once;
+ * 3. a payment waiting for the holder (3-D Secure, PayPal's approval) is cancelled, so it can take
+ *    no money later: the workflow has no wait for the holder yet, so the order fails as declined;
+ *    a payment the holder completed before the cancellation counts as paid;
+ * 4. the order is marked paid with the charge id, and the charge is audited.
  * A retry after a failure anywhere completes the missing steps. A charge that lands on an order
  * closed meanwhile (a late attempt) is recorded as a refund to make.
  */
@@ -82,19 +88,7 @@ export async function chargePayment(
   const order = await loadOrder(deps.orders, orderId);
   let chargeId: string | undefined;
   if (canPay(order)) {
-    const { token } = order.payment;
-    if (!token) throw new ProvisioningImpossibleError(`Order ${orderId} has no payment token to charge.`);
-    const key = chargeKeyOf(orderId);
-    const result =
-      (await deps.gateway.findCharge(key)) ??
-      (await deps.gateway.charge({
-        idempotencyKey: key,
-        amountCents: order.totals.grossCents,
-        currency: 'EUR',
-        method: order.payment.method,
-        token,
-        description: `PEC ${order.mailbox.address} (${order.years} anni)`,
-      }));
+    const result = await takePayment(deps, order, now);
     if (result.status === 'declined') {
       await deps.audit.record({ orderId, event: 'payment-declined', at: now, detail: { reason: result.reason } });
       throw new PaymentDeclinedError(`The payment was declined: ${result.reason}.`);
@@ -117,6 +111,43 @@ export async function chargePayment(
     await auditRefund(deps.audit, settled);
   }
   throw new ProvisioningImpossibleError(`Order ${orderId} cannot be charged in status ${current.status}.`);
+}
+
+/** Steps 1 to 3 of chargePayment: the payment's outcome, succeeded or declined. */
+async function takePayment(
+  deps: Pick<FulfilmentDeps, 'orders' | 'gateway' | 'audit'>,
+  order: Order,
+  now: Date,
+): Promise<Exclude<ChargeResult, { status: 'requires_action' }>> {
+  const { orderId } = order;
+  const { method } = order.payment;
+  const credential = credentialOf(order.payment);
+  if (!isImmediatePayment(method) || !credential) {
+    throw new ProvisioningImpossibleError(`Order ${orderId} has no card or PayPal payment to charge.`);
+  }
+  let paymentId = order.providerPaymentId;
+  let result = paymentId ? await deps.gateway.findPayment(paymentId) : undefined;
+  if (!paymentId) {
+    paymentId = await deps.gateway.createPayment({
+      orderId,
+      idempotencyKey: chargeKeyOf(orderId),
+      amountCents: order.totals.grossCents,
+      currency: 'EUR',
+      method,
+      description: `PEC ${order.mailbox.address} (${order.years} anni)`,
+    });
+    // Kept before it is confirmed: money is only ever asked for on a payment the order knows.
+    if (!(await deps.orders.savePaymentId(orderId, paymentId))) {
+      throw new ProvisioningImpossibleError(`Order ${orderId} no longer waits for its payment.`);
+    }
+  }
+  result ??= await deps.gateway.confirmPayment(paymentId, { idempotencyKey: confirmKeyOf(orderId), credential });
+  if (result.status !== 'requires_action') return result;
+
+  await deps.audit.record({ orderId, event: 'payment-requires-action', at: now, detail: { paymentId } });
+  const cancelled = await deps.gateway.cancelPayment(paymentId);
+  if (cancelled.status === 'succeeded') return cancelled;
+  return { status: 'declined', reason: 'authentication_required' };
 }
 
 /**
@@ -391,8 +422,9 @@ export type CloseOutcome = 'failed' | 'cancelled';
  * close does what the attempt before did not:
  * 1. the order is marked failed or cancelled (once; a retry finds it closed and goes on);
  * 2. then each effect, attempted even if another fails: money taken is recorded on the order as
- *    a refund to make (a paid order, or a charge found under the order's idempotency key, made by
- *    an attempt whose answer was lost or by a late one); the address is freed; once the money is
+ *    a refund to make (a paid order, or a payment kept on the order that the provider says
+ *    succeeded, by an attempt whose answer was lost or by a late one; one still waiting for the
+ *    holder is cancelled first); the address is freed; once the money is
  *    settled the holder is told (at most once, with the refund if there is one); the closing and
  *    the refund are audited.
  */
@@ -459,8 +491,8 @@ function tellClosed(deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>, order: Or
 }
 
 /**
- * A closed order whose money was taken gets a refund recorded: one marked paid, or one whose charge
- * the gateway knows under the order's idempotency key though the order never learned of it.
+ * A closed order whose money was taken gets a refund recorded: one marked paid, or one whose kept
+ * payment the provider says succeeded though the order never learned of it.
  * Answers the order as it now is.
  */
 async function settlePayment(
@@ -471,8 +503,12 @@ async function settlePayment(
   if (order.refund) return order;
   const reason = `order ${order.status}: ${order.failureReason ?? 'unknown'}`;
   if (order.payment.status === 'paid') return recordRefund(deps, order, order.chargeId ?? 'unknown', reason, now);
-  if (order.payment.status === 'pending' && isImmediatePayment(order.payment.method)) {
-    const charge = await deps.gateway.findCharge(chargeKeyOf(order.orderId));
+  // Money is only ever asked for on a payment kept on the order: without one, nothing was taken.
+  const paymentId = order.providerPaymentId;
+  if (order.payment.status === 'pending' && paymentId) {
+    let charge = await deps.gateway.findPayment(paymentId);
+    // One still waiting for the holder could take the money later: it is cancelled first.
+    if (charge?.status === 'requires_action') charge = await deps.gateway.cancelPayment(paymentId);
     if (charge?.status === 'succeeded') return recordRefund(deps, order, charge.chargeId, reason, now);
   }
   return order;

@@ -4,7 +4,7 @@ import type { ErrorName } from '../domain/errors.ts';
 import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Refund } from '../domain/order.ts';
-import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentMethod } from '../domain/payment-methods.ts';
+import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentCredential } from '../domain/payment-methods.ts';
 import type { PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
@@ -96,6 +96,12 @@ export interface OrderRepository {
   noteUnauditedActivation(orderId: string, activatedAt: string): Promise<void>;
   /** Gives back a claim made `at`, after its email could not be sent, so a retry sends it. */
   releaseEmail(orderId: string, field: OrderEmailField, at: Date): Promise<void>;
+  /**
+   * Event `await_payment`: keeps the provider's payment created for the order, before any money is
+   * asked for. True when it is kept (or was already); false when the order no longer waits for its
+   * payment, or keeps another payment.
+   */
+  savePaymentId(orderId: string, providerPaymentId: string): Promise<boolean>;
   /** Event `await_payment`: stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */
   saveTaskToken(orderId: string, taskToken: string): Promise<boolean>;
   getTaskToken(orderId: string): Promise<string | undefined>;
@@ -200,25 +206,51 @@ export interface RateLimiter {
   hit(limit: RateLimit, subject: string, now: Date): Promise<RateDecision>;
 }
 
-export interface ChargeRequest {
-  /** The gateway charges one key at most once, so a retried state cannot charge twice. */
+/** A card or PayPal payment to create for an order (nothing is taken until it is confirmed). */
+export interface PaymentRequest {
+  /** The order paid: the provider keeps it with the payment (Stripe: `metadata.orderId`). */
+  orderId: string;
+  /** The same key creates the same payment again instead of a second one (Stripe keeps a key 24 hours). */
   idempotencyKey: string;
   amountCents: number;
   currency: 'EUR';
-  method: PaymentMethod;
-  token: string;
+  method: ImmediatePaymentMethod;
   description: string;
 }
 
-export type ChargeResult = { status: 'succeeded'; chargeId: string } | { status: 'declined'; reason: string };
+/**
+ * What became of a payment: taken (`chargeId` names it for refunds), declined (final), or waiting
+ * for the holder to act (3-D Secure, PayPal's approval), with what the storefront needs for that.
+ */
+export type ChargeResult =
+  | { status: 'succeeded'; chargeId: string }
+  | { status: 'declined'; reason: string }
+  | { status: 'requires_action'; nextAction: { type: 'use_stripe_sdk'; clientSecret: string } };
 
+/**
+ * The payment provider (Stripe: a PaymentIntent per order). A payment is created first, without
+ * taking money, and its id kept on the order; only then is it confirmed. So whatever happened to a
+ * confirmation whose answer was lost is found by the id, never guessed, and never asked twice.
+ */
 export interface PaymentGateway {
-  charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Creates the order's payment (the same idempotency key answers the same one): its id. */
+  createPayment(request: PaymentRequest): Promise<string>;
   /**
-   * The charge made under an idempotency key, or undefined when none was made: how an unknown
-   * outcome (a timeout while charging) is settled, by asking rather than guessing.
+   * Asks for the money of a created payment with what the storefront collected (its `credential`);
+   * the same key confirms once and answers the first outcome again. A credential the provider
+   * refuses (unknown, of another payment method type) is a decline.
    */
-  findCharge(idempotencyKey: string): Promise<ChargeResult | undefined>;
+  confirmPayment(
+    paymentId: string,
+    confirmation: { idempotencyKey: string; credential: PaymentCredential },
+  ): Promise<ChargeResult>;
+  /** What became of a payment; undefined while nothing was attempted (created, not confirmed). */
+  findPayment(paymentId: string): Promise<ChargeResult | undefined>;
+  /**
+   * Gives up a payment still waiting for the holder, so that it can no longer take money: answers
+   * `declined`, or `succeeded` when the holder completed it first (then the money was taken).
+   */
+  cancelPayment(paymentId: string): Promise<ChargeResult>;
 }
 
 export interface MailPlatform {
@@ -365,6 +397,25 @@ export interface PaymentEventRepository {
     result: { outcome: string; anomaly: boolean; refund?: PaymentEventRefund },
     at: Date,
   ): Promise<void>;
+}
+
+/**
+ * An event of the payment provider (Stripe), verified by its signature, with what the use cases
+ * read of it: the PaymentIntent (or the Charge) it is about.
+ */
+export interface ProviderEvent {
+  id: string;
+  /** Stripe's event type: `payment_intent.succeeded`, `payment_intent.payment_failed`, `charge.refunded`... */
+  type: string;
+  occurredAt: string;
+  /** The provider's payment (PaymentIntent id) the event is about, if any. */
+  paymentId?: string;
+  /** The order named in the payment's metadata (`metadata.orderId`), if any. */
+  orderId?: string;
+  /** The amount the event is about (a PaymentIntent's amount, a Charge's amount refunded), in cents. */
+  amountCents: number;
+  /** ISO 4217, upper case. */
+  currency: string;
 }
 
 export interface WorkflowCallbacks {

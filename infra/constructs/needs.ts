@@ -41,6 +41,13 @@ export interface Needs {
   taskSuccess?: true;
   /** Reads the secret payment providers sign webhook deliveries with (PAYMENT_WEBHOOK_SECRET_ARN). */
   webhookSecret?: true;
+  /**
+   * Charges and refunds through Stripe: reads the Stripe secret key (STRIPE_SECRET_KEY_ARN), told
+   * whether the stage is a sandbox (STRIPE_SANDBOX) and, in a sandbox, where Stripe is (STRIPE_API_URL).
+   */
+  stripe?: true;
+  /** Reads the Stripe webhook endpoint's signing secret (STRIPE_WEBHOOK_SECRET_ARN). */
+  stripeWebhookSecret?: true;
 }
 
 /** The needs that refer to the order workflow: none of its own states may have them (it would depend on itself). */
@@ -66,7 +73,7 @@ export class NeedsBinder {
     private readonly settings: BoundSettings,
     workflow?: IStateMachine,
   ) {
-    const { table, auditBucket, paymentWebhookSecret } = stateful;
+    const { table, auditBucket, paymentWebhookSecret, stripeSecretKey, stripeWebhookSecret } = stateful;
     const orderWorkflow = (fn: PecFunction, need: WorkflowNeed) => {
       if (!workflow) throw new Error(`${fn.node.path} needs ${need}, but the order workflow does not exist yet`);
       return workflow;
@@ -134,6 +141,16 @@ export class NeedsBinder {
       webhookSecret: (fn) => {
         paymentWebhookSecret.grantRead(fn);
         fn.addEnvironment('PAYMENT_WEBHOOK_SECRET_ARN', paymentWebhookSecret.secretArn);
+      },
+      stripe: (fn) => {
+        stripeSecretKey.grantRead(fn);
+        fn.addEnvironment('STRIPE_SECRET_KEY_ARN', stripeSecretKey.secretArn);
+        fn.addEnvironment('STRIPE_SANDBOX', String(settings.payments.sandbox));
+        if (settings.payments.stripeApiUrl) fn.addEnvironment('STRIPE_API_URL', settings.payments.stripeApiUrl);
+      },
+      stripeWebhookSecret: (fn) => {
+        stripeWebhookSecret.grantRead(fn);
+        fn.addEnvironment('STRIPE_WEBHOOK_SECRET_ARN', stripeWebhookSecret.secretArn);
       },
     };
   }

@@ -10,15 +10,18 @@ import { closeServer, listen, readBody } from './http-util.ts';
  * (`local-<handler>`, set by the local runtime), so a rule can target one workflow step's calls.
  */
 
-export type FaultService = 'dynamodb' | 'ses' | 's3';
+export type FaultService = 'dynamodb' | 'ses' | 's3' | 'stripe';
 
 export interface FaultRule {
   service: FaultService;
-  /** The calling function's handler file name (`charge-payment`); any caller if left out. */
+  /** The calling function's handler file name (`charge-payment`); any caller if left out. Stripe calls name none. */
   caller?: string;
-  /** The API action (`PutItem`, `SendEmail`) or, for S3, the HTTP method; any if left out. */
+  /**
+   * The API action (`PutItem`, `SendEmail`), for S3 the HTTP method, for Stripe the method and path
+   * with ids as `:id` (`POST /v1/payment_intents/:id/confirm`); any if left out.
+   */
   operation?: string;
-  /** Only requests whose path or body contains this text (an order id, an address). */
+  /** Only requests whose path or body (or, for Stripe, Idempotency-Key) contains this text (an order id, an address). */
   contains?: string;
   /** How many matching requests fail; `Infinity` for every one. */
   times: number;
@@ -88,6 +91,13 @@ function faultResponse(service: FaultService): { status: number; headers: Record
         headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
         body: `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable. Please try again later.</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
       };
+    case 'stripe':
+      // Stripe's answer to a request it could not finish: an api_error, which the client retries.
+      return {
+        status: 500,
+        headers: { 'content-type': 'application/json', 'request-id': `req_${requestId.replace(/-/g, '')}` },
+        body: JSON.stringify({ error: { type: 'api_error', message: 'An unknown error occurred' } }),
+      };
     case 's3':
       return {
         status: 503,
@@ -97,8 +107,15 @@ function faultResponse(service: FaultService): { status: number; headers: Record
   }
 }
 
-function operationOf(service: FaultService, method: string, headers: IncomingHttpHeaders, body: string): string {
+function operationOf(
+  service: FaultService,
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+  body: string,
+): string {
   if (service === 's3') return method;
+  if (service === 'stripe') return `${method} ${path.split('?')[0]?.replace(/\/(pi|pm|ch)_[A-Za-z0-9]+/g, '/:id')}`;
   if (service === 'ses') return new URLSearchParams(body).get('Action') ?? '';
   const target = String(headers['x-amz-target'] ?? '');
   return target.slice(target.indexOf('.') + 1);
@@ -125,8 +142,8 @@ export async function startFaultProxy(
       const method = req.method ?? 'GET';
       const rule = faults.match(service, {
         caller: callerOf(req.headers),
-        operation: operationOf(service, method, req.headers, text),
-        text: `${decodeURIComponentSafe(req.url ?? '')}\n${service === 'ses' ? decodeURIComponentSafe(text.replace(/\+/g, ' ')) : text}`,
+        operation: operationOf(service, method, req.url ?? '', req.headers, text),
+        text: `${decodeURIComponentSafe(req.url ?? '')}\n${service === 'ses' ? decodeURIComponentSafe(text.replace(/\+/g, ' ')) : text}${service === 'stripe' ? `\n${req.headers['idempotency-key'] ?? ''}` : ''}`,
       });
       const fail = () => {
         const fault = faultResponse(service);

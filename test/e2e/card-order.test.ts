@@ -10,11 +10,11 @@ const local = withLocalRuntime();
 
 const STRONG_PASSWORD = 'Sole-Luna-2026!';
 
-describe('a card or PayPal order over HTTP', () => {
+describe('a card order over HTTP (charged through the Stripe adapter and the Stripe stand-in)', () => {
   it.each([
-    ['card', { method: 'card', token: 'tok_visa' }],
-    ['PayPal', { method: 'paypal', token: 'tok_paypal_buyer' }],
-  ])('%s: completes, activates the mailbox and sends the first-access email', async (_label, payment) => {
+    ['a card token', { method: 'card', token: 'tok_visa' }, 'tok_visa'],
+    ['a card PaymentMethod', { method: 'card', paymentMethod: 'pm_card_visa' }, 'pm_card_visa'],
+  ])('%s: completes, activates the mailbox and sends the first-access email', async (_label, payment, credential) => {
     const address = freshAddress('arubapec.it');
     const created = await local.api.post('/orders', orderBody({ address, years: 2, payment }));
     expect(created.status).toBe(201);
@@ -85,7 +85,7 @@ describe('a card or PayPal order over HTTP', () => {
       status: 'completed',
       holder: { fiscalCode: 'RSSMRA85T10A562S' },
     });
-    expect(JSON.stringify(document)).not.toContain(payment.token);
+    expect(JSON.stringify(document)).not.toContain(credential);
     for (const key of trail) expect(objects.get(key)).not.toContain('RSSMRA85T10A562S');
   });
 

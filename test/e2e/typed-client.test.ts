@@ -36,7 +36,7 @@ const ownDomain: Body<'/orders', 'post'> = {
 };
 // @ts-expect-error years is a number
 const yearsAsText: Body<'/orders', 'post'> = { ...order, years: '1' };
-// @ts-expect-error a card payment names its token
+// @ts-expect-error a card payment names its PaymentMethod or token
 const cardWithoutToken: Body<'/orders', 'post'> = { ...order, payment: { method: 'card' } };
 const { consents: _accepted, ...withoutConsents } = order;
 // @ts-expect-error a new order names the version of the conditions the holder accepted

@@ -75,6 +75,9 @@ it('every function fails to load without any one of the variables it is given, n
       'DNS_POLL_MAX_SECONDS',
       'ORDER_WORKFLOW_ARN',
       'PAYMENT_WEBHOOK_SECRET_ARN',
+      'STRIPE_SECRET_KEY_ARN',
+      'STRIPE_SANDBOX',
+      'STRIPE_WEBHOOK_SECRET_ARN',
     ]),
   );
   expect(

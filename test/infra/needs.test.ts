@@ -23,6 +23,7 @@ const settings: ProductSettings & { passwordSetupUrl: string } = {
     dnsPoll: { first: Duration.minutes(5), max: Duration.hours(2) },
   },
   beneficiary: { name: 'PEC Provisioning S.p.A.', iban: 'IT60X0542811101000000123456' },
+  payments: { sandbox: false },
 };
 
 let stack: Stack;

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stripeClients } from '../../functions/adapters/clients/stripe.ts';
+import { stripePaymentGateway } from '../../functions/adapters/stripe-payment-gateway.ts';
 import { EmailOutcomeUnknownError } from '../../functions/domain/errors.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import type * as Fulfilment from '../../functions/use-cases/order-fulfilment.ts';
@@ -11,13 +13,14 @@ import type {
   OrderRepository,
   PaymentGateway,
 } from '../../functions/use-cases/ports.ts';
+import { type LocalStripe, startStripeServer } from '../../local/stripe/server.ts';
 import { Faults, namedError } from '../support/faults.ts';
 import { storedOrder } from '../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
 
 /*
  * The workflow's steps (functions/use-cases/order-fulfilment.ts) on the real (local) DynamoDB and
- * the simulated payment gateway, with faults injected into their ports: each step is run again, as
+ * the Stripe adapter talking to the Stripe stand-in, with faults injected into their ports: each step is run again, as
  * Step Functions retries it, after failing anywhere, and must complete what is missing without
  * charging, emailing or auditing twice; money taken is either for a fulfilled order or recorded
  * for refund.
@@ -25,7 +28,7 @@ import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/loc
 
 let table: LocalTable;
 let steps: typeof Fulfilment;
-let chargeKeyOf: (orderId: string) => string;
+let stripe: LocalStripe;
 const faults = new Faults();
 /** Every step's dependencies, the payment instructions included (the notifier records every email). */
 let deps: Fulfilment.FulfilmentDeps & { notifier: Notifier };
@@ -89,11 +92,16 @@ const settings = { passwordSetupUrl: 'https://pec.example/password', tokenTtlSec
 beforeAll(async () => {
   table = await startLocalTable('pec-fulfilment');
   steps = await import('../../functions/use-cases/order-fulfilment.ts');
-  ({ chargeKeyOf } = steps);
+  const secretKey = 'sk_test_integration';
+  stripe = await startStripeServer({ secretKey, webhookSecret: 'whsec_integration' });
   const adapters = dynamoAdapters(table);
   rawOrders = adapters.orders;
   rawMailboxes = adapters.mailboxes;
-  rawGateway = adapters.gateway;
+  rawGateway = stripePaymentGateway({
+    secretKey: async () => secretKey,
+    sandbox: true,
+    client: stripeClients({ apiUrl: stripe.endpoint }),
+  });
   audit = new RecordingAudit();
   documents = new RecordingDocuments();
   outbox = new RecordingNotifier();
@@ -109,7 +117,10 @@ beforeAll(async () => {
     dns: { mx: async () => [] },
   };
 });
-afterAll(() => table?.stop());
+afterAll(async () => {
+  await table?.stop();
+  await stripe?.stop();
+});
 beforeEach(() => faults.reset());
 
 let clock = Date.parse('2025-03-15T09:30:00.000Z');
@@ -174,21 +185,26 @@ async function retried(step: (now: Date) => Promise<unknown>, attempts = 7): Pro
 }
 
 const order = async (orderId: string) => (await rawOrders.get(orderId)) as Order;
-const chargeOf = (orderId: string) => rawGateway.findCharge(chargeKeyOf(orderId));
+/** The order's PaymentIntents at Stripe (one at most). */
 const chargeItems = async (orderId: string) =>
-  (await table.scan()).filter((item) => item.pk === `CHARGE#${chargeKeyOf(orderId)}`);
+  stripe.paymentIntents().filter((intent) => intent.metadata.orderId === orderId);
+/** The money Stripe took for the order, if it did. */
+const chargeOf = async (orderId: string) => {
+  const paid = (await chargeItems(orderId)).find((intent) => intent.status === 'succeeded');
+  return paid ? { status: 'succeeded' as const, chargeId: paid.id } : undefined;
+};
 
 describe('chargePayment', () => {
   it('settles a timeout after charging by looking the charge up: the retry charges nothing and marks the order paid', async () => {
     const { orderId } = await placed();
-    faults.fail('gateway.charge', 1, { after: true, error: timeout });
+    faults.fail('gateway.confirmPayment', 1, { after: true, error: timeout });
 
     await expect(steps.chargePayment(deps, orderId, tick())).rejects.toMatchObject({ name: 'TimeoutError' });
     expect((await order(orderId)).payment.status).toBe('pending');
     await steps.chargePayment(deps, orderId, tick());
 
-    expect(faults.count('gateway.charge')).toBe(1);
-    expect(faults.count('gateway.findCharge')).toBe(2);
+    expect(faults.count('gateway.confirmPayment')).toBe(1);
+    expect(faults.count('gateway.findPayment')).toBe(1);
     const charge = await chargeOf(orderId);
     expect(charge?.status).toBe('succeeded');
     expect(await order(orderId)).toMatchObject({
@@ -206,7 +222,7 @@ describe('chargePayment', () => {
     expect(await retried((now) => steps.chargePayment(deps, orderId, now))).toBeUndefined();
 
     expect(faults.count('orders.markPaid')).toBe(3);
-    expect(faults.count('gateway.charge')).toBe(1);
+    expect(faults.count('gateway.confirmPayment')).toBe(1);
     expect(await chargeItems(orderId)).toHaveLength(1);
     expect((await order(orderId)).payment.status).toBe('paid');
   });
@@ -217,7 +233,7 @@ describe('chargePayment', () => {
 
     expect(await retried((now) => steps.chargePayment(deps, orderId, now))).toBeUndefined();
 
-    expect(faults.count('gateway.charge')).toBe(1);
+    expect(faults.count('gateway.confirmPayment')).toBe(1);
     expect(faults.count('orders.markPaid')).toBe(1);
     expect(audit.eventsOf(orderId)).toEqual(['payment-charged']);
   });
@@ -230,7 +246,7 @@ describe('chargePayment', () => {
     await expect(steps.chargePayment(deps, orderId, tick())).rejects.toMatchObject({ name: 'PaymentDeclinedError' });
     await expect(steps.chargePayment(deps, orderId, tick())).rejects.toMatchObject({ name: 'PaymentDeclinedError' });
 
-    expect(faults.count('gateway.charge')).toBe(1);
+    expect(faults.count('gateway.confirmPayment')).toBe(1);
     expect(await order(orderId)).toMatchObject({ status: 'pending_payment', payment: { status: 'pending' } });
     expect(audit.eventsOf(orderId)).toEqual(['payment-declined']);
   });
@@ -238,7 +254,7 @@ describe('chargePayment', () => {
   it('records a refund for a charge a late attempt made after the order was closed', async () => {
     const { orderId } = await placed();
     // The order is closed (its close finds no charge yet) right before the late attempt charges.
-    faults.before('gateway.charge', () => steps.closeOrder(deps, orderId, 'failed', 'States.Timeout', tick()));
+    faults.before('gateway.confirmPayment', () => steps.closeOrder(deps, orderId, 'failed', 'States.Timeout', tick()));
 
     await expect(steps.chargePayment(deps, orderId, tick())).rejects.toMatchObject({
       name: 'ProvisioningImpossibleError',
@@ -319,7 +335,7 @@ describe('closeOrder', () => {
   it.each([
     ['orders.close', {}],
     ['orders.close', { after: true }],
-    ['gateway.findCharge', {}],
+    ['gateway.findPayment', {}],
     ['orders.recordRefund', {}],
     ['orders.recordRefund', { after: true }],
     ['mailboxes.release', {}],
@@ -548,9 +564,14 @@ describe('a card order under faults, as the workflow runs it', () => {
     ['orders.get', {}, 'failed'], // never charged: no order to read
     ['orders.markPaid', {}, 'failed'], // charged, never recorded: the close finds the charge
     ['orders.markPaid', { after: true }, 'completed'], // recorded, answer lost: the retry sees it paid
-    ['gateway.charge', { after: true, error: timeout }, 'completed'], // the retry finds the charge
-    ['gateway.charge', { error: () => namedError('PaymentGatewayUnavailableError') }, 'failed'],
-    ['gateway.findCharge', {}, 'close-failed'], // never charged blind; the close cannot settle
+    ['gateway.confirmPayment', { after: true, error: timeout }, 'completed'], // the retry finds the charge
+    ['gateway.confirmPayment', { error: () => namedError('PaymentGatewayUnavailableError') }, 'failed'],
+    ['gateway.createPayment', {}, 'failed'], // never charged
+    // Created, answer lost: a retry gets the same one (same key); never known, it is never confirmed.
+    ['gateway.createPayment', { after: true, error: timeout }, 'failed'],
+    ['orders.savePaymentId', {}, 'failed'], // never confirmed: nothing is asked before it is kept
+    ['orders.savePaymentId', { after: true }, 'completed'],
+    ['gateway.findPayment', {}, 'completed'], // only a retry asks: the first attempt charges
     ['audit.record', {}, 'close-failed'], // charged, then failed with the refund recorded
     ['platform.createMailbox', {}, 'failed'],
     ['mailboxes.activate', { after: true }, 'completed'],
@@ -578,7 +599,6 @@ describe('a card order under faults, as the workflow runs it', () => {
 
   const closing: [string, Parameters<Faults['fail']>[2], Outcome][] = [
     ['orders.close', {}, 'close-failed'], // the order stays activating, paid
-    ['gateway.findCharge', {}, 'close-failed'], // never charged
     ['orders.recordRefund', {}, 'close-failed'], // the order stays failed, paid
     ['mailboxes.release', {}, 'close-failed'],
     ['notifier.orderFailed', { error: () => namedError('ServiceUnavailable') }, 'close-failed'],

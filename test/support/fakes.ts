@@ -9,11 +9,13 @@ import {
 } from '../../functions/domain/lifecycles.ts';
 import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import type { Order } from '../../functions/domain/order.ts';
+import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
 import type {
   AccessToken,
   AccessTokenRepository,
   AuditEntry,
   AuditLog,
+  ChargeResult,
   DnsResolver,
   DocumentStore,
   ListPage,
@@ -27,6 +29,8 @@ import type {
   PaymentEventRecord,
   PaymentEventRefund,
   PaymentEventRepository,
+  PaymentGateway,
+  PaymentRequest,
   RateDecision,
   RateLimiter,
   WorkflowCallbacks,
@@ -169,6 +173,18 @@ export class InMemoryOrderRepository implements OrderRepository {
   async releaseEmail(orderId: string, field: Parameters<OrderRepository['releaseEmail']>[1], at: Date) {
     const order = this.orders.get(orderId);
     if (order?.[field] === at.toISOString()) delete order[field];
+  }
+
+  async savePaymentId(orderId: string, providerPaymentId: string) {
+    const order = this.orders.get(orderId);
+    if (!order || (order.providerPaymentId ?? providerPaymentId) !== providerPaymentId) return false;
+    if (
+      !orderLifecycle.canMove(order.status, 'await_payment') ||
+      !paymentLifecycle.canMove(order.payment.status, 'pay')
+    )
+      return false;
+    order.providerPaymentId = providerPaymentId;
+    return true;
   }
 
   async saveTaskToken(orderId: string, taskToken: string) {
@@ -565,5 +581,92 @@ export class InMemoryDns implements DnsResolver {
     this.asked.push(domain);
     if (this.failing) return 'unknown' as const;
     return this.zones.has(domain) ? ('exists' as const) : ('missing' as const);
+  }
+}
+
+/** What the in-memory gateway answers for a credential: Stripe's test ids, as the stand-in has them. */
+export type PaymentDecision = (credential: PaymentCredential) => ChargeResult;
+
+const byTestId: PaymentDecision = (credential) => {
+  const id = 'paymentMethod' in credential ? credential.paymentMethod : credential.token;
+  if (id.includes('authenticationRequired')) {
+    return { status: 'requires_action', nextAction: { type: 'use_stripe_sdk', clientSecret: 'secret' } };
+  }
+  if (/declined/i.test(id)) return { status: 'declined', reason: 'card_declined' };
+  return { status: 'succeeded', chargeId: 'unset' };
+};
+
+/**
+ * A payment provider in memory, as the PaymentGateway port describes it: a payment per idempotency
+ * key, confirmed once (a second confirmation answers the first outcome), cancellable while it waits
+ * for the holder. `calls` lists every call, for tests that count them.
+ */
+export class InMemoryPaymentGateway implements PaymentGateway {
+  readonly payments = new Map<string, { request: PaymentRequest; result?: ChargeResult; confirmations: number }>();
+  readonly calls: string[] = [];
+  readonly #byKey = new Map<string, string>();
+
+  constructor(private readonly decide: PaymentDecision = byTestId) {}
+
+  async createPayment(request: PaymentRequest) {
+    this.calls.push('createPayment');
+    const known = this.#byKey.get(request.idempotencyKey);
+    if (known) return known;
+    const id = `pi_${this.payments.size + 1}_${request.orderId}`;
+    this.#byKey.set(request.idempotencyKey, id);
+    this.payments.set(id, { request: copy(request), confirmations: 0 });
+    return id;
+  }
+
+  async confirmPayment(paymentId: string, confirmation: { idempotencyKey: string; credential: PaymentCredential }) {
+    this.calls.push('confirmPayment');
+    const payment = this.#payment(paymentId);
+    if (!payment.result) {
+      payment.confirmations++;
+      const result = this.decide(confirmation.credential);
+      payment.result = result.status === 'succeeded' ? { status: 'succeeded', chargeId: paymentId } : result;
+    }
+    return copy(payment.result);
+  }
+
+  async findPayment(paymentId: string) {
+    this.calls.push('findPayment');
+    const result = this.#payment(paymentId).result;
+    return result && copy(result);
+  }
+
+  async cancelPayment(paymentId: string) {
+    this.calls.push('cancelPayment');
+    const payment = this.#payment(paymentId);
+    if (!payment.result || payment.result.status === 'requires_action') {
+      payment.result = { status: 'declined', reason: 'abandoned' };
+    }
+    return copy(payment.result);
+  }
+
+  /** The holder finishes 3-D Secure on a payment waiting for it: it succeeds. */
+  authenticate(paymentId: string) {
+    this.#payment(paymentId).result = { status: 'succeeded', chargeId: paymentId };
+  }
+
+  /** Seeds a payment already made for an order, with its outcome (undefined: created, never confirmed). */
+  seed(paymentId: string, orderId: string, result?: ChargeResult) {
+    const request: PaymentRequest = {
+      orderId,
+      idempotencyKey: `order-${orderId}`,
+      amountCents: 610,
+      currency: 'EUR',
+      method: 'card',
+      description: 'seeded',
+    };
+    this.payments.set(paymentId, { request, confirmations: result ? 1 : 0, ...(result ? { result } : {}) });
+    this.#byKey.set(request.idempotencyKey, paymentId);
+    return this;
+  }
+
+  #payment(paymentId: string) {
+    const payment = this.payments.get(paymentId);
+    if (!payment) throw new Error(`No such payment: ${paymentId}`);
+    return payment;
   }
 }

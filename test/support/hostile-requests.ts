@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
 import type { ApiRoute } from '../../infra/api-routes.ts';
 import { orderBody, validHolder } from './fixtures.ts';
-import { LOCAL_WEBHOOK_SECRET } from './webhooks.ts';
+import { LOCAL_STRIPE_WEBHOOK_SECRET, LOCAL_WEBHOOK_SECRET } from './webhooks.ts';
 
 /**
  * Generators of hostile HTTP requests for any route of `infra/api-routes.ts`: path segments with
@@ -18,8 +18,8 @@ export interface HostileRequest {
   target: string;
   headers: Record<string, string>;
   body?: string;
-  /** Sign the body as the payment provider would (done at send time, when the clock is read). */
-  signed?: boolean;
+  /** Sign the body as the payment provider, or Stripe, would (done at send time, when the clock is read). */
+  signed?: false | 'payments' | 'stripe';
 }
 
 export interface HostileAnswer {
@@ -323,6 +323,32 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
         currency: 'EUR',
         occurredAt: new Date().toISOString(),
       })),
+    // A Stripe event about a PaymentIntent naming the known order, as the Stripe stand-in sends them.
+    'stripe-webhook': fc
+      .tuple(
+        fc.stringMatching(/^[A-Za-z0-9]{24}$/),
+        fc.constantFrom('payment_intent.succeeded', 'payment_intent.payment_failed', 'charge.refunded'),
+      )
+      .map(([id, type]) => ({
+        id: `evt_${id}`,
+        object: 'event',
+        api_version: '2026-10-28.endive',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: {
+            id: `pi_${id}`,
+            object: 'payment_intent',
+            amount: known.grossCents,
+            currency: 'eur',
+            metadata: { orderId: known.orderId },
+            status: 'succeeded',
+          },
+        },
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        type,
+      })),
   };
 }
 
@@ -405,6 +431,12 @@ const apiKeys = fc.oneof(
   },
 );
 
+/** The routes whose deliveries are signed, half of them correctly. */
+const SIGNED_ROUTES: Record<string, 'payments' | 'stripe'> = {
+  'payments-webhook': 'payments',
+  'stripe-webhook': 'stripe',
+};
+
 const signatures = fc.oneof(
   { weight: 4, arbitrary: fc.constant<string | undefined>(undefined) },
   {
@@ -441,7 +473,7 @@ export function hostileRequests(route: ApiRoute, known: KnownEntities): fc.Arbit
       idempotencyKey: idempotencyKeys,
       contentType: contentTypes,
       // A correct signature on half of the webhook deliveries, so the parser behind it is fuzzed too.
-      signed: route.handler === 'payments-webhook' ? fc.boolean() : fc.constant(false),
+      signed: fc.boolean().map((sign) => (sign ? (SIGNED_ROUTES[route.handler] ?? false) : false)),
       signature: signatures,
       extraHeader: fc.option(
         fc.tuple(fc.constantFrom('__proto__', 'constructor', 'x-forwarded-for', 'accept', 'x-api-key'), headerText(60)),
@@ -457,7 +489,8 @@ export function hostileRequests(route: ApiRoute, known: KnownEntities): fc.Arbit
       if (apiKey !== undefined) headers['x-api-key'] = apiKey;
       if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
       if (contentType !== undefined) headers['content-type'] = contentType;
-      if (signature !== undefined) headers['payment-signature'] = signature;
+      if (signature !== undefined)
+        headers[route.handler === 'stripe-webhook' ? 'stripe-signature' : 'payment-signature'] = signature;
       // What goes on the wire is UTF-8: a lone surrogate in the generated text would become U+FFFD anyway.
       return { method, target, headers, body: body?.toWellFormed(), signed };
     });
@@ -469,12 +502,13 @@ export function sendHostile(baseUrl: string, agent: Agent, hostile: HostileReque
   const headers = { ...hostile.headers };
   // Framed explicitly: Node sends a GET body unframed, and the server would read it as a next request.
   if (hostile.body !== undefined) headers['content-length'] = String(Buffer.byteLength(hostile.body));
+  // Stripe signs with the same scheme as the payment provider, under its own header and secret.
   if (hostile.signed) {
-    headers['payment-signature'] = signatureHeader(
-      LOCAL_WEBHOOK_SECRET,
-      Math.floor(Date.now() / 1000),
-      hostile.body ?? '',
-    );
+    const [header, secret] =
+      hostile.signed === 'stripe'
+        ? ['stripe-signature', LOCAL_STRIPE_WEBHOOK_SECRET]
+        : ['payment-signature', LOCAL_WEBHOOK_SECRET];
+    headers[header] = signatureHeader(secret, Math.floor(Date.now() / 1000), hostile.body ?? '');
   }
   return new Promise((resolve, reject) => {
     const request = httpRequest(

@@ -7,7 +7,6 @@ import { dynamoPaymentEventRepository } from '../../functions/adapters/dynamodb/
 import { dynamoRateLimiter } from '../../functions/adapters/dynamodb/rate-limiter.ts';
 import type { Table } from '../../functions/adapters/dynamodb/table.ts';
 import { dynamoMailPlatform } from '../../functions/adapters/dynamodb-mail-platform.ts';
-import { simulatedPaymentGateway } from '../../functions/adapters/simulated-payment-gateway.ts';
 import { createTableFromTemplate, startDynamoDb } from '../../local/aws/dynamodb.ts';
 import { LOCAL_REGION, synthesizeApp, tableOf } from '../../local/template.ts';
 
@@ -68,5 +67,4 @@ export const dynamoAdapters = (table: Table) => ({
   limiter: dynamoRateLimiter(table),
   events: dynamoPaymentEventRepository(table),
   platform: dynamoMailPlatform(table),
-  gateway: simulatedPaymentGateway(table),
 });

@@ -2,6 +2,8 @@ import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
 import type { ApiClient } from './client.ts';
 
 export const LOCAL_WEBHOOK_SECRET = 'whsec_local_dev';
+/** The local Stripe webhook endpoint's signing secret (the stand-in signs with it). */
+export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_local_stripe';
 
 let counter = 0;
 export const eventId = () => `evt_${Date.now().toString(36)}_${process.pid}_${counter++}`;

@@ -52,6 +52,7 @@ const CONTRACT_ROUTES = [
   ['post', '/password-setup', '204'],
   ['post', '/password-reset', '202'],
   ['post', '/webhooks/payments', '2XX'],
+  ['post', '/webhooks/stripe', '200'],
   ['get', '/openapi.json', '200'],
 ] as const;
 

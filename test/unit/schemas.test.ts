@@ -108,12 +108,13 @@ describe('CreateOrderRequestSchema', () => {
     ['billing.recipientCode', 'ABC'],
     ['billing.recipientCode', 'ABC-123'],
     ['payment.method', 'bitcoin'],
-    ['payment.token', undefined],
     ['payment.token', ''],
     ['payment.token', 'x'.repeat(201)],
     ['consents.termsVersion', '2025-01'],
     ['consents.termsVersion', undefined],
     ['consents.termsVersion', 202601],
+    ['payment.token', 'pm_card_visa'],
+    ['payment.token', `tok_${'x'.repeat(252)}`],
   ])('reports %s = %j under that path, and nothing else', (path, value) => {
     expect(pathsOf(CreateOrderRequestSchema, withField(contractBody, path, value))).toEqual([path]);
   });
@@ -168,7 +169,7 @@ describe('CreateOrderRequestSchema', () => {
         'billing.recipientCode',
         'billing.pecAddress',
         'billing',
-        'payment.token',
+        'payment',
         'consents.termsVersion',
       ].sort(),
     );
@@ -301,6 +302,25 @@ describe('CreateOrderRequestSchema', () => {
       const payment = { method: 'paypal', token: 'tok_paypal_1' };
       expect(CreateOrderRequestSchema.parse({ ...contractBody, payment }).payment).toEqual(payment);
     });
+
+    it.each(['card', 'paypal'])('accepts %s with a Stripe PaymentMethod id', (method) => {
+      const payment = { method, paymentMethod: 'pm_card_visa' };
+      expect(CreateOrderRequestSchema.parse({ ...contractBody, payment }).payment).toEqual(payment);
+    });
+
+    it.each([
+      ['neither', { method: 'card' }],
+      ['both', { method: 'card', paymentMethod: 'pm_card_visa', token: 'tok_visa' }],
+    ])('wants exactly one of paymentMethod or token, not %s', (_case, payment) => {
+      expect(errorsOf(CreateOrderRequestSchema, { ...contractBody, payment })).toEqual([
+        { path: 'payment', message: 'Give exactly one of paymentMethod or token.' },
+      ]);
+    });
+
+    it('names a paymentMethod that is not a PaymentMethod id', () => {
+      const payment = { method: 'card', paymentMethod: 'tok_visa' };
+      expect(pathsOf(CreateOrderRequestSchema, { ...contractBody, payment })).toEqual(['payment.paymentMethod']);
+    });
   });
 });
 
@@ -343,10 +363,7 @@ describe('AutoRenewRequestSchema and RenewalRequestSchema', () => {
   it('takes years and a payment like an order', () => {
     const renewal = { years: 2, payment: { method: 'bank_transfer' } };
     expect(RenewalRequestSchema.parse(renewal)).toEqual(renewal);
-    expect(pathsOf(RenewalRequestSchema, { years: 6, payment: { method: 'card' } })).toEqual([
-      'years',
-      'payment.token',
-    ]);
+    expect(pathsOf(RenewalRequestSchema, { years: 6, payment: { method: 'card' } })).toEqual(['years', 'payment']);
   });
 });
 

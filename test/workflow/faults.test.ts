@@ -1,5 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { intakeOrderId } from '../../functions/use-cases/order-intake.ts';
 import type { FaultRule, FaultService } from '../../local/aws/fault-proxy.ts';
@@ -10,7 +8,7 @@ import { deliver, paymentEvent } from '../support/webhooks.ts';
 
 /*
  * Fault injection over the deployable bundles: every workflow step's dependencies (DynamoDB, SES,
- * S3, the payment gateway's record of a charge) fail once, twice and always while that step runs
+ * S3, Stripe's confirmation of a charge) fail once, twice and always while that step runs
  * one order, and for every case the order ends where it must:
  *   - nothing stuck: the workflow has ended, and the order is closed unless an operator state says
  *     a person must finish it;
@@ -18,7 +16,8 @@ import { deliver, paymentEvent } from '../support/webhooks.ts';
  *   - every payment taken is either fulfilled or marked for refund.
  *
  * The AWS SDK makes 3 attempts of a call, so "once" fails 3 requests in a row (one invocation of the
- * step fails), "twice" 6, and "always" every one. Retry intervals are scaled to milliseconds.
+ * step fails), "twice" 6, and "always" every one (the Stripe client makes 2 attempts: "once" then
+ * fails one invocation and the first attempt of the next). Retry intervals are scaled to milliseconds.
  */
 
 const SDK_ATTEMPTS = 3;
@@ -41,11 +40,12 @@ const CASES: FaultCase[] = [
   { step: 'charge-payment', fault: 'S3 unavailable', flow: 'card', service: 's3' },
   {
     step: 'charge-payment',
-    fault: 'gateway timeout after charging',
+    fault: 'Stripe answer lost after charging',
     flow: 'card',
-    service: 'dynamodb',
-    rule: { operation: 'PutItem', contains: 'CHARGE#', when: 'after' },
+    service: 'stripe',
+    rule: { operation: 'POST /v1/payment_intents/:id/confirm', when: 'after' },
   },
+  { step: 'charge-payment', fault: 'Stripe unavailable', flow: 'card', service: 'stripe' },
   { step: 'provision-mailbox', fault: 'DynamoDB throttling', flow: 'card', service: 'dynamodb' },
   { step: 'provision-mailbox', fault: 'S3 unavailable', flow: 'card', service: 's3' },
   { step: 'send-first-access-email', fault: 'DynamoDB throttling', flow: 'card', service: 'dynamodb' },
@@ -66,27 +66,9 @@ afterAll(() => {
   console.log(`\nFault matrix (step × fault × mode → outcome)\n${matrix.sort().join('\n')}`);
 });
 
-/** Everything the table holds for one order: its own items and the gateway's record of its charge. */
-async function itemsOf(orderId: string) {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: local.runtime.dynamoDb.endpoint,
-      region: 'eu-south-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    }),
-  );
-  const query = async (pk: string) =>
-    (
-      await client.send(
-        new QueryCommand({
-          TableName: local.runtime.dynamoDb.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-        }),
-      )
-    ).Items ?? [];
-  return { charges: await query(`CHARGE#order-${orderId}`) };
-}
+/** What Stripe holds for one order: its PaymentIntents (one at most). */
+const paymentIntentsOf = (orderId: string) =>
+  local.runtime.stripe.paymentIntents().filter((intent) => intent.metadata.orderId === orderId);
 
 async function executionEnd(orderId: string) {
   // A fault that never passes is retried longest by the closing states: ten attempts, each with the
@@ -109,14 +91,12 @@ async function runCase(faultCase: FaultCase, mode: Mode) {
     idempotencyKey,
     randomBytes: new Uint8Array(8),
   });
-  const contains = faultCase.rule?.contains
-    ? `${faultCase.rule.contains}order-${orderId}`
-    : faultCase.service === 'ses'
-      ? address
-      : orderId;
+  // Stripe calls carry the order id in their idempotency key (create, confirm) or metadata (create).
+  const contains = faultCase.service === 'ses' ? address : orderId;
   const fault = runtime.faults?.add({
     service: faultCase.service,
-    caller: faultCase.step,
+    // Stripe calls carry no SigV4 key to tell the caller by: the rule's operation and order do.
+    ...(faultCase.service === 'stripe' ? {} : { caller: faultCase.step }),
     times: MODES[mode],
     ...faultCase.rule,
     contains,
@@ -157,8 +137,8 @@ async function runCase(faultCase: FaultCase, mode: Mode) {
   const mailbox = (await api.get(`/mailboxes/${encodeURIComponent(address)}`)).json;
   const fulfilled = order.status === 'completed' || mailbox?.status === 'active';
   const emails = (await api.outbox()).filter((m) => m.text.includes(address));
-  const { charges } = await itemsOf(orderId);
-  const charged = charges.some((c) => c.result?.status === 'succeeded');
+  const charges = paymentIntentsOf(orderId);
+  const charged = charges.some((intent) => intent.status === 'succeeded');
   const audit = [...runtime.auditObjects().keys()].filter((key) => key.includes(orderId));
   const refundRecorded =
     order.payment.status === 'refund_required' ||

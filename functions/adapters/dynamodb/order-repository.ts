@@ -55,6 +55,8 @@ function orderMove(
     payment?: PaymentEvent;
     set?: Record<string, unknown>;
     condition?: string;
+    /** Values the extra `condition` refers to. */
+    values?: Record<string, unknown>;
     removeTaskToken?: boolean;
     /** The order's storefront, for an event that changes the status: the status index partition names it. */
     storefrontId?: string;
@@ -90,6 +92,7 @@ function orderMove(
     ExpressionAttributeValues: {
       ...from.values,
       ...paymentFrom?.values,
+      ...options.values,
       ...Object.fromEntries(Object.values(set).map((value, index) => [`:set${index}`, value])),
       ...(options.storefrontId === undefined ? {} : { ':storefrontId': options.storefrontId }),
     },
@@ -266,6 +269,20 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
         UpdateExpression: 'REMOVE #field',
         ExpressionAttributeNames: { '#field': field },
         ExpressionAttributeValues: { ':at': at.toISOString() },
+      });
+    },
+
+    async savePaymentId(orderId, providerPaymentId) {
+      // Only while the payment may still be made; the first payment kept stands.
+      const payable = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('pay'), 'payable');
+      const update = await move(orderId, 'await_payment', {
+        set: { providerPaymentId },
+        condition: `${payable.expression} AND (attribute_not_exists(providerPaymentId) OR providerPaymentId = :providerPaymentId)`,
+        values: { ...payable.values, ':providerPaymentId': providerPaymentId },
+      });
+      return updateIf(table, {
+        ...update,
+        ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#paymentStatus': 'status' },
       });
     },
 

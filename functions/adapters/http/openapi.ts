@@ -33,6 +33,7 @@ import {
   PublicOrderSchema,
   RenewalRequestSchema,
 } from '../../domain/schemas.ts';
+import { StripeEventSchema } from '../stripe-event-schema.ts';
 import { type ProblemDocument, problemFor } from './problem.ts';
 
 /** Version of the HTTP contract the document describes; bump it with any change to a schema or a route. */
@@ -336,6 +337,41 @@ const OPERATIONS: Record<string, OperationDoc> = {
       validationFailed,
       new UnauthorizedError('The payment signature is not valid: wrong signature.', 'invalid_signature'),
       new RetryLaterError('The order is not waiting for its payment yet: deliver the event again later.'),
+    ],
+  },
+  'POST /webhooks/stripe': {
+    operationId: 'receiveStripeEvent',
+    tag: 'payments',
+    parameters: [
+      {
+        name: 'Stripe-Signature',
+        in: 'header',
+        required: true,
+        description:
+          'Stripe\'s signature, t=<unix seconds>,v1=<hex HMAC-SHA256(endpoint secret, "<t>.<raw body>")>, verified ' +
+          "with Stripe's library; a stale or wrong one is 400 and changes nothing.",
+        schema: { type: 'string' },
+      },
+    ],
+    request: { name: 'StripeEvent', schema: StripeEventSchema },
+    success: {
+      status: 200,
+      description:
+        'The Stripe event (payment_intent.succeeded, payment_intent.payment_failed, charge.refunded; others are ' +
+        'acknowledged and ignored) is recorded; an event id seen before is answered `duplicate: true` and changes nothing.',
+      body: 'any-json',
+    },
+    errors: [
+      new ValidationError(
+        [
+          {
+            path: 'Stripe-Signature',
+            message:
+              'The Stripe signature is not valid: No signatures found matching the expected signature for payload.',
+          },
+        ],
+        'The Stripe signature is not valid.',
+      ),
     ],
   },
   'GET /openapi.json': {

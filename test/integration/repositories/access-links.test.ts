@@ -22,7 +22,7 @@ import {
 } from '../../../functions/use-cases/order-fulfilment.ts';
 import { placeOrder } from '../../../functions/use-cases/place-order.ts';
 import type { AuditLog, MailPlatform, Notifier } from '../../../functions/use-cases/ports.ts';
-import { InMemoryDns } from '../../support/fakes.ts';
+import { InMemoryDns, InMemoryPaymentGateway } from '../../support/fakes.ts';
 import { orderBody } from '../../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
@@ -79,12 +79,12 @@ const notifier = new RecordingNotifier();
 
 beforeAll(async () => {
   table = await startLocalTable();
-  const { orders, mailboxes, tokens, gateway, platform } = dynamoAdapters(table);
+  const { orders, mailboxes, tokens, platform } = dynamoAdapters(table);
   fulfilment = {
     orders,
     mailboxes,
     tokens,
-    gateway,
+    gateway: new InMemoryPaymentGateway(),
     platform,
     notifier,
     audit: new RecordingAuditLog(),

@@ -10,6 +10,7 @@ import {
   InMemoryMailboxRepository,
   InMemoryOrderRepository,
   InMemoryPaymentEventRepository,
+  InMemoryPaymentGateway,
   RecordingAuditLog,
   RecordingCallbacks,
   RecordingNotifier,
@@ -49,12 +50,8 @@ function world(order: Order = storedOrder({}, now)) {
     workflow: new RecordingWorkflow(),
     notifier: new RecordingNotifier(),
     audit: new RecordingAuditLog(),
-    gateway: {
-      charge: async () => {
-        throw new Error('no charge expected');
-      },
-      findCharge: async () => undefined,
-    },
+    // A transfer order: nothing was asked of the card gateway, so it has nothing to find or cancel.
+    gateway: new InMemoryPaymentGateway(),
     paymentWaitSeconds: 5 * 24 * 3600,
   };
   return { order, orders, faults, deps };

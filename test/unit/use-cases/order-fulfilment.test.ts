@@ -6,18 +6,19 @@ import { requestDnsCheck } from '../../../functions/use-cases/dns-check.ts';
 import {
   awaitDomainDns,
   awaitPayment,
+  chargePayment,
   checkDomainDns,
   closeOrder,
   completeOrder,
   extendMailbox,
   sendOrderConfirmation,
 } from '../../../functions/use-cases/order-fulfilment.ts';
-import type { ChargeResult, PaymentGateway } from '../../../functions/use-cases/ports.ts';
 import {
   InMemoryDns,
   InMemoryMailboxRepository,
   InMemoryMailPlatform,
   InMemoryOrderRepository,
+  InMemoryPaymentGateway,
   RecordingAuditLog,
   RecordingCallbacks,
   RecordingDocuments,
@@ -33,14 +34,6 @@ import { storedOrder } from '../../support/fixtures.ts';
 
 const now = new Date('2025-03-15T09:30:00.000Z');
 const later = new Date('2025-03-16T09:30:00.000Z');
-
-/** A gateway that knows the charges given to it, by idempotency key. */
-const gatewayKnowing = (charges: Record<string, ChargeResult> = {}): PaymentGateway => ({
-  charge: async () => {
-    throw new Error('no charge expected');
-  },
-  findCharge: async (key) => charges[key],
-});
 
 function world(order: Order, mailbox?: Partial<Mailbox>) {
   const orders = new InMemoryOrderRepository().seed(order);
@@ -65,9 +58,121 @@ function world(order: Order, mailbox?: Partial<Mailbox>) {
     notifier: new RecordingNotifier(),
     audit: new RecordingAuditLog(),
     documents: new RecordingDocuments(),
-    gateway: gatewayKnowing(),
+    gateway: new InMemoryPaymentGateway(),
   };
 }
+
+/** A card order waiting for its charge, paid with `credential`. */
+const cardOrder = (credential: { token: string } | { paymentMethod: string }, overrides: Partial<Order> = {}) => {
+  const order = storedOrder(
+    { payment: { method: 'card', status: 'pending', reference: 'RF00', ...credential }, ...overrides },
+    now,
+  );
+  delete order.paymentDeadline;
+  return order;
+};
+
+describe('chargePayment', () => {
+  it('creates the payment, keeps it on the order, then confirms it once and marks the order paid', async () => {
+    const order = cardOrder({ paymentMethod: 'pm_card_visa' });
+    const deps = world(order, {});
+
+    await chargePayment(deps, order.orderId, now);
+
+    const [paymentId, payment] = [...deps.gateway.payments][0] ?? [];
+    expect(payment?.request).toMatchObject({
+      orderId: order.orderId,
+      idempotencyKey: `order-${order.orderId}`,
+      amountCents: 610,
+      method: 'card',
+    });
+    expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment']);
+    expect(await deps.orders.get(order.orderId)).toMatchObject({
+      status: 'activating',
+      payment: { status: 'paid' },
+      providerPaymentId: paymentId,
+      chargeId: paymentId,
+    });
+    expect(deps.audit.eventsOf(order.orderId)).toEqual(['payment-charged']);
+  });
+
+  it('a retry asks what became of the kept payment instead of confirming it again', async () => {
+    const order = cardOrder({ token: 'tok_visa' }, { providerPaymentId: 'pi_lost' });
+    const deps = world(order, {});
+    deps.gateway.seed('pi_lost', order.orderId, { status: 'succeeded', chargeId: 'pi_lost' });
+
+    await chargePayment(deps, order.orderId, now);
+
+    expect(deps.gateway.calls).toEqual(['findPayment']);
+    expect(await deps.orders.get(order.orderId)).toMatchObject({ payment: { status: 'paid' }, chargeId: 'pi_lost' });
+  });
+
+  it('confirms a kept payment that was never confirmed (the attempt before stopped in between)', async () => {
+    const order = cardOrder({ token: 'tok_visa' }, { providerPaymentId: 'pi_kept' });
+    const deps = world(order, {});
+    deps.gateway.seed('pi_kept', order.orderId);
+
+    await chargePayment(deps, order.orderId, now);
+
+    expect(deps.gateway.calls).toEqual(['findPayment', 'confirmPayment']);
+    expect((await deps.orders.get(order.orderId))?.chargeId).toBe('pi_kept');
+  });
+
+  it('a declined card is a PaymentDeclinedError, audited with its reason', async () => {
+    const order = cardOrder({ paymentMethod: 'pm_card_chargeDeclined' });
+    const deps = world(order, {});
+
+    await expect(chargePayment(deps, order.orderId, now)).rejects.toMatchObject({
+      name: ErrorName.PaymentDeclinedError,
+    });
+    expect((await deps.orders.get(order.orderId))?.payment.status).toBe('pending');
+    expect([...deps.audit.entries.values()]).toEqual([
+      expect.objectContaining({ event: 'payment-declined', detail: { reason: 'card_declined' } }),
+    ]);
+  });
+
+  it('cancels a payment that waits for 3-D Secure (no wait for it yet): declined, and it can take no money later', async () => {
+    const order = cardOrder({ paymentMethod: 'pm_card_authenticationRequired' });
+    const deps = world(order, {});
+
+    await expect(chargePayment(deps, order.orderId, now)).rejects.toMatchObject({
+      name: ErrorName.PaymentDeclinedError,
+      message: expect.stringContaining('authentication_required'),
+    });
+    expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment', 'cancelPayment']);
+    const [payment] = [...deps.gateway.payments.values()];
+    expect(payment?.result).toEqual({ status: 'declined', reason: 'abandoned' });
+    expect(deps.audit.eventsOf(order.orderId)).toEqual(['payment-requires-action', 'payment-declined']);
+  });
+
+  it('a payment the holder completed before it could be cancelled is paid', async () => {
+    const order = cardOrder({ paymentMethod: 'pm_card_authenticationRequired' }, { providerPaymentId: 'pi_3ds' });
+    const deps = world(order, {});
+    deps.gateway.seed('pi_3ds', order.orderId, {
+      status: 'requires_action',
+      nextAction: { type: 'use_stripe_sdk', clientSecret: 'secret' },
+    });
+    const cancel = deps.gateway.cancelPayment.bind(deps.gateway);
+    deps.gateway.cancelPayment = async (paymentId) => {
+      deps.gateway.authenticate(paymentId); // the holder was faster
+      return cancel(paymentId);
+    };
+
+    await chargePayment(deps, order.orderId, now);
+
+    expect(await deps.orders.get(order.orderId)).toMatchObject({ payment: { status: 'paid' }, chargeId: 'pi_3ds' });
+  });
+
+  it('charges nothing for an order without a card or PayPal payment', async () => {
+    const order = cardOrder({ token: 'tok_visa' });
+    const deps = world({ ...order, payment: { method: 'card', status: 'pending', reference: 'RF00' } }, {});
+
+    await expect(chargePayment(deps, order.orderId, now)).rejects.toMatchObject({
+      name: ErrorName.ProvisioningImpossibleError,
+    });
+    expect(deps.gateway.calls).toEqual([]);
+  });
+});
 
 describe('awaitPayment', () => {
   it('emails the payment instructions, the order confirmation of a transfer, once and keeps the task token', async () => {
@@ -489,19 +594,40 @@ describe('closeOrder', () => {
     expect(deps.notifier.of('orderCancelled')).toEqual([expect.objectContaining({ refundCents: 610 })]);
   });
 
-  it('refunds a card charge the order never learned of, found under its idempotency key', async () => {
-    const order = storedOrder(
-      { payment: { method: 'card', status: 'pending', reference: 'RF00', token: 'tok_visa' } },
-      now,
-    );
-    const deps = {
-      ...world(order, {}),
-      gateway: gatewayKnowing({ [`order-${order.orderId}`]: { status: 'succeeded', chargeId: 'ch_lost' } }),
-    };
+  it('refunds a card charge the order never learned of, found by the payment kept on the order', async () => {
+    const order = cardOrder({ token: 'tok_visa' }, { providerPaymentId: 'pi_lost' });
+    const deps = world(order, {});
+    deps.gateway.seed('pi_lost', order.orderId, { status: 'succeeded', chargeId: 'pi_lost' });
 
     await closeOrder(deps, order.orderId, 'failed', 'States.Timeout', later);
 
-    expect((await deps.orders.get(order.orderId))?.refund).toMatchObject({ chargeId: 'ch_lost', amountCents: 610 });
+    expect((await deps.orders.get(order.orderId))?.refund).toMatchObject({ chargeId: 'pi_lost', amountCents: 610 });
+  });
+
+  it('cancels a kept payment still waiting for the holder, so it takes no money after the order closed', async () => {
+    const order = cardOrder({ paymentMethod: 'pm_card_authenticationRequired' }, { providerPaymentId: 'pi_open' });
+    const deps = world(order, {});
+    deps.gateway.seed('pi_open', order.orderId, {
+      status: 'requires_action',
+      nextAction: { type: 'use_stripe_sdk', clientSecret: 'secret' },
+    });
+
+    await closeOrder(deps, order.orderId, 'failed', 'States.Timeout', later);
+
+    expect(deps.gateway.payments.get('pi_open')?.result).toEqual({ status: 'declined', reason: 'abandoned' });
+    const closed = await deps.orders.get(order.orderId);
+    expect(closed).toMatchObject({ status: 'failed', payment: { status: 'pending' } });
+    expect(closed?.refund).toBeUndefined();
+  });
+
+  it('asks the provider nothing for a card order that never kept a payment (nothing can have been taken)', async () => {
+    const order = cardOrder({ token: 'tok_visa' });
+    const deps = world(order, {});
+
+    await closeOrder(deps, order.orderId, 'failed', 'States.Timeout', later);
+
+    expect(deps.gateway.calls).toEqual([]);
+    expect((await deps.orders.get(order.orderId))?.status).toBe('failed');
   });
 
   it('leaves a completed order alone', async () => {

@@ -1,0 +1,124 @@
+import Stripe from 'stripe';
+import { describe, expect, it } from 'vitest';
+import { freshAddress, orderBody } from '../support/fixtures.ts';
+import { withLocalRuntime } from '../support/runtime.ts';
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from '../support/webhooks.ts';
+
+/*
+ * Card and PayPal orders through the deployable bundles, the real Stripe adapter and the Stripe
+ * stand-in: what Stripe ends up holding for each order (one PaymentIntent, named after it), and
+ * what its webhook deliveries do.
+ */
+
+const local = withLocalRuntime();
+
+/** The PaymentIntents Stripe holds for an order. */
+const intentsOf = (orderId: string) =>
+  local.runtime.stripe.paymentIntents().filter((intent) => intent.metadata.orderId === orderId);
+
+/** The Stripe events about an order's PaymentIntent, once every delivery has been answered. */
+async function eventsOf(orderId: string) {
+  await local.runtime.stripe.idle();
+  return local.runtime.stripe
+    .events()
+    .filter(({ event }) => (event.data.object as Stripe.PaymentIntent).metadata?.orderId === orderId);
+}
+
+async function placeOrder(payment: Record<string, unknown>) {
+  const created = await local.api.post('/orders', orderBody({ address: freshAddress(), payment }));
+  expect(created.status).toBe(201);
+  return created.json as { orderId: string; totals: { grossCents: number } };
+}
+
+describe('card orders through Stripe', () => {
+  it('pm_card_visa: one PaymentIntent for the order, in euro, succeeded; the order completes', async () => {
+    const { orderId, totals } = await placeOrder({ method: 'card', paymentMethod: 'pm_card_visa' });
+
+    const order = await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+
+    expect(order.payment.status).toBe('paid');
+    const [intent, ...others] = intentsOf(orderId);
+    expect(others).toEqual([]);
+    expect(intent).toMatchObject({
+      amount: totals.grossCents,
+      amount_received: totals.grossCents,
+      currency: 'eur',
+      status: 'succeeded',
+      payment_method: 'pm_card_visa',
+      allowed_payment_method_types: ['card'],
+    });
+    // The charge is audited under the PaymentIntent, the id a refund will name.
+    const audit = local.runtime.auditObjects().get(`orders/${orderId}/payment-charged.json`);
+    expect(JSON.parse(audit ?? '{}')).toMatchObject({ detail: { chargeId: intent?.id } });
+    // Stripe's payment_intent.succeeded reached the webhook, verified, and was recorded.
+    const events = await eventsOf(orderId);
+    expect(events.map(({ event, attempts }) => [event.type, attempts.at(-1)])).toEqual([
+      ['payment_intent.succeeded', 200],
+    ]);
+    const recorded = local.runtime.auditObjects().get(`orders/${orderId}/stripe-event/${events[0]?.event.id}.json`);
+    expect(recorded).toBeDefined();
+  });
+
+  it.each([
+    ['pm_card_chargeDeclined', { paymentMethod: 'pm_card_chargeDeclined' }, 'generic_decline'],
+    ['tok_chargeDeclined', { token: 'tok_chargeDeclined' }, 'generic_decline'],
+  ])('%s: declined by Stripe, the order fails and nothing is taken', async (_label, credential, declineCode) => {
+    const { orderId } = await placeOrder({ method: 'card', ...credential });
+
+    const order = await local.api.waitForOrder(orderId, (o) => o.status === 'failed');
+
+    expect(order.payment.status).toBe('failed');
+    const [intent] = intentsOf(orderId);
+    expect(intent).toMatchObject({ status: 'requires_payment_method', amount_received: 0 });
+    expect(intent?.last_payment_error).toMatchObject({ code: 'card_declined', decline_code: declineCode });
+    const events = await eventsOf(orderId);
+    expect(events.map(({ event, attempts }) => [event.type, attempts.at(-1)])).toEqual([
+      ['payment_intent.payment_failed', 200],
+    ]);
+  });
+
+  it.each([
+    ['a card that needs 3-D Secure', { method: 'card', paymentMethod: 'pm_card_authenticationRequired' }],
+    ['PayPal, which needs the holder’s approval', { method: 'paypal', paymentMethod: 'pm_paypal' }],
+  ])(
+    '%s: no wait for the holder yet, so the PaymentIntent is cancelled and the order fails, taking nothing',
+    async (_label, payment) => {
+      const { orderId } = await placeOrder(payment);
+
+      const order = await local.api.waitForOrder(orderId, (o) => o.status === 'failed');
+
+      expect(order.payment.status).toBe('failed');
+      const [intent, ...others] = intentsOf(orderId);
+      expect(others).toEqual([]);
+      expect(intent).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned', amount_received: 0 });
+      expect(intent?.allowed_payment_method_types).toEqual([payment.method]);
+    },
+  );
+});
+
+describe('POST /webhooks/stripe', () => {
+  it('a forged delivery is a 400 problem naming Stripe-Signature; a redelivered event takes effect once', async () => {
+    const { orderId } = await placeOrder({ method: 'card', token: 'tok_visa' });
+    await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+    const [delivered] = await eventsOf(orderId);
+    if (!delivered) throw new Error('no Stripe event for the order');
+    const rawBody = JSON.stringify(delivered.event);
+    const send = (signature: string) =>
+      local.api.request('POST', '/webhooks/stripe', {
+        rawBody,
+        apiKey: null,
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      });
+
+    const forged = await send(Stripe.webhooks.generateTestHeaderString({ payload: rawBody, secret: 'whsec_forged' }));
+    expect(forged.status).toBe(400);
+    expect(forged.headers.get('content-type')).toBe('application/problem+json');
+    expect(forged.json).toMatchObject({ status: 400, errors: [{ path: 'Stripe-Signature' }] });
+
+    const again = await send(
+      Stripe.webhooks.generateTestHeaderString({ payload: rawBody, secret: LOCAL_STRIPE_WEBHOOK_SECRET }),
+    );
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ received: true, eventId: delivered.event.id, duplicate: true });
+  });
+});
