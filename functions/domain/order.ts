@@ -28,6 +28,8 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   /** When the order was closed (failed or cancelled). */
   closedAt?: string;
   chargeId?: string;
+  /** Who paid, when the bank's statement said so (a bank transfer): whom to give the money back to. */
+  paidBy?: Payer;
   /** Money taken for an order that ended unfulfilled, to be given back. */
   refund?: Refund;
   firstAccessEmailSentAt?: string;
@@ -59,6 +61,14 @@ export interface Refund {
   currency: 'EUR';
   reason: string;
   recordedAt: string;
+  /** The account that paid, when known (a transfer registered from a bank statement): where an operator sends it back. */
+  payer?: Payer;
+}
+
+/** The payer of a credit as a bank statement names it: the name and the IBAN the money came from. */
+export interface Payer {
+  name?: string;
+  iban?: string;
 }
 
 /** Whether a storefront may see this order: only the one that placed it (another one gets a 404). */
@@ -102,6 +112,15 @@ export function orderIdFromBytes(bytes: Uint8Array): string {
 }
 
 export const ORDER_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{12}$/;
+
+/**
+ * The order a valid RF creditor reference names (`pendingOrder` quotes `RF` + check digits + the
+ * order id), or undefined when what follows the check digits cannot be an order id.
+ */
+export function orderIdOfReference(compactReference: string): string | undefined {
+  const orderId = compactReference.slice(4);
+  return ORDER_ID_PATTERN.test(orderId) ? orderId : undefined;
+}
 
 export interface NewOrder {
   orderId: string;
