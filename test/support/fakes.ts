@@ -25,6 +25,7 @@ import type {
   PaymentEventRecord,
   PaymentEventRefund,
   PaymentEventRepository,
+  StatementFiles,
   WorkflowCallbacks,
   WorkflowStarter,
 } from '../../functions/use-cases/ports.ts';
@@ -98,10 +99,11 @@ export class InMemoryOrderRepository implements OrderRepository {
     return order;
   }
 
-  async markPaid(orderId: string, at: Date, chargeId?: string) {
+  async markPaid(orderId: string, at: Date, chargeId?: string, payer?: Order['paidBy']) {
     return !!this.move(orderId, 'pay', 'pay', (order) => {
       order.paidAt = at.toISOString();
       if (chargeId) order.chargeId = chargeId;
+      if (payer) order.paidBy = copy(payer);
     });
   }
 
@@ -464,5 +466,28 @@ export class RecordingCallbacks implements WorkflowCallbacks {
     const used = this.calls.some((call) => call.token === token);
     this.calls.push({ token, outcome, detail: copy(detail) });
     return used ? 'closed' : 'resumed';
+  }
+}
+
+/** The statements bucket: files by key; a refused file is copied under `rejected/` with its problems. */
+export class InMemoryStatementFiles implements StatementFiles {
+  readonly files = new Map<string, string>();
+  readonly rejected = new Map<string, { text: string; problems: { path: string; message: string }[] }>();
+
+  put(key: string, text: string): this {
+    this.files.set(key, text);
+    return this;
+  }
+
+  async read(key: string) {
+    const text = this.files.get(key);
+    if (text === undefined) throw Object.assign(new Error(`NoSuchKey: ${key}`), { name: 'NoSuchKey' });
+    return { key, text };
+  }
+
+  async reject(key: string, problems: { path: string; message: string }[]) {
+    const rejectedKey = `rejected/${key.replace(/^incoming\//, '')}`;
+    this.rejected.set(rejectedKey, { text: (await this.read(key)).text, problems: copy(problems) });
+    return rejectedKey;
   }
 }
