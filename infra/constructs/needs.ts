@@ -32,6 +32,8 @@ export interface Needs {
   taskResponses?: true;
   /** Reads the secret payment providers sign webhook deliveries with (PAYMENT_WEBHOOK_SECRET_ARN). */
   webhookSecret?: true;
+  /** Reads the bank's statement files under `incoming/` and sets refused ones aside under `rejected/` (STATEMENTS_BUCKET). */
+  statements?: true;
 }
 
 /** The needs that refer to the order workflow: none of its own states may have them (it would depend on itself). */
@@ -109,6 +111,18 @@ export class NeedsBinder {
       webhookSecret: (fn) => {
         paymentWebhookSecret.grantRead(fn);
         fn.addEnvironment('PAYMENT_WEBHOOK_SECRET_ARN', paymentWebhookSecret.secretArn);
+      },
+      statements: (fn) => {
+        const bucket = stateful.statementsBucket;
+        // Exactly the two calls the code makes: GetObject of a new file, and the copy of a refused
+        // one (GetObject of its source, PutObject of the copy and of its problems).
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('incoming/*')] }),
+        );
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('rejected/*')] }),
+        );
+        fn.addEnvironment('STATEMENTS_BUCKET', bucket.bucketName);
       },
     };
   }

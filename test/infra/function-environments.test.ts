@@ -72,6 +72,7 @@ it('every function fails to load without any one of the variables it is given, n
       'DNS_DEADLINE_SECONDS',
       'ORDER_WORKFLOW_ARN',
       'PAYMENT_WEBHOOK_SECRET_ARN',
+      'STATEMENTS_BUCKET',
     ]),
   );
   expect(
