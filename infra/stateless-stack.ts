@@ -79,7 +79,8 @@ export class StatelessStack extends Stack {
       watch: {
         BankStatementRejected: {
           metric: statements.rejectedFiles,
-          description: 'A bank statement file was refused (nothing of it applied): see rejected/ in the statements bucket.',
+          description:
+            'A bank statement file was refused (nothing of it applied): see rejected/ in the statements bucket.',
         },
       },
     });

@@ -27,7 +27,8 @@ const DOCUMENTED: Documented[] = [
       'Audit entries (orders/) and order documents (documents/) are new objects whose keys cannot be known in advance.',
   },
   {
-    finding: /^Resource::PecStateful:ExportsOutputFnGetAttStatementsBucket[0-9A-F]+Arn[0-9A-F]+\/(incoming|rejected)\/\*$/,
+    finding:
+      /^Resource::PecStateful:ExportsOutputFnGetAttStatementsBucket[0-9A-F]+Arn[0-9A-F]+\/(incoming|rejected)\/\*$/,
     reason:
       'Bank statement files arrive under incoming/ with names the bank chooses; refused ones are copied under rejected/ with the same names.',
   },

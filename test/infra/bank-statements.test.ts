@@ -74,7 +74,9 @@ describe('the statements bucket', () => {
   it('denies every request that does not use TLS', () => {
     const statements = Object.values(resourcesOfType(stateful, 'AWS::S3::BucketPolicy'))
       .filter((policy) => referencedLogicalId(policy.Properties?.Bucket) === bucketId)
-      .flatMap((policy) => asArray((policy.Properties?.PolicyDocument as { Statement?: PolicyStatement[] }).Statement));
+      .flatMap((policy) =>
+        asArray((policy.Properties?.PolicyDocument as { Statement?: PolicyStatement[] } | undefined)?.Statement),
+      );
     expect(statements).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
