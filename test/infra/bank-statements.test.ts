@@ -127,7 +127,8 @@ describe('the bank statement function', () => {
     ]);
     expect(
       namesTheBucket(
-        (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.STATEMENTS_BUCKET,
+        (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+          ?.STATEMENTS_BUCKET,
       ),
     ).toBe(true);
   });
@@ -143,7 +144,9 @@ describe('the bank statement function', () => {
 
   it('counts refused files from its log, and pages on the first one', () => {
     const [, fn] = statementFunction();
-    const logGroup = referencedLogicalId((fn.Properties?.LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const logGroup = referencedLogicalId(
+      (fn.Properties?.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup,
+    );
     const filters = Object.values(resourcesOfType(stateless, 'AWS::Logs::MetricFilter'));
     expect(filters).toHaveLength(1);
     expect(filters[0]?.Properties).toMatchObject({
