@@ -268,6 +268,12 @@ export function readBankStatement(file: string): StatementReading {
   const wellFormed = XMLValidator.validate(xml);
   if (wellFormed !== true) {
     const { line, col, msg } = wellFormed.err;
+    // The validator lists the elements a truncated file leaves open as a JSON array: said plainly.
+    const unclosed = msg.match(/^Invalid '(\[.*\])' found\.$/)?.[1];
+    if (unclosed) {
+      const names = (JSON.parse(unclosed) as string[]).join(', ');
+      return refused(ROOT_PATH, `Not well-formed XML: the text ends before these elements are closed: ${names}.`);
+    }
     return refused(ROOT_PATH, `Not well-formed XML (line ${line}, column ${col}): ${msg}`);
   }
   let tree: unknown;

@@ -150,6 +150,14 @@ describe('readBankStatement: refused files', () => {
     expect(error?.path).toBe('(body)');
     expect(error?.message).toMatch(/^Not well-formed XML \(line \d+, column \d+\)/);
     expect(errorsOf('')).toEqual([{ path: '(body)', message: expect.stringMatching(/^Not/) }]);
+    const cutAtAnEnd = fixture('camt054-v04-notification.xml').split('</Ntry>')[0] ?? '';
+    expect(errorsOf(`${cutAtAnEnd}</Ntry>`)).toEqual([
+      {
+        path: '(body)',
+        message:
+          'Not well-formed XML: the text ends before these elements are closed: Document, BkToCstmrDbtCdtNtfctn, Ntfctn.',
+      },
+    ]);
     expect(errorsOf('610 EUR RF157Q2M9XK4PA1C')[0]?.path).toBe('(body)');
   });
 
