@@ -1,7 +1,7 @@
 import { type BankStatement, readBankStatement, type StatementCredit } from '../domain/bank-statement.ts';
 import { RetryLaterError } from '../domain/errors.ts';
 import { orderIdOfReference } from '../domain/order.ts';
-import { type PaymentEvent, type PaymentEventDeps, registerPaymentEvent } from './handle-payment-event.ts';
+import { type IncomingPaymentEvent, type PaymentEventDeps, registerPaymentEvent } from './handle-payment-event.ts';
 import type { StatementFiles } from './ports.ts';
 
 export interface BankStatementDeps extends Omit<PaymentEventDeps, 'secret'> {
@@ -100,7 +100,7 @@ export async function processBankStatement(
 }
 
 /** A statement's credit as the payment event it registers: what a `credit.registered` webhook would say, and more. */
-function paymentEventOf(statement: BankStatement, credit: StatementCredit, key: string): PaymentEvent {
+function paymentEventOf(statement: BankStatement, credit: StatementCredit, key: string): IncomingPaymentEvent {
   const orderId = credit.creditorReference ? orderIdOfReference(credit.creditorReference) : undefined;
   const knowsPayer = credit.payer.name !== undefined || credit.payer.iban !== undefined;
   return {

@@ -34,7 +34,7 @@ export interface PaymentEventResult {
  * statement (`use-cases/bank-statements.ts`), which may quote no order (`orderId` absent) and says
  * who paid (`payer`, kept on the event's record, on its refund and on the order it pays).
  */
-export type PaymentEvent = Omit<PaymentWebhookEvent, 'orderId'> & {
+export type IncomingPaymentEvent = Omit<PaymentWebhookEvent, 'orderId'> & {
   orderId?: string;
   payer?: Payer;
   /** What the source said about the event, kept on its record for an operator (a statement's entry). */
@@ -79,7 +79,7 @@ export async function handlePaymentEvent(
  */
 export async function registerPaymentEvent(
   deps: Omit<PaymentEventDeps, 'secret'>,
-  event: PaymentEvent,
+  event: IncomingPaymentEvent,
   now: Date,
 ): Promise<PaymentEventResult & { anomaly: boolean }> {
   const recorded = await deps.events.record(event, now);
@@ -113,7 +113,7 @@ export async function registerPaymentEvent(
 }
 
 /** A credit that pays no order: an anomaly, with the money to give back (and to whom, when known). */
-const toRefund = (event: PaymentEvent, outcome: string): Applied => ({
+const toRefund = (event: IncomingPaymentEvent, outcome: string): Applied => ({
   outcome,
   anomaly: true,
   refund: {
@@ -130,7 +130,7 @@ function parseEvent(rawBody: string): PaymentWebhookEvent {
   return parseOrThrow(PaymentWebhookEventSchema, json.value);
 }
 
-async function apply(deps: Omit<PaymentEventDeps, 'secret'>, event: PaymentEvent, now: Date): Promise<Applied> {
+async function apply(deps: Omit<PaymentEventDeps, 'secret'>, event: IncomingPaymentEvent, now: Date): Promise<Applied> {
   const credit = event.type !== 'payment.failed';
   const order = event.orderId === undefined ? undefined : await deps.orders.get(event.orderId);
   if (!order) {
