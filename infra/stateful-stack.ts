@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
@@ -14,11 +14,12 @@ export interface StatefulStackProps extends StackProps {
 
 /**
  * What holds data and must outlive any deployment of the code: the table, the document and audit
- * bucket, the SES sending identity. Retained on stack deletion.
+ * bucket, the bank statements bucket, the SES sending identity. Retained on stack deletion.
  */
 export class StatefulStack extends Stack {
   readonly table: TableV2;
   readonly auditBucket: Bucket;
+  readonly statementsBucket: Bucket;
   readonly emailIdentity: EmailIdentity;
   readonly senderEmail: string;
   readonly paymentWebhookSecret: Secret;
@@ -94,6 +95,24 @@ export class StatefulStack extends Stack {
       serverAccessLogsPrefix: 'audit/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    // The bank's statement files (camt.054, camt.053), as it sent them: put under `incoming/` (by
+    // the bank's delivery, or an operator), each new one processed through its EventBridge event;
+    // a refused one is copied under `rejected/`. Versioned: a file is never lost by a rewrite.
+    this.statementsBucket = new Bucket(this, 'StatementsBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'statements/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Object events to EventBridge, set on the bucket itself (CloudFormation's own property):
+    // `eventBridgeEnabled` would add a custom resource and its function to this stack.
+    (this.statementsBucket.node.defaultChild as CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
 
     // The payment provider issues the signing secret: after creation, put its value here
     // (`aws secretsmanager put-secret-value`); until then deliveries fail verification, safely.

@@ -4,6 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
 import { API_ROUTES } from './api-routes.ts';
+import { BankStatementIntake } from './constructs/bank-statement-intake.ts';
 import { NeedsBinder } from './constructs/needs.ts';
 import { OperationsAlarms } from './constructs/operations-alarms.ts';
 import { PecFunction } from './constructs/pec-function.ts';
@@ -63,6 +64,9 @@ export class StatelessStack extends Stack {
       targets: [new LambdaFunction(sweep, { retryAttempts: 2 })],
     });
 
+    // The bank's statements: each file put in the statements bucket registers its credits.
+    const statements = new BankStatementIntake(this, 'BankStatements', { binder, bucket: stateful.statementsBucket });
+
     this.api = new StorefrontApi(this, 'StorefrontApi', {
       routes,
       throttle: { rateLimit: 50, burstLimit: 100 },
@@ -72,8 +76,19 @@ export class StatelessStack extends Stack {
     new OperationsAlarms(this, 'Alarms', {
       api: this.api.api,
       stateMachine,
-      strict: { ...Object.fromEntries(routes.map(({ route, fn }) => [route.handler, fn])), 'renewal-sweep': sweep },
+      strict: {
+        ...Object.fromEntries(routes.map(({ route, fn }) => [route.handler, fn])),
+        'renewal-sweep': sweep,
+        'bank-statement': statements.function,
+      },
       tolerant: this.orderFulfilment.functions,
+      watch: {
+        BankStatementRejected: {
+          metric: statements.rejectedFiles,
+          description:
+            'A bank statement file was refused (nothing of it applied): see rejected/ in the statements bucket.',
+        },
+      },
     });
   }
 }

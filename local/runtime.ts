@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { decodePercentEncoded } from '../functions/adapters/http/percent-encoding.ts';
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDbThread } from './aws/dynamodb.ts';
@@ -104,6 +105,7 @@ export interface LocalRuntime {
 const LOCAL_RESOURCES = {
   TABLE_NAME: 'pec-local',
   AUDIT_BUCKET: 'pec-local-audit',
+  STATEMENTS_BUCKET: 'pec-local-statements',
   // Locally the secrets themselves are in PAYMENT_WEBHOOK_SECRET, STRIPE_SECRET_KEY and
   // STRIPE_WEBHOOK_SECRET, which take precedence.
   PAYMENT_WEBHOOK_SECRET_ARN: 'local-secret',
@@ -125,7 +127,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const [dynamo, ses, s3, dns, stripe] = await Promise.all([
     startDynamoDbThread(),
     startSes(),
-    startS3Server({ buckets: [LOCAL_RESOURCES.AUDIT_BUCKET] }),
+    startS3Server({ buckets: [LOCAL_RESOURCES.AUDIT_BUCKET, LOCAL_RESOURCES.STATEMENTS_BUCKET] }),
     startDnsServer(),
     startStripeServer({ secretKey: LOCAL_STRIPE_SECRET_KEY, webhookSecret: stripeWebhookSecret }),
   ]);
@@ -177,6 +179,35 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             await executionsEnded(stepFunctions, result.startedOrders);
             const { reminders, autoRenewals, suspended, deleted } = result;
             return { status: 200, body: { reminders, autoRenewals, suspended, deleted } };
+          },
+        },
+        {
+          // A bank statement (camt.054 / camt.053), applied as in AWS: the file is put in the
+          // statements bucket and the function runs on its "Object Created" event. Answers once
+          // the workflows of the orders it paid have ended.
+          method: 'POST',
+          pattern: /^\/_local\/bank-statements$/,
+          handle: async (_match, body) => {
+            const fn = functions.find((candidate) => candidate.handler === 'bank-statement');
+            if (!fn) throw new Error('The template has no bank-statement function');
+            const bucket = LOCAL_RESOURCES.STATEMENTS_BUCKET;
+            const key = `incoming/local-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.xml`;
+            s3.put(bucket, key, Buffer.from(body, 'utf8'));
+            let result: StatementSummary;
+            try {
+              result = (await invoke(fn, objectCreated(bucket, key, Buffer.byteLength(body)))) as StatementSummary;
+            } catch (error) {
+              // In AWS, Lambda invokes it again later; here the caller posts the statement again.
+              if (!(error instanceof Error) || error.name !== 'RetryLaterError') throw error;
+              return retryLaterProblem(error.message);
+            }
+            if (result.status === 'rejected') return statementProblem(result.errors);
+            await executionsEnded(
+              stepFunctions,
+              result.credits.flatMap((credit) => (credit.outcome === 'paid' && credit.orderId ? [credit.orderId] : [])),
+            );
+            const { entries, matched, anomalies } = result;
+            return { status: 200, body: { entries, matched, anomalies } };
           },
         },
         {
@@ -343,6 +374,40 @@ interface SweepSummary {
   startedOrders: string[];
 }
 
+/** What the bank-statement function answers (`BankStatementResult`), as far as the local route reads it. */
+type StatementSummary =
+  | {
+      status: 'applied';
+      entries: number;
+      matched: number;
+      anomalies: number;
+      credits: { orderId?: string; outcome: string }[];
+    }
+  | { status: 'rejected'; errors: { path: string; message: string }[] };
+
+/** S3's "Object Created" event for a new object, as EventBridge delivers it to the function's rule. */
+function objectCreated(bucket: string, key: string, size: number) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: LOCAL_ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: LOCAL_REGION,
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: bucket },
+      object: { key, size, sequencer: Date.now().toString(16).toUpperCase() },
+      'request-id': randomUUID(),
+      requester: LOCAL_ACCOUNT,
+      'source-ip-address': '127.0.0.1',
+      reason: 'PutObject',
+    },
+  };
+}
+
 function parseSweepBody(body: string): string | undefined {
   try {
     const { at } = JSON.parse(body) as { at?: unknown };
@@ -393,6 +458,28 @@ function localProblem(path: string, message: string) {
       detail: 'The request has invalid fields.',
       code: 'validation_failed',
       errors: [{ path, message }],
+    },
+  };
+}
+
+/** A statement file that cannot be applied (nothing of it was): every problem, by its path in the document. */
+function statementProblem(errors: { path: string; message: string }[]) {
+  const problem = localProblem('(body)', '');
+  return {
+    status: 400,
+    body: { ...problem.body, detail: 'The bank statement cannot be applied; nothing of it was.', errors },
+  };
+}
+
+function retryLaterProblem(detail: string) {
+  return {
+    status: 503,
+    body: {
+      type: 'https://pec-provisioning.dev/problems/retry_later',
+      title: 'Service Unavailable',
+      status: 503,
+      detail,
+      code: 'retry_later',
     },
   };
 }

@@ -58,3 +58,38 @@ export function isValidCreditorReference(input: string): boolean {
 export function compactCreditorReference(input: string): string {
   return input.replace(/\s+/g, '').toUpperCase();
 }
+
+/** The longest creditor reference: `RF`, two check digits and 21 characters. */
+const MAX_CREDITOR_REFERENCE_LENGTH = 4 + MAX_REFERENCE_LENGTH;
+
+/**
+ * The first creditor reference with matching check digits in free text, such as the remittance
+ * information ("causale") a payer typed into a bank transfer: in any case, whole or in groups
+ * ("rf18 5392 0000 ..."), amid other words. A reference starts at the beginning of a word and ends
+ * at the end of one; of those starting at one word, the longest that is valid and `fits` is taken.
+ * `fits` narrows what is looked for (the references of one creditor have one length): without it,
+ * a word that follows a reference ("... PA1C grazie") is taken as part of it whenever the longer
+ * text happens to have valid check digits too (one time in 97). Answers the compact form
+ * (`compactCreditorReference`), or undefined when the text quotes none.
+ */
+export function findCreditorReference(
+  text: string,
+  fits: (reference: string) => boolean = () => true,
+): string | undefined {
+  const words = text
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter((word) => word.length > 0);
+  for (const [start, word] of words.entries()) {
+    if (!word.startsWith('RF')) continue;
+    let candidate = '';
+    let found: string | undefined;
+    for (const next of words.slice(start)) {
+      candidate += next;
+      if (candidate.length > MAX_CREDITOR_REFERENCE_LENGTH) break;
+      if (isValidCreditorReference(candidate) && fits(candidate)) found = candidate;
+    }
+    if (found) return found;
+  }
+  return undefined;
+}

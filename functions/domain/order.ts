@@ -38,6 +38,8 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
    * any money is asked for, so whatever became of it can always be looked up.
    */
   providerPaymentId?: string;
+  /** Who paid, when the bank's statement said so (a bank transfer): whom to give the money back to. */
+  paidBy?: Payer;
   /** Money taken for an order that ended unfulfilled, to be given back. */
   refund?: Refund;
   /** A new card or PayPal order: when its confirmation was sent (a transfer's is its payment instructions). */
@@ -78,6 +80,14 @@ export interface Refund {
   currency: 'EUR';
   reason: string;
   recordedAt: string;
+  /** The account that paid, when known (a transfer registered from a bank statement): where an operator sends it back. */
+  payer?: Payer;
+}
+
+/** The payer of a credit as a bank statement names it: the name and the IBAN the money came from. */
+export interface Payer {
+  name?: string;
+  iban?: string;
 }
 
 /** The `failureReason` of an order its storefront cancelled (POST /orders/{orderId}/cancel). */
@@ -135,6 +145,15 @@ export function orderIdFromBytes(bytes: Uint8Array): string {
 }
 
 export const ORDER_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{12}$/;
+
+/**
+ * The order a valid RF creditor reference names (`pendingOrder` quotes `RF` + check digits + the
+ * order id), or undefined when what follows the check digits cannot be an order id.
+ */
+export function orderIdOfReference(compactReference: string): string | undefined {
+  const orderId = compactReference.slice(4);
+  return ORDER_ID_PATTERN.test(orderId) ? orderId : undefined;
+}
 
 export interface NewOrder {
   orderId: string;

@@ -1,6 +1,7 @@
 import { ErrorName, RetryLaterError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
 import { parseJsonText } from '../domain/json-text.ts';
 import { isClosedOrder, orderLifecycle } from '../domain/lifecycles.ts';
+import type { Payer } from '../domain/order.ts';
 import { isImmediatePayment } from '../domain/payment-methods.ts';
 import { type PaymentWebhookEvent, PaymentWebhookEventSchema, parseOrThrow, ROOT_PATH } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
@@ -27,6 +28,18 @@ export interface PaymentEventResult {
   /** Money received that pays no order: recorded with the event, to be given back. */
   refundRequired: boolean;
 }
+
+/**
+ * A payment event to register: a provider's webhook event, or a credit read from the bank's
+ * statement (`use-cases/bank-statements.ts`), which may quote no order (`orderId` absent) and says
+ * who paid (`payer`, kept on the event's record, on its refund and on the order it pays).
+ */
+export type IncomingPaymentEvent = Omit<PaymentWebhookEvent, 'orderId'> & {
+  orderId?: string;
+  payer?: Payer;
+  /** What the source said about the event, kept on its record for an operator (a statement's entry). */
+  source?: Record<string, unknown>;
+};
 
 /** What an event did; `refund` for a credit that pays no order. */
 interface Applied {
@@ -56,37 +69,59 @@ export async function handlePaymentEvent(
   if (!check.valid)
     throw new UnauthorizedError(`The payment signature is not valid: ${check.reason}.`, 'invalid_signature');
 
-  const event = parseEvent(delivery.rawBody);
+  const { anomaly: _anomaly, ...result } = await registerPaymentEvent(deps, parseEvent(delivery.rawBody), now);
+  return result;
+}
+
+/**
+ * Steps 2 to 4 of `handlePaymentEvent` for an event already authenticated and validated: the one
+ * place a credit or a failure takes effect, whether a webhook or a bank statement reported it.
+ */
+export async function registerPaymentEvent(
+  deps: Omit<PaymentEventDeps, 'secret'>,
+  event: IncomingPaymentEvent,
+  now: Date,
+): Promise<PaymentEventResult & { anomaly: boolean }> {
   const recorded = await deps.events.record(event, now);
-  if (recorded === 'done') return { eventId: event.id, outcome: 'duplicate', duplicate: true, refundRequired: false };
+  if (recorded === 'done') {
+    return { eventId: event.id, outcome: 'duplicate', duplicate: true, refundRequired: false, anomaly: false };
+  }
 
   const applied = await apply(deps, event, now);
   const { outcome, anomaly, refund } = applied;
   // The audit entry first: once the event is finished, a redelivery is answered as a duplicate.
-  await deps.audit.record({
-    orderId: event.orderId,
-    event: 'payment-event',
-    ref: event.id,
-    at: now,
-    detail: {
-      eventId: event.id,
-      type: event.type,
-      amountCents: event.amountCents,
-      currency: event.currency,
-      outcome,
-      anomaly,
-      ...(refund ? { refund: 'refund-required' } : {}),
-    },
-  });
+  // (A credit that names no order has no order history to add to: its record is the anomaly.)
+  if (event.orderId !== undefined) {
+    await deps.audit.record({
+      orderId: event.orderId,
+      event: 'payment-event',
+      ref: event.id,
+      at: now,
+      detail: {
+        eventId: event.id,
+        type: event.type,
+        amountCents: event.amountCents,
+        currency: event.currency,
+        outcome,
+        anomaly,
+        ...(refund ? { refund: 'refund-required' } : {}),
+      },
+    });
+  }
   await deps.events.finish(event.id, applied, now);
-  return { eventId: event.id, outcome, duplicate: recorded === 'seen', refundRequired: refund !== undefined };
+  return { eventId: event.id, outcome, duplicate: recorded === 'seen', refundRequired: refund !== undefined, anomaly };
 }
 
-/** A credit that pays no order: an anomaly, with the money to give back. */
-const toRefund = (event: PaymentWebhookEvent, outcome: string): Applied => ({
+/** A credit that pays no order: an anomaly, with the money to give back (and to whom, when known). */
+const toRefund = (event: IncomingPaymentEvent, outcome: string): Applied => ({
   outcome,
   anomaly: true,
-  refund: { status: 'required', amountCents: event.amountCents, currency: event.currency },
+  refund: {
+    status: 'required',
+    amountCents: event.amountCents,
+    currency: event.currency,
+    ...(event.payer ? { payer: event.payer } : {}),
+  },
 });
 
 function parseEvent(rawBody: string): PaymentWebhookEvent {
@@ -95,10 +130,13 @@ function parseEvent(rawBody: string): PaymentWebhookEvent {
   return parseOrThrow(PaymentWebhookEventSchema, json.value);
 }
 
-async function apply(deps: PaymentEventDeps, event: PaymentWebhookEvent, now: Date): Promise<Applied> {
+async function apply(deps: Omit<PaymentEventDeps, 'secret'>, event: IncomingPaymentEvent, now: Date): Promise<Applied> {
   const credit = event.type !== 'payment.failed';
-  const order = await deps.orders.get(event.orderId);
-  if (!order) return credit ? toRefund(event, 'unknown_order') : { outcome: 'unknown_order', anomaly: true };
+  const order = event.orderId === undefined ? undefined : await deps.orders.get(event.orderId);
+  if (!order) {
+    const outcome = event.orderId === undefined ? 'no_order_reference' : 'unknown_order';
+    return credit ? toRefund(event, outcome) : { outcome, anomaly: true };
+  }
   // A card or PayPal order is charged by its workflow; the provider's notice of that charge is no credit.
   if (isImmediatePayment(order.payment.method)) return { outcome: 'not_awaiting_credit', anomaly: true };
 
@@ -132,7 +170,7 @@ async function apply(deps: PaymentEventDeps, event: PaymentWebhookEvent, now: Da
 
   // The order remembers which event paid it (as its charge id), so a redelivery of that event can
   // finish resuming the workflow, while any other credit is money received twice.
-  const paid = await deps.orders.markPaid(order.orderId, now, event.id);
+  const paid = await deps.orders.markPaid(order.orderId, now, event.id, event.payer);
   if (!paid) {
     const current = await deps.orders.get(order.orderId);
     if (current && isClosedOrder(current.status)) return toRefund(event, 'credit_for_closed_order');

@@ -529,6 +529,8 @@ async function recordRefund(
     currency: 'EUR',
     reason,
     recordedAt: now.toISOString(),
+    // A transfer is given back by hand: to the account the bank's statement said it came from.
+    ...(order.paidBy ? { payer: order.paidBy } : {}),
   };
   if (await deps.orders.recordRefund(order.orderId, refund)) {
     return { ...order, payment: { ...order.payment, status: 'refund_required' }, refund };
@@ -539,11 +541,13 @@ async function recordRefund(
 /** The audit entry of an order's refund, if it has one (the same entry on every attempt). */
 async function auditRefund(audit: AuditLog, order: Order): Promise<void> {
   if (!order.refund) return;
+  // Identifiers and amounts only: who paid (name, IBAN) stays on the order, out of the audit trail.
+  const { payer: _payer, ...refund } = order.refund;
   await audit.record({
     orderId: order.orderId,
     event: 'refund-required',
     at: new Date(order.refund.recordedAt),
-    detail: { ...order.refund },
+    detail: { ...refund },
   });
 }
 

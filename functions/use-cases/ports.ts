@@ -3,8 +3,13 @@ import type { MailboxType } from '../domain/catalog.ts';
 import type { ErrorName } from '../domain/errors.ts';
 import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
-import type { Order, OrderEmailField, OrderKind, Refund } from '../domain/order.ts';
-import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentCredential } from '../domain/payment-methods.ts';
+import type { Order, OrderEmailField, OrderKind, Payer, Refund } from '../domain/order.ts';
+import type {
+  CreditPaymentMethod,
+  ImmediatePaymentMethod,
+  PaymentCredential,
+  PaymentMethod,
+} from '../domain/payment-methods.ts';
 import type { PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
@@ -53,8 +58,11 @@ export interface OrderRepository {
   listByStorefront(storefrontId: string, query: OrderListQuery): Promise<ListPage<Order>>;
   /** Creates the order unless one with its id exists; answers which happened. */
   create(order: Order): Promise<'created' | 'exists'>;
-  /** Event `pay`: `pending_payment` with a pending payment → `activating`, paid. False when not allowed. */
-  markPaid(orderId: string, at: Date, chargeId?: string): Promise<boolean>;
+  /**
+   * Event `pay`: `pending_payment` with a pending payment → `activating`, paid (by `payer`, when a
+   * bank statement named who paid: kept as the order's `paidBy`). False when not allowed.
+   */
+  markPaid(orderId: string, at: Date, chargeId?: string, payer?: Payer): Promise<boolean>;
   /**
    * Event `decline`: a waiting order's payment → failed (the order itself is closed by its
    * workflow); true again for a payment failed already. False when the order no longer waits or its
@@ -376,6 +384,8 @@ export interface PaymentEventRefund {
   status: 'required';
   amountCents: number;
   currency: string;
+  /** Who paid, when the bank's statement said so: where the money goes back. */
+  payer?: Payer;
 }
 
 export interface PaymentEventRepository {
@@ -385,7 +395,18 @@ export interface PaymentEventRepository {
    * it took effect.
    */
   record(
-    event: { id: string; type: string; orderId: string; amountCents: number; currency: string; occurredAt: string },
+    event: {
+      id: string;
+      type: string;
+      /** Absent for a credit that quotes no order (a bank statement's entry). */
+      orderId?: string;
+      amountCents: number;
+      currency: string;
+      occurredAt: string;
+      payer?: Payer;
+      /** What the source said (a statement's entry: payer, remittance, references), kept for an operator. */
+      source?: Record<string, unknown>;
+    },
     at: Date,
   ): Promise<PaymentEventRecord>;
   /**
@@ -435,4 +456,15 @@ export interface DnsResolver {
   /** The domain's MX records; none when the domain has no MX records or does not exist. Throws when the resolver fails. */
   mx(domain: string): Promise<{ exchange: string; priority: number }[]>;
   existence(domain: string): Promise<DomainExistence>;
+}
+
+/** Where the bank's statement files arrive (the statements bucket). */
+export interface StatementFiles {
+  /** The file's text, and the key it was read under. */
+  read(key: string): Promise<{ key: string; text: string }>;
+  /**
+   * Sets a file that cannot be applied aside (a copy under `rejected/`, with the problems beside
+   * it), for an operator to look at; answers the copy's key. Doing it again rewrites the same copy.
+   */
+  reject(key: string, problems: { path: string; message: string }[]): Promise<string>;
 }

@@ -27,6 +27,12 @@ const DOCUMENTED: Documented[] = [
       'Audit entries (orders/) and order documents (documents/) are new objects whose keys cannot be known in advance.',
   },
   {
+    finding:
+      /^Resource::PecStateful:ExportsOutputFnGetAttStatementsBucket[0-9A-F]+Arn[0-9A-F]+\/(incoming|rejected)\/\*$/,
+    reason:
+      'Bank statement files arrive under incoming/ with names the bank chooses; refused ones are copied under rejected/ with the same names.',
+  },
+  {
     finding: /^Action::s3:Abort\*$/,
     reason: 'Part of the put grant on the audit prefix: lets an interrupted upload be aborted.',
   },

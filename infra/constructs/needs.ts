@@ -48,6 +48,8 @@ export interface Needs {
   stripe?: true;
   /** Reads the Stripe webhook endpoint's signing secret (STRIPE_WEBHOOK_SECRET_ARN). */
   stripeWebhookSecret?: true;
+  /** Reads the bank's statement files under `incoming/` and sets refused ones aside under `rejected/` (STATEMENTS_BUCKET). */
+  statements?: true;
 }
 
 /** The needs that refer to the order workflow: none of its own states may have them (it would depend on itself). */
@@ -151,6 +153,18 @@ export class NeedsBinder {
       stripeWebhookSecret: (fn) => {
         stripeWebhookSecret.grantRead(fn);
         fn.addEnvironment('STRIPE_WEBHOOK_SECRET_ARN', stripeWebhookSecret.secretArn);
+      },
+      statements: (fn) => {
+        const bucket = stateful.statementsBucket;
+        // Exactly the two calls the code makes: GetObject of a new file, and the copy of a refused
+        // one (GetObject of its source, PutObject of the copy and of its problems).
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('incoming/*')] }),
+        );
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('rejected/*')] }),
+        );
+        fn.addEnvironment('STATEMENTS_BUCKET', bucket.bucketName);
       },
     };
   }

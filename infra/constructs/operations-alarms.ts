@@ -15,6 +15,8 @@ export interface OperationsAlarmsProps {
   strict: Record<string, IFunction>;
   /** Workflow state functions: declined payments are errors by design, so only a burst is alarming. */
   tolerant: Record<string, IFunction>;
+  /** Further counts where one is worth a look (a refused bank statement), by alarm name. */
+  watch?: Record<string, { metric: IMetric; description: string }>;
 }
 
 /**
@@ -59,6 +61,9 @@ export class OperationsAlarms extends Construct {
     );
     for (const [name, fn] of Object.entries(props.strict)) {
       alarm(`${name}Errors`, fn.metricErrors(fiveMinutes), 1, `The ${name} function crashed or timed out.`);
+    }
+    for (const [name, { metric, description }] of Object.entries(props.watch ?? {})) {
+      alarm(name, metric, 1, description);
     }
     for (const [name, fn] of Object.entries(props.tolerant)) {
       alarm(

@@ -78,6 +78,7 @@ it('every function fails to load without any one of the variables it is given, n
       'STRIPE_SECRET_KEY_ARN',
       'STRIPE_SANDBOX',
       'STRIPE_WEBHOOK_SECRET_ARN',
+      'STATEMENTS_BUCKET',
     ]),
   );
   expect(

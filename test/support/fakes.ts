@@ -33,6 +33,7 @@ import type {
   PaymentRequest,
   RateDecision,
   RateLimiter,
+  StatementFiles,
   WorkflowCallbacks,
   WorkflowStarter,
 } from '../../functions/use-cases/ports.ts';
@@ -108,10 +109,11 @@ export class InMemoryOrderRepository implements OrderRepository {
     return order;
   }
 
-  async markPaid(orderId: string, at: Date, chargeId?: string) {
+  async markPaid(orderId: string, at: Date, chargeId?: string, payer?: Order['paidBy']) {
     return !!this.move(orderId, 'pay', 'pay', (order) => {
       order.paidAt = at.toISOString();
       if (chargeId) order.chargeId = chargeId;
+      if (payer) order.paidBy = copy(payer);
     });
   }
 
@@ -668,5 +670,28 @@ export class InMemoryPaymentGateway implements PaymentGateway {
     const payment = this.payments.get(paymentId);
     if (!payment) throw new Error(`No such payment: ${paymentId}`);
     return payment;
+  }
+}
+
+/** The statements bucket: files by key; a refused file is copied under `rejected/` with its problems. */
+export class InMemoryStatementFiles implements StatementFiles {
+  readonly files = new Map<string, string>();
+  readonly rejected = new Map<string, { text: string; problems: { path: string; message: string }[] }>();
+
+  put(key: string, text: string): this {
+    this.files.set(key, text);
+    return this;
+  }
+
+  async read(key: string) {
+    const text = this.files.get(key);
+    if (text === undefined) throw Object.assign(new Error(`NoSuchKey: ${key}`), { name: 'NoSuchKey' });
+    return { key, text };
+  }
+
+  async reject(key: string, problems: { path: string; message: string }[]) {
+    const rejectedKey = `rejected/${key.replace(/^incoming\//, '')}`;
+    this.rejected.set(rejectedKey, { text: (await this.read(key)).text, problems: copy(problems) });
+    return rejectedKey;
   }
 }

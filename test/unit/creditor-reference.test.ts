@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   compactCreditorReference,
   creditorReference,
+  findCreditorReference,
   formatCreditorReference,
   isValidCreditorReference,
 } from '../../functions/domain/creditor-reference.ts';
+import { ORDER_ID_LENGTH, orderIdOfReference } from '../../functions/domain/order.ts';
 
 /** ISO 7064 MOD 97-10 remainder computed with BigInt over the whole expanded number, as the standard states it. */
 function oracleMod97(alphanumeric: string): bigint {
@@ -156,6 +158,67 @@ describe('isValidCreditorReference', () => {
     fc.assert(
       fc.property(withAdjacentDigitsSwapped, (typo) => {
         expect(isValidCreditorReference(typo)).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('findCreditorReference', () => {
+  const isOrderReference = (rf: string) => orderIdOfReference(rf) !== undefined;
+
+  it.each([
+    ['the compact form', 'RF18539007547034', 'RF18539007547034'],
+    ['the printed form amid words', 'Saldo ordine RF18 5390 0754 7034 grazie', 'RF18539007547034'],
+    ['lower case, grouped otherwise', 'pagamento rf 18 53900 7547034', 'RF18539007547034'],
+    ['after punctuation', 'causale:RF18-5390-0754-7034.', 'RF18539007547034'],
+  ])('finds a reference typed in %s', (_how, text, expected) => {
+    expect(findCreditorReference(text)).toBe(expected);
+  });
+
+  it.each([
+    ['no reference', 'Bonifico per abbonamento annuale'],
+    ['a typo', 'RF18 5390 0754 7035'],
+    ['RF inside a word', 'XRF18539007547034'],
+    ['words starting with RF that are no reference', 'RFID RF1 rfx'],
+    ['empty text', ''],
+  ])('finds nothing in text with %s', (_what, text) => {
+    expect(findCreditorReference(text)).toBeUndefined();
+  });
+
+  it('takes the first valid reference of the text', () => {
+    expect(findCreditorReference('RF19 0000 then RF18 5390 0754 7034 and RF712348231')).toBe('RF18539007547034');
+  });
+
+  it('with `fits`, takes only a reference of the wanted kind, so a word after it is not taken into it', () => {
+    // RF157Q2M9XK4PA1CDOC has valid check digits too: the word "doc" would be taken into the reference.
+    const text = 'rf15 7q2m 9xk4 pa1c doc allegato';
+    expect(findCreditorReference(text)).toBe('RF157Q2M9XK4PA1CDOC');
+    expect(findCreditorReference(text, isOrderReference)).toBe('RF157Q2M9XK4PA1C');
+  });
+
+  it('finds any order reference however it is typed amid other words', () => {
+    const orderId = fc.string({
+      unit: fc.constantFrom(...'0123456789ABCDEFGHJKMNPQRSTVWXYZ'),
+      minLength: ORDER_ID_LENGTH,
+      maxLength: ORDER_ID_LENGTH,
+    });
+    const filler = fc.array(
+      fc.constantFrom('saldo', 'ordine', 'PEC', 'n.', '2026', 'grazie', 'Rossi', '-', 'casella'),
+      {
+        maxLength: 4,
+      },
+    );
+    const typed = fc.constantFrom(
+      (rf: string) => rf,
+      (rf: string) => formatCreditorReference(rf),
+      (rf: string) => formatCreditorReference(rf).toLowerCase(),
+      (rf: string) => `${rf.slice(0, 2)} ${rf.slice(2, 4)} ${rf.slice(4)}`.toLowerCase(),
+    );
+    fc.assert(
+      fc.property(orderId, filler, filler, typed, (id, before, after, type) => {
+        const rf = creditorReference(id);
+        const text = [...before, type(rf), ...after].join(' ');
+        expect(findCreditorReference(text, isOrderReference)).toBe(rf);
       }),
     );
   });

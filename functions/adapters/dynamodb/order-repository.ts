@@ -188,12 +188,12 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       return created ? 'created' : 'exists';
     },
 
-    async markPaid(orderId, at, chargeId) {
+    async markPaid(orderId, at, chargeId, payer) {
       return updateIf(
         table,
         await move(orderId, 'pay', {
           payment: 'pay',
-          set: { paidAt: at.toISOString(), ...(chargeId ? { chargeId } : {}) },
+          set: { paidAt: at.toISOString(), ...(chargeId ? { chargeId } : {}), ...(payer ? { paidBy: payer } : {}) },
         }),
       );
     },

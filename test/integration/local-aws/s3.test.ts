@@ -1,5 +1,11 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startS3Server } from '../../../local/aws/s3-server.ts';
 
@@ -16,7 +22,7 @@ const errorOf = (promise: Promise<unknown>): Promise<{ name: string; status?: nu
   );
 
 beforeAll(async () => {
-  server = await startS3Server({ buckets: ['audit'] });
+  server = await startS3Server({ buckets: ['audit', 'statements'] });
   s3 = new S3Client({
     endpoint: server.endpoint,
     forcePathStyle: true,
@@ -54,14 +60,46 @@ describe('local S3', () => {
       name: 'NoSuchBucket',
       status: 404,
     });
-    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'audit', Key: 'orders/ord 1+è/paid.json' })))).toEqual({
-      name: 'NotImplemented',
-      status: 501,
-    });
+    expect(
+      await errorOf(s3.send(new DeleteObjectCommand({ Bucket: 'audit', Key: 'orders/ord 1+è/paid.json' }))),
+    ).toEqual({ name: 'NotImplemented', status: 501 });
     const stream = Readable.from([Buffer.from('a stream')]);
     expect(
       await errorOf(s3.send(new PutObjectCommand({ Bucket: 'audit', Key: 'stream', Body: stream, ContentLength: 8 }))),
     ).toEqual({ name: 'NotImplemented', status: 501 });
     expect([...server.objects('audit').keys()]).toEqual(['orders/ord 1+è/paid.json']);
+  });
+
+  it('answers GetObject with an object put from outside the product, or NoSuchKey', async () => {
+    server.put('statements', 'incoming/estratto conto+1.xml', Buffer.from('<Document>è</Document>'));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'statements', Key: 'incoming/estratto conto+1.xml' }));
+    expect(await got.Body?.transformToString('utf-8')).toBe('<Document>è</Document>');
+    expect(got.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'statements', Key: 'incoming/none.xml' })))).toEqual({
+      name: 'NoSuchKey',
+      status: 404,
+    });
+  });
+
+  it('copies an object within a bucket (CopyObject, its source URL-encoded), leaving the source', async () => {
+    server.put('statements', 'incoming/a b+c.xml', Buffer.from('<Document/>'));
+    const copied = await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'statements',
+        Key: 'rejected/a b+c.xml',
+        CopySource: `statements/${encodeURIComponent('incoming/a b+c.xml')}`,
+      }),
+    );
+    expect(copied.CopyObjectResult?.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+    const objects = server.objects('statements');
+    expect(objects.get('rejected/a b+c.xml')?.toString('utf8')).toBe('<Document/>');
+    expect(objects.get('incoming/a b+c.xml')?.toString('utf8')).toBe('<Document/>');
+    expect(
+      await errorOf(
+        s3.send(
+          new CopyObjectCommand({ Bucket: 'statements', Key: 'rejected/x', CopySource: 'statements/incoming/none' }),
+        ),
+      ),
+    ).toEqual({ name: 'NoSuchKey', status: 404 });
   });
 });
