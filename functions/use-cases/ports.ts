@@ -4,12 +4,7 @@ import type { ErrorName } from '../domain/errors.ts';
 import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Payer, Refund } from '../domain/order.ts';
-import type {
-  CreditPaymentMethod,
-  ImmediatePaymentMethod,
-  PaymentCredential,
-  PaymentMethod,
-} from '../domain/payment-methods.ts';
+import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentCredential } from '../domain/payment-methods.ts';
 import type { PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
