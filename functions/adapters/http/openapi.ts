@@ -36,8 +36,12 @@ import {
 import { StripeEventSchema } from '../stripe-event-schema.ts';
 import { type ProblemDocument, problemFor } from './problem.ts';
 
-/** Version of the HTTP contract the document describes; bump it with any change to a schema or a route. */
-export const API_VERSION = '1.0.0';
+/**
+ * Version of the HTTP contract the document describes; bump it with any change to a schema or a route.
+ * 2.0.0: new orders must name the accepted contract conditions (`consents.termsVersion`); storefront
+ * lists, cancellation, holder links and page, dns-check, Stripe PaymentMethods and webhook added.
+ */
+export const API_VERSION = '2.0.0';
 
 type JsonObject = Record<string, unknown>;
 
