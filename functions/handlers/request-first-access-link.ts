@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { firstAccessLinkSettings, firstAccessLinkVariables } from '../adapters/access-link-settings.ts';
 import { dynamoDb } from '../adapters/clients/dynamodb.ts';
 import { ses } from '../adapters/clients/ses.ts';
 import { dynamoAccessTokenRepository } from '../adapters/dynamodb/access-token-repository.ts';
@@ -7,17 +7,16 @@ import { dynamoRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { addressParameter, httpHandler, storefrontOf, withPathParameters } from '../adapters/http/http-handler.ts';
 import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
-import { defineConfig, seconds } from '../config.ts';
+import { defineConfig } from '../config.ts';
 import { sendNewFirstAccessLink } from '../use-cases/access-links.ts';
 
 const config = defineConfig({
   ...tableVariables,
   ...senderVariables,
-  PASSWORD_SETUP_URL: z.url(),
-  ACCESS_TOKEN_TTL_SECONDS: seconds,
+  ...firstAccessLinkVariables,
 });
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
-const settings = { passwordSetupUrl: config.PASSWORD_SETUP_URL, tokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
+const settings = firstAccessLinkSettings(config);
 const deps = {
   mailboxes: dynamoMailboxRepository(table),
   tokens: dynamoAccessTokenRepository(table),

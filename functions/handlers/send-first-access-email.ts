@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { firstAccessLinkSettings, firstAccessLinkVariables } from '../adapters/access-link-settings.ts';
 import { dynamoDb } from '../adapters/clients/dynamodb.ts';
 import { ses } from '../adapters/clients/ses.ts';
 import { dynamoAccessTokenRepository } from '../adapters/dynamodb/access-token-repository.ts';
@@ -6,17 +7,16 @@ import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts'
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
-import { defineConfig, seconds } from '../config.ts';
+import { defineConfig } from '../config.ts';
 import { sendFirstAccessEmail } from '../use-cases/order-fulfilment.ts';
 
 const config = defineConfig({
   ...tableVariables,
   ...senderVariables,
-  PASSWORD_SETUP_URL: z.url(),
-  ACCESS_TOKEN_TTL_SECONDS: seconds,
+  ...firstAccessLinkVariables,
 });
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
-const settings = { passwordSetupUrl: config.PASSWORD_SETUP_URL, tokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
+const settings = firstAccessLinkSettings(config);
 const deps = {
   orders: dynamoOrderRepository(table),
   tokens: dynamoAccessTokenRepository(table),
