@@ -137,8 +137,13 @@ async function apply(deps: Omit<PaymentEventDeps, 'secret'>, event: IncomingPaym
     const outcome = event.orderId === undefined ? 'no_order_reference' : 'unknown_order';
     return credit ? toRefund(event, outcome) : { outcome, anomaly: true };
   }
-  // A card or PayPal order is charged by its workflow; the provider's notice of that charge is no credit.
-  if (isImmediatePayment(order.payment.method)) return { outcome: 'not_awaiting_credit', anomaly: true };
+  if (isImmediatePayment(order.payment.method)) {
+    // A card or PayPal order is charged by its workflow: the provider's notice of that charge is no
+    // credit. A bank credit quoting its reference (a transfer the holder made as well) is money
+    // received that pays nothing, to give back.
+    if (event.type === 'credit.registered') return toRefund(event, 'credit_for_card_order');
+    return { outcome: 'not_awaiting_credit', anomaly: true };
+  }
 
   if (credit) {
     // The credit must be in euro and match the order to the cent, and the order must still want it.

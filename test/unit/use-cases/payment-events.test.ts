@@ -114,6 +114,24 @@ describe('handlePaymentEvent', () => {
     ]);
   });
 
+  it("a bank credit quoting a card order's reference is money to give back; the provider's notice of the charge is not", async () => {
+    const card = storedOrder({ payment: { method: 'card', status: 'paid', reference: 'RF00X' } }, now);
+    const { deps } = world();
+    deps.orders.seed(card);
+
+    const credit = await handlePaymentEvent(deps, delivery({ orderId: card.orderId, amountCents: 610 }), now);
+    const notice = await handlePaymentEvent(
+      deps,
+      delivery({ orderId: card.orderId, amountCents: 610, type: 'payment.succeeded' }),
+      now,
+    );
+
+    expect(credit).toMatchObject({ outcome: 'credit_for_card_order', refundRequired: true });
+    expect(notice).toMatchObject({ outcome: 'not_awaiting_credit', refundRequired: false });
+    expect((await deps.orders.get(card.orderId))?.payment.status).toBe('paid');
+    expect(deps.callbacks.calls).toEqual([]);
+  });
+
   it('an event for an unknown order is recorded as an anomaly; a credit for it is money to give back', async () => {
     const { deps } = world();
     const result = await handlePaymentEvent(deps, delivery({ orderId: 'NOSUCHORDER1', amountCents: 610 }), now);
