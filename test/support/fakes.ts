@@ -177,7 +177,7 @@ export class InMemoryOrderRepository implements OrderRepository {
     if (order?.[field] === at.toISOString()) delete order[field];
   }
 
-  async savePaymentId(orderId: string, providerPaymentId: string) {
+  async savePaymentId(orderId: string, providerPaymentId: string, nextAction?: Order['nextAction']) {
     const order = this.orders.get(orderId);
     if (!order || (order.providerPaymentId ?? providerPaymentId) !== providerPaymentId) return false;
     if (
@@ -186,6 +186,7 @@ export class InMemoryOrderRepository implements OrderRepository {
     )
       return false;
     order.providerPaymentId = providerPaymentId;
+    if (nextAction) order.nextAction = nextAction;
     return true;
   }
 

@@ -29,7 +29,8 @@ describe('the lifecycle tables', () => {
 
   it('are the statuses the public views show', () => {
     expect(PublicOrderSchema.shape.status.options).toEqual([...ORDER_STATUSES]);
-    expect(PublicOrderSchema.shape.payment.shape.status.options).toEqual([...PAYMENT_STATUSES]);
+    // A payment waiting for the holder (3-D Secure) is pending, shown as requires_action with its next action.
+    expect(PublicOrderSchema.shape.payment.shape.status.options).toEqual([...PAYMENT_STATUSES, 'requires_action']);
     expect(PublicMailboxSchema.shape.status.options).toEqual([...PUBLIC_MAILBOX_STATUSES]);
     expect(MAILBOX_STATUSES).toEqual(['reserved', ...PUBLIC_MAILBOX_STATUSES]);
   });

@@ -272,11 +272,11 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       });
     },
 
-    async savePaymentId(orderId, providerPaymentId) {
+    async savePaymentId(orderId, providerPaymentId, nextAction) {
       // Only while the payment may still be made; the first payment kept stands.
       const payable = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('pay'), 'payable');
       const update = await move(orderId, 'await_payment', {
-        set: { providerPaymentId },
+        set: { providerPaymentId, ...(nextAction ? { nextAction } : {}) },
         condition: `${payable.expression} AND (attribute_not_exists(providerPaymentId) OR providerPaymentId = :providerPaymentId)`,
         values: { ...payable.values, ':providerPaymentId': providerPaymentId },
       });
