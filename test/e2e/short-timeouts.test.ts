@@ -5,12 +5,42 @@ import { withLocalRuntime } from '../support/runtime.ts';
 import { deliver, paymentEvent } from '../support/webhooks.ts';
 
 // A runtime whose orders wait 2 seconds for their credit instead of 30 days, whose first-access
-// links expire after 1 second instead of 72 hours, and whose own domains have 2 seconds instead of
-// 14 days to point their MX records at the provider.
+// links expire after 1 second instead of 72 hours, whose own domains have 2 seconds instead of
+// 14 days to point their MX records at the provider, and whose holders have 2 seconds instead of
+// an hour to authenticate a card (3-D Secure).
 const local = withLocalRuntime({
   paymentWaitSeconds: 2,
   accessTokenTtlSeconds: 1,
-  context: { 'pec:domainDnsDeadlineSeconds': 2 },
+  context: { 'pec:domainDnsDeadlineSeconds': 2, 'pec:authenticationWaitSeconds': 2 },
+});
+
+it('a card whose holder never authenticates it (3-D Secure) is cancelled: its PaymentIntent cancelled, nothing taken, the address freed', async () => {
+  const address = freshAddress('mypec.eu');
+  const created = await local.api.post(
+    '/orders',
+    orderBody({ address, payment: { method: 'card', paymentMethod: 'pm_card_authenticationRequired' } }),
+  );
+  expect(created.status).toBe(201);
+  const orderId = created.json.orderId;
+  await local.api.waitForOrder(orderId, (o) => o.payment.status === 'requires_action');
+
+  const order = await local.api.waitForOrder(orderId, (o) => o.status === 'cancelled', 400);
+
+  expect(order.payment).toEqual({ method: 'card', status: 'pending', reference: expect.any(String) });
+  const intents = local.runtime.stripe.paymentIntents().filter((intent) => intent.metadata.orderId === orderId);
+  expect(intents).toEqual([
+    expect.objectContaining({ status: 'canceled', cancellation_reason: 'abandoned', amount_received: 0 }),
+  ]);
+  expect((await local.api.get(`/availability?address=${encodeURIComponent(address)}`)).json.available).toBe(true);
+  // Too late for the holder: the PaymentIntent can no longer be authenticated.
+  expect(
+    (
+      await local.api.request('POST', `/_local/payments/${orderId}/authenticate`, {
+        body: { approve: true },
+        apiKey: null,
+      })
+    ).status,
+  ).toBe(409);
 });
 
 it('an order whose credit never arrives is cancelled, its address freed, its holder told; a late credit is a no-op', async () => {
