@@ -83,7 +83,11 @@ export type OrderEmailField =
 
 /** A refund to make: what was taken, under which charge (or payment event), and why it goes back. */
 export interface Refund {
-  status: 'required';
+  /** `refunded` once the provider gave the money back (a card or PayPal payment; a transfer is refunded by hand). */
+  status: 'required' | 'refunded';
+  /** The provider's refund (Stripe: `re_...`), once made. */
+  refundId?: string;
+  refundedAt?: string;
   /** The gateway's charge id, or the payment event id of a registered credit. */
   chargeId: string;
   amountCents: number;

@@ -351,7 +351,8 @@ export const PublicOrderSchema = z.object({
     status: z.enum(PUBLIC_PAYMENT_STATUSES).meta({
       description:
         'requires_action: the holder must authenticate the card (3-D Secure) or approve the PayPal payment, with `nextAction`. ' +
-        'refund_required: the order was paid but ended unfulfilled; the refund is recorded and made by the provider.',
+        'refund_required: the order was paid but ended unfulfilled; the refund is recorded (a transfer or postal slip is refunded by an operator). ' +
+        'refunded: the provider gave the money back (card, PayPal).',
     }),
     nextAction: NextActionSchema.optional(),
     reference: z.string().meta({

@@ -11,7 +11,7 @@ import type {
 } from './ports.ts';
 
 export interface StripeEventDeps {
-  orders: Pick<OrderRepository, 'get' | 'getTaskToken'>;
+  orders: Pick<OrderRepository, 'get' | 'getTaskToken' | 'markRefunded'>;
   events: PaymentEventRepository;
   /** Resumes an order's wait for the holder (AwaitAuthentication) with the task token kept on the order. */
   callbacks: WorkflowCallbacks;
@@ -49,7 +49,8 @@ const NO_ORDER = '-';
  *    `payment_intent.payment_failed` fails it (SendTaskFailure with PaymentFailed); with no wait to
  *    resume yet (the workflow has not kept its token) nothing is lost: the wait asks Stripe once it
  *    has kept its token. A wait resumed already (a redelivery, or the other event first) refuses the
- *    token harmlessly, so the first word stands. `charge.refunded` is recorded;
+ *    token harmlessly, so the first word stands. `charge.refunded` for the order's recorded refund
+ *    marks the order `refunded`;
  * 4. it is audited, then marked done.
  */
 export async function handleStripeEvent(
@@ -95,7 +96,7 @@ export async function handleStripeEvent(
 
 async function apply(deps: StripeEventDeps, event: ProviderEvent): Promise<Applied> {
   const aboutPayment = event.type === 'payment_intent.succeeded' || event.type === 'payment_intent.payment_failed';
-  if (event.type === 'charge.refunded') return { outcome: 'refund_reported', anomaly: false };
+  if (event.type === 'charge.refunded') return refunded(deps, event);
   if (!aboutPayment) return { outcome: 'ignored', anomaly: false };
   // A PaymentIntent without an order is not one of this product's (another use of the account).
   if (!event.orderId) return { outcome: 'not_an_order_payment', anomaly: false };
@@ -126,6 +127,28 @@ async function succeeded(deps: StripeEventDeps, order: Order, event: ProviderEve
   }
   // The charge step has not recorded it yet (it is running, or will be retried, and asks Stripe).
   return { outcome: 'awaiting_charge_step', anomaly: false };
+}
+
+/**
+ * `charge.refunded`: Stripe gave back the money of a charge. For the order's own PaymentIntent, with
+ * its refund recorded, the whole amount refunded marks the order `refunded` (if the refund did not
+ * already answer so); less than that is an anomaly for an operator. A refund of anything else (made
+ * by hand in the Dashboard) is recorded.
+ */
+async function refunded(deps: StripeEventDeps, event: ProviderEvent): Promise<Applied> {
+  const order = event.orderId ? await deps.orders.get(event.orderId) : undefined;
+  const refund = order?.refund;
+  if (!order || !refund || !event.paymentId || refund.chargeId !== event.paymentId) {
+    return { outcome: 'refund_reported', anomaly: false };
+  }
+  if (refund.status === 'refunded') return { outcome: 'refunded', anomaly: false };
+  if (event.amountCents < refund.amountCents) return { outcome: 'partly_refunded', anomaly: true };
+  const marked = await deps.orders.markRefunded(order.orderId, {
+    ...refund,
+    status: 'refunded',
+    refundedAt: event.occurredAt,
+  });
+  return { outcome: marked ? 'refunded' : 'refund_reported', anomaly: false };
 }
 
 /**

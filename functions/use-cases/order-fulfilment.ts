@@ -106,10 +106,10 @@ export async function chargePayment(
     return;
   }
   if (chargeId && isClosedOrder(current.status)) {
-    const settled = current.refund
+    const recorded = current.refund
       ? current
       : await recordRefund(deps, current, chargeId, `charged after the order was ${current.status}`, now);
-    await auditRefund(deps.audit, settled);
+    await auditRefund(deps.audit, await giveBack(deps, recorded, now));
   }
   throw new ProvisioningImpossibleError(`Order ${orderId} cannot be charged in status ${current.status}.`);
 }
@@ -485,6 +485,7 @@ export async function closeOrder(
   await allEffects(`closing order ${orderId}`, [
     async () => {
       settled = await settlePayment(deps, closed, now);
+      settled = await giveBack(deps, settled, now);
     },
     () => deps.mailboxes.release(address, orderId),
     // Once the money is settled: the email says whether it is refunded.
@@ -575,7 +576,30 @@ async function recordRefund(
   return loadOrder(deps.orders, order.orderId);
 }
 
-/** The audit entry of an order's refund, if it has one (the same entry on every attempt). */
+/** The provider's idempotency key for an order's refund: an order is refunded once. */
+export const refundKeyOf = (orderId: string) => `refund-${orderId}`;
+
+/**
+ * Gives back through the provider the money a closed card or PayPal order took (its refund recorded,
+ * naming the order's own PaymentIntent), once (the order's refund idempotency key): a refund that
+ * succeeds at once marks the order `refunded`; one under way is marked by Stripe's `charge.refunded`
+ * event; one the provider refuses stays `refund_required`, for an operator. A bank transfer or postal
+ * slip is given back by hand. Answers the order as it now is.
+ */
+async function giveBack(deps: Pick<FulfilmentDeps, 'orders' | 'gateway'>, order: Order, now: Date): Promise<Order> {
+  const { refund, providerPaymentId } = order;
+  if (refund?.status !== 'required' || !isImmediatePayment(order.payment.method)) return order;
+  if (!providerPaymentId || refund.chargeId !== providerPaymentId) return order;
+  const result = await deps.gateway.refundPayment(providerPaymentId, { idempotencyKey: refundKeyOf(order.orderId) });
+  if (result.status !== 'succeeded') return order;
+  const refunded: Refund = { ...refund, status: 'refunded', refundId: result.refundId, refundedAt: now.toISOString() };
+  if (await deps.orders.markRefunded(order.orderId, refunded)) {
+    return { ...order, payment: { ...order.payment, status: 'refunded' }, refund: refunded };
+  }
+  return loadOrder(deps.orders, order.orderId);
+}
+
+/** The audit entries of an order's refund, if it has one: recorded, and made (the same entries on every attempt). */
 async function auditRefund(audit: AuditLog, order: Order): Promise<void> {
   if (!order.refund) return;
   // Identifiers and amounts only: who paid (name, IBAN) stays on the order, out of the audit trail.
@@ -584,8 +608,16 @@ async function auditRefund(audit: AuditLog, order: Order): Promise<void> {
     orderId: order.orderId,
     event: 'refund-required',
     at: new Date(order.refund.recordedAt),
-    detail: { ...refund },
+    detail: { ...refund, status: 'required' },
   });
+  if (refund.status === 'refunded') {
+    await audit.record({
+      orderId: order.orderId,
+      event: 'refunded',
+      at: new Date(refund.refundedAt ?? refund.recordedAt),
+      detail: { ...refund },
+    });
+  }
 }
 
 /**

@@ -91,6 +91,12 @@ export interface OrderRepository {
    */
   recordRefund(orderId: string, refund: Refund): Promise<boolean>;
   /**
+   * Event `refunded`: the provider gave back the money of a recorded refund (`refund` as it now is:
+   * `refunded`, with the provider's refund id): the payment becomes `refunded`. False when no
+   * refund is required (none recorded, or refunded already).
+   */
+  markRefunded(orderId: string, refund: Refund): Promise<boolean>;
+  /**
    * Claims the sending of one of the order's emails (`field` is the order's timestamp field): true
    * for exactly one caller, however often and concurrently it is asked, so an email goes out at most once.
    */
@@ -255,6 +261,16 @@ export interface PaymentGateway {
    * `declined`, or `succeeded` when the holder completed it first (then the money was taken).
    */
   cancelPayment(paymentId: string): Promise<ChargeResult>;
+  /**
+   * Gives back all of a succeeded payment's money (Stripe: a Refund of the PaymentIntent); the same
+   * idempotency key refunds once and answers the same refund again. `succeeded`: given back;
+   * `pending`: under way (the provider's `charge.refunded` event reports it done); `failed`: the
+   * provider could not (an operator must).
+   */
+  refundPayment(
+    paymentId: string,
+    refund: { idempotencyKey: string },
+  ): Promise<{ refundId: string; status: 'succeeded' | 'pending' | 'failed' }>;
 }
 
 export interface MailPlatform {

@@ -76,29 +76,44 @@ it('an expired first-access link is 410 and sets nothing', async () => {
   expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).json.passwordSet).toBe(false);
 });
 
-it('an own domain whose MX records are not set by the deadline fails the paid order: refund recorded, address freed, holder told', async () => {
+it('an own domain whose MX records are not set by the deadline fails the paid card order: refunded through Stripe, address freed, holder told', async () => {
   const domain = `tardi-${process.pid}-${Date.now().toString(36)}.it`;
   await local.api.request('PUT', `/_local/dns/${domain}`, { body: { mx: [] }, apiKey: null });
   const address = `info@${domain}`;
   const created = await local.api.post('/orders', {
-    ...orderBody({ address }),
+    ...orderBody({ address, payment: { method: 'card', paymentMethod: 'pm_card_visa' } }),
     mailbox: { address, type: 'standard', domainPec: true },
   });
   expect(created.status).toBe(201);
+  const orderId = created.json.orderId;
 
-  // Closed first, then its refund recorded by the same closing step.
+  // Closed, its refund recorded, then made through Stripe by the same closing step.
   const order = await local.api.waitForOrder(
-    created.json.orderId,
-    (o) => o.status === 'failed' && o.payment.status !== 'paid',
+    orderId,
+    (o) => o.status === 'failed' && o.payment.status === 'refunded',
     400,
   );
-  expect(order.payment.status).toBe('refund_required');
+  expect(order.payment).toEqual({ method: 'card', status: 'refunded', reference: expect.any(String) });
+  const [intent] = local.runtime.stripe.paymentIntents().filter((pi) => pi.metadata.orderId === orderId);
+  expect(intent?.status).toBe('succeeded');
+  expect(local.runtime.stripe.refunds().filter((refund) => refund.payment_intent === intent?.id)).toEqual([
+    expect.objectContaining({ amount: intent?.amount, status: 'succeeded' }),
+  ]);
+  // Stripe's charge.refunded reached the webhook and was recorded (the order was refunded already).
+  await local.runtime.stripe.idle();
+  const refunded = local.runtime.stripe
+    .events()
+    .filter(({ event }) => event.type === 'charge.refunded')
+    .find(({ event }) => (event.data.object as { payment_intent?: string }).payment_intent === intent?.id);
+  expect(refunded?.attempts.at(-1)).toBe(200);
+  expect((await local.api.get(`/orders/${orderId}`)).json.payment.status).toBe('refunded');
+
   expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).status).toBe(404);
   const emails = (await local.api.outbox()).filter((m) => m.text.includes(address));
   expect(emails.some((m) => m.subject.includes('MX'))).toBe(true);
   expect(emails.filter((m) => m.text.includes('ti verrà rimborsato'))).toHaveLength(1);
-  const refunds = [...local.runtime.auditObjects().keys()].filter(
-    (key) => key.startsWith(`orders/${order.orderId}/`) && key.includes('refund'),
+  const audited = [...local.runtime.auditObjects().keys()].filter(
+    (key) => key.startsWith(`orders/${orderId}/`) && key.includes('refund'),
   );
-  expect(refunds).toHaveLength(1);
+  expect(audited.sort()).toEqual([`orders/${orderId}/refund-required.json`, `orders/${orderId}/refunded.json`]);
 });

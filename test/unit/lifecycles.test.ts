@@ -108,7 +108,11 @@ describe('the order and payment lifecycles', () => {
     expect(orderLifecycle.sourcesOf('refund')).toEqual(['failed', 'cancelled']);
     expect(paymentLifecycle.sourcesOf('refund')).toEqual(['paid', 'pending']);
     expect(paymentLifecycle.canMove('refund_required', 'refund')).toBe(false);
-    expect(paymentLifecycle.isFinal('refund_required')).toBe(true);
+    // Recorded, it is given back once: by the provider (card, PayPal), or by an operator (a transfer).
+    expect(paymentLifecycle.next('refund_required', 'refunded')).toBe('refunded');
+    expect(paymentLifecycle.sourcesOf('refunded')).toEqual(['refund_required']);
+    expect(orderLifecycle.sourcesOf('refunded')).toEqual(['failed', 'cancelled']);
+    expect(paymentLifecycle.isFinal('refunded')).toBe(true);
   });
 
   it('closes only an open order, and never a completed one', () => {

@@ -242,6 +242,12 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       );
     },
 
+    async markRefunded(orderId, refund) {
+      const update = await move(orderId, 'refunded', { payment: 'refunded', set: { refund } });
+      // No longer an order with a refund to make (the operator's index).
+      return updateIf(table, { ...update, UpdateExpression: `${update.UpdateExpression} REMOVE gsi1pk, gsi1sk` });
+    },
+
     async claimEmail(orderId, field, at) {
       return updateIf(table, {
         Key: orderKey(orderId),

@@ -662,6 +662,73 @@ describe('closeOrder', () => {
     expect((await deps.orders.get(order.orderId))?.refund).toMatchObject({ chargeId: 'pi_lost', amountCents: 610 });
   });
 
+  it('refunds a paid card order that failed through the provider, once (its refund key), and shows it refunded', async () => {
+    const order = cardOrder({ paymentMethod: 'pm_card_visa' });
+    const deps = world(order, {});
+    await chargePayment(deps, order.orderId, now);
+    const paymentId = (await deps.orders.get(order.orderId))?.providerPaymentId;
+
+    await closeOrder(deps, order.orderId, 'failed', ErrorName.ProvisioningImpossibleError, later);
+    await closeOrder(deps, order.orderId, 'failed', ErrorName.ProvisioningImpossibleError, later);
+
+    expect([...deps.gateway.refunds]).toEqual([[`refund-${order.orderId}`, { paymentId, refundId: 're_1' }]]);
+    const closed = await deps.orders.get(order.orderId);
+    expect(closed).toMatchObject({
+      status: 'failed',
+      payment: { status: 'refunded' },
+      refund: {
+        status: 'refunded',
+        refundId: 're_1',
+        chargeId: paymentId,
+        amountCents: 610,
+        refundedAt: later.toISOString(),
+      },
+    });
+    expect(closed && toPublicOrder(closed).payment.status).toBe('refunded');
+    expect(deps.audit.eventsOf(order.orderId).sort()).toEqual([
+      'order-failed',
+      'payment-charged',
+      'refund-required',
+      'refunded',
+    ]);
+    expect(deps.notifier.of('orderFailed')).toEqual([expect.objectContaining({ refundCents: 610 })]);
+  });
+
+  it('a refund Stripe has not finished (pending) or refused stays refund_required: charge.refunded, or an operator, settles it', async () => {
+    for (const outcome of ['pending', 'failed'] as const) {
+      const order = cardOrder({ paymentMethod: 'pm_card_visa' });
+      const deps = world(order, {});
+      deps.gateway.refundOutcome = outcome;
+      await chargePayment(deps, order.orderId, now);
+
+      await closeOrder(deps, order.orderId, 'failed', ErrorName.ProvisioningImpossibleError, later);
+
+      expect(deps.gateway.calls).toContain('refundPayment');
+      expect(await deps.orders.get(order.orderId)).toMatchObject({
+        payment: { status: 'refund_required' },
+        refund: { status: 'required' },
+      });
+    }
+  });
+
+  it('a bank transfer is not refunded through the provider: it stays refund_required for an operator', async () => {
+    const order = storedOrder(
+      {
+        status: 'activating',
+        paidAt: now.toISOString(),
+        chargeId: 'evt_credit',
+        payment: { method: 'bank_transfer', status: 'paid', reference: 'RF00' },
+      },
+      now,
+    );
+    const deps = world(order, { status: 'reserved' });
+
+    await closeOrder(deps, order.orderId, 'failed', ErrorName.ProvisioningImpossibleError, later);
+
+    expect(deps.gateway.calls).toEqual([]);
+    expect((await deps.orders.get(order.orderId))?.payment.status).toBe('refund_required');
+  });
+
   it('cancels a kept payment still waiting for the holder, so it takes no money after the order closed', async () => {
     const order = cardOrder({ paymentMethod: 'pm_card_authenticationRequired' }, { providerPaymentId: 'pi_open' });
     const deps = world(order, {});

@@ -199,6 +199,41 @@ describe('handleStripeEvent', () => {
     expect([...deps.events.events.values()][0]?.result).toMatchObject({ outcome, anomaly });
   });
 
+  it('charge.refunded of the order’s recorded refund marks it refunded, once; a partial one is an anomaly', async () => {
+    const refund = {
+      status: 'required' as const,
+      chargeId: paymentIntent().id,
+      amountCents: 610,
+      currency: 'EUR' as const,
+      reason: 'order failed: ProvisioningImpossibleError',
+      recordedAt: now.toISOString(),
+    };
+    const charge = (amountRefunded: number) => ({
+      ...publishedCharge(),
+      payment_intent: paymentIntent().id,
+      amount_refunded: amountRefunded,
+      currency: 'eur',
+      metadata: { orderId: order.orderId },
+    });
+    const { order, deps } = world({
+      status: 'failed',
+      payment: { method: 'card', status: 'refund_required', reference: 'RF00' },
+      refund,
+    });
+
+    expect(await handleStripeEvent(deps, delivery('charge.refunded', charge(300)), now)).toMatchObject({
+      outcome: 'partly_refunded',
+    });
+    expect((await deps.orders.get(order.orderId))?.payment.status).toBe('refund_required');
+    const whole = delivery('charge.refunded', charge(610));
+    expect(await handleStripeEvent(deps, whole, now)).toMatchObject({ outcome: 'refunded' });
+    expect(await handleStripeEvent(deps, whole, now)).toMatchObject({ outcome: 'duplicate' });
+    expect(await deps.orders.get(order.orderId)).toMatchObject({
+      payment: { status: 'refunded' },
+      refund: { status: 'refunded', chargeId: paymentIntent().id },
+    });
+  });
+
   it('records payment_intent.payment_failed and charge.refunded, and ignores other events', async () => {
     const { order, deps } = world();
     const failed = delivery('payment_intent.payment_failed', intentOf(order));
