@@ -14,6 +14,19 @@ const local = withLocalRuntime({
   context: { 'pec:domainDnsDeadlineSeconds': 2, 'pec:authenticationWaitSeconds': 2 },
 });
 
+/**
+ * The order's workflow once it has ended: an order shows cancelled or failed as its closing step
+ * begins, which then frees the address, settles the money and tells the holder.
+ */
+async function executionEnd(orderId: string) {
+  for (let polls = 0; polls < 200; polls++) {
+    const execution = local.runtime.stepFunctions.executions().find((e) => e.name === orderId);
+    if (execution && execution.status !== 'RUNNING') return execution;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return undefined;
+}
+
 it('a card whose holder never authenticates it (3-D Secure) is cancelled: its PaymentIntent cancelled, nothing taken, the address freed', async () => {
   const address = freshAddress('mypec.eu');
   const created = await local.api.post(
@@ -25,7 +38,8 @@ it('a card whose holder never authenticates it (3-D Secure) is cancelled: its Pa
   await local.api.waitForOrder(orderId, (o) => o.payment.status === 'requires_action');
 
   const order = await local.api.waitForOrder(orderId, (o) => o.status === 'cancelled', 400);
-
+  // The order shows cancelled as its closing begins; the closing then cancels the PaymentIntent.
+  expect((await executionEnd(orderId))?.error).toBe('OrderCancelled');
   expect(order.payment).toEqual({ method: 'card', status: 'pending', reference: expect.any(String) });
   const intents = local.runtime.stripe.paymentIntents().filter((intent) => intent.metadata.orderId === orderId);
   expect(intents).toEqual([
@@ -50,6 +64,7 @@ it('an order whose credit never arrives is cancelled, its address freed, its hol
   const orderId = created.json.orderId;
 
   const order = await local.api.waitForOrder(orderId, (o) => o.status === 'cancelled', 400);
+  expect((await executionEnd(orderId))?.error).toBe('OrderCancelled');
   expect(order.paidAt).toBeNull();
   expect((await local.api.get(`/availability?address=${encodeURIComponent(address)}`)).json.available).toBe(true);
   const cancelled = (await local.api.outbox()).filter(

@@ -24,6 +24,16 @@ async function eventsOf(orderId: string) {
     .filter(({ event }) => (event.data.object as Stripe.PaymentIntent).metadata?.orderId === orderId);
 }
 
+/** The order's workflow once it has ended (a closed order shows its status as its closing step begins). */
+async function executionEnd(orderId: string) {
+  for (let polls = 0; polls < 200; polls++) {
+    const execution = local.runtime.stepFunctions.executions().find((e) => e.name === orderId);
+    if (execution && execution.status !== 'RUNNING') return execution;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return undefined;
+}
+
 async function placeOrder(payment: Record<string, unknown>) {
   const created = await local.api.post('/orders', orderBody({ address: freshAddress(), payment }));
   expect(created.status).toBe(201);
@@ -135,6 +145,7 @@ describe('3-D Secure and PayPal’s approval: the order waits for the holder', (
     expect((await authenticate(orderId, false)).status).toBe(200);
 
     const failed = await local.api.waitForOrder(orderId, (o) => o.status === 'failed');
+    expect((await executionEnd(orderId))?.error).toBe('OrderFailed');
     expect(failed.payment).toEqual({ method: 'card', status: 'failed', reference: expect.any(String) });
     const [intent] = intentsOf(orderId);
     expect(intent).toMatchObject({ amount_received: 0 });
