@@ -191,6 +191,7 @@ describe('handleStripeEvent', () => {
     ['an unknown order', { metadata: { orderId: 'NOSUCHORDER0' } }, 'unknown_order', true],
     ['another PaymentIntent than the order’s', { id: 'pi_someone_else' }, 'not_the_order_payment', true],
     ['a PaymentIntent without an order', { metadata: {} }, 'not_an_order_payment', false],
+    ['a PaymentIntent naming no order id of ours', { metadata: { orderId: '\ud800' } }, 'not_an_order_payment', false],
   ])('records payment_intent.succeeded for %s', async (_label, changes, outcome, anomaly) => {
     const { order, deps } = world();
     const event = delivery('payment_intent.succeeded', intentOf(order, { status: 'succeeded', ...changes }));
