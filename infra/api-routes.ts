@@ -155,7 +155,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'stripe-webhook',
     apiKey: false,
     description: "Stripe events, verified with Stripe's library against the endpoint's signing secret",
-    needs: { table: 'readWrite', audit: true, stripeWebhookSecret: true },
+    needs: { table: 'readWrite', audit: true, taskResponses: true, stripeWebhookSecret: true },
   },
   {
     method: 'GET',

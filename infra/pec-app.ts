@@ -21,6 +21,8 @@ export const SETTING_DEFAULTS = {
   // pec:passwordSetupUrl (the page the emailed links open) has no literal default: without it the
   // links open the deployed API's own page, GET /password-setup (see StatelessStack).
   paymentWaitDays: 30,
+  /** How long a card or PayPal order waits for the holder to authenticate (3-D Secure) or approve it. */
+  authenticationWaitMinutes: 60,
   firstAccessTokenTtlHours: 72,
   passwordResetTokenTtlMinutes: 60,
   mxHosts: 'mx1.pec.example.com,mx2.pec.example.com',
@@ -75,6 +77,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
   const duration = (
     key:
       | 'paymentWaitDays'
+      | 'authenticationWaitMinutes'
       | 'domainDnsDeadlineDays'
       | 'domainDnsPollMinutes'
       | 'domainDnsPollMaxMinutes'
@@ -119,6 +122,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
     settings: {
       passwordSetupUrl: passwordSetupUrl(),
       paymentWait: duration('paymentWaitDays'),
+      authenticationWait: duration('authenticationWaitMinutes'),
       domainPec: {
         mxHosts: setting('mxHosts').split(','),
         dnsDeadline: duration('domainDnsDeadlineDays'),

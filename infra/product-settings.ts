@@ -9,6 +9,11 @@ export interface ProductSettings {
   passwordSetupUrl?: string;
   /** How long a bank transfer or postal slip order waits for its credit. */
   paymentWait: Duration;
+  /**
+   * How long a card or PayPal order waits for the holder to authenticate the card (3-D Secure) or
+   * approve the PayPal payment; then the payment is cancelled, the order too, and the address freed.
+   */
+  authenticationWait: Duration;
   firstAccessTokenTtl: Duration;
   /** How long a password-reset link works (CONTRACT.md: one hour). */
   passwordResetTokenTtl: Duration;

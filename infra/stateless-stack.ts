@@ -38,6 +38,7 @@ export class StatelessStack extends Stack {
 
     this.orderFulfilment = new OrderFulfilment(this, 'OrderFulfilment', {
       maxPaymentWait: settings.paymentWait,
+      authenticationWait: settings.authenticationWait,
       dnsDeadline: settings.domainPec.dnsDeadline,
       binder: stateBinder,
     });

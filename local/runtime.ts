@@ -211,6 +211,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           },
         },
         {
+          // The holder completes (or abandons) 3-D Secure or PayPal's approval of the order's
+          // PaymentIntent, as Stripe.js would; the Stripe stand-in then sends its webhook.
+          method: 'POST',
+          pattern: /^\/_local\/payments\/([^/]+)\/authenticate$/,
+          handle: async (match, body) => {
+            const orderId = decodePercentEncoded(match[1] ?? '');
+            const approve = parseApproveBody(body);
+            if (approve === undefined) return localProblem('approve', 'The body must be { "approve": true | false }.');
+            const intent = stripe
+              .paymentIntents()
+              .find((candidate) => candidate.metadata.orderId === orderId && candidate.status === 'requires_action');
+            if (!intent) {
+              return notWaitingProblem(`No PaymentIntent of order ${orderId} waits for the holder to authenticate it.`);
+            }
+            const authenticated = stripe.authenticate(intent.id, approve);
+            return { status: 200, body: { orderId, paymentIntent: authenticated.id, status: authenticated.status } };
+          },
+        },
+        {
           // The MX records the DNS check sees for a domain (CONTRACT.md, local runtime only).
           method: 'PUT',
           pattern: /^\/_local\/dns\/([^/]+)$/,
@@ -446,6 +465,28 @@ function parseMxBody(body: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+function parseApproveBody(body: string): boolean | undefined {
+  try {
+    const { approve } = JSON.parse(body) as { approve?: unknown };
+    return typeof approve === 'boolean' ? approve : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function notWaitingProblem(detail: string) {
+  return {
+    status: 409,
+    body: {
+      type: 'https://pec-provisioning.dev/problems/not_waiting_for_holder',
+      title: 'Conflict',
+      status: 409,
+      detail,
+      code: 'not_waiting_for_holder',
+    },
+  };
 }
 
 function localProblem(path: string, message: string) {

@@ -76,6 +76,8 @@ function retryTransient<T extends LambdaInvoke>(
 export interface OrderFulfilmentProps {
   /** Longest a transfer or postal slip order may wait for its credit; bounds the whole execution. */
   maxPaymentWait: Duration;
+  /** Longest a card or PayPal order waits for the holder to authenticate (3-D Secure) or approve it. */
+  authenticationWait: Duration;
   /** Longest a holder's domain may take to point its MX records at the provider (PEC on own domain). */
   dnsDeadline: Duration;
   /** Grants each state's function what it needs. */
@@ -86,6 +88,7 @@ export interface OrderFulfilmentProps {
  * The life of an order, from payment to an active mailbox (Step Functions Standard):
  *
  *   RoutePayment ─ card/PayPal ─▶ (a new order: SendOrderConfirmation) ▶ ChargePayment ─┐
+ *        │        (3-D Secure, PayPal's approval: ChargePayment ⇄ AwaitAuthentication, task token, 1 hour)
  *        └─ transfer/slip ─▶ AwaitPayment (task token, bounded wait) ─┤
  *   RouteOrderKind ─ new ─▶ ProvisionMailbox ▶ SendFirstAccessEmail ─┐
  *        ├─ own domain ─▶ CheckDomainDns ⇄ WaitForDns (task token, backoff timeout), then ProvisionMailbox
@@ -185,13 +188,52 @@ export class OrderFulfilment extends Construct {
 
     // A retry first looks the charge up by its idempotency key: a timeout after charging is settled,
     // never charged twice. When the retries run out, FailOrder looks it up too and records the refund.
+    // A payment that waits for the holder (3-D Secure, PayPal's approval) goes to AwaitAuthentication.
     const chargePayment = step(
       'ChargePayment',
       'charge-payment',
       'Charges a card or PayPal order once',
       { table: 'readWrite', audit: true, stripe: true },
-      [ErrorName.PaymentDeclinedError, ErrorName.ProvisioningImpossibleError],
-    ).addCatch(failOrder, toFailOrder);
+      [ErrorName.PaymentDeclinedError, ErrorName.PaymentRequiresActionError, ErrorName.ProvisioningImpossibleError],
+    );
+
+    // The holder authenticates (or approves) with Stripe.js; Stripe's webhook resumes the wait
+    // (success: ChargePayment again, which asks Stripe and records the charge; PaymentFailed: the
+    // order fails). The function failing before it kept the token is retried with a fresh token; a
+    // payment settled before the token was kept is found by the function itself (PaymentAlreadyReceivedError
+    // back to ChargePayment, PaymentDeclinedError to FailOrder). The wait running out cancels the order:
+    // CancelOrder cancels the PaymentIntent (or, completed at the last moment, records its refund).
+    const awaitAuthentication = retryTransient(
+      new LambdaInvoke(this, 'AwaitAuthentication', {
+        lambdaFunction: fn(
+          'AwaitAuthentication',
+          'await-authentication',
+          'Keeps the callback token while the holder authenticates the payment',
+          { table: 'readWrite', stripe: true },
+        ),
+        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), taskToken: JsonPath.taskToken }),
+        resultPath: JsonPath.DISCARD,
+        taskTimeout: Timeout.duration(props.authenticationWait),
+        retryOnServiceExceptions: false,
+      }),
+      {
+        permanent: [
+          ErrorName.PaymentFailed,
+          ErrorName.PaymentDeclinedError,
+          ErrorName.PaymentAlreadyReceivedError,
+          ErrorName.ProvisioningImpossibleError,
+        ],
+        retryTimeout: false,
+      },
+    )
+      .addCatch(cancelOrder, { errors: [Errors.TIMEOUT], resultPath: '$.error' })
+      .addCatch(chargePayment, { errors: [ErrorName.PaymentAlreadyReceivedError], resultPath: JsonPath.DISCARD })
+      .addCatch(failOrder, toFailOrder);
+    awaitAuthentication.next(chargePayment);
+    chargePayment
+      .addCatch(awaitAuthentication, { errors: [ErrorName.PaymentRequiresActionError], resultPath: JsonPath.DISCARD })
+      .addCatch(failOrder, toFailOrder);
 
     // The function failing (before it kept the token) is retried with a fresh token; the wait
     // running out (States.Timeout) or the storefront cancelling the order (its token failed with

@@ -1,5 +1,8 @@
 import * as z from 'zod';
 
+/** UTF-16 text without a lone surrogate (what `String.prototype.isWellFormed` checks). */
+const WELL_FORMED = /^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+
 /**
  * What is read of a Stripe event, checked: an event's id, type and time, and of its object (a
  * PaymentIntent or a Charge) the ids, amount, currency and `metadata.orderId`. Anything else in the
@@ -27,7 +30,9 @@ export const StripeEventSchema = z
           .optional()
           .catch(undefined),
         metadata: z
-          .looseObject({ orderId: z.string().min(1).max(64).optional().catch(undefined) })
+          // Well-formed text only: a lone surrogate cannot be part of an S3 key (the audit trail's),
+          // and names no order of ours.
+          .looseObject({ orderId: z.string().min(1).max(64).regex(WELL_FORMED).optional().catch(undefined) })
           .optional()
           .catch(undefined),
       }),

@@ -41,6 +41,8 @@ export interface StripeGatewaySettings {
  * - `findPayment`: `GET /v1/payment_intents/{id}`, strongly consistent (the Search API is not: it may
  *   lag by a minute, and an idempotency key is only kept for 24 hours), hence the id on the order.
  * - `cancelPayment`: `POST /v1/payment_intents/{id}/cancel`.
+ * - `refundPayment`: `POST /v1/refunds` with `payment_intent` (the whole amount) and the order's
+ *   refund idempotency key, so a retried closing refunds once.
  *
  * A decline (`card_error`, or a payment method Stripe refuses for this PaymentIntent) is an outcome;
  * Stripe's transient errors (rate limit, connection, 5xx) are PaymentGatewayUnavailableError, which
@@ -113,7 +115,24 @@ export function stripePaymentGateway(settings: StripeGatewaySettings): PaymentGa
       }
       return result;
     },
+
+    async refundPayment(paymentId, { idempotencyKey }) {
+      const refund = await call(async () =>
+        (await stripe()).refunds.create({ payment_intent: paymentId }, { idempotencyKey }),
+      );
+      return { refundId: refund.id, status: refundOutcome(refund.status) };
+    },
   };
+}
+
+/**
+ * What a Refund's status says (Stripe's Refund lifecycle): `succeeded` is given back; `failed` or
+ * `canceled` is not (an operator must); `pending` and `requires_action` are under way, and Stripe's
+ * `charge.refunded` event reports them done.
+ */
+function refundOutcome(status: string | null): 'succeeded' | 'pending' | 'failed' {
+  if (status === 'succeeded') return 'succeeded';
+  return status === 'failed' || status === 'canceled' ? 'failed' : 'pending';
 }
 
 /** A sandbox runs on test keys only, a real stage on live keys only: a test key there would take no money. */

@@ -24,6 +24,7 @@ export const ErrorName = literalNames(
   'ProvisioningImpossibleError',
   'DomainNotConfiguredError',
   'PaymentAlreadyReceivedError',
+  'PaymentRequiresActionError',
   'DnsCheckRequestedError',
   'EmailOutcomeUnknownError',
   /** Not thrown: the payment webhook fails a waiting workflow with it (SendTaskFailure). */
@@ -177,6 +178,15 @@ export class DomainNotConfiguredError extends PecError {
 export class PaymentAlreadyReceivedError extends PecError {
   override readonly name = ErrorName.PaymentAlreadyReceivedError;
   readonly code = 'payment_already_received';
+}
+
+/**
+ * A card or PayPal payment waits for the holder (3-D Secure, PayPal's approval): ChargePayment kept
+ * what the storefront must show on the order, and the workflow waits for the provider's webhook.
+ */
+export class PaymentRequiresActionError extends PecError {
+  override readonly name = ErrorName.PaymentRequiresActionError;
+  readonly code = 'payment_requires_action';
 }
 
 /**

@@ -11,8 +11,11 @@
 export const ORDER_STATUSES = ['pending_payment', 'activating', 'completed', 'cancelled', 'failed'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** `refund_required`: money was taken for an order that ended unfulfilled; the refund is recorded on the order. */
-export const PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'refund_required'] as const;
+/**
+ * `refund_required`: money was taken for an order that ended unfulfilled; the refund is recorded on
+ * the order. `refunded`: the provider gave it back (a card or PayPal payment, refunded through Stripe).
+ */
+export const PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'refund_required', 'refunded'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** The statuses the API shows. */
@@ -95,6 +98,7 @@ export const orderLifecycle = new Lifecycle<
   | 'cancel'
   | 'storefront_cancel'
   | 'refund'
+  | 'refunded'
 >([
   { from: 'pending_payment', event: 'await_payment', to: 'pending_payment' }, // the workflow waits for the credit
   { from: 'pending_payment', event: 'decline', to: 'pending_payment' }, // the workflow then closes it
@@ -112,11 +116,17 @@ export const orderLifecycle = new Lifecycle<
   // Money taken for an order that ended unfulfilled is to be given back.
   { from: 'failed', event: 'refund', to: 'failed' },
   { from: 'cancelled', event: 'refund', to: 'cancelled' },
+  // ... and then given back by the provider.
+  { from: 'failed', event: 'refunded', to: 'failed' },
+  { from: 'cancelled', event: 'refunded', to: 'cancelled' },
 ]);
 export type OrderEvent = Parameters<typeof orderLifecycle.next>[1];
 
 /** The payment of an order (`payment.status`). */
-export const paymentLifecycle = new Lifecycle<PaymentStatus, 'pay' | 'decline' | 'refund' | 'storefront_cancel'>([
+export const paymentLifecycle = new Lifecycle<
+  PaymentStatus,
+  'pay' | 'decline' | 'refund' | 'refunded' | 'storefront_cancel'
+>([
   { from: 'pending', event: 'pay', to: 'paid' },
   // An order is cancelled by its storefront only while nothing was paid, nor reported failed.
   { from: 'pending', event: 'storefront_cancel', to: 'pending' },
@@ -125,6 +135,8 @@ export const paymentLifecycle = new Lifecycle<PaymentStatus, 'pay' | 'decline' |
   { from: 'paid', event: 'refund', to: 'refund_required' },
   // A charge the order never learned of (its answer was lost), found under the order's idempotency key.
   { from: 'pending', event: 'refund', to: 'refund_required' },
+  // The provider refunded it (Stripe's refund succeeded, or its charge.refunded event said so).
+  { from: 'refund_required', event: 'refunded', to: 'refunded' },
 ]);
 
 export type PaymentEvent = Parameters<typeof paymentLifecycle.next>[1];

@@ -1,7 +1,7 @@
 import { creditorReference } from './creditor-reference.ts';
-import { orderLifecycle, paymentLifecycle } from './lifecycles.ts';
+import { orderLifecycle, type PaymentStatus, paymentLifecycle } from './lifecycles.ts';
 import { credentialOf, type ImmediatePayment, isImmediatePayment, type PaymentMethod } from './payment-methods.ts';
-import type { PublicOrder } from './schemas.ts';
+import type { NextAction, PublicOrder } from './schemas.ts';
 import { orderTotals } from './totals.ts';
 
 /** What automatic renewals can charge: the card or PayPal payment an order was paid with (a transfer has none). */
@@ -20,7 +20,12 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   /** The storefront (API key id) that placed the order: no other storefront sees it. */
   storefrontId: string;
   /** `paymentMethod` or `token`: what the storefront collected for a card or PayPal payment. */
-  payment: PublicOrder['payment'] & { token?: string; paymentMethod?: string };
+  payment: Omit<PublicOrder['payment'], 'status' | 'nextAction'> & {
+    /** The payment's own status (`requires_action` is only how the public view shows a kept `nextAction`). */
+    status: PaymentStatus;
+    token?: string;
+    paymentMethod?: string;
+  };
   holder: Record<string, unknown> & { email: string };
   billing: Record<string, unknown>;
   /** New orders: the general contract conditions the holder accepted, and when (kept with the record of the sale). */
@@ -38,6 +43,11 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
    * any money is asked for, so whatever became of it can always be looked up.
    */
   providerPaymentId?: string;
+  /**
+   * What the holder must do for that payment to go through (3-D Secure, PayPal's approval), kept when
+   * the provider asked for it: the order shows `payment.status: requires_action` while it waits.
+   */
+  nextAction?: NextAction;
   /** Who paid, when the bank's statement said so (a bank transfer): whom to give the money back to. */
   paidBy?: Payer;
   /** Money taken for an order that ended unfulfilled, to be given back. */
@@ -73,7 +83,11 @@ export type OrderEmailField =
 
 /** A refund to make: what was taken, under which charge (or payment event), and why it goes back. */
 export interface Refund {
-  status: 'required';
+  /** `refunded` once the provider gave the money back (a card or PayPal payment; a transfer is refunded by hand). */
+  status: 'required' | 'refunded';
+  /** The provider's refund (Stripe: `re_...`), once made. */
+  refundId?: string;
+  refundedAt?: string;
   /** The gateway's charge id, or the payment event id of a registered credit. */
   chargeId: string;
   amountCents: number;
@@ -110,6 +124,9 @@ export const isOrderOf = (order: Order | undefined, storefrontId: string): order
 
 /** The contract's view of an order: no holder data, no payment token. */
 export function toPublicOrder(order: Order): PublicOrder {
+  // Still waiting for its payment, which waits for the holder.
+  const awaitsHolder =
+    order.nextAction !== undefined && order.status === 'pending_payment' && order.payment.status === 'pending';
   return {
     orderId: order.orderId,
     kind: order.kind,
@@ -117,7 +134,12 @@ export function toPublicOrder(order: Order): PublicOrder {
     mailbox: order.mailbox,
     years: order.years,
     totals: order.totals,
-    payment: { method: order.payment.method, status: order.payment.status, reference: order.payment.reference },
+    payment: {
+      method: order.payment.method,
+      status: awaitsHolder ? 'requires_action' : order.payment.status,
+      reference: order.payment.reference,
+      ...(awaitsHolder && order.nextAction ? { nextAction: order.nextAction } : {}),
+    },
     createdAt: order.createdAt,
     paidAt: order.paidAt,
     completedAt: order.completedAt,

@@ -322,6 +322,22 @@ export const TotalsSchema = z
   .meta({ description: `Euro cents; VAT is ${VAT_RATE_PERCENT}% of net, rounded half-up; gross = net + VAT.` });
 export type Totals = z.infer<typeof TotalsSchema>;
 
+/** The payment statuses storefronts see: the payment's own, and `requires_action` while the holder must act. */
+export const PUBLIC_PAYMENT_STATUSES = [...PAYMENT_STATUSES, 'requires_action'] as const;
+
+/**
+ * What the holder must do for a card or PayPal payment to go through (3-D Secure, PayPal's approval):
+ * the storefront hands `clientSecret` to Stripe.js (`stripe.handleNextAction`), and the provider's
+ * webhook then completes or fails the order.
+ */
+export const NextActionSchema = z
+  .object({
+    type: z.literal('use_stripe_sdk'),
+    clientSecret: z.string().meta({ description: "The PaymentIntent's client secret, for Stripe.js." }),
+  })
+  .meta({ description: 'Present while `payment.status` is `requires_action`.' });
+export type NextAction = z.infer<typeof NextActionSchema>;
+
 /** An order as storefronts see it (no holder data, no payment token): `toPublicOrder`. */
 export const PublicOrderSchema = z.object({
   orderId: z.string(),
@@ -332,10 +348,13 @@ export const PublicOrderSchema = z.object({
   totals: TotalsSchema,
   payment: z.object({
     method: z.enum(PAYMENT_METHODS),
-    status: z.enum(PAYMENT_STATUSES).meta({
+    status: z.enum(PUBLIC_PAYMENT_STATUSES).meta({
       description:
-        'refund_required: the order was paid but ended unfulfilled; the refund is recorded and made by the provider.',
+        'requires_action: the holder must authenticate the card (3-D Secure) or approve the PayPal payment, with `nextAction`. ' +
+        'refund_required: the order was paid but ended unfulfilled; the refund is recorded (a transfer or postal slip is refunded by an operator). ' +
+        'refunded: the provider gave the money back (card, PayPal).',
     }),
+    nextAction: NextActionSchema.optional(),
     reference: z.string().meta({
       description: 'ISO 11649 creditor reference (RF + 2 check digits + reference) to quote on a transfer or slip.',
       examples: ['RF18539007547034'],

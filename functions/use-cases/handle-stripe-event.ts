@@ -1,10 +1,20 @@
-import { isClosedOrder } from '../domain/lifecycles.ts';
+import { ErrorName } from '../domain/errors.ts';
+import { canPay, isClosedOrder } from '../domain/lifecycles.ts';
 import type { Order } from '../domain/order.ts';
-import type { AuditLog, OrderRepository, PaymentEventRefund, PaymentEventRepository, ProviderEvent } from './ports.ts';
+import type {
+  AuditLog,
+  OrderRepository,
+  PaymentEventRefund,
+  PaymentEventRepository,
+  ProviderEvent,
+  WorkflowCallbacks,
+} from './ports.ts';
 
 export interface StripeEventDeps {
-  orders: Pick<OrderRepository, 'get'>;
+  orders: Pick<OrderRepository, 'get' | 'getTaskToken' | 'markRefunded'>;
   events: PaymentEventRepository;
+  /** Resumes an order's wait for the holder (AwaitAuthentication) with the task token kept on the order. */
+  callbacks: WorkflowCallbacks;
   audit: AuditLog;
   /** Verifies a delivery's signature over its raw body and reads the event (a bad one throws a ValidationError). */
   verify: (rawBody: string, signature: string | undefined) => Promise<ProviderEvent>;
@@ -33,9 +43,14 @@ const NO_ORDER = '-';
  * 3. what it says is compared with the order its PaymentIntent names (`metadata.orderId`):
  *    `payment_intent.succeeded` for an order paid with that PaymentIntent confirms what the charge
  *    step saw; for a closed order without a refund it is money to give back (an anomaly to refund);
- *    for an order whose PaymentIntent it is not, an anomaly. An order still waiting for its payment
- *    is not resumed yet (the wait for 3-D Secure comes with the next step of issue 9): the event is
- *    recorded. `payment_intent.payment_failed` and `charge.refunded` are recorded;
+ *    for an order whose PaymentIntent it is not, an anomaly. For an order still waiting for its
+ *    payment, `payment_intent.succeeded` resumes the workflow's wait for the holder (3-D Secure,
+ *    PayPal's approval: SendTaskSuccess, and ChargePayment then records the charge from Stripe) and
+ *    `payment_intent.payment_failed` fails it (SendTaskFailure with PaymentFailed); with no wait to
+ *    resume yet (the workflow has not kept its token) nothing is lost: the wait asks Stripe once it
+ *    has kept its token. A wait resumed already (a redelivery, or the other event first) refuses the
+ *    token harmlessly, so the first word stands. `charge.refunded` for the order's recorded refund
+ *    marks the order `refunded`;
  * 4. it is audited, then marked done.
  */
 export async function handleStripeEvent(
@@ -81,7 +96,7 @@ export async function handleStripeEvent(
 
 async function apply(deps: StripeEventDeps, event: ProviderEvent): Promise<Applied> {
   const aboutPayment = event.type === 'payment_intent.succeeded' || event.type === 'payment_intent.payment_failed';
-  if (event.type === 'charge.refunded') return { outcome: 'refund_reported', anomaly: false };
+  if (event.type === 'charge.refunded') return refunded(deps, event);
   if (!aboutPayment) return { outcome: 'ignored', anomaly: false };
   // A PaymentIntent without an order is not one of this product's (another use of the account).
   if (!event.orderId) return { outcome: 'not_an_order_payment', anomaly: false };
@@ -89,12 +104,12 @@ async function apply(deps: StripeEventDeps, event: ProviderEvent): Promise<Appli
   const order = await deps.orders.get(event.orderId);
   if (!order) return { outcome: 'unknown_order', anomaly: true };
   if (order.providerPaymentId !== event.paymentId) return { outcome: 'not_the_order_payment', anomaly: true };
-  if (event.type === 'payment_intent.payment_failed') return { outcome: 'payment_failed_recorded', anomaly: false };
-  return succeeded(order, event);
+  if (event.type === 'payment_intent.payment_failed') return failed(deps, order, event);
+  return succeeded(deps, order, event);
 }
 
 /** `payment_intent.succeeded` for the order's own PaymentIntent. */
-function succeeded(order: Order, event: ProviderEvent): Applied {
+async function succeeded(deps: StripeEventDeps, order: Order, event: ProviderEvent): Promise<Applied> {
   if (order.chargeId === event.paymentId) return { outcome: 'paid', anomaly: false };
   if (order.refund?.chargeId === event.paymentId) return { outcome: 'refund_recorded', anomaly: false };
   if (isClosedOrder(order.status)) {
@@ -105,6 +120,44 @@ function succeeded(order: Order, event: ProviderEvent): Applied {
       refund: { status: 'required', amountCents: event.amountCents, currency: event.currency },
     };
   }
+  const token = canPay(order) ? await deps.orders.getTaskToken(order.orderId) : undefined;
+  if (token) {
+    const resumed = await deps.callbacks.succeed(token, { stripeEventId: event.id });
+    return { outcome: resumed === 'resumed' ? 'authenticated' : 'wait_already_closed', anomaly: false };
+  }
   // The charge step has not recorded it yet (it is running, or will be retried, and asks Stripe).
   return { outcome: 'awaiting_charge_step', anomaly: false };
+}
+
+/**
+ * `charge.refunded`: Stripe gave back the money of a charge. For the order's own PaymentIntent, with
+ * its refund recorded, the whole amount refunded marks the order `refunded` (if the refund did not
+ * already answer so); less than that is an anomaly for an operator. A refund of anything else (made
+ * by hand in the Dashboard) is recorded.
+ */
+async function refunded(deps: StripeEventDeps, event: ProviderEvent): Promise<Applied> {
+  const order = event.orderId ? await deps.orders.get(event.orderId) : undefined;
+  const refund = order?.refund;
+  if (!order || !refund || !event.paymentId || refund.chargeId !== event.paymentId) {
+    return { outcome: 'refund_reported', anomaly: false };
+  }
+  if (refund.status === 'refunded') return { outcome: 'refunded', anomaly: false };
+  if (event.amountCents < refund.amountCents) return { outcome: 'partly_refunded', anomaly: true };
+  const marked = await deps.orders.markRefunded(order.orderId, {
+    ...refund,
+    status: 'refunded',
+    refundedAt: event.occurredAt,
+  });
+  return { outcome: marked ? 'refunded' : 'refund_reported', anomaly: false };
+}
+
+/**
+ * `payment_intent.payment_failed` for the order's own PaymentIntent: a wait for the holder is failed
+ * (the holder abandoned 3-D Secure, or it failed); a decline the charge step saw needs nothing more.
+ */
+async function failed(deps: StripeEventDeps, order: Order, event: ProviderEvent): Promise<Applied> {
+  const token = canPay(order) ? await deps.orders.getTaskToken(order.orderId) : undefined;
+  if (!token) return { outcome: 'payment_failed_recorded', anomaly: false };
+  const resumed = await deps.callbacks.fail(token, ErrorName.PaymentFailed, `Stripe event ${event.id}`);
+  return { outcome: resumed === 'resumed' ? 'payment_failed' : 'wait_already_closed', anomaly: false };
 }

@@ -8,6 +8,7 @@ import {
   OrderCancelledError,
   PaymentAlreadyReceivedError,
   PaymentDeclinedError,
+  PaymentRequiresActionError,
   ProvisioningImpossibleError,
 } from '../domain/errors.ts';
 import { canPay, isClosedOrder, type OrderStatus, orderLifecycle } from '../domain/lifecycles.ts';
@@ -73,9 +74,9 @@ export const confirmKeyOf = (orderId: string) => `order-${orderId}-confirm`;
  *    the same one again) and kept on the order before anything else, unless an attempt before did;
  * 2. what became of a kept payment is asked (an attempt that confirmed it and then timed out or
  *    failed is settled by asking, never by guessing); one never attempted is confirmed, once;
- * 3. a payment waiting for the holder (3-D Secure, PayPal's approval) is cancelled, so it can take
- *    no money later: the workflow has no wait for the holder yet, so the order fails as declined;
- *    a payment the holder completed before the cancellation counts as paid;
+ * 3. a payment waiting for the holder (3-D Secure, PayPal's approval) keeps what the holder must do
+ *    on the order (it shows `requires_action`) and throws PaymentRequiresActionError: the workflow
+ *    waits (AwaitAuthentication) and then runs this step again, which finds the outcome by asking;
  * 4. the order is marked paid with the charge id, and the charge is audited.
  * A retry after a failure anywhere completes the missing steps. A charge that lands on an order
  * closed meanwhile (a late attempt) is recorded as a refund to make.
@@ -105,15 +106,15 @@ export async function chargePayment(
     return;
   }
   if (chargeId && isClosedOrder(current.status)) {
-    const settled = current.refund
+    const recorded = current.refund
       ? current
       : await recordRefund(deps, current, chargeId, `charged after the order was ${current.status}`, now);
-    await auditRefund(deps.audit, settled);
+    await auditRefund(deps.audit, await giveBack(deps, recorded, now));
   }
   throw new ProvisioningImpossibleError(`Order ${orderId} cannot be charged in status ${current.status}.`);
 }
 
-/** Steps 1 to 3 of chargePayment: the payment's outcome, succeeded or declined. */
+/** Steps 1 to 3 of chargePayment: the payment's outcome, succeeded or declined (or the wait for the holder). */
 async function takePayment(
   deps: Pick<FulfilmentDeps, 'orders' | 'gateway' | 'audit'>,
   order: Order,
@@ -144,10 +145,46 @@ async function takePayment(
   result ??= await deps.gateway.confirmPayment(paymentId, { idempotencyKey: confirmKeyOf(orderId), credential });
   if (result.status !== 'requires_action') return result;
 
+  // The holder must act: the order shows what to do, and the workflow waits (AwaitAuthentication).
   await deps.audit.record({ orderId, event: 'payment-requires-action', at: now, detail: { paymentId } });
-  const cancelled = await deps.gateway.cancelPayment(paymentId);
-  if (cancelled.status === 'succeeded') return cancelled;
-  return { status: 'declined', reason: 'authentication_required' };
+  if (!(await deps.orders.savePaymentId(orderId, paymentId, result.nextAction))) {
+    throw new ProvisioningImpossibleError(`Order ${orderId} no longer waits for its payment.`);
+  }
+  throw new PaymentRequiresActionError(`The payment of order ${orderId} waits for the holder to authenticate it.`);
+}
+
+/**
+ * The wait for the holder to authenticate a card payment (3-D Secure) or approve a PayPal one (a
+ * callback state, bounded; the Stripe webhook resumes it):
+ * 1. an order paid meanwhile has nothing to wait for (PaymentAlreadyReceivedError: back to
+ *    ChargePayment, which records the charge); one no longer waiting, nothing either;
+ * 2. the workflow's task token is kept on the order, for the webhook to resume the wait;
+ * 3. then the provider is asked what became of the payment: a webhook that came before the token was
+ *    kept found none to resume, so what it reported is found here (succeeded: back to
+ *    ChargePayment; declined: the order fails), and nothing is missed whichever comes first.
+ */
+export async function awaitAuthentication(
+  deps: Pick<FulfilmentDeps, 'orders' | 'gateway'>,
+  orderId: string,
+  taskToken: string,
+): Promise<void> {
+  const order = await loadOrder(deps.orders, orderId);
+  const paymentId = order.providerPaymentId;
+  if (order.payment.status === 'paid') {
+    throw new PaymentAlreadyReceivedError(`Order ${orderId} is paid already: there is nothing to wait for.`);
+  }
+  if (!paymentId || !canPay(order) || !(await deps.orders.saveTaskToken(orderId, taskToken))) {
+    throw new ProvisioningImpossibleError(`Order ${orderId} no longer waits for its payment.`);
+  }
+  const result = await deps.gateway.findPayment(paymentId);
+  if (result?.status === 'succeeded') {
+    throw new PaymentAlreadyReceivedError(
+      `The payment of order ${orderId} went through: there is nothing to wait for.`,
+    );
+  }
+  if (result?.status === 'declined') {
+    throw new PaymentDeclinedError(`The payment was declined: ${result.reason}.`);
+  }
 }
 
 /**
@@ -448,6 +485,7 @@ export async function closeOrder(
   await allEffects(`closing order ${orderId}`, [
     async () => {
       settled = await settlePayment(deps, closed, now);
+      settled = await giveBack(deps, settled, now);
     },
     () => deps.mailboxes.release(address, orderId),
     // Once the money is settled: the email says whether it is refunded.
@@ -538,7 +576,30 @@ async function recordRefund(
   return loadOrder(deps.orders, order.orderId);
 }
 
-/** The audit entry of an order's refund, if it has one (the same entry on every attempt). */
+/** The provider's idempotency key for an order's refund: an order is refunded once. */
+export const refundKeyOf = (orderId: string) => `refund-${orderId}`;
+
+/**
+ * Gives back through the provider the money a closed card or PayPal order took (its refund recorded,
+ * naming the order's own PaymentIntent), once (the order's refund idempotency key): a refund that
+ * succeeds at once marks the order `refunded`; one under way is marked by Stripe's `charge.refunded`
+ * event; one the provider refuses stays `refund_required`, for an operator. A bank transfer or postal
+ * slip is given back by hand. Answers the order as it now is.
+ */
+async function giveBack(deps: Pick<FulfilmentDeps, 'orders' | 'gateway'>, order: Order, now: Date): Promise<Order> {
+  const { refund, providerPaymentId } = order;
+  if (refund?.status !== 'required' || !isImmediatePayment(order.payment.method)) return order;
+  if (!providerPaymentId || refund.chargeId !== providerPaymentId) return order;
+  const result = await deps.gateway.refundPayment(providerPaymentId, { idempotencyKey: refundKeyOf(order.orderId) });
+  if (result.status !== 'succeeded') return order;
+  const refunded: Refund = { ...refund, status: 'refunded', refundId: result.refundId, refundedAt: now.toISOString() };
+  if (await deps.orders.markRefunded(order.orderId, refunded)) {
+    return { ...order, payment: { ...order.payment, status: 'refunded' }, refund: refunded };
+  }
+  return loadOrder(deps.orders, order.orderId);
+}
+
+/** The audit entries of an order's refund, if it has one: recorded, and made (the same entries on every attempt). */
 async function auditRefund(audit: AuditLog, order: Order): Promise<void> {
   if (!order.refund) return;
   // Identifiers and amounts only: who paid (name, IBAN) stays on the order, out of the audit trail.
@@ -547,8 +608,16 @@ async function auditRefund(audit: AuditLog, order: Order): Promise<void> {
     orderId: order.orderId,
     event: 'refund-required',
     at: new Date(order.refund.recordedAt),
-    detail: { ...refund },
+    detail: { ...refund, status: 'required' },
   });
+  if (refund.status === 'refunded') {
+    await audit.record({
+      orderId: order.orderId,
+      event: 'refunded',
+      at: new Date(refund.refundedAt ?? refund.recordedAt),
+      detail: { ...refund },
+    });
+  }
 }
 
 /**

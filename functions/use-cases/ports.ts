@@ -5,7 +5,7 @@ import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Payer, Refund } from '../domain/order.ts';
 import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentCredential } from '../domain/payment-methods.ts';
-import type { PublicMailbox, Totals } from '../domain/schemas.ts';
+import type { NextAction, PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
  * The ports the use cases need. Adapters in `functions/adapters/` implement them; tests hand the
@@ -91,6 +91,12 @@ export interface OrderRepository {
    */
   recordRefund(orderId: string, refund: Refund): Promise<boolean>;
   /**
+   * Event `refunded`: the provider gave back the money of a recorded refund (`refund` as it now is:
+   * `refunded`, with the provider's refund id): the payment becomes `refunded`. False when no
+   * refund is required (none recorded, or refunded already).
+   */
+  markRefunded(orderId: string, refund: Refund): Promise<boolean>;
+  /**
    * Claims the sending of one of the order's emails (`field` is the order's timestamp field): true
    * for exactly one caller, however often and concurrently it is asked, so an email goes out at most once.
    */
@@ -101,10 +107,11 @@ export interface OrderRepository {
   releaseEmail(orderId: string, field: OrderEmailField, at: Date): Promise<void>;
   /**
    * Event `await_payment`: keeps the provider's payment created for the order, before any money is
-   * asked for. True when it is kept (or was already); false when the order no longer waits for its
-   * payment, or keeps another payment.
+   * asked for; with `nextAction`, also what the holder must do for it (3-D Secure, PayPal's approval).
+   * True when it is kept (or was already); false when the order no longer waits for its payment, or
+   * keeps another payment.
    */
-  savePaymentId(orderId: string, providerPaymentId: string): Promise<boolean>;
+  savePaymentId(orderId: string, providerPaymentId: string, nextAction?: NextAction): Promise<boolean>;
   /** Event `await_payment`: stores the workflow's callback token while the order waits for its credit. False when no longer waiting. */
   saveTaskToken(orderId: string, taskToken: string): Promise<boolean>;
   getTaskToken(orderId: string): Promise<string | undefined>;
@@ -228,7 +235,7 @@ export interface PaymentRequest {
 export type ChargeResult =
   | { status: 'succeeded'; chargeId: string }
   | { status: 'declined'; reason: string }
-  | { status: 'requires_action'; nextAction: { type: 'use_stripe_sdk'; clientSecret: string } };
+  | { status: 'requires_action'; nextAction: NextAction };
 
 /**
  * The payment provider (Stripe: a PaymentIntent per order). A payment is created first, without
@@ -254,6 +261,16 @@ export interface PaymentGateway {
    * `declined`, or `succeeded` when the holder completed it first (then the money was taken).
    */
   cancelPayment(paymentId: string): Promise<ChargeResult>;
+  /**
+   * Gives back all of a succeeded payment's money (Stripe: a Refund of the PaymentIntent); the same
+   * idempotency key refunds once and answers the same refund again. `succeeded`: given back;
+   * `pending`: under way (the provider's `charge.refunded` event reports it done); `failed`: the
+   * provider could not (an operator must).
+   */
+  refundPayment(
+    paymentId: string,
+    refund: { idempotencyKey: string },
+  ): Promise<{ refundId: string; status: 'succeeded' | 'pending' | 'failed' }>;
 }
 
 export interface MailPlatform {

@@ -12,6 +12,7 @@ import { type TestPaymentMethod, testPaymentMethod, testToken } from './test-pay
  *   GET  /v1/payment_intents/{id}        retrieve
  *   POST /v1/payment_intents/{id}/confirm
  *   POST /v1/payment_intents/{id}/cancel
+ *   POST /v1/refunds                     a whole refund of a succeeded PaymentIntent (`payment_intent`)
  *
  * It answers in Stripe's shapes (objects typed with the official package's types, which are
  * generated from Stripe's OpenAPI description; errors as Stripe's error object), checks the secret
@@ -45,6 +46,8 @@ export interface LocalStripe {
   setWebhookUrl(url: string): void;
   /** A snapshot of every PaymentIntent. */
   paymentIntents(): Stripe.PaymentIntent[];
+  /** A snapshot of every Refund. */
+  refunds(): Stripe.Refund[];
   /** The events sent to the webhook endpoint, oldest first. */
   events(): DeliveredEvent[];
   /**
@@ -91,6 +94,8 @@ const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url'
 
 export async function startStripeServer(options: LocalStripeOptions): Promise<LocalStripe> {
   const intents = new Map<string, Stripe.PaymentIntent>();
+  /** The refund of each PaymentIntent refunded (a whole refund: one at most). */
+  const refunds = new Map<string, Stripe.Refund>();
   /** What each PaymentIntent's payment method does, by its id. */
   const methods = new Map<string, TestPaymentMethod>();
   const idempotency = new Map<string, { fingerprint: string; status: number; body: string }>();
@@ -102,14 +107,18 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
   const snapshot = (intent: Stripe.PaymentIntent): Stripe.PaymentIntent => structuredClone(intent);
   const now = () => Math.floor(Date.now() / 1000);
 
-  function emit(type: string, object: Stripe.PaymentIntent, request: { idempotencyKey?: string | undefined }) {
+  function emit(
+    type: string,
+    object: Stripe.PaymentIntent | Stripe.Charge,
+    request: { idempotencyKey?: string | undefined },
+  ) {
     if (!enabled.has(type) || !webhookUrl) return;
     const event = {
       id: id('evt'),
       object: 'event',
       api_version: DEFAULT_API_VERSION,
       created: now(),
-      data: { object: snapshot(object) },
+      data: { object: structuredClone(object) },
       livemode: false,
       pending_webhooks: 1,
       request: { id: id('req'), idempotency_key: request.idempotencyKey ?? null },
@@ -315,8 +324,77 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
     return intent;
   }
 
+  /**
+   * A whole refund of a succeeded PaymentIntent's charge: succeeds at once (as a card refund does in
+   * test mode), and Stripe then sends `charge.refunded` with the charge, whose metadata is the
+   * PaymentIntent's.
+   */
+  function refund(params: Params, idempotencyKey: string | undefined): Stripe.Refund {
+    if (typeof params.payment_intent !== 'string') throw missing('payment_intent');
+    const intent = intents.get(params.payment_intent);
+    if (!intent) {
+      throw invalidRequest(
+        `No such payment_intent: '${params.payment_intent}'`,
+        { code: 'resource_missing', param: 'payment_intent' },
+        false,
+      );
+    }
+    const chargeId = typeof intent.latest_charge === 'string' ? intent.latest_charge : null;
+    if (intent.status !== 'succeeded' || !chargeId) {
+      throw invalidRequest(
+        `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`,
+        { param: 'payment_intent' },
+        false,
+      );
+    }
+    if (refunds.has(intent.id)) {
+      throw invalidRequest(`Charge ${chargeId} has already been refunded.`, { code: 'charge_already_refunded' });
+    }
+    const made = {
+      id: id('re'),
+      object: 'refund',
+      amount: intent.amount,
+      balance_transaction: id('txn'),
+      charge: chargeId,
+      created: now(),
+      currency: intent.currency,
+      destination_details: {
+        card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' },
+        type: 'card',
+      },
+      metadata: {},
+      payment_intent: intent.id,
+      reason: null,
+      receipt_number: null,
+      source_transfer_reversal: null,
+      status: 'succeeded',
+      transfer_reversal: null,
+    } as unknown as Stripe.Refund;
+    refunds.set(intent.id, made);
+    const charge = {
+      id: chargeId,
+      object: 'charge',
+      amount: intent.amount,
+      amount_captured: intent.amount,
+      amount_refunded: intent.amount,
+      captured: true,
+      created: intent.created,
+      currency: intent.currency,
+      livemode: false,
+      metadata: { ...intent.metadata },
+      paid: true,
+      payment_intent: intent.id,
+      payment_method: intent.payment_method,
+      refunded: true,
+      status: 'succeeded',
+    } as unknown as Stripe.Charge;
+    emit('charge.refunded', charge, { idempotencyKey });
+    return made;
+  }
+
   /** Routes one authenticated request; answers the resource. */
   function route(method: string, path: string, params: Params, idempotencyKey: string | undefined) {
+    if (method === 'POST' && path === '/v1/refunds') return refund(params, idempotencyKey);
     const match = path.match(/^\/v1\/payment_intents(?:\/([^/]+)(?:\/(confirm|cancel))?)?$/);
     if (match && method === 'POST' && !match[1]) return create(params);
     if (match?.[1] && method === 'GET' && !match[2]) return find(decodeURIComponent(match[1]));
@@ -376,7 +454,7 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
     let executed = true;
     try {
       const params = method === 'GET' ? parseForm(url.search.slice(1)) : parseForm(body);
-      text = JSON.stringify(snapshot(route(method, url.pathname, params, idempotencyKey)));
+      text = JSON.stringify(route(method, url.pathname, params, idempotencyKey));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       status = error.status;
@@ -403,6 +481,7 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
       webhookUrl = url;
     },
     paymentIntents: () => [...intents.values()].map(snapshot),
+    refunds: () => [...refunds.values()].map((made) => structuredClone(made)),
     events: () => delivered.map((record) => ({ event: structuredClone(record.event), attempts: [...record.attempts] })),
     authenticate(paymentIntentId, approve) {
       const intent = intents.get(paymentIntentId);

@@ -24,6 +24,16 @@ async function eventsOf(orderId: string) {
     .filter(({ event }) => (event.data.object as Stripe.PaymentIntent).metadata?.orderId === orderId);
 }
 
+/** The order's workflow once it has ended (a closed order shows its status as its closing step begins). */
+async function executionEnd(orderId: string) {
+  for (let polls = 0; polls < 200; polls++) {
+    const execution = local.runtime.stepFunctions.executions().find((e) => e.name === orderId);
+    if (execution && execution.status !== 'RUNNING') return execution;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return undefined;
+}
+
 async function placeOrder(payment: Record<string, unknown>) {
   const created = await local.api.post('/orders', orderBody({ address: freshAddress(), payment }));
   expect(created.status).toBe(201);
@@ -76,24 +86,92 @@ describe('card orders through Stripe', () => {
       ['payment_intent.payment_failed', 200],
     ]);
   });
+});
 
-  it.each([
+describe('3-D Secure and PayPal’s approval: the order waits for the holder', () => {
+  const WAITING = [
     ['a card that needs 3-D Secure', { method: 'card', paymentMethod: 'pm_card_authenticationRequired' }],
     ['PayPal, which needs the holder’s approval', { method: 'paypal', paymentMethod: 'pm_paypal' }],
-  ])(
-    '%s: no wait for the holder yet, so the PaymentIntent is cancelled and the order fails, taking nothing',
+  ] as const;
+
+  /** Places the order and waits until it shows that the holder must act. */
+  async function waitingOrder(payment: Record<string, unknown>) {
+    const { orderId } = await placeOrder(payment);
+    const order = await local.api.waitForOrder(orderId, (o) => o.payment.status === 'requires_action');
+    return { orderId, order };
+  }
+
+  const authenticate = (orderId: string, approve: boolean) =>
+    local.api.request('POST', `/_local/payments/${orderId}/authenticate`, { body: { approve }, apiKey: null });
+
+  it.each(WAITING)(
+    '%s: pending_payment with requires_action and the client secret; approved, the webhook completes it',
     async (_label, payment) => {
-      const { orderId } = await placeOrder(payment);
+      const { orderId, order } = await waitingOrder(payment);
 
-      const order = await local.api.waitForOrder(orderId, (o) => o.status === 'failed');
-
-      expect(order.payment.status).toBe('failed');
+      expect(order.status).toBe('pending_payment');
       const [intent, ...others] = intentsOf(orderId);
       expect(others).toEqual([]);
-      expect(intent).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned', amount_received: 0 });
-      expect(intent?.allowed_payment_method_types).toEqual([payment.method]);
+      expect(intent?.status).toBe('requires_action');
+      expect(order.payment.nextAction).toEqual({ type: 'use_stripe_sdk', clientSecret: intent?.client_secret });
+
+      const authenticated = await authenticate(orderId, true);
+      expect(authenticated.status).toBe(200);
+      expect(authenticated.json).toMatchObject({ orderId, paymentIntent: intent?.id, status: 'succeeded' });
+
+      const completed = await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+      expect(completed.payment).toEqual({ method: payment.method, status: 'paid', reference: expect.any(String) });
+      expect(intentsOf(orderId)).toEqual([
+        expect.objectContaining({ id: intent?.id, status: 'succeeded', amount_received: intent?.amount }),
+      ]);
+      const audit = local.runtime.auditObjects().get(`orders/${orderId}/payment-charged.json`);
+      expect(JSON.parse(audit ?? '{}')).toMatchObject({ detail: { chargeId: intent?.id } });
+      const events = await eventsOf(orderId);
+      expect(events.map(({ event, attempts }) => [event.type, attempts.at(-1)])).toEqual([
+        ['payment_intent.succeeded', 200],
+      ]);
     },
   );
+
+  it('abandoned (approve: false): the webhook fails the order as declined, nothing is taken, the address is free', async () => {
+    const address = freshAddress();
+    const created = await local.api.post(
+      '/orders',
+      orderBody({ address, payment: { method: 'card', paymentMethod: 'pm_card_authenticationRequired' } }),
+    );
+    const { orderId } = created.json as { orderId: string };
+    await local.api.waitForOrder(orderId, (o) => o.payment.status === 'requires_action');
+
+    expect((await authenticate(orderId, false)).status).toBe(200);
+
+    const failed = await local.api.waitForOrder(orderId, (o) => o.status === 'failed');
+    expect((await executionEnd(orderId))?.error).toBe('OrderFailed');
+    expect(failed.payment).toEqual({ method: 'card', status: 'failed', reference: expect.any(String) });
+    const [intent] = intentsOf(orderId);
+    expect(intent).toMatchObject({ amount_received: 0 });
+    expect(intent?.last_payment_error).toMatchObject({ code: 'payment_intent_authentication_failure' });
+    const events = await eventsOf(orderId);
+    expect(events.map(({ event, attempts }) => [event.type, attempts.at(-1)])).toEqual([
+      ['payment_intent.payment_failed', 200],
+    ]);
+    const availability = await local.api.get(`/availability?address=${encodeURIComponent(address)}`);
+    expect(availability.json.available).toBe(true);
+  });
+
+  it('POST /_local/payments/{orderId}/authenticate: 409 for an order not waiting for the holder, 400 for a bad body', async () => {
+    const { orderId } = await placeOrder({ method: 'card', paymentMethod: 'pm_card_visa' });
+    await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+
+    const notWaiting = await authenticate(orderId, true);
+    expect(notWaiting.status).toBe(409);
+    expect(notWaiting.json).toMatchObject({ code: 'not_waiting_for_holder' });
+    const bad = await local.api.request('POST', `/_local/payments/${orderId}/authenticate`, {
+      body: { approve: 'yes' },
+      apiKey: null,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ errors: [{ path: 'approve' }] });
+  });
 });
 
 describe('POST /webhooks/stripe', () => {

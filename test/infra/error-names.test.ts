@@ -86,6 +86,7 @@ describe('error names', () => {
         ErrorName.PaymentFailed,
         ErrorName.OrderCancelledError,
         ErrorName.PaymentAlreadyReceivedError,
+        ErrorName.PaymentRequiresActionError,
         ErrorName.ProvisioningImpossibleError,
         ErrorName.DomainNotConfiguredError,
         ErrorName.DnsCheckRequestedError,

@@ -15,6 +15,7 @@ import { StatefulStack } from '../../infra/stateful-stack.ts';
 const settings: ProductSettings & { passwordSetupUrl: string } = {
   passwordSetupUrl: 'https://pec.example/primo-accesso',
   paymentWait: Duration.days(30),
+  authenticationWait: Duration.hours(1),
   firstAccessTokenTtl: Duration.hours(72),
   passwordResetTokenTtl: Duration.hours(1),
   domainPec: {

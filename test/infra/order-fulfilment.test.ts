@@ -52,6 +52,7 @@ const retriesOf = (name: string, error: string) => {
 const TASK_STATES = [
   'SendOrderConfirmation',
   'ChargePayment',
+  'AwaitAuthentication',
   'AwaitPayment',
   'ProvisionMailbox',
   'SendFirstAccessEmail',
@@ -132,6 +133,49 @@ describe('AwaitPayment', () => {
 
   it('goes on to activation when a retried wait finds the order paid already', () => {
     expect(catcherFor('AwaitPayment', 'PaymentAlreadyReceivedError')?.Next).toBe('RouteOrderKind');
+  });
+});
+
+describe('AwaitAuthentication: 3-D Secure and PayPal’s approval', () => {
+  it('is where ChargePayment goes when the payment waits for the holder, never retrying that', () => {
+    expect(catcherFor('ChargePayment', ErrorName.PaymentRequiresActionError)?.Next).toBe('AwaitAuthentication');
+    expect(retriesOf('ChargePayment', ErrorName.PaymentRequiresActionError)).toBe(0);
+  });
+
+  it('waits for the task token for one hour by default', () => {
+    expect(state('AwaitAuthentication')).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: 3600,
+    });
+  });
+
+  it('takes its bound from pec:authenticationWaitMinutes, or pec:authenticationWaitSeconds', () => {
+    const timeoutWith = (context: Record<string, unknown>) => {
+      const { stateless } = buildPecApp({ skipBundling: true, nag: false, context });
+      const [, machine] = onlyResourceOfType(Template.fromStack(stateless), 'AWS::StepFunctions::StateMachine');
+      return stateMachineDefinition(machine).States.AwaitAuthentication?.TimeoutSeconds;
+    };
+    expect(timeoutWith({ 'pec:authenticationWaitMinutes': 15 })).toBe(900);
+    expect(timeoutWith({ 'pec:authenticationWaitSeconds': 3 })).toBe(3);
+  });
+
+  it('goes back to ChargePayment once resumed, or when the payment went through before the token was kept', () => {
+    expect(state('AwaitAuthentication').Next).toBe('ChargePayment');
+    expect(catcherFor('AwaitAuthentication', ErrorName.PaymentAlreadyReceivedError)?.Next).toBe('ChargePayment');
+  });
+
+  it('fails the order when Stripe reports the payment failed, or it was declined before the token was kept', () => {
+    expect(catcherFor('AwaitAuthentication', ErrorName.PaymentFailed)?.Next).toBe('FailOrder');
+    expect(catcherFor('AwaitAuthentication', ErrorName.PaymentDeclinedError)?.Next).toBe('FailOrder');
+    expect(retriesOf('AwaitAuthentication', ErrorName.PaymentFailed)).toBe(0);
+    expect(retriesOf('AwaitAuthentication', ErrorName.PaymentDeclinedError)).toBe(0);
+  });
+
+  it('cancels the order when the holder does not act in time, never retrying the wait', () => {
+    expect(catcherFor('AwaitAuthentication', 'States.Timeout')?.Next).toBe('CancelOrder');
+    expect(retriesOf('AwaitAuthentication', 'States.Timeout')).toBe(0);
+    expect(retriesOf('AwaitAuthentication', 'States.TaskFailed')).toBe(TRANSIENT_ATTEMPTS);
   });
 });
 

@@ -193,6 +193,15 @@ const chargeOf = async (orderId: string) => {
   const paid = (await chargeItems(orderId)).find((intent) => intent.status === 'succeeded');
   return paid ? { status: 'succeeded' as const, chargeId: paid.id } : undefined;
 };
+/** The refunds Stripe made of the order's PaymentIntents. */
+const refundsOf = (orderId: string) => {
+  const intents = new Set(
+    stripe.paymentIntents().flatMap((intent) => (intent.metadata.orderId === orderId ? [intent.id] : [])),
+  );
+  return stripe
+    .refunds()
+    .filter((refund) => typeof refund.payment_intent === 'string' && intents.has(refund.payment_intent));
+};
 
 describe('chargePayment', () => {
   it('settles a timeout after charging by looking the charge up: the retry charges nothing and marks the order paid', async () => {
@@ -261,16 +270,18 @@ describe('chargePayment', () => {
     });
 
     const charge = await chargeOf(orderId);
+    // Recorded, then given back through Stripe.
     expect(await order(orderId)).toMatchObject({
       status: 'failed',
-      payment: { status: 'refund_required' },
+      payment: { status: 'refunded' },
       refund: {
-        status: 'required',
+        status: 'refunded',
         chargeId: charge?.status === 'succeeded' ? charge.chargeId : 'none',
         amountCents: 610,
       },
     });
-    expect(audit.eventsOf(orderId)).toContain('refund-required');
+    expect(refundsOf(orderId)).toHaveLength(1);
+    expect(audit.eventsOf(orderId)).toEqual(expect.arrayContaining(['refund-required', 'refunded']));
   });
 });
 
@@ -288,19 +299,20 @@ describe('closeOrder', () => {
     const closed = await order(orderId);
     expect(closed).toMatchObject({
       status: 'failed',
-      payment: { status: 'refund_required' },
+      payment: { status: 'refunded' },
       refund: {
-        status: 'required',
+        status: 'refunded',
         chargeId: charge?.status === 'succeeded' ? charge.chargeId : 'none',
         amountCents: 610,
         currency: 'EUR',
       },
     });
+    expect(refundsOf(orderId)).toEqual([expect.objectContaining({ id: closed.refund?.refundId, amount: 610 })]);
     expect(await rawMailboxes.get(mailbox.address)).toBeUndefined();
     expect(outbox.about(orderId)).toEqual([
       { kind: 'orderFailed', input: expect.objectContaining({ refundCents: 610, paymentDeclined: false }) },
     ]);
-    expect(audit.eventsOf(orderId).sort()).toEqual(['order-failed', 'refund-required']);
+    expect(audit.eventsOf(orderId).sort()).toEqual(['order-failed', 'refund-required', 'refunded']);
   });
 
   it('records the refund of a paid order it closes, once however often it is retried', async () => {
@@ -311,10 +323,12 @@ describe('closeOrder', () => {
     const first = await order(orderId);
     await steps.closeOrder(deps, orderId, 'failed', 'ProvisioningImpossibleError', tick());
 
-    expect(first.refund).toMatchObject({ chargeId: first.chargeId, amountCents: 610 });
+    expect(first.refund).toMatchObject({ chargeId: first.chargeId, amountCents: 610, status: 'refunded' });
     expect(await order(orderId)).toEqual(first);
     expect(outbox.about(orderId)).toHaveLength(1);
     expect(faults.count('orders.recordRefund')).toBe(1);
+    expect(faults.count('gateway.refundPayment')).toBe(1);
+    expect(refundsOf(orderId)).toHaveLength(1);
   });
 
   it('closes a declined order without a refund, telling the holder the payment was declined', async () => {
@@ -352,10 +366,11 @@ describe('closeOrder', () => {
       undefined,
     );
 
-    expect(await order(orderId)).toMatchObject({ status: 'failed', payment: { status: 'refund_required' } });
+    expect(await order(orderId)).toMatchObject({ status: 'failed', payment: { status: 'refunded' } });
+    expect(refundsOf(orderId)).toHaveLength(1);
     expect(await rawMailboxes.get(mailbox.address)).toBeUndefined();
     expect(outbox.about(orderId).map((s) => s.kind)).toEqual(['orderFailed']);
-    expect(audit.eventsOf(orderId).sort()).toEqual(['order-failed', 'payment-charged', 'refund-required']);
+    expect(audit.eventsOf(orderId).sort()).toEqual(['order-failed', 'payment-charged', 'refund-required', 'refunded']);
   });
 
   it('does the other effects when one keeps failing, and does not send an email whose outcome is unknown again', async () => {
@@ -375,7 +390,7 @@ describe('closeOrder', () => {
     expect(outbox.about(orderId)).toHaveLength(1);
     expect(faults.count('notifier.orderFailed')).toBe(1);
     expect(await rawMailboxes.get(mailbox.address)).toBeUndefined();
-    expect((await order(orderId)).payment.status).toBe('refund_required');
+    expect((await order(orderId)).payment.status).toBe('refunded');
   });
 
   it('never touches a completed order', async () => {
@@ -542,9 +557,13 @@ async function expectMoneySafe(orderId: string, outcome: Outcome) {
   const kinds = outbox.about(orderId).map((s) => s.kind);
   expect(new Set(kinds).size).toBe(kinds.length); // no email twice
   if (charge?.status === 'succeeded' && current.status !== 'completed') {
-    if (outcome === 'close-failed') expect(['paid', 'refund_required']).toContain(current.payment.status);
-    else
-      expect(current).toMatchObject({ payment: { status: 'refund_required' }, refund: { chargeId: charge.chargeId } });
+    if (outcome === 'close-failed') {
+      expect(['paid', 'refund_required', 'refunded']).toContain(current.payment.status);
+    } else {
+      // Recorded, and given back through Stripe once.
+      expect(current).toMatchObject({ payment: { status: 'refunded' }, refund: { chargeId: charge.chargeId } });
+    }
+    if (current.payment.status === 'refunded') expect(refundsOf(orderId)).toHaveLength(1);
   }
   if (current.status === 'completed') expect(current.payment.status).toBe('paid');
   if (outcome === 'completed' || outcome === 'completion-unrecorded') expect(current.status).toBe('completed');
@@ -619,7 +638,7 @@ describe('a card order under faults, as the workflow runs it', () => {
       await expectMoneySafe(orderId, outcome);
       expect(outcome).toBe(n === ALWAYS ? always : 'failed');
       if (n !== ALWAYS) {
-        expect(await order(orderId)).toMatchObject({ status: 'failed', payment: { status: 'refund_required' } });
+        expect(await order(orderId)).toMatchObject({ status: 'failed', payment: { status: 'refunded' } });
         expect(outbox.about(orderId)).toEqual([
           { kind: 'orderConfirmation', input: expect.objectContaining({ orderId }) },
           { kind: 'orderFailed', input: expect.objectContaining({ refundCents: 610 }) },

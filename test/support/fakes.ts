@@ -160,6 +160,12 @@ export class InMemoryOrderRepository implements OrderRepository {
     });
   }
 
+  async markRefunded(orderId: string, refund: NonNullable<Order['refund']>) {
+    return !!this.move(orderId, 'refunded', 'refunded', (order) => {
+      order.refund = refund;
+    });
+  }
+
   async claimEmail(orderId: string, field: Parameters<OrderRepository['claimEmail']>[1], at: Date) {
     const order = this.orders.get(orderId);
     if (!order || order[field]) return false;
@@ -177,7 +183,7 @@ export class InMemoryOrderRepository implements OrderRepository {
     if (order?.[field] === at.toISOString()) delete order[field];
   }
 
-  async savePaymentId(orderId: string, providerPaymentId: string) {
+  async savePaymentId(orderId: string, providerPaymentId: string, nextAction?: Order['nextAction']) {
     const order = this.orders.get(orderId);
     if (!order || (order.providerPaymentId ?? providerPaymentId) !== providerPaymentId) return false;
     if (
@@ -186,6 +192,7 @@ export class InMemoryOrderRepository implements OrderRepository {
     )
       return false;
     order.providerPaymentId = providerPaymentId;
+    if (nextAction) order.nextAction = nextAction;
     return true;
   }
 
@@ -644,6 +651,19 @@ export class InMemoryPaymentGateway implements PaymentGateway {
       payment.result = { status: 'declined', reason: 'abandoned' };
     }
     return copy(payment.result);
+  }
+
+  /** Refunds a succeeded payment once per idempotency key; `refunds` lists them (`refundOutcome` decides). */
+  readonly refunds = new Map<string, { paymentId: string; refundId: string }>();
+  refundOutcome: 'succeeded' | 'pending' | 'failed' = 'succeeded';
+
+  async refundPayment(paymentId: string, refund: { idempotencyKey: string }) {
+    this.calls.push('refundPayment');
+    if (this.#payment(paymentId).result?.status !== 'succeeded') throw new Error(`${paymentId} took no money`);
+    const known = this.refunds.get(refund.idempotencyKey);
+    const refundId = known?.refundId ?? `re_${this.refunds.size + 1}`;
+    this.refunds.set(refund.idempotencyKey, { paymentId, refundId });
+    return { refundId, status: this.refundOutcome };
   }
 
   /** The holder finishes 3-D Secure on a payment waiting for it: it succeeds. */

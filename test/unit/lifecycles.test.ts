@@ -29,7 +29,8 @@ describe('the lifecycle tables', () => {
 
   it('are the statuses the public views show', () => {
     expect(PublicOrderSchema.shape.status.options).toEqual([...ORDER_STATUSES]);
-    expect(PublicOrderSchema.shape.payment.shape.status.options).toEqual([...PAYMENT_STATUSES]);
+    // A payment waiting for the holder (3-D Secure) is pending, shown as requires_action with its next action.
+    expect(PublicOrderSchema.shape.payment.shape.status.options).toEqual([...PAYMENT_STATUSES, 'requires_action']);
     expect(PublicMailboxSchema.shape.status.options).toEqual([...PUBLIC_MAILBOX_STATUSES]);
     expect(MAILBOX_STATUSES).toEqual(['reserved', ...PUBLIC_MAILBOX_STATUSES]);
   });
@@ -107,7 +108,11 @@ describe('the order and payment lifecycles', () => {
     expect(orderLifecycle.sourcesOf('refund')).toEqual(['failed', 'cancelled']);
     expect(paymentLifecycle.sourcesOf('refund')).toEqual(['paid', 'pending']);
     expect(paymentLifecycle.canMove('refund_required', 'refund')).toBe(false);
-    expect(paymentLifecycle.isFinal('refund_required')).toBe(true);
+    // Recorded, it is given back once: by the provider (card, PayPal), or by an operator (a transfer).
+    expect(paymentLifecycle.next('refund_required', 'refunded')).toBe('refunded');
+    expect(paymentLifecycle.sourcesOf('refunded')).toEqual(['refund_required']);
+    expect(orderLifecycle.sourcesOf('refunded')).toEqual(['failed', 'cancelled']);
+    expect(paymentLifecycle.isFinal('refunded')).toBe(true);
   });
 
   it('closes only an open order, and never a completed one', () => {

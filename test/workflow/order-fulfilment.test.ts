@@ -24,6 +24,8 @@ import { transitionsWithin } from '../support/dns-wait.ts';
 const ARN = 'arn:aws:states:eu-south-1:000000000000:stateMachine:order-fulfilment-test';
 /** The same definition, whose DNS waits last ten minutes: only a SendTaskSuccess ends them in a test. */
 const ARN_LONG_DNS_WAIT = `${ARN}-long-dns-wait`;
+/** The same definition, whose wait for the holder (3-D Secure) lasts 50 ms instead of an hour. */
+const ARN_SHORT_AUTHENTICATION = `${ARN}-short-authentication`;
 type Behaviour = (input: any) => Promise<unknown>;
 
 let server: LocalStepFunctionsServer;
@@ -65,6 +67,13 @@ beforeAll(async () => {
       retryIntervalOverrides,
       callbackTimeoutOverrides: { WaitForDns: 600_000 },
     },
+    {
+      arn: ARN_SHORT_AUTHENTICATION,
+      definition,
+      taskHandlers,
+      retryIntervalOverrides,
+      callbackTimeoutOverrides: { ...callbackTimeoutOverrides, AwaitAuthentication: 50 },
+    },
   ]);
   sfn = new SFNClient({
     endpoint: server.endpoint,
@@ -100,10 +109,10 @@ async function enteredStates(executionArn: string) {
   return (events ?? []).filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name);
 }
 
-/** Waits until AwaitPayment has been called for this order, and answers the task token it was given. */
-async function waitingToken(orderId: string): Promise<string> {
+/** Waits until AwaitPayment (or `state`) has been called for this order, and answers the task token it was given. */
+async function waitingToken(orderId: string, state = 'AwaitPayment'): Promise<string> {
   for (;;) {
-    const call = calls.find((c) => c.state === 'AwaitPayment' && c.input.orderId === orderId);
+    const call = calls.find((c) => c.state === state && c.input.orderId === orderId);
     if (call) return call.input.taskToken;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -343,6 +352,113 @@ describe('order workflow: PEC on the holder’s domain waits for its MX records'
     expect(calls.filter((c) => c.state === 'CheckDomainDns')).toHaveLength(1);
     expect(calls.find((c) => c.state === 'FailOrder')?.input.error.Error).toBe(ErrorName.DomainNotConfiguredError);
     expect(calls.some((c) => c.state === 'ProvisionMailbox')).toBe(false);
+  });
+});
+
+describe('order workflow: 3-D Secure and PayPal’s approval wait for the holder', () => {
+  /** ChargePayment as the function behaves: the payment waits for the holder until `settled`, then it is charged. */
+  function chargeWaitingForHolder() {
+    const state = { settled: false };
+    behaviours.ChargePayment = async () => {
+      if (!state.settled) throw new NamedError(ErrorName.PaymentRequiresActionError);
+      return null;
+    };
+    return state;
+  }
+  const orderIdOf = async (executionArn: string) =>
+    JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn }))).input as string).orderId as string;
+
+  it('waits on a task token; the webhook’s SendTaskSuccess sends it back to ChargePayment, then on to activation', async () => {
+    const payment = chargeWaitingForHolder();
+    const arn = await run(card);
+    const orderId = await orderIdOf(arn);
+    const token = await waitingToken(orderId, 'AwaitAuthentication');
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
+
+    payment.settled = true;
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ stripeEventId: 'evt' }) }));
+
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(await enteredStates(arn)).toEqual([
+      'RoutePayment',
+      'SendOrderConfirmation',
+      'ChargePayment',
+      'AwaitAuthentication',
+      'ChargePayment',
+      'RouteOrderKind',
+      'ProvisionMailbox',
+      'SendFirstAccessEmail',
+      'CompleteOrder',
+      'OrderCompleted',
+    ]);
+    // PaymentRequiresActionError is no failure to retry: one attempt, then the wait.
+    expect(attemptsOf('ChargePayment', orderId)).toBe(2);
+  });
+
+  it('the holder abandoning it (SendTaskFailure with PaymentFailed) fails the order, as declined, without retrying', async () => {
+    chargeWaitingForHolder();
+    const arn = await run(card);
+    const orderId = await orderIdOf(arn);
+    await sfn.send(
+      new SendTaskFailureCommand({
+        taskToken: await waitingToken(orderId, 'AwaitAuthentication'),
+        error: ErrorName.PaymentFailed,
+        cause: 'Stripe event evt',
+      }),
+    );
+
+    expect((await finished(arn)).error).toBe('OrderFailed');
+    expect(calls.find((c) => c.state === 'FailOrder' && c.input.orderId === orderId)?.input).toMatchObject({
+      outcome: 'failed',
+      error: { Error: ErrorName.PaymentFailed },
+    });
+    expect(attemptsOf('AwaitAuthentication', orderId)).toBe(1);
+  });
+
+  it('a payment settled before the wait kept its token: succeeded goes back to ChargePayment, declined fails the order', async () => {
+    const payment = chargeWaitingForHolder();
+    behaviours.AwaitAuthentication = async () => {
+      payment.settled = true;
+      throw new NamedError(ErrorName.PaymentAlreadyReceivedError);
+    };
+    const paid = await run(card);
+    expect((await finished(paid)).status).toBe('SUCCEEDED');
+    expect(attemptsOf('AwaitAuthentication', await orderIdOf(paid))).toBe(1);
+
+    chargeWaitingForHolder();
+    behaviours.AwaitAuthentication = async () => {
+      throw new NamedError(ErrorName.PaymentDeclinedError);
+    };
+    const declined = await run(card);
+    expect((await finished(declined)).error).toBe('OrderFailed');
+    expect(await enteredStates(declined)).toEqual([
+      'RoutePayment',
+      'SendOrderConfirmation',
+      'ChargePayment',
+      'AwaitAuthentication',
+      'FailOrder',
+      'OrderFailed',
+    ]);
+  });
+
+  it('no answer within the bound cancels the order (CancelOrder cancels the PaymentIntent and frees the address)', async () => {
+    chargeWaitingForHolder();
+    const arn = await run(card, ARN_SHORT_AUTHENTICATION);
+
+    const execution = await finished(arn);
+    expect(execution.error).toBe('OrderCancelled');
+    expect(await enteredStates(arn)).toEqual([
+      'RoutePayment',
+      'SendOrderConfirmation',
+      'ChargePayment',
+      'AwaitAuthentication',
+      'CancelOrder',
+      'OrderCancelled',
+    ]);
+    expect(calls.find((c) => c.state === 'CancelOrder')?.input).toMatchObject({
+      outcome: 'cancelled',
+      error: { Error: 'States.Timeout' },
+    });
   });
 });
 

@@ -242,6 +242,12 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       );
     },
 
+    async markRefunded(orderId, refund) {
+      const update = await move(orderId, 'refunded', { payment: 'refunded', set: { refund } });
+      // No longer an order with a refund to make (the operator's index).
+      return updateIf(table, { ...update, UpdateExpression: `${update.UpdateExpression} REMOVE gsi1pk, gsi1sk` });
+    },
+
     async claimEmail(orderId, field, at) {
       return updateIf(table, {
         Key: orderKey(orderId),
@@ -272,11 +278,11 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       });
     },
 
-    async savePaymentId(orderId, providerPaymentId) {
+    async savePaymentId(orderId, providerPaymentId, nextAction) {
       // Only while the payment may still be made; the first payment kept stands.
       const payable = statusIn('payment.#paymentStatus', paymentLifecycle.sourcesOf('pay'), 'payable');
       const update = await move(orderId, 'await_payment', {
-        set: { providerPaymentId },
+        set: { providerPaymentId, ...(nextAction ? { nextAction } : {}) },
         condition: `${payable.expression} AND (attribute_not_exists(providerPaymentId) OR providerPaymentId = :providerPaymentId)`,
         values: { ...payable.values, ':providerPaymentId': providerPaymentId },
       });

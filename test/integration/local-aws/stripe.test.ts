@@ -153,6 +153,37 @@ describe('the Stripe stand-in', () => {
     expect(refused).toMatchObject({ code: 'payment_intent_unexpected_state', payment_intent: { status: 'succeeded' } });
   });
 
+  it('refunds a succeeded PaymentIntent whole, once per idempotency key, and refuses one that took nothing or was refunded', async () => {
+    const paid = await create('ORDER000000R');
+    await stripe.paymentIntents.confirm(paid.id, { payment_method: 'pm_card_visa' }, { idempotencyKey: 'c-R' });
+
+    const refund = await stripe.refunds.create({ payment_intent: paid.id }, { idempotencyKey: 'refund-ORDER000000R' });
+    const replayed = await stripe.refunds.create(
+      { payment_intent: paid.id },
+      { idempotencyKey: 'refund-ORDER000000R' },
+    );
+
+    expect(refund).toMatchObject({
+      object: 'refund',
+      amount: 610,
+      currency: 'eur',
+      payment_intent: paid.id,
+      status: 'succeeded',
+      charge: expect.stringMatching(/^ch_/),
+    });
+    expect(replayed.id).toBe(refund.id);
+    expect(local.refunds().filter((made) => made.payment_intent === paid.id)).toHaveLength(1);
+    await expect(stripe.refunds.create({ payment_intent: paid.id })).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      code: 'charge_already_refunded',
+    });
+    const unpaid = await create('ORDER000000S');
+    await expect(stripe.refunds.create({ payment_intent: unpaid.id })).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      param: 'payment_intent',
+    });
+  });
+
   it('answers 404 for an unknown PaymentIntent and 401 for a wrong key', async () => {
     await expect(stripe.paymentIntents.retrieve('pi_nothing')).rejects.toMatchObject({
       statusCode: 404,

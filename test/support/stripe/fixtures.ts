@@ -16,6 +16,8 @@ const read = <T>(file: string): T => JSON.parse(readFileSync(new URL(file, impor
 export const publishedPaymentIntent = () => read<Stripe.PaymentIntent>('./payment-intent.json');
 /** Stripe's published example Charge. */
 export const publishedCharge = () => read<Stripe.Charge>('./charge.json');
+/** Stripe's published example Refund (status `succeeded`). */
+export const publishedRefund = () => read<Stripe.Refund>('./refund.json');
 /** Stripe's published example Event. */
 export const publishedEvent = () => read<Stripe.Event>('./event.json');
 

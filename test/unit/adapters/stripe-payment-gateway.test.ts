@@ -5,7 +5,7 @@ import { stripeClients } from '../../../functions/adapters/clients/stripe.ts';
 import { stripePaymentGateway } from '../../../functions/adapters/stripe-payment-gateway.ts';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { PaymentGateway, PaymentRequest } from '../../../functions/use-cases/ports.ts';
-import { cardDeclined, invalidRequest, paymentIntent } from '../../support/stripe/fixtures.ts';
+import { cardDeclined, invalidRequest, paymentIntent, publishedRefund } from '../../support/stripe/fixtures.ts';
 
 /*
  * The Stripe adapter with the official `stripe` package, against an HTTP server that answers with
@@ -311,5 +311,51 @@ describe('the key and the stage', () => {
       status: 'succeeded',
     });
     expect(requests[0]?.headers.authorization).toBe('Bearer rk_live_abc');
+  });
+});
+
+describe('refundPayment', () => {
+  /** The published Refund as the refund of this product's PaymentIntent, with the given changes. */
+  const refundOf = (changes: Record<string, unknown> = {}) => ({
+    ...publishedRefund(),
+    amount: 610,
+    currency: 'eur',
+    payment_intent: PI,
+    ...changes,
+  });
+
+  it('refunds the whole PaymentIntent (POST /v1/refunds with payment_intent) under the order’s refund key', async () => {
+    answer(200, refundOf());
+
+    expect(await gateway().refundPayment(PI, { idempotencyKey: 'refund-ORDER0000001' })).toEqual({
+      refundId: publishedRefund().id,
+      status: 'succeeded',
+    });
+    const [sent] = requests;
+    expect(sent?.method).toBe('POST');
+    expect(sent?.path).toBe('/v1/refunds');
+    expect(Object.fromEntries(sent?.form ?? [])).toEqual({ payment_intent: PI });
+    expect(sent?.headers['idempotency-key']).toBe('refund-ORDER0000001');
+  });
+
+  it.each([
+    ['pending', 'pending'],
+    ['requires_action', 'pending'],
+    ['failed', 'failed'],
+    ['canceled', 'failed'],
+  ] as const)('reads a %s refund as %s', async (status, outcome) => {
+    answer(200, refundOf({ status }));
+
+    expect((await gateway().refundPayment(PI, { idempotencyKey: 'refund-ORDER0000001' })).status).toBe(outcome);
+  });
+
+  it('Stripe unavailable is PaymentGatewayUnavailableError (the closing is retried, the key refunds once)', async () => {
+    answer(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+    answer(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+    answer(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+
+    await expect(gateway().refundPayment(PI, { idempotencyKey: 'refund-ORDER0000001' })).rejects.toMatchObject({
+      name: ErrorName.PaymentGatewayUnavailableError,
+    });
   });
 });

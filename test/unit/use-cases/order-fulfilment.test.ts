@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Mailbox } from '../../../functions/domain/mailbox.ts';
-import type { Order } from '../../../functions/domain/order.ts';
+import { type Order, toPublicOrder } from '../../../functions/domain/order.ts';
 import { requestDnsCheck } from '../../../functions/use-cases/dns-check.ts';
 import {
+  awaitAuthentication,
   awaitDomainDns,
   awaitPayment,
   chargePayment,
@@ -131,38 +132,43 @@ describe('chargePayment', () => {
     ]);
   });
 
-  it('cancels a payment that waits for 3-D Secure (no wait for it yet): declined, and it can take no money later', async () => {
+  it('a payment that waits for 3-D Secure keeps its next action on the order (shown as requires_action) and hands over to the wait', async () => {
     const order = cardOrder({ paymentMethod: 'pm_card_authenticationRequired' });
     const deps = world(order, {});
 
     await expect(chargePayment(deps, order.orderId, now)).rejects.toMatchObject({
-      name: ErrorName.PaymentDeclinedError,
-      message: expect.stringContaining('authentication_required'),
+      name: ErrorName.PaymentRequiresActionError,
     });
-    expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment', 'cancelPayment']);
-    const [payment] = [...deps.gateway.payments.values()];
-    expect(payment?.result).toEqual({ status: 'declined', reason: 'abandoned' });
-    expect(deps.audit.eventsOf(order.orderId)).toEqual(['payment-requires-action', 'payment-declined']);
-  });
-
-  it('a payment the holder completed before it could be cancelled is paid', async () => {
-    const order = cardOrder({ paymentMethod: 'pm_card_authenticationRequired' }, { providerPaymentId: 'pi_3ds' });
-    const deps = world(order, {});
-    deps.gateway.seed('pi_3ds', order.orderId, {
+    expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment']);
+    const [paymentId] = [...deps.gateway.payments.keys()];
+    const kept = await deps.orders.get(order.orderId);
+    expect(kept).toMatchObject({
+      status: 'pending_payment',
+      payment: { status: 'pending' },
+      providerPaymentId: paymentId,
+      nextAction: { type: 'use_stripe_sdk', clientSecret: 'secret' },
+    });
+    expect(kept && toPublicOrder(kept).payment).toMatchObject({
       status: 'requires_action',
       nextAction: { type: 'use_stripe_sdk', clientSecret: 'secret' },
     });
-    const cancel = deps.gateway.cancelPayment.bind(deps.gateway);
-    deps.gateway.cancelPayment = async (paymentId) => {
-      deps.gateway.authenticate(paymentId); // the holder was faster
-      return cancel(paymentId);
-    };
-
-    await chargePayment(deps, order.orderId, now);
-
-    expect(await deps.orders.get(order.orderId)).toMatchObject({ payment: { status: 'paid' }, chargeId: 'pi_3ds' });
+    expect(deps.audit.eventsOf(order.orderId)).toEqual(['payment-requires-action']);
   });
 
+  it('run again once the holder authenticated, it asks what became of the payment and marks the order paid', async () => {
+    const order = cardOrder({ paymentMethod: 'pm_card_authenticationRequired' });
+    const deps = world(order, {});
+    await chargePayment(deps, order.orderId, now).catch(() => undefined);
+    const [paymentId = ''] = [...deps.gateway.payments.keys()];
+    deps.gateway.authenticate(paymentId);
+
+    await chargePayment(deps, order.orderId, later);
+
+    expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment', 'findPayment']);
+    const paid = await deps.orders.get(order.orderId);
+    expect(paid).toMatchObject({ status: 'activating', payment: { status: 'paid' }, chargeId: paymentId });
+    expect(paid && toPublicOrder(paid).payment).toEqual({ method: 'card', status: 'paid', reference: 'RF00' });
+  });
   it('charges nothing for an order without a card or PayPal payment', async () => {
     const order = cardOrder({ token: 'tok_visa' });
     const deps = world({ ...order, payment: { method: 'card', status: 'pending', reference: 'RF00' } }, {});
@@ -171,6 +177,58 @@ describe('chargePayment', () => {
       name: ErrorName.ProvisioningImpossibleError,
     });
     expect(deps.gateway.calls).toEqual([]);
+  });
+});
+
+describe('awaitAuthentication', () => {
+  /** A card order whose payment waits for the holder, as chargePayment leaves it. */
+  async function waiting() {
+    const order = cardOrder({ paymentMethod: 'pm_card_authenticationRequired' });
+    const deps = { ...world(order, {}), callbacks: new RecordingCallbacks() };
+    await chargePayment(deps, order.orderId, now).catch(() => undefined);
+    const [paymentId = ''] = [...deps.gateway.payments.keys()];
+    return { order, deps, paymentId };
+  }
+
+  it('keeps the task token on the order while the holder has not acted', async () => {
+    const { order, deps } = await waiting();
+
+    await awaitAuthentication(deps, order.orderId, 'token-3ds');
+
+    expect(await deps.orders.getTaskToken(order.orderId)).toBe('token-3ds');
+  });
+
+  it('a payment completed before the token was kept (its webhook found no wait) goes back to the charge step', async () => {
+    const { order, deps, paymentId } = await waiting();
+    deps.gateway.authenticate(paymentId);
+
+    await expect(awaitAuthentication(deps, order.orderId, 'token-3ds')).rejects.toMatchObject({
+      name: ErrorName.PaymentAlreadyReceivedError,
+    });
+  });
+
+  it('a payment the holder abandoned before the token was kept fails the order as declined', async () => {
+    const { order, deps, paymentId } = await waiting();
+    const payment = deps.gateway.payments.get(paymentId);
+    if (payment) payment.result = { status: 'declined', reason: 'payment_intent_authentication_failure' };
+
+    await expect(awaitAuthentication(deps, order.orderId, 'token-3ds')).rejects.toMatchObject({
+      name: ErrorName.PaymentDeclinedError,
+    });
+  });
+
+  it('an order paid already has nothing to wait for; one without a kept payment cannot wait', async () => {
+    const paid = cardOrder({ paymentMethod: 'pm_card_visa' });
+    const deps = world(paid, {});
+    await chargePayment(deps, paid.orderId, now);
+    await expect(awaitAuthentication(deps, paid.orderId, 'token')).rejects.toMatchObject({
+      name: ErrorName.PaymentAlreadyReceivedError,
+    });
+
+    const unkept = cardOrder({ paymentMethod: 'pm_card_visa' });
+    await expect(awaitAuthentication(world(unkept, {}), unkept.orderId, 'token')).rejects.toMatchObject({
+      name: ErrorName.ProvisioningImpossibleError,
+    });
   });
 });
 
@@ -602,6 +660,73 @@ describe('closeOrder', () => {
     await closeOrder(deps, order.orderId, 'failed', 'States.Timeout', later);
 
     expect((await deps.orders.get(order.orderId))?.refund).toMatchObject({ chargeId: 'pi_lost', amountCents: 610 });
+  });
+
+  it('refunds a paid card order that failed through the provider, once (its refund key), and shows it refunded', async () => {
+    const order = cardOrder({ paymentMethod: 'pm_card_visa' });
+    const deps = world(order, {});
+    await chargePayment(deps, order.orderId, now);
+    const paymentId = (await deps.orders.get(order.orderId))?.providerPaymentId;
+
+    await closeOrder(deps, order.orderId, 'failed', ErrorName.ProvisioningImpossibleError, later);
+    await closeOrder(deps, order.orderId, 'failed', ErrorName.ProvisioningImpossibleError, later);
+
+    expect([...deps.gateway.refunds]).toEqual([[`refund-${order.orderId}`, { paymentId, refundId: 're_1' }]]);
+    const closed = await deps.orders.get(order.orderId);
+    expect(closed).toMatchObject({
+      status: 'failed',
+      payment: { status: 'refunded' },
+      refund: {
+        status: 'refunded',
+        refundId: 're_1',
+        chargeId: paymentId,
+        amountCents: 610,
+        refundedAt: later.toISOString(),
+      },
+    });
+    expect(closed && toPublicOrder(closed).payment.status).toBe('refunded');
+    expect(deps.audit.eventsOf(order.orderId).sort()).toEqual([
+      'order-failed',
+      'payment-charged',
+      'refund-required',
+      'refunded',
+    ]);
+    expect(deps.notifier.of('orderFailed')).toEqual([expect.objectContaining({ refundCents: 610 })]);
+  });
+
+  it('a refund Stripe has not finished (pending) or refused stays refund_required: charge.refunded, or an operator, settles it', async () => {
+    for (const outcome of ['pending', 'failed'] as const) {
+      const order = cardOrder({ paymentMethod: 'pm_card_visa' });
+      const deps = world(order, {});
+      deps.gateway.refundOutcome = outcome;
+      await chargePayment(deps, order.orderId, now);
+
+      await closeOrder(deps, order.orderId, 'failed', ErrorName.ProvisioningImpossibleError, later);
+
+      expect(deps.gateway.calls).toContain('refundPayment');
+      expect(await deps.orders.get(order.orderId)).toMatchObject({
+        payment: { status: 'refund_required' },
+        refund: { status: 'required' },
+      });
+    }
+  });
+
+  it('a bank transfer is not refunded through the provider: it stays refund_required for an operator', async () => {
+    const order = storedOrder(
+      {
+        status: 'activating',
+        paidAt: now.toISOString(),
+        chargeId: 'evt_credit',
+        payment: { method: 'bank_transfer', status: 'paid', reference: 'RF00' },
+      },
+      now,
+    );
+    const deps = world(order, { status: 'reserved' });
+
+    await closeOrder(deps, order.orderId, 'failed', ErrorName.ProvisioningImpossibleError, later);
+
+    expect(deps.gateway.calls).toEqual([]);
+    expect((await deps.orders.get(order.orderId))?.payment.status).toBe('refund_required');
   });
 
   it('cancels a kept payment still waiting for the holder, so it takes no money after the order closed', async () => {

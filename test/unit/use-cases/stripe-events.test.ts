@@ -4,7 +4,12 @@ import { stripeEventVerifier } from '../../../functions/adapters/stripe-webhook-
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Order } from '../../../functions/domain/order.ts';
 import { handleStripeEvent } from '../../../functions/use-cases/handle-stripe-event.ts';
-import { InMemoryOrderRepository, InMemoryPaymentEventRepository, RecordingAuditLog } from '../../support/fakes.ts';
+import {
+  InMemoryOrderRepository,
+  InMemoryPaymentEventRepository,
+  RecordingAuditLog,
+  RecordingCallbacks,
+} from '../../support/fakes.ts';
 import { storedOrder } from '../../support/fixtures.ts';
 import { paymentIntent, publishedCharge, publishedEvent } from '../../support/stripe/fixtures.ts';
 
@@ -42,6 +47,7 @@ function world(changes: Partial<Order> = {}) {
   const deps = {
     orders: new InMemoryOrderRepository().seed(order),
     events: new InMemoryPaymentEventRepository(),
+    callbacks: new RecordingCallbacks(),
     audit: new RecordingAuditLog(),
     verify: stripeEventVerifier({ STRIPE_WEBHOOK_SECRET: SECRET }),
   };
@@ -107,12 +113,66 @@ describe('handleStripeEvent', () => {
     expect(deps.audit.eventsOf(order.orderId)).toEqual(['stripe-event']);
   });
 
-  it('leaves an order still waiting for its charge step alone (no wait for 3-D Secure yet)', async () => {
+  it('leaves an order whose workflow is not waiting for the holder alone: the charge step (or the wait) asks Stripe', async () => {
     const { order, deps } = world();
     const succeeded = delivery('payment_intent.succeeded', intentOf(order, { status: 'succeeded' }));
+    const failed = delivery('payment_intent.payment_failed', intentOf(order));
 
     expect(await handleStripeEvent(deps, succeeded, now)).toMatchObject({ outcome: 'awaiting_charge_step' });
+    expect(await handleStripeEvent(deps, failed, now)).toMatchObject({ outcome: 'payment_failed_recorded' });
     expect((await deps.orders.get(order.orderId))?.payment.status).toBe('pending');
+    expect(deps.callbacks.calls).toEqual([]);
+  });
+
+  it('3-D Secure completed: payment_intent.succeeded resumes the wait for the holder, once however often it is delivered', async () => {
+    const { order, deps } = world();
+    await deps.orders.saveTaskToken(order.orderId, 'token-3ds');
+    const succeeded = delivery('payment_intent.succeeded', intentOf(order, { status: 'succeeded' }));
+
+    expect(await handleStripeEvent(deps, succeeded, now)).toMatchObject({ outcome: 'authenticated' });
+    expect(await handleStripeEvent(deps, succeeded, now)).toMatchObject({ outcome: 'duplicate', duplicate: true });
+
+    expect(deps.callbacks.calls).toEqual([
+      { token: 'token-3ds', outcome: 'succeed', detail: { stripeEventId: expect.stringMatching(/^evt_/) } },
+    ]);
+    // The charge is recorded by ChargePayment, which the resumed workflow runs again and which asks Stripe.
+    expect((await deps.orders.get(order.orderId))?.payment.status).toBe('pending');
+  });
+
+  it('3-D Secure abandoned: payment_intent.payment_failed fails the wait with PaymentFailed', async () => {
+    const { order, deps } = world();
+    await deps.orders.saveTaskToken(order.orderId, 'token-3ds');
+    const failed = delivery('payment_intent.payment_failed', intentOf(order));
+
+    expect(await handleStripeEvent(deps, failed, now)).toMatchObject({ outcome: 'payment_failed' });
+
+    expect(deps.callbacks.calls).toEqual([
+      { token: 'token-3ds', outcome: 'fail', detail: { error: ErrorName.PaymentFailed, cause: expect.any(String) } },
+    ]);
+  });
+
+  it('whichever of succeeded and payment_failed comes second finds the wait over: the first word stands', async () => {
+    const { order, deps } = world();
+    await deps.orders.saveTaskToken(order.orderId, 'token-3ds');
+    const failed = delivery('payment_intent.payment_failed', intentOf(order));
+    const succeeded = delivery('payment_intent.succeeded', intentOf(order, { status: 'succeeded' }));
+
+    expect(await handleStripeEvent(deps, failed, now)).toMatchObject({ outcome: 'payment_failed' });
+    expect(await handleStripeEvent(deps, succeeded, now)).toMatchObject({ outcome: 'wait_already_closed' });
+    expect(deps.callbacks.calls.map((call) => call.outcome)).toEqual(['fail', 'succeed']);
+  });
+
+  it('a success after the wait ended with the order cancelled is an anomaly to refund, and resumes nothing', async () => {
+    const { order, deps } = world({ status: 'cancelled', failureReason: 'States.Timeout' });
+    await deps.orders.saveTaskToken(order.orderId, 'token-3ds');
+    const succeeded = delivery('payment_intent.succeeded', intentOf(order, { status: 'succeeded' }));
+
+    expect(await handleStripeEvent(deps, succeeded, now)).toMatchObject({ outcome: 'succeeded_for_closed_order' });
+    expect([...deps.events.events.values()][0]?.result).toMatchObject({
+      anomaly: true,
+      refund: { status: 'required' },
+    });
+    expect(deps.callbacks.calls).toEqual([]);
   });
 
   it('money taken for a closed order its closing did not see is an anomaly to refund', async () => {
@@ -131,12 +191,48 @@ describe('handleStripeEvent', () => {
     ['an unknown order', { metadata: { orderId: 'NOSUCHORDER0' } }, 'unknown_order', true],
     ['another PaymentIntent than the order’s', { id: 'pi_someone_else' }, 'not_the_order_payment', true],
     ['a PaymentIntent without an order', { metadata: {} }, 'not_an_order_payment', false],
+    ['a PaymentIntent naming no order id of ours', { metadata: { orderId: '\ud800' } }, 'not_an_order_payment', false],
   ])('records payment_intent.succeeded for %s', async (_label, changes, outcome, anomaly) => {
     const { order, deps } = world();
     const event = delivery('payment_intent.succeeded', intentOf(order, { status: 'succeeded', ...changes }));
 
     expect(await handleStripeEvent(deps, event, now)).toMatchObject({ outcome });
     expect([...deps.events.events.values()][0]?.result).toMatchObject({ outcome, anomaly });
+  });
+
+  it('charge.refunded of the order’s recorded refund marks it refunded, once; a partial one is an anomaly', async () => {
+    const refund = {
+      status: 'required' as const,
+      chargeId: paymentIntent().id,
+      amountCents: 610,
+      currency: 'EUR' as const,
+      reason: 'order failed: ProvisioningImpossibleError',
+      recordedAt: now.toISOString(),
+    };
+    const charge = (amountRefunded: number) => ({
+      ...publishedCharge(),
+      payment_intent: paymentIntent().id,
+      amount_refunded: amountRefunded,
+      currency: 'eur',
+      metadata: { orderId: order.orderId },
+    });
+    const { order, deps } = world({
+      status: 'failed',
+      payment: { method: 'card', status: 'refund_required', reference: 'RF00' },
+      refund,
+    });
+
+    expect(await handleStripeEvent(deps, delivery('charge.refunded', charge(300)), now)).toMatchObject({
+      outcome: 'partly_refunded',
+    });
+    expect((await deps.orders.get(order.orderId))?.payment.status).toBe('refund_required');
+    const whole = delivery('charge.refunded', charge(610));
+    expect(await handleStripeEvent(deps, whole, now)).toMatchObject({ outcome: 'refunded' });
+    expect(await handleStripeEvent(deps, whole, now)).toMatchObject({ outcome: 'duplicate' });
+    expect(await deps.orders.get(order.orderId)).toMatchObject({
+      payment: { status: 'refunded' },
+      refund: { status: 'refunded', chargeId: paymentIntent().id },
+    });
   });
 
   it('records payment_intent.payment_failed and charge.refunded, and ignores other events', async () => {
