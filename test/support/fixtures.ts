@@ -1,4 +1,5 @@
 import { creditorReference } from '../../functions/domain/creditor-reference.ts';
+import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import { type Order, orderIdFromBytes } from '../../functions/domain/order.ts';
 import { CONTRACT_ORDER_EXAMPLE } from '../../local/contract-example.ts';
 
@@ -45,6 +46,27 @@ export function storedOrder(overrides: Partial<Order> = {}, now = new Date('2025
     completedAt: null,
     requestHash: 'a'.repeat(64),
     paymentDeadline: new Date(now.getTime() + 5 * 24 * 3600 * 1000).toISOString(),
+    ...overrides,
+  };
+}
+
+/** A stored, active Standard mailbox of `storefrontId`, ordered at `orderedAt`, with an address of its own. */
+export function storedMailbox(storefrontId: string, orderedAt: Date, overrides: Partial<Mailbox> = {}): Mailbox {
+  const id = counter++;
+  const minutes = (n: number) => new Date(orderedAt.getTime() + n * 60_000).toISOString();
+  return {
+    address: `box.${process.pid}.${id}@pec.it`,
+    status: 'active',
+    storefrontId,
+    orderId: `ORDER${id}`,
+    orderedAt: orderedAt.toISOString(),
+    type: 'standard',
+    domainPec: false,
+    holderEmail: 'mario.rossi@example.com',
+    activatedAt: minutes(1),
+    expiresAt: minutes(365 * 24 * 60),
+    autoRenew: false,
+    passwordSet: false,
     ...overrides,
   };
 }

@@ -9,7 +9,7 @@ import { dynamoOrderRepository, orderKey } from '../../../functions/adapters/dyn
 import type { Mailbox } from '../../../functions/domain/mailbox.ts';
 import type { Order } from '../../../functions/domain/order.ts';
 import type { ListPage, ListPosition, MailboxRepository, OrderRepository } from '../../../functions/use-cases/ports.ts';
-import { storedOrder } from '../../support/fixtures.ts';
+import { storedMailbox, storedOrder } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
 let table: LocalTable;
@@ -41,21 +41,8 @@ const at = (minutes: number) => new Date(Date.UTC(2025, 2, 15, 9, 30) + minutes 
 const order = (storefrontId: string, minutes: number, overrides: Partial<Order> = {}): Order =>
   storedOrder({ storefrontId, createdAt: at(minutes), ...overrides });
 
-const mailbox = (storefrontId: string, minutes: number, overrides: Partial<Mailbox> = {}): Mailbox => ({
-  address: `box.${++counter}@pec.it`,
-  status: 'active',
-  storefrontId,
-  orderId: `ORDER${counter}`,
-  orderedAt: at(minutes),
-  type: 'standard',
-  domainPec: false,
-  holderEmail: 'mario.rossi@example.com',
-  activatedAt: at(minutes + 1),
-  expiresAt: at(minutes + 365 * 24 * 60),
-  autoRenew: false,
-  passwordSet: false,
-  ...overrides,
-});
+const mailbox = (storefrontId: string, minutes: number, overrides: Partial<Mailbox> = {}): Mailbox =>
+  storedMailbox(storefrontId, new Date(at(minutes)), overrides);
 
 /** Stores mailboxes as they are, keys and all (as the bench loads them). */
 const putMailboxes = (...boxes: Mailbox[]) =>

@@ -11,7 +11,7 @@ import {
 } from '../../../functions/domain/schemas.ts';
 import { listMailboxes, listOrders } from '../../../functions/use-cases/lists.ts';
 import { InMemoryMailboxRepository, InMemoryOrderRepository } from '../../support/fakes.ts';
-import { storedOrder } from '../../support/fixtures.ts';
+import { storedMailbox, storedOrder } from '../../support/fixtures.ts';
 
 /* GET /orders and GET /mailboxes as use cases, on the in-memory repositories. */
 
@@ -22,22 +22,8 @@ const at = (minutes: number) => new Date(Date.UTC(2025, 2, 15, 9, 30) + minutes 
 const order = (storefrontId: string, minutes: number, overrides: Partial<Order> = {}): Order =>
   storedOrder({ storefrontId, createdAt: at(minutes), ...overrides });
 
-let counter = 0;
-const mailbox = (storefrontId: string, minutes: number, overrides: Partial<Mailbox> = {}): Mailbox => ({
-  address: `list.${++counter}@pec.it`,
-  status: 'active',
-  storefrontId,
-  orderId: `ORDER${counter}`,
-  orderedAt: at(minutes),
-  type: 'standard',
-  domainPec: false,
-  holderEmail: 'mario.rossi@example.com',
-  activatedAt: at(minutes + 1),
-  expiresAt: at(minutes + 365 * 24 * 60),
-  autoRenew: false,
-  passwordSet: false,
-  ...overrides,
-});
+const mailbox = (storefrontId: string, minutes: number, overrides: Partial<Mailbox> = {}): Mailbox =>
+  storedMailbox(storefrontId, new Date(at(minutes)), overrides);
 
 const ordersQuery = (query: Record<string, string> = {}) => parseOrThrow(ListOrdersQuerySchema, query);
 const mailboxesQuery = (query: Record<string, string> = {}) => parseOrThrow(ListMailboxesQuerySchema, query);
