@@ -7,18 +7,19 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { withTransactions } from './dynamodb-transactions.ts';
 import { closeServer, listen } from './http-util.ts';
 import { type LocalService, startInThread } from './thread.ts';
 
 /*
- * Local stand-in for DynamoDB: dynalite (in memory), as it is. It serves every call the repositories
- * make (GetItem, PutItem, UpdateItem, DeleteItem and Query, with condition expressions); it has no
- * transactions, which nothing calls yet.
+ * Local stand-in for DynamoDB: dynalite (in memory). It serves every call the repositories make
+ * (GetItem, PutItem, UpdateItem, DeleteItem and Query, with condition expressions); transactions,
+ * which dynalite lacks, are served in front of it (`dynamodb-transactions.ts`).
  */
 
 /** Starts dynalite on 127.0.0.1 in this thread (the integration tests' table). */
 export async function startDynamoDb(): Promise<LocalService> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = withTransactions(dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
   return { endpoint: await listen(server), stop: () => closeServer(server) };
 }
 
