@@ -67,12 +67,22 @@ function planLabel(type: MailboxType): string {
   return `${PLAN_NAMES[type]} (${mailboxGb} GB di casella${archiveGb > 0 ? `, ${archiveGb} GB di archivio` : ''})`;
 }
 
+/** The extra GB bought with a renewal, as the holder reads them: one fact, none when none were bought. */
+function extraGbFacts(extraGb: OrderSummary['extraGb']): [string, string][] {
+  if (!extraGb || (extraGb.mailbox === 0 && extraGb.archive === 0)) return [];
+  const parts = [
+    ...(extraGb.mailbox > 0 ? [`${extraGb.mailbox} GB di casella`] : []),
+    ...(extraGb.archive > 0 ? [`${extraGb.archive} GB di archivio`] : []),
+  ];
+  return [['Spazio aggiuntivo', `${parts.join(' e ')} in più, per ogni anno`]];
+}
+
 /** What was ordered and what it costs: the facts every order confirmation lists. */
 const orderFacts = (order: OrderSummary): [string, string][] => [
   ['Ordine', order.orderId],
   ['Casella PEC', order.address],
   ['Piano', `${planLabel(order.type)}${order.domainPec ? ', sul tuo dominio' : ''}`],
-  ...((extraGbLabel(order.extraGb) ? [['Spazio aggiuntivo', extraGbLabel(order.extraGb)]] : []) as [string, string][]),
+  ...extraGbFacts(order.extraGb),
   ['Durata', order.years === 1 ? '1 anno' : `${order.years} anni`],
   ['Imponibile', euro(order.totals.netCents)],
   [`IVA ${VAT_RATE_PERCENT}%`, euro(order.totals.vatCents)],
@@ -191,19 +201,8 @@ export function orderCancelledEmail(input: EmailInput<'orderCancelled'>) {
   });
 }
 
-/** The extra GB bought with an order, as the holder reads them; undefined when none. */
-function extraGbLabel(extraGb: OrderSummary['extraGb']): string | undefined {
-  if (!extraGb || (extraGb.mailbox === 0 && extraGb.archive === 0)) return undefined;
-  const parts = [
-    ...(extraGb.mailbox > 0 ? [`${extraGb.mailbox} GB di casella`] : []),
-    ...(extraGb.archive > 0 ? [`${extraGb.archive} GB di archivio`] : []),
-  ];
-  return `${parts.join(' e ')} in più, per ogni anno`;
-}
-
 /** The confirmation every renewal ends with: the new expiry, the plan from now on, the years and the totals. */
 export function renewalConfirmedEmail(input: EmailInput<'renewalConfirmed'>) {
-  const extra = extraGbLabel(input.extraGb);
   return render(input.to, `La casella PEC ${input.address} è rinnovata`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
@@ -220,7 +219,7 @@ export function renewalConfirmedEmail(input: EmailInput<'renewalConfirmed'>) {
       ['Ordine', input.orderId],
       ['Casella PEC', input.address],
       ['Piano', planLabel(input.type)],
-      ...(extra ? ([['Spazio aggiuntivo', extra]] as [string, string][]) : []),
+      ...extraGbFacts(input.extraGb),
       ['Durata del rinnovo', input.years === 1 ? '1 anno' : `${input.years} anni`],
       ['Nuova scadenza', italianDate(input.expiresAt)],
       ['Imponibile', euro(input.totals.netCents)],

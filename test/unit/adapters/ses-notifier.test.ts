@@ -217,6 +217,14 @@ describe('SES notifier', () => {
     expect(htmlOf(input)).toContain('<th align="left">Nuova scadenza</th>');
   });
 
+  it("lists a renewal's extra GB in its payment instructions", async () => {
+    await notifier.paymentInstructions(
+      instructions({ kind: 'renewal', type: 'pro', extraGb: { mailbox: 0, archive: 4 }, terms: undefined }),
+    );
+
+    expect(textOf(sent())).toContain('Spazio aggiuntivo: 4 GB di archivio in più, per ogni anno');
+  });
+
   it('confirms a renewal that keeps its plan without a plan change paragraph', async () => {
     await notifier.renewalConfirmed({
       to: 'mario.rossi@example.com',
