@@ -57,6 +57,34 @@ export function dynamoMailPlatform(table: Table): MailPlatform {
       await client.send(new DeleteCommand({ TableName: tableName, Key: platformAccountKey(address) }));
     },
 
+    async usage(address) {
+      // The mail servers keep each account's usage on its item as they store and archive messages.
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: platformAccountKey(address),
+          ProjectionExpression: 'mailboxBytes, archiveBytes',
+          ConsistentRead: true,
+        }),
+      );
+      const bytes = (value: unknown) => (typeof value === 'number' && value > 0 ? value : 0);
+      return { mailboxBytes: bytes(Item?.mailboxBytes), archiveBytes: bytes(Item?.archiveBytes) };
+    },
+
+    async setQuota(address, { mailboxGb, archiveGb }) {
+      await writeIf(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: platformAccountKey(address),
+            ConditionExpression: 'attribute_exists(pk)',
+            UpdateExpression: 'SET mailboxGb = :mailboxGb, archiveGb = :archiveGb',
+            ExpressionAttributeValues: { ':mailboxGb': mailboxGb, ':archiveGb': archiveGb },
+          }),
+        ),
+      );
+    },
+
     async setPassword(address, password) {
       // scrypt with a per-account salt (N=16384, r=8, p=1): the platform never holds the password itself.
       const salt = randomBytes(16);

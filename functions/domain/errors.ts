@@ -97,9 +97,11 @@ export class AutoRenewActiveError extends PecError {
 
 export class ConflictError extends PecError {
   override readonly name = ErrorName.ConflictError;
+  /** `errors`, when given, names the fields of the request the conflict is about. */
   constructor(
     readonly code: string,
     message: string,
+    readonly errors?: FieldError[],
   ) {
     super(message);
   }

@@ -1,5 +1,6 @@
 import { type MailboxStatus, mailboxLifecycle } from './lifecycles.ts';
 import type { ImmediatePayment } from './payment-methods.ts';
+import type { ExtraGb } from './renewal-plan.ts';
 import type { PublicMailbox } from './schemas.ts';
 
 /** A mailbox as the system keeps it, from the reservation of its address on (see `mailboxLifecycle`). */
@@ -21,6 +22,13 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   expiresAt?: string;
   /** The card or PayPal payment (PaymentMethod or token) automatic renewals are charged to. */
   renewalPayment?: ImmediatePayment;
+  /**
+   * Where the electronic invoice goes (`recipientCode` or `pecAddress`): the first order's, kept at
+   * activation, so that every renewal (manual or automatic) is invoiced the same way unless it says otherwise.
+   */
+  billing?: Record<string, unknown>;
+  /** Extra GB bought on top of the plan for the current period (by the last renewal); none when absent. */
+  extraGb?: ExtraGb;
   /** Renewal orders already applied, so a retried extension never adds the years twice. */
   renewalOrders?: Set<string>;
   /** Expiry reminders already sent (`<expiresAt>#<days>`), so each is sent once. */

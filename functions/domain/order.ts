@@ -1,6 +1,7 @@
 import { creditorReference } from './creditor-reference.ts';
 import { orderLifecycle, type PaymentStatus, paymentLifecycle } from './lifecycles.ts';
 import { credentialOf, type ImmediatePayment, isImmediatePayment, type PaymentMethod } from './payment-methods.ts';
+import type { ExtraGb } from './renewal-plan.ts';
 import type { NextAction, PublicOrder } from './schemas.ts';
 import { orderTotals } from './totals.ts';
 
@@ -134,6 +135,7 @@ export function toPublicOrder(order: Order): PublicOrder {
     mailbox: order.mailbox,
     years: order.years,
     totals: order.totals,
+    ...(order.extraGb ? { extraGb: order.extraGb } : {}),
     payment: {
       method: order.payment.method,
       status: awaitsHolder ? 'requires_action' : order.payment.status,
@@ -186,6 +188,8 @@ export interface NewOrder {
   payment: { method: PaymentMethod; token?: string; paymentMethod?: string };
   holder: Order['holder'];
   billing: Order['billing'];
+  /** A renewal: the extra GB it buys for the new period (priced in its totals); none when absent. */
+  extraGb?: ExtraGb;
   /** New orders: the version of the conditions accepted with the request (accepted `now`). */
   termsVersion?: string;
   requestHash: string;
@@ -207,7 +211,7 @@ export function pendingOrder(input: NewOrder): Order {
     status: 'pending_payment',
     mailbox: input.mailbox,
     years: input.years,
-    totals: orderTotals(input.mailbox.type, input.years),
+    totals: orderTotals(input.mailbox.type, input.years, input.extraGb),
     payment: {
       method: payment.method,
       status: 'pending',
@@ -217,6 +221,7 @@ export function pendingOrder(input: NewOrder): Order {
     },
     holder: input.holder,
     billing: input.billing,
+    ...(input.extraGb ? { extraGb: input.extraGb } : {}),
     ...(input.termsVersion ? { consents: { termsVersion: input.termsVersion, acceptedAt: now.toISOString() } } : {}),
     createdAt: now.toISOString(),
     paidAt: null,

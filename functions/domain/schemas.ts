@@ -14,6 +14,7 @@ import { isValidNumericFiscalCode, isValidPersonalFiscalCode, isValidVatNumber }
 import { ORDER_STATUSES, PAYMENT_STATUSES, PUBLIC_MAILBOX_STATUSES } from './lifecycles.ts';
 import { CREDIT_PAYMENT_METHODS, IMMEDIATE_PAYMENT_METHODS, PAYMENT_METHODS } from './payment-methods.ts';
 import { isProvinceCode } from './provinces.ts';
+import { MAX_EXTRA_GB } from './renewal-plan.ts';
 
 const MIN_YEARS = Math.min(...catalog.years);
 const MAX_YEARS = Math.max(...catalog.years);
@@ -293,7 +294,50 @@ export type PasswordResetRequest = z.infer<typeof PasswordResetRequestSchema>;
 export const AutoRenewRequestSchema = z.object({ enabled: z.boolean() });
 export type AutoRenewRequest = z.infer<typeof AutoRenewRequestSchema>;
 
-export const RenewalRequestSchema = z.object({ years, payment: PaymentRequestSchema });
+const extraGigabytes = (space: string) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_EXTRA_GB)
+    .default(0)
+    .meta({ description: `Extra GB of ${space} space, 0 to ${MAX_EXTRA_GB} (default 0).` });
+
+export const ExtraGbSchema = z
+  .object({ mailbox: extraGigabytes('mailbox'), archive: extraGigabytes('archive (Pro and Premium only)') })
+  .meta({
+    description:
+      'Extra GB on top of the plan for the new period, each priced per GB and per year (GET /catalog extraGb). ' +
+      "Absent: the mailbox's current extra GB are kept (extra archive GB are dropped with the archive on Standard).",
+  });
+
+export const RenewalRequestSchema = z
+  .object({
+    years,
+    payment: PaymentRequestSchema,
+    type: mailboxType.optional().meta({
+      description:
+        'The plan from the renewal on (an upgrade or a downgrade); default: the current one. A downgrade is ' +
+        '409 when the space in use does not fit the new plan, or when it would drop an archive that holds anything.',
+    }),
+    extraGb: ExtraGbSchema.optional(),
+    billing: BillingSchema.optional().meta({
+      description: "Where this renewal's electronic invoice goes; default: the mailbox's (its first order's).",
+    }),
+  })
+  .superRefine(
+    ({ type, extraGb }, ctx) => {
+      if (type === 'standard' && (extraGb?.archive ?? 0) > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['extraGb', 'archive'],
+          message: 'The standard plan has no archive: extra archive GB are sold only with Pro and Premium.',
+        });
+      }
+    },
+    // A rule across two fields: run it whenever both are usable, even if another field failed.
+    { when: ({ value }) => isRecord(value) && isRecord(value.extraGb) && typeof value.extraGb.archive === 'number' },
+  );
 export type RenewalRequest = z.infer<typeof RenewalRequestSchema>;
 
 export const PaymentWebhookEventSchema = z.object({
@@ -346,6 +390,10 @@ export const PublicOrderSchema = z.object({
   mailbox: z.object({ address: z.string(), type: mailboxType, domainPec: z.boolean() }),
   years: z.number().int(),
   totals: TotalsSchema,
+  extraGb: z
+    .object({ mailbox: z.number().int(), archive: z.number().int() })
+    .optional()
+    .meta({ description: 'A renewal that buys extra GB: how many, for each year of the new period (in the totals).' }),
   payment: z.object({
     method: z.enum(PAYMENT_METHODS),
     status: z.enum(PUBLIC_PAYMENT_STATUSES).meta({

@@ -1,4 +1,5 @@
-import { isAllowedYears, type MailboxType, planFor, VAT_RATE_PERCENT } from './catalog.ts';
+import { catalog, isAllowedYears, type MailboxType, planFor, VAT_RATE_PERCENT } from './catalog.ts';
+import { type ExtraGb, NO_EXTRA_GB } from './renewal-plan.ts';
 import type { Totals } from './schemas.ts';
 
 // Beyond this, netCents * 22 + 50 would leave the range where every integer is exact.
@@ -23,11 +24,21 @@ export function totalsFromNet(netCents: number): Totals {
 }
 
 /**
- * What an order (or a renewal) of `years` years of a `type` mailbox costs.
+ * What an order (or a renewal) of `years` years of a `type` mailbox costs, with the extra GB bought
+ * on top of the plan (a renewal's), each priced per GB and per year by the catalog.
  *
- * @throws {RangeError} when `years` is not a duration the catalog allows.
+ * @throws {RangeError} when `years` is not a duration the catalog allows, or an extra GB count is not
+ * a non-negative integer.
  */
-export function orderTotals(type: MailboxType, years: number): Totals {
+export function orderTotals(type: MailboxType, years: number, extraGb: ExtraGb = NO_EXTRA_GB): Totals {
   if (!isAllowedYears(years)) throw new RangeError(`years must be one of the catalog's durations, got ${years}`);
-  return totalsFromNet(planFor(type).yearlyNetCents * years);
+  for (const count of [extraGb.mailbox, extraGb.archive]) {
+    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`extra GB must be whole GB, got ${count}`);
+  }
+  const prices = catalog.extraGb;
+  const yearlyNetCents =
+    planFor(type).yearlyNetCents +
+    extraGb.mailbox * prices.mailboxYearlyNetCentsPerGb +
+    extraGb.archive * prices.archiveYearlyNetCentsPerGb;
+  return totalsFromNet(yearlyNetCents * years);
 }

@@ -1,3 +1,5 @@
+import { dynamoDb } from '../adapters/clients/dynamodb.ts';
+import { dynamoMailPlatform } from '../adapters/dynamodb-mail-platform.ts';
 import {
   addressParameter,
   createdOrder,
@@ -10,7 +12,12 @@ import { defineConfig } from '../config.ts';
 import { RenewalRequestSchema } from '../domain/schemas.ts';
 import { placeRenewal } from '../use-cases/renewals.ts';
 
-const deps = orderIntakeDeps(defineConfig(orderIntakeVariables));
+const config = defineConfig(orderIntakeVariables);
+// The platform's accounts are in the same table: a downgrade reads the space in use there.
+const deps = {
+  ...orderIntakeDeps(config),
+  platform: dynamoMailPlatform({ client: dynamoDb, tableName: config.TABLE_NAME }),
+};
 
 /** POST /mailboxes/{address}/renewals: a manual renewal order, paid like a new one. */
 export const handler = httpHandler(

@@ -21,6 +21,7 @@ import {
   renewalPaymentOf,
 } from '../domain/order.ts';
 import { credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
+import { hasExtraGb, NO_EXTRA_GB, type PlanChoice, quotaOf } from '../domain/renewal-plan.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
 import type {
   AccessTokenRepository,
@@ -221,6 +222,7 @@ function summaryOf(order: Order): OrderSummary {
     domainPec,
     years: order.years,
     totals: order.totals,
+    ...(hasExtraGb(order.extraGb) ? { extraGb: order.extraGb } : {}),
     ...(accepted
       ? { terms: { version: accepted, ...(accepted === catalog.terms.version ? { url: catalog.terms.url } : {}) } }
       : {}),
@@ -255,6 +257,8 @@ export async function provisionMailbox(
       // A card or PayPal holder renews automatically by default; a transfer has nothing to charge.
       autoRenew: renewalPayment !== undefined,
       ...(renewalPayment ? { renewalPayment } : {}),
+      // Kept for the renewals, which are invoiced the same way unless they say otherwise.
+      ...(Object.keys(order.billing).length > 0 ? { billing: order.billing } : {}),
     });
     if (!activated)
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
@@ -282,10 +286,18 @@ const recordActivation = (audit: FulfilmentDeps['audit'], orderId: string, addre
   audit.record({ orderId, event: 'mailbox-activated', at, detail: { address } });
 
 /**
- * A paid renewal: the mailbox's expiry moves on by the order's years (from the current expiry, or
- * from now if it has expired), a suspended mailbox runs again, and the holder is told. The mailbox
- * remembers the order, so a retry never adds the years twice; a retry that finds the renewal
- * applied still completes what followed it (platform, audit, the email at most once).
+ * A paid renewal, the step every renewal ends in (manual, automatic, after a retried charge, with a
+ * plan change):
+ * 1. the mailbox's expiry moves on by the order's years (from the current expiry, or from now if it
+ *    has expired), a suspended mailbox runs again, and the plan and extra GB the order bought become
+ *    the mailbox's (`type`, `extraGb`), in one conditional write that remembers the order, so a retry
+ *    never adds the years twice;
+ * 2. the mail platform gets the quota of the plan the mailbox now has (a retry sets it again);
+ * 3. the renewal is audited (one entry per order, rewritten by a retry) and the holder gets the
+ *    renewal confirmation (new expiry, plan, years, totals), at most once.
+ * The plan changes when the renewal is paid, not at the old expiry: for an automatic renewal (charged
+ * days before expiry) and a suspended mailbox that is the new period; a manual renewal paid early
+ * brings its plan early (an upgrade at once; a downgrade was checked against the space in use).
  */
 export async function extendMailbox(
   deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'platform' | 'notifier' | 'audit'>,
@@ -296,6 +308,7 @@ export async function extendMailbox(
   const { address } = order.mailbox;
   assertFulfilling(order);
   const renewalPayment = renewalPaymentOf(order);
+  const bought: PlanChoice = { type: order.mailbox.type, extraGb: order.extraGb ?? NO_EXTRA_GB };
   // Optimistic: a concurrent renewal of the same mailbox changes the expiry, so read it again and retry.
   for (let attempt = 0; attempt < 5; attempt++) {
     const mailbox = await deps.mailboxes.get(address);
@@ -304,6 +317,7 @@ export async function extendMailbox(
       previousExpiresAt: mailbox?.expiresAt,
       expiresAt,
       ...(renewalPayment ? { renewalPayment } : {}),
+      plan: bought,
     });
     if (result === 'gone') throw new ProvisioningImpossibleError(`The mailbox ${address} can no longer be renewed.`);
     if (result === 'stale') continue;
@@ -313,9 +327,24 @@ export async function extendMailbox(
       await deps.platform.setReceiveOnly(address, false);
     }
     if (result === 'applied') expiresAt = mailbox?.expiresAt ?? expiresAt;
-    await deps.audit.record({ orderId, event: 'mailbox-renewed', at: now, detail: { address, expiresAt } });
+    // The quota of the plan the mailbox has now: this order's, or (applied by an earlier attempt)
+    // whatever the latest renewal left. Set every time: an attempt may have stopped before it.
+    const plan =
+      result === 'extended' || !mailbox ? bought : { type: mailbox.type, extraGb: mailbox.extraGb ?? NO_EXTRA_GB };
+    await deps.platform.setQuota(address, quotaOf(plan));
+    const changedFrom = result === 'extended' && mailbox && mailbox.type !== bought.type ? mailbox.type : undefined;
+    const renewal = {
+      address,
+      expiresAt,
+      type: bought.type,
+      ...(changedFrom ? { previousType: changedFrom } : {}),
+      ...(hasExtraGb(order.extraGb) ? { extraGb: order.extraGb } : {}),
+      years: order.years,
+      totals: order.totals,
+    };
+    await deps.audit.record({ orderId, event: 'mailbox-renewed', at: now, detail: renewal });
     await sendOnce(deps.orders, orderId, 'renewalEmailSentAt', now, () =>
-      deps.notifier.renewalConfirmed({ to: order.holder.email, address, orderId, expiresAt }),
+      deps.notifier.renewalConfirmed({ to: order.holder.email, orderId, ...renewal }),
     );
     return;
   }

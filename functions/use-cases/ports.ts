@@ -5,6 +5,7 @@ import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Payer, Refund } from '../domain/order.ts';
 import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentCredential } from '../domain/payment-methods.ts';
+import type { ExtraGb, PlanChoice, Quota, SpaceInUse } from '../domain/renewal-plan.ts';
 import type { NextAction, PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
@@ -152,19 +153,25 @@ export interface MailboxRepository {
   activate(
     address: string,
     orderId: string,
-    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment'>,
+    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment' | 'billing'>,
   ): Promise<boolean>;
   /** Records the first password: false when one was already set. */
   markPasswordSet(address: string): Promise<boolean>;
   /**
-   * Applies a renewal: the new expiry, the mailbox active again, the order remembered. `stale` when
+   * Applies a renewal: the new expiry, the mailbox active again, the order remembered; with `plan`,
+   * the plan and extra GB of the new period (the mailbox's `type` and `extraGb`). `stale` when
    * the expiry is no longer `previousExpiresAt` (a concurrent renewal), `applied` when this order was
    * applied before, `gone` when the mailbox can no longer be renewed.
    */
   extend(
     address: string,
     orderId: string,
-    change: { previousExpiresAt: string | undefined; expiresAt: string; renewalPayment?: Mailbox['renewalPayment'] },
+    change: {
+      previousExpiresAt: string | undefined;
+      expiresAt: string;
+      renewalPayment?: Mailbox['renewalPayment'];
+      plan?: PlanChoice;
+    },
   ): Promise<'extended' | 'stale' | 'applied' | 'gone'>;
   /**
    * Switches automatic renewal of this storefront's mailbox; undefined when the mailbox changed
@@ -282,6 +289,10 @@ export interface MailPlatform {
   setReceiveOnly(address: string, receiveOnly: boolean): Promise<void>;
   /** Deletes the account and its contents for good; a no-op when it is gone already. */
   deleteMailbox(address: string): Promise<void>;
+  /** The space the account uses now, in bytes (nothing for an account that does not exist). */
+  usage(address: string): Promise<SpaceInUse>;
+  /** Sets the account's quota (a plan change, extra GB); content over it is kept; a no-op for an account that does not exist. */
+  setQuota(address: string, quota: Quota): Promise<void>;
 }
 
 export interface EmailMessage {
@@ -303,6 +314,8 @@ export interface OrderSummary {
   totals: Totals;
   /** A new order: the general contract conditions accepted, with their document when it is the one in force. */
   terms?: { version: string; url?: string };
+  /** A renewal buying extra GB for the new period. */
+  extraGb?: ExtraGb;
 }
 
 /** The confirmation of a new card or PayPal order, sent before it is charged. */
@@ -316,6 +329,23 @@ export interface PaymentInstructions extends OrderSummary {
   /** The RF creditor reference the transfer must quote. */
   reference: string;
   deadline: string;
+}
+
+/**
+ * The confirmation that ends every renewal (manual, automatic, after a retried charge, with a plan
+ * change): the new expiry, the plan and extra GB from the renewal on, the years and what was paid.
+ */
+export interface RenewalConfirmation {
+  to: string;
+  address: string;
+  orderId: string;
+  expiresAt: string;
+  type: MailboxType;
+  /** The plan before the renewal, when the renewal changed it. */
+  previousType?: MailboxType;
+  extraGb?: ExtraGb;
+  years: number;
+  totals: Totals;
 }
 
 /** The emails the holder receives; the adapter renders and sends them. Each answers the message id. */
@@ -349,7 +379,7 @@ export interface Notifier {
     onRequest?: boolean;
     refundCents?: number;
   }): Promise<string>;
-  renewalConfirmed(input: { to: string; address: string; orderId: string; expiresAt: string }): Promise<string>;
+  renewalConfirmed(input: RenewalConfirmation): Promise<string>;
   expiryReminder(input: { to: string; address: string; expiresAt: string; daysLeft: number }): Promise<string>;
   domainDnsInstructions(input: {
     to: string;

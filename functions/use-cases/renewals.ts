@@ -8,6 +8,16 @@ import {
   toPublicMailbox,
 } from '../domain/mailbox.ts';
 import { orderIdFromBytes, pendingOrder, toPublicOrder } from '../domain/order.ts';
+import {
+  choiceRefusal,
+  hasExtraGb,
+  NO_EXTRA_GB,
+  type PlanChoice,
+  type PlanRefusal,
+  renewalChoice,
+  shrinks,
+  usageRefusal,
+} from '../domain/renewal-plan.ts';
 import { AUTO_RENEW_YEARS } from '../domain/renewal-policy.ts';
 import type { PublicMailbox, PublicOrder, RenewalRequest } from '../domain/schemas.ts';
 import {
@@ -18,12 +28,14 @@ import {
   resumeWorkflow,
   startWorkflow,
 } from './order-intake.ts';
-import type { MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
+import type { MailboxRepository, MailPlatform, OrderRepository, WorkflowStarter } from './ports.ts';
 
 export interface RenewalDeps {
   orders: OrderRepository;
   mailboxes: Pick<MailboxRepository, 'get'>;
   workflow: WorkflowStarter;
+  /** What the mailbox holds, read when a renewal would leave it less room. */
+  platform: Pick<MailPlatform, 'usage'>;
   paymentWaitSeconds: number;
 }
 
@@ -31,8 +43,14 @@ export interface RenewalDeps {
  * A manual renewal for 1 to 5 years:
  * 1. the mailbox must exist and run (active, or suspended within its grace period), without
  *    automatic renewal (that would charge the card a second time);
- * 2. a `renewal` order is stored with the plan's totals and its RF reference;
- * 3. the order workflow takes it from there: payment, then the expiry is extended.
+ * 2. what it buys for the new period is decided: the plan (the current one, or an upgrade or a
+ *    downgrade) and the extra GB (asked for, or the current ones kept); a choice the mailbox cannot
+ *    have is refused (409 naming the field), and one that leaves less room than now is checked
+ *    against the space in use on the mail platform (a downgrade that does not fit is a 409);
+ * 3. a `renewal` order is stored with that plan, its extra GB and their totals, its RF reference,
+ *    and the billing identifier asked for or the mailbox's;
+ * 4. the order workflow takes it from there: payment, then ExtendMailbox moves the expiry on and
+ *    applies the plan and extra GB (type and quota).
  */
 export async function placeRenewal(
   deps: RenewalDeps,
@@ -57,15 +75,19 @@ export async function placeRenewal(
     throw new ConflictError('mailbox_not_renewable', `The mailbox ${address} is still being activated.`);
   }
 
+  const choice = renewalChoice(mailbox, request);
+  await assertPlanAllowed(deps, mailbox, choice);
+
   const order = pendingOrder({
     orderId,
     storefrontId: context.storefrontId,
     kind: 'renewal',
-    mailbox: { address, type: mailbox.type, domainPec: mailbox.domainPec },
+    mailbox: { address, type: choice.type, domainPec: mailbox.domainPec },
     years: request.years,
+    ...(hasExtraGb(choice.extraGb) ? { extraGb: choice.extraGb } : {}),
     payment: request.payment,
     holder: { email: mailbox.holderEmail },
-    billing: {},
+    billing: request.billing ?? mailbox.billing ?? {},
     requestHash,
     now: context.now,
     paymentWaitSeconds: deps.paymentWaitSeconds,
@@ -77,6 +99,17 @@ export async function placeRenewal(
   await startWorkflow(deps, order, context.now, async () => {});
   return { order: toPublicOrder(order), replayed: false };
 }
+
+/** Refuses (409 naming the field) a plan or extra GB the mailbox cannot have, or whose room the space in use exceeds. */
+async function assertPlanAllowed(deps: Pick<RenewalDeps, 'platform'>, mailbox: Mailbox, next: PlanChoice) {
+  const current = { type: mailbox.type, extraGb: mailbox.extraGb ?? NO_EXTRA_GB };
+  const refusal =
+    choiceRefusal(mailbox, next) ??
+    (shrinks(current, next) ? usageRefusal(current, next, await deps.platform.usage(mailbox.address)) : undefined);
+  if (refusal) throw conflictOf(refusal);
+}
+
+const conflictOf = ({ code, path, message }: PlanRefusal) => new ConflictError(code, message, [{ path, message }]);
 
 /** Switches automatic renewal; enabling needs the card or PayPal token of an earlier payment. */
 export async function setAutoRenew(
@@ -107,7 +140,7 @@ export async function setAutoRenew(
  * expiry gets one order. Answers the order id, and whether this call created it.
  */
 export async function placeAutoRenewal(
-  deps: Omit<RenewalDeps, 'mailboxes'>,
+  deps: Omit<RenewalDeps, 'mailboxes' | 'platform'>,
   mailbox: Mailbox,
   now: Date,
 ): Promise<{ orderId: string; created: boolean }> {
@@ -122,9 +155,11 @@ export async function placeAutoRenewal(
     kind: 'renewal',
     mailbox: { address: mailbox.address, type: mailbox.type, domainPec: mailbox.domainPec },
     years: AUTO_RENEW_YEARS,
+    // The same plan and extra GB again, invoiced as the mailbox's first order was.
+    ...(hasExtraGb(mailbox.extraGb) ? { extraGb: mailbox.extraGb } : {}),
     payment: mailbox.renewalPayment,
     holder: { email: mailbox.holderEmail },
-    billing: {},
+    billing: mailbox.billing ?? {},
     requestHash: fingerprint({ autoRenew: mailbox.address, expiresAt: mailbox.expiresAt }),
     now,
     paymentWaitSeconds: deps.paymentWaitSeconds,

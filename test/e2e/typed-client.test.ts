@@ -43,6 +43,13 @@ const { consents: _accepted, ...withoutConsents } = order;
 const unconsented: Body<'/orders', 'post'> = withoutConsents;
 
 const renewal: Body<'/mailboxes/{address}/renewals', 'post'> = { years: 2, payment: { method: 'postal_slip' } };
+// CONTRACT.md, "Renewals": a plan change, extra GB and this renewal's billing identifier.
+const planChange: Body<'/mailboxes/{address}/renewals', 'post'> = {
+  years: 1, payment: { method: 'card', paymentMethod: 'pm_card_visa' },
+  type: 'premium', extraGb: { mailbox: 2, archive: 5 }, billing: { pecAddress: 'fatture@pec.it' },
+};
+// @ts-expect-error a plan the catalog does not sell
+const unknownPlan: Body<'/mailboxes/{address}/renewals', 'post'> = { ...renewal, type: 'gold' };
 const autoRenew: Body<'/mailboxes/{address}/auto-renew', 'put'> = { enabled: true };
 const passwordSetup: Body<'/password-setup', 'post'> = { token: 'q1w2e3r4t5y6', password: 'Sole-Luna-2026!' };
 const passwordReset: Body<'/password-reset', 'post'> = { address: 'mario.rossi@pec.it' };
@@ -67,7 +74,7 @@ const limitAsText: Query<'/orders'> = { limit: '20' };
 const lastPage: Page<'/mailboxes'> = { items: [], nextCursor: null };
 const firstOrders = (page: Page<'/orders'>): string[] => page.items.map((listed) => listed.orderId);
 
-export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, unconsented, renewal, autoRenew, passwordSetup, passwordReset, resetWithoutAddress, webhookEvent, unknownEvent, orderPage, mailboxPage, reservedPage, limitAsText, lastPage, firstOrders];
+export const requests = [order, ownDomain, yearsAsText, cardWithoutToken, unconsented, renewal, planChange, unknownPlan, autoRenew, passwordSetup, passwordReset, resetWithoutAddress, webhookEvent, unknownEvent, orderPage, mailboxPage, reservedPage, limitAsText, lastPage, firstOrders];
 `;
 
 /** Type-checks `files` (strict) and answers every diagnostic, as `file:line message`. */

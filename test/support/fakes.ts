@@ -10,6 +10,7 @@ import {
 import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
+import type { PlanChoice, Quota, SpaceInUse } from '../../functions/domain/renewal-plan.ts';
 import type {
   AccessToken,
   AccessTokenRepository,
@@ -308,7 +309,7 @@ export class InMemoryMailboxRepository implements MailboxRepository {
   async activate(
     address: string,
     orderId: string,
-    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment'>,
+    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment' | 'billing'>,
   ) {
     const move = this.movable(address, 'activate');
     if (!move?.mailbox || move.mailbox.orderId !== orderId || move.to === 'absent') return false;
@@ -327,7 +328,12 @@ export class InMemoryMailboxRepository implements MailboxRepository {
   async extend(
     address: string,
     orderId: string,
-    change: { previousExpiresAt: string | undefined; expiresAt: string; renewalPayment?: Mailbox['renewalPayment'] },
+    change: {
+      previousExpiresAt: string | undefined;
+      expiresAt: string;
+      renewalPayment?: Mailbox['renewalPayment'];
+      plan?: PlanChoice;
+    },
   ) {
     const move = this.movable(address, 'renew');
     const mailbox = this.mailboxes.get(address);
@@ -337,6 +343,7 @@ export class InMemoryMailboxRepository implements MailboxRepository {
     move.mailbox.status = move.to;
     move.mailbox.expiresAt = change.expiresAt;
     if (change.renewalPayment) move.mailbox.renewalPayment = copy(change.renewalPayment);
+    if (change.plan) Object.assign(move.mailbox, { type: change.plan.type, extraGb: copy(change.plan.extraGb) });
     move.mailbox.renewalOrders = new Set([...(move.mailbox.renewalOrders ?? []), orderId]);
     return 'extended' as const;
   }
@@ -454,6 +461,18 @@ export class InMemoryMailPlatform implements MailPlatform {
 
   async deleteMailbox(address: string) {
     this.accounts.delete(address);
+  }
+
+  /** The space each account uses, as the mail servers would report it; set by the tests. */
+  readonly inUse = new Map<string, SpaceInUse>();
+
+  async usage(address: string) {
+    return copy(this.inUse.get(address) ?? { mailboxBytes: 0, archiveBytes: 0 });
+  }
+
+  async setQuota(address: string, quota: Quota) {
+    const account = this.accounts.get(address);
+    if (account) Object.assign(account, { mailboxGb: quota.mailboxGb, archiveGb: quota.archiveGb });
   }
 }
 

@@ -319,6 +319,8 @@ describe('buildOpenApiDocument', () => {
     expect(Object.keys(conflict.content['application/problem+json']?.examples ?? {})).toEqual([
       'auto_renew_active',
       'mailbox_not_renewable',
+      'archive_in_use',
+      'archive_not_available',
     ]);
   });
 });

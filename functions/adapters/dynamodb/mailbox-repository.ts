@@ -216,6 +216,7 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
           'SET #status = :to, activatedAt = :activatedAt, expiresAt = :expiresAt, autoRenew = :autoRenew, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, ' +
           `${listed.set}, gsi3sk = :expiryKey` +
           (fields.renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
+          (fields.billing ? ', billing = :billing' : '') +
           ' REMOVE holdUntil',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -230,11 +231,12 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
           ':gsi1pk': expiry.gsi1pk,
           ':gsi1sk': expiry.gsi1sk,
           ...(fields.renewalPayment ? { ':renewalPayment': fields.renewalPayment } : {}),
+          ...(fields.billing ? { ':billing': fields.billing } : {}),
         },
       });
     },
 
-    async extend(address, orderId, { previousExpiresAt, expiresAt, renewalPayment }) {
+    async extend(address, orderId, { previousExpiresAt, expiresAt, renewalPayment, plan }) {
       const storefrontId = await storefrontOf(address);
       if (!storefrontId) return 'gone';
       const expiry = expiryIndexKeys({ address, expiresAt });
@@ -246,8 +248,9 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
         UpdateExpression:
           `SET #status = :to, expiresAt = :expiresAt, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, ${listed.set}, gsi3sk = :expiryKey` +
           (renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
+          (plan ? ', #type = :type, extraGb = :extraGb' : '') +
           ' ADD renewalOrders :orders',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', ...(plan ? { '#type': 'type' } : {}) },
         ExpressionAttributeValues: {
           ...from.values,
           ...moveTo('renew'),
@@ -260,6 +263,7 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
           ':gsi1sk': expiry.gsi1sk,
           ':orders': new Set([orderId]),
           ...(renewalPayment ? { ':renewalPayment': renewalPayment } : {}),
+          ...(plan ? { ':type': plan.type, ':extraGb': plan.extraGb } : {}),
         },
       });
       if (extended) return 'extended';

@@ -67,11 +67,22 @@ function planLabel(type: MailboxType): string {
   return `${PLAN_NAMES[type]} (${mailboxGb} GB di casella${archiveGb > 0 ? `, ${archiveGb} GB di archivio` : ''})`;
 }
 
+/** The extra GB bought with a renewal, as the holder reads them: one fact, none when none were bought. */
+function extraGbFacts(extraGb: OrderSummary['extraGb']): [string, string][] {
+  if (!extraGb || (extraGb.mailbox === 0 && extraGb.archive === 0)) return [];
+  const parts = [
+    ...(extraGb.mailbox > 0 ? [`${extraGb.mailbox} GB di casella`] : []),
+    ...(extraGb.archive > 0 ? [`${extraGb.archive} GB di archivio`] : []),
+  ];
+  return [['Spazio aggiuntivo', `${parts.join(' e ')} in più, per ogni anno`]];
+}
+
 /** What was ordered and what it costs: the facts every order confirmation lists. */
 const orderFacts = (order: OrderSummary): [string, string][] => [
   ['Ordine', order.orderId],
   ['Casella PEC', order.address],
   ['Piano', `${planLabel(order.type)}${order.domainPec ? ', sul tuo dominio' : ''}`],
+  ...extraGbFacts(order.extraGb),
   ['Durata', order.years === 1 ? '1 anno' : `${order.years} anni`],
   ['Imponibile', euro(order.totals.netCents)],
   [`IVA ${VAT_RATE_PERCENT}%`, euro(order.totals.vatCents)],
@@ -190,12 +201,30 @@ export function orderCancelledEmail(input: EmailInput<'orderCancelled'>) {
   });
 }
 
+/** The confirmation every renewal ends with: the new expiry, the plan from now on, the years and the totals. */
 export function renewalConfirmedEmail(input: EmailInput<'renewalConfirmed'>) {
   return render(input.to, `La casella PEC ${input.address} è rinnovata`, {
     greeting: 'Gentile cliente,',
     paragraphs: [
       `grazie: con l'ordine ${input.orderId} la casella di posta elettronica certificata ${input.address} è stata rinnovata.`,
       `La nuova scadenza è il ${italianDate(input.expiresAt)}.`,
+      ...(input.previousType
+        ? [`Da ora la casella passa dal piano ${PLAN_NAMES[input.previousType]} al piano ${PLAN_NAMES[input.type]}.`]
+        : []),
+      ...(input.previousType && !planFor(input.type).archiveGb && planFor(input.previousType).archiveGb
+        ? ["Il piano Standard non comprende l'archivio: lo spazio di archivio non è più disponibile."]
+        : []),
+    ],
+    facts: [
+      ['Ordine', input.orderId],
+      ['Casella PEC', input.address],
+      ['Piano', planLabel(input.type)],
+      ...extraGbFacts(input.extraGb),
+      ['Durata del rinnovo', input.years === 1 ? '1 anno' : `${input.years} anni`],
+      ['Nuova scadenza', italianDate(input.expiresAt)],
+      ['Imponibile', euro(input.totals.netCents)],
+      [`IVA ${VAT_RATE_PERCENT}%`, euro(input.totals.vatCents)],
+      ['Totale', euro(input.totals.grossCents)],
     ],
   });
 }

@@ -14,6 +14,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../../domain/errors.ts';
+import { BYTES_PER_GB, choiceRefusal, NO_EXTRA_GB, usageRefusal } from '../../domain/renewal-plan.ts';
 import {
   AutoRenewRequestSchema,
   AvailabilityQuerySchema,
@@ -40,8 +41,10 @@ import { type ProblemDocument, problemFor } from './problem.ts';
  * Version of the HTTP contract the document describes; bump it with any change to a schema or a route.
  * 2.0.0: new orders must name the accepted contract conditions (`consents.termsVersion`); storefront
  * lists, cancellation, holder links and page, dns-check, Stripe PaymentMethods and webhook added.
+ * 2.1.0: renewals may change the plan, buy extra GB and name their billing (`type`, `extraGb`, `billing`);
+ * a renewal order shows its `extraGb`; a 409 may name the fields it is about (`errors`).
  */
-export const API_VERSION = '2.0.0';
+export const API_VERSION = '2.1.0';
 
 type JsonObject = Record<string, unknown>;
 
@@ -211,6 +214,19 @@ const OPERATIONS: Record<string, OperationDoc> = {
       mailboxNotFound,
       new AutoRenewActiveError(EXAMPLE_ADDRESS),
       new ConflictError('mailbox_not_renewable', `The mailbox ${EXAMPLE_ADDRESS} is still being activated.`),
+      // A plan change or extra GB the mailbox cannot have (see functions/domain/renewal-plan.ts).
+      ...[
+        usageRefusal(
+          { type: 'pro', extraGb: NO_EXTRA_GB },
+          { type: 'standard', extraGb: NO_EXTRA_GB },
+          { mailboxBytes: 0, archiveBytes: BYTES_PER_GB },
+        ),
+        choiceRefusal({ domainPec: false }, { type: 'standard', extraGb: { mailbox: 0, archive: 1 } }),
+      ].flatMap((refusal) =>
+        refusal
+          ? [new ConflictError(refusal.code, refusal.message, [{ path: refusal.path, message: refusal.message }])]
+          : [],
+      ),
       idempotencyKeyReused,
     ],
   },

@@ -66,6 +66,7 @@ export function problemFor(error: unknown): ProblemDocument {
         detail: error.message,
         code: error.code,
         ...(error instanceof ValidationError ? { errors: error.errors } : {}),
+        ...(error instanceof ConflictError && error.errors ? { errors: error.errors } : {}),
       };
     }
   }

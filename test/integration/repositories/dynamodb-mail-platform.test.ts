@@ -6,6 +6,7 @@ import { ErrorName, ProvisioningImpossibleError } from '../../../functions/domai
 import type { MailPlatform } from '../../../functions/use-cases/ports.ts';
 import { freshAddress } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
+import { setSpaceInUse } from '../../support/mail-platform-table.ts';
 
 let table: LocalTable;
 let platform: MailPlatform;
@@ -90,5 +91,35 @@ describe('DynamoDB mail platform', () => {
       name: 'ConditionalCheckFailedException',
     });
     expect(await table.item(platformAccountKey(address))).toBeUndefined();
+  });
+
+  it('reports the space in use the mail servers recorded, nothing for an account without any or none at all', async () => {
+    const address = freshAddress();
+    await platform.createMailbox({ address, mailboxGb: 2, archiveGb: 3 });
+
+    expect(await platform.usage(address)).toEqual({ mailboxBytes: 0, archiveBytes: 0 });
+    await setSpaceInUse(table, address, { mailboxBytes: 1_500_000_000, archiveBytes: 42 });
+    expect(await platform.usage(address)).toEqual({ mailboxBytes: 1_500_000_000, archiveBytes: 42 });
+    expect(await platform.usage(freshAddress())).toEqual({ mailboxBytes: 0, archiveBytes: 0 });
+  });
+
+  it('sets the quota of an account, keeping its password and usage; creates no account', async () => {
+    const address = freshAddress();
+    await platform.createMailbox({ address, mailboxGb: 1, archiveGb: 0 });
+    await platform.setPassword(address, PASSWORD);
+    await setSpaceInUse(table, address, { mailboxBytes: 7, archiveBytes: 0 });
+
+    await platform.setQuota(address, { mailboxGb: 4, archiveGb: 8 });
+    await platform.setQuota(address, { mailboxGb: 4, archiveGb: 8 });
+
+    expect(await table.item(platformAccountKey(address))).toMatchObject({
+      mailboxGb: 4,
+      archiveGb: 8,
+      mailboxBytes: 7,
+      passwordHash: expect.stringMatching(/^scrypt\$/),
+    });
+    const missing = freshAddress();
+    await platform.setQuota(missing, { mailboxGb: 1, archiveGb: 0 });
+    expect(await table.item(platformAccountKey(missing))).toBeUndefined();
   });
 });

@@ -172,6 +172,55 @@ describe('DynamoDB mailbox repository: activate', () => {
     expect(await mailboxes.activate(address, 'HOLDER', { ...withoutPayment, autoRenew: false })).toBe(true);
     expect(await mailboxes.get(address)).not.toHaveProperty('renewalPayment');
   });
+
+  it("keeps the order's billing identifier when given, none otherwise", async () => {
+    const withBilling = freshAddress();
+    const without = freshAddress();
+    await mailboxes.reserve(reservation(withBilling, 'HOLDER'), now);
+    await mailboxes.reserve(reservation(without, 'HOLDER'), now);
+
+    await mailboxes.activate(withBilling, 'HOLDER', { ...activation, billing: { recipientCode: 'ABC1234' } });
+    await mailboxes.activate(without, 'HOLDER', activation);
+
+    expect((await mailboxes.get(withBilling))?.billing).toEqual({ recipientCode: 'ABC1234' });
+    expect(await mailboxes.get(without)).not.toHaveProperty('billing');
+  });
+});
+
+describe('DynamoDB mailbox repository: extend with a plan', () => {
+  it("applies the new period's plan and extra GB with the expiry, once per order", async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+    await mailboxes.activate(address, 'HOLDER', activation);
+    const plan = { type: 'premium' as const, extraGb: { mailbox: 1, archive: 2 } };
+
+    const change = { previousExpiresAt: activation.expiresAt, expiresAt: '2027-03-16T10:00:00.000Z', plan };
+    expect(await mailboxes.extend(address, 'RENEWAL', change)).toBe('extended');
+    expect(await mailboxes.extend(address, 'RENEWAL', { ...change, previousExpiresAt: change.expiresAt })).toBe(
+      'applied',
+    );
+
+    expect(await mailboxes.get(address)).toMatchObject({
+      type: 'premium',
+      extraGb: { mailbox: 1, archive: 2 },
+      expiresAt: '2027-03-16T10:00:00.000Z',
+    });
+  });
+
+  it('leaves the plan as it is for a renewal that names none', async () => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+    await mailboxes.activate(address, 'HOLDER', activation);
+
+    await mailboxes.extend(address, 'RENEWAL', {
+      previousExpiresAt: activation.expiresAt,
+      expiresAt: '2027-03-16T10:00:00.000Z',
+    });
+
+    const mailbox = await mailboxes.get(address);
+    expect(mailbox?.type).toBe('standard');
+    expect(mailbox).not.toHaveProperty('extraGb');
+  });
 });
 
 describe('DynamoDB mailbox repository: markPasswordSet', () => {

@@ -191,6 +191,57 @@ describe('SES notifier', () => {
     expect(text).toContain('https://pec.example.com/condizioni-generali/2026-01');
   });
 
+  it('confirms a renewal with the new expiry, the plan change, the extra GB, the years and the totals', async () => {
+    await notifier.renewalConfirmed({
+      to: 'mario.rossi@example.com',
+      orderId: '5390075470AB',
+      address: 'mario.rossi@pec.it',
+      expiresAt: '2027-03-15T09:30:00.000Z',
+      type: 'premium',
+      previousType: 'standard',
+      extraGb: { mailbox: 1, archive: 0 },
+      years: 2,
+      totals: { netCents: 8200, vatCents: 1804, grossCents: 10004 },
+    });
+
+    const input = sent();
+    const text = textOf(input);
+    expect(input.Message?.Subject?.Data).toBe('La casella PEC mario.rossi@pec.it è rinnovata');
+    expect(text).toContain("con l'ordine 5390075470AB la casella di posta elettronica certificata mario.rossi@pec.it");
+    expect(text).toContain('La nuova scadenza è il 15 marzo 2027');
+    expect(text).toContain('dal piano Standard al piano Premium');
+    expect(text).toContain('Piano: Premium (2 GB di casella, 8 GB di archivio)');
+    expect(text).toContain('Spazio aggiuntivo: 1 GB di casella in più, per ogni anno');
+    expect(text).toContain('Durata del rinnovo: 2 anni');
+    expect(text).toMatch(/Totale: 100,04\s€/u);
+    expect(htmlOf(input)).toContain('<th align="left">Nuova scadenza</th>');
+  });
+
+  it("lists a renewal's extra GB in its payment instructions", async () => {
+    await notifier.paymentInstructions(
+      instructions({ kind: 'renewal', type: 'pro', extraGb: { mailbox: 0, archive: 4 }, terms: undefined }),
+    );
+
+    expect(textOf(sent())).toContain('Spazio aggiuntivo: 4 GB di archivio in più, per ogni anno');
+  });
+
+  it('confirms a renewal that keeps its plan without a plan change paragraph', async () => {
+    await notifier.renewalConfirmed({
+      to: 'mario.rossi@example.com',
+      orderId: '5390075470AB',
+      address: 'mario.rossi@pec.it',
+      expiresAt: '2027-03-15T09:30:00.000Z',
+      type: 'standard',
+      years: 1,
+      totals: { netCents: 500, vatCents: 110, grossCents: 610 },
+    });
+
+    const text = textOf(sent());
+    expect(text).toContain('Piano: Standard (1 GB di casella)');
+    expect(text).not.toContain('dal piano');
+    expect(text).not.toContain('Spazio aggiuntivo');
+  });
+
   it('sends the confirmation of a card order: the summary, the charge, what happens next, the conditions accepted', async () => {
     const { reference: _reference, deadline: _deadline, ...summary } = instructions();
     await notifier.orderConfirmation({ ...summary, method: 'card' });

@@ -569,6 +569,82 @@ describe('extendMailbox', () => {
     expect(deps.platform.accounts.get(order.mailbox.address)?.receiveOnly).toBe(false);
   });
 
+  it('applies a plan change and its extra GB at the extension: type, quota, confirmation and audit say so', async () => {
+    const order = renewal({
+      mailbox: { address: 'upgrade.me@pec.it', type: 'pro', domainPec: false },
+      years: 1,
+      extraGb: { mailbox: 2, archive: 4 },
+      totals: { netCents: 2900, vatCents: 638, grossCents: 3538 },
+    });
+    const deps = world(order, { status: 'active', orderId: 'FIRST', expiresAt: '2025-06-01T00:00:00.000Z' });
+    deps.platform.accounts.set(order.mailbox.address, { mailboxGb: 1, archiveGb: 0, receiveOnly: false });
+
+    await extendMailbox(deps, order.orderId, now);
+    await extendMailbox(deps, order.orderId, later);
+
+    const mailbox = await deps.mailboxes.get(order.mailbox.address);
+    expect(mailbox).toMatchObject({ type: 'pro', extraGb: { mailbox: 2, archive: 4 } });
+    expect(deps.platform.accounts.get(order.mailbox.address)).toMatchObject({ mailboxGb: 4, archiveGb: 7 });
+    const renewed = {
+      address: order.mailbox.address,
+      expiresAt: '2026-06-01T00:00:00.000Z',
+      type: 'pro',
+      previousType: 'standard',
+      extraGb: { mailbox: 2, archive: 4 },
+      years: 1,
+      totals: order.totals,
+    };
+    expect(deps.notifier.of('renewalConfirmed')).toEqual([
+      { to: order.holder.email, orderId: order.orderId, ...renewed },
+    ]);
+    expect([...deps.audit.entries.values()]).toEqual([
+      expect.objectContaining({
+        orderId: order.orderId,
+        event: 'mailbox-renewed',
+        detail: expect.objectContaining({ type: 'pro', years: 1 }),
+      }),
+    ]);
+  });
+
+  it('a renewal without extra GB leaves none: the quota is the plan', async () => {
+    const order = renewal({ mailbox: { address: 'down.grade@pec.it', type: 'standard', domainPec: false } });
+    const deps = world(order, {
+      status: 'active',
+      type: 'pro',
+      extraGb: { mailbox: 1, archive: 2 },
+      orderId: 'FIRST',
+      expiresAt: '2025-06-01T00:00:00.000Z',
+    });
+    deps.platform.accounts.set(order.mailbox.address, { mailboxGb: 3, archiveGb: 5, receiveOnly: false });
+
+    await extendMailbox(deps, order.orderId, now);
+
+    expect(await deps.mailboxes.get(order.mailbox.address)).toMatchObject({
+      type: 'standard',
+      extraGb: { mailbox: 0, archive: 0 },
+    });
+    expect(deps.platform.accounts.get(order.mailbox.address)).toMatchObject({ mailboxGb: 1, archiveGb: 0 });
+    expect(deps.notifier.of('renewalConfirmed')[0]).toMatchObject({ type: 'standard', previousType: 'pro' });
+  });
+
+  it('a retry after a later renewal was applied sets the quota that renewal left, not its own', async () => {
+    const order = renewal({ mailbox: { address: 'two.renewals@pec.it', type: 'pro', domainPec: false } });
+    const deps = world(order, { status: 'active', orderId: 'FIRST', expiresAt: '2025-06-01T00:00:00.000Z' });
+    deps.platform.accounts.set(order.mailbox.address, { mailboxGb: 1, archiveGb: 0, receiveOnly: false });
+    await extendMailbox(deps, order.orderId, now);
+    // A second renewal (to Premium) is applied; then the first one's step runs again.
+    await deps.mailboxes.extend(order.mailbox.address, 'SECOND', {
+      previousExpiresAt: '2027-06-01T00:00:00.000Z',
+      expiresAt: '2028-06-01T00:00:00.000Z',
+      plan: { type: 'premium', extraGb: { mailbox: 0, archive: 0 } },
+    });
+
+    await extendMailbox(deps, order.orderId, later);
+
+    expect(deps.platform.accounts.get(order.mailbox.address)).toMatchObject({ mailboxGb: 2, archiveGb: 8 });
+    expect(deps.notifier.of('renewalConfirmed')).toHaveLength(1);
+  });
+
   it('refuses a mailbox that can no longer be renewed', async () => {
     const order = renewal();
     const deps = world(order, { status: 'deleted', orderId: 'FIRST', expiresAt: '2024-01-01T00:00:00.000Z' });
