@@ -1,5 +1,5 @@
 import { type MailboxStatus, mailboxLifecycle } from './lifecycles.ts';
-import type { ImmediatePayment } from './payment-methods.ts';
+import type { SavedPaymentMethod } from './payment-methods.ts';
 import type { PublicMailbox } from './schemas.ts';
 
 /** A mailbox as the system keeps it, from the reservation of its address on (see `mailboxLifecycle`). */
@@ -19,8 +19,11 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   holderEmail: string;
   activatedAt?: string;
   expiresAt?: string;
-  /** The card or PayPal payment (PaymentMethod or token) automatic renewals are charged to. */
-  renewalPayment?: ImmediatePayment;
+  /**
+   * What automatic renewals charge, off-session: the payment method the provider saved with the
+   * last card or PayPal payment for this mailbox (its customer and PaymentMethod).
+   */
+  renewalPayment?: SavedPaymentMethod;
   /** Renewal orders already applied, so a retried extension never adds the years twice. */
   renewalOrders?: Set<string>;
   /** Expiry reminders already sent (`<expiresAt>#<days>`), so each is sent once. */
