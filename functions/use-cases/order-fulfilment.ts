@@ -93,6 +93,10 @@ export async function chargePayment(
   now: Date,
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
+  // Declined by an earlier attempt (its answer lost): the same decline again, nothing asked twice.
+  if (order.status === 'pending_payment' && order.payment.status === 'failed') {
+    throw new PaymentDeclinedError(`The payment was declined: ${order.declineReason ?? 'declined'}.`);
+  }
   let chargeId: string | undefined;
   if (canPay(order)) {
     const result = await takePayment(deps, order, now);

@@ -136,6 +136,12 @@ describe('chargePayment', () => {
     expect([...deps.audit.entries.values()]).toEqual([
       expect.objectContaining({ event: 'payment-declined', detail: { reason: 'card_declined' } }),
     ]);
+    // Asked again (an attempt whose answer was lost): the same decline, nothing asked of the provider.
+    await expect(chargePayment(deps, order.orderId, later)).rejects.toMatchObject({
+      name: ErrorName.PaymentDeclinedError,
+      message: 'The payment was declined: card_declined.',
+    });
+    expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment']);
   });
 
   it('a payment that waits for 3-D Secure keeps its next action on the order (shown as requires_action) and hands over to the wait', async () => {
