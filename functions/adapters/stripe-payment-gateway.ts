@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import * as z from 'zod';
 import { PaymentGatewayUnavailableError } from '../domain/errors.ts';
-import type { PaymentCredential } from '../domain/payment-methods.ts';
+import { AUTHENTICATION_REQUIRED, type PaymentCredential } from '../domain/payment-methods.ts';
 import type { ChargeResult, PaymentGateway } from '../use-cases/ports.ts';
 import { stripeClients } from './clients/stripe.ts';
 import { secretValue, withSecretVariables } from './secret-value.ts';
@@ -34,17 +34,21 @@ export interface StripeGatewaySettings {
  *
  * - `createPayment`: `POST /v1/payment_intents` (`allowed_payment_method_types`: card or paypal)
  *   with the order's idempotency key and its id in `metadata.orderId`; nothing is charged (no confirmation), so the id can be kept on the order
- *   before any money is asked for.
+ *   before any money is asked for. A payment that saves its method for automatic renewals first
+ *   creates the holder's Customer (`POST /v1/customers`, under its own idempotency key) and names
+ *   it with `setup_future_usage: off_session`; an off-session charge names the saved one's Customer.
  * - `confirmPayment`: `POST /v1/payment_intents/{id}/confirm` with the PaymentMethod (`pm_...`) or,
  *   for an older token (`tok_...`), `payment_method_data[card][token]`, and `use_stripe_sdk` so a
- *   3-D Secure challenge is answered as `next_action.type = use_stripe_sdk` for Stripe.js.
+ *   3-D Secure challenge is answered as `next_action.type = use_stripe_sdk` for Stripe.js. Off
+ *   session (the holder away), `off_session: true` instead: Stripe then refuses a payment that needs
+ *   authentication with a `card_error` `authentication_required`, a decline.
  * - `findPayment`: `GET /v1/payment_intents/{id}`, strongly consistent (the Search API is not: it may
  *   lag by a minute, and an idempotency key is only kept for 24 hours), hence the id on the order.
  * - `cancelPayment`: `POST /v1/payment_intents/{id}/cancel`.
  * - `refundPayment`: `POST /v1/refunds` with `payment_intent` (the whole amount) and the order's
  *   refund idempotency key, so a retried closing refunds once.
  *
- * A decline (`card_error`, or a payment method Stripe refuses for this PaymentIntent) is an outcome;
+ * A decline (`card_error`, `authentication_required` off session included, or a payment method Stripe refuses for this PaymentIntent) is an outcome;
  * Stripe's transient errors (rate limit, connection, 5xx) are PaymentGatewayUnavailableError, which
  * the workflow retries; anything else (a refused key, an idempotency key reused with other
  * parameters) is a plain error, retried and then failing the order without a charge.
@@ -54,6 +58,19 @@ export function stripePaymentGateway(settings: StripeGatewaySettings): PaymentGa
 
   return {
     async createPayment(request) {
+      const { saveFor } = request;
+      const customer = saveFor
+        ? (
+            await call(async () =>
+              (
+                await stripe()
+              ).customers.create(
+                { email: saveFor.email, metadata: { orderId: request.orderId } },
+                { idempotencyKey: saveFor.idempotencyKey },
+              ),
+            )
+          ).id
+        : request.customerId;
       const intent = await call(async () =>
         (await stripe()).paymentIntents.create(
           {
@@ -62,6 +79,8 @@ export function stripePaymentGateway(settings: StripeGatewaySettings): PaymentGa
             allowed_payment_method_types: [request.method],
             description: request.description,
             metadata: { orderId: request.orderId },
+            ...(customer ? { customer } : {}),
+            ...(saveFor ? { setup_future_usage: 'off_session' as const } : {}),
           },
           { idempotencyKey: request.idempotencyKey },
         ),
@@ -69,13 +88,13 @@ export function stripePaymentGateway(settings: StripeGatewaySettings): PaymentGa
       return intent.id;
     },
 
-    async confirmPayment(paymentId, { idempotencyKey, credential }) {
+    async confirmPayment(paymentId, { idempotencyKey, credential, offSession }) {
       let intent: Stripe.PaymentIntent;
       try {
         intent = await call(async () =>
           (await stripe()).paymentIntents.confirm(
             paymentId,
-            { ...credentialParams(credential), use_stripe_sdk: true },
+            { ...credentialParams(credential), ...(offSession ? { off_session: true } : { use_stripe_sdk: true }) },
             { idempotencyKey },
           ),
         );
@@ -86,6 +105,9 @@ export function stripePaymentGateway(settings: StripeGatewaySettings): PaymentGa
       }
       const result = outcomeOf(intent);
       if (!result) throw new Error(`The PaymentIntent ${paymentId} is ${intent.status} after its confirmation.`);
+      // Off session nobody can authenticate: Stripe declines instead, and so does this adapter.
+      if (offSession && result.status === 'requires_action')
+        return { status: 'declined', reason: AUTHENTICATION_REQUIRED };
       return result;
     },
 
@@ -161,15 +183,23 @@ function credentialParams(credential: PaymentCredential): Stripe.PaymentIntentCo
 
 /**
  * What a PaymentIntent's status says of the payment (Stripe's PaymentIntent lifecycle):
- * `succeeded` is paid; `requires_action` waits for the holder; `canceled`, or back to
+ * `succeeded` is paid (made for a Customer, with the PaymentMethod it used: what later off-session
+ * charges use); `requires_action` waits for the holder; `canceled`, or back to
  * `requires_payment_method` with a `last_payment_error`, is declined; `requires_payment_method` or
  * `requires_confirmation` without an error means nothing was attempted yet (undefined).
  * `processing` is not settled yet: worth asking again later.
  */
 export function outcomeOf(intent: Stripe.PaymentIntent): ChargeResult | undefined {
   switch (intent.status) {
-    case 'succeeded':
-      return { status: 'succeeded', chargeId: intent.id };
+    case 'succeeded': {
+      const customerId = idOf(intent.customer);
+      const paymentMethod = idOf(intent.payment_method);
+      return {
+        status: 'succeeded',
+        chargeId: intent.id,
+        ...(customerId && paymentMethod ? { saved: { customerId, paymentMethod } } : {}),
+      };
+    }
     case 'requires_action':
       return {
         status: 'requires_action',
@@ -190,6 +220,10 @@ export function outcomeOf(intent: Stripe.PaymentIntent): ChargeResult | undefine
       throw new Error(`The PaymentIntent ${intent.id} is ${intent.status}, which this adapter never asks for.`);
   }
 }
+
+/** The id of a field Stripe answers as an id, or as the object when it was expanded. */
+const idOf = (field: string | { id: string } | null): string | undefined =>
+  typeof field === 'string' ? field : (field?.id ?? undefined);
 
 /**
  * A confirmation Stripe refused for the payment's own sake, as a decline: the card was declined

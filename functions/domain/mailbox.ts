@@ -1,5 +1,5 @@
 import { type MailboxStatus, mailboxLifecycle } from './lifecycles.ts';
-import type { ImmediatePayment } from './payment-methods.ts';
+import type { SavedPaymentMethod } from './payment-methods.ts';
 import type { ExtraGb } from './renewal-plan.ts';
 import type { PublicMailbox } from './schemas.ts';
 
@@ -20,8 +20,11 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   holderEmail: string;
   activatedAt?: string;
   expiresAt?: string;
-  /** The card or PayPal payment (PaymentMethod or token) automatic renewals are charged to. */
-  renewalPayment?: ImmediatePayment;
+  /**
+   * What automatic renewals charge, off-session: the payment method the provider saved with the
+   * last card or PayPal payment for this mailbox (its customer and PaymentMethod).
+   */
+  renewalPayment?: SavedPaymentMethod;
   /**
    * Where the electronic invoice goes (`recipientCode` or `pecAddress`): the first order's, kept at
    * activation, so that every renewal (manual or automatic) is invoiced the same way unless it says otherwise.

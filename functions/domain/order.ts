@@ -1,17 +1,16 @@
 import { creditorReference } from './creditor-reference.ts';
 import { orderLifecycle, type PaymentStatus, paymentLifecycle } from './lifecycles.ts';
-import { credentialOf, type ImmediatePayment, isImmediatePayment, type PaymentMethod } from './payment-methods.ts';
+import { isImmediatePayment, type PaymentMethod, type SavedPaymentMethod } from './payment-methods.ts';
 import type { ExtraGb } from './renewal-plan.ts';
 import type { NextAction, PublicOrder } from './schemas.ts';
 import { orderTotals } from './totals.ts';
 
-/** What automatic renewals can charge: the card or PayPal payment an order was paid with (a transfer has none). */
-export function renewalPaymentOf(order: {
-  payment: { method: PaymentMethod; token?: string; paymentMethod?: string };
-}): ImmediatePayment | undefined {
-  const { method } = order.payment;
-  const credential = credentialOf(order.payment);
-  return isImmediatePayment(method) && credential ? { method, ...credential } : undefined;
+/**
+ * What automatic renewals can charge after this order: the payment method its card or PayPal
+ * payment saved with the provider (a transfer, or a payment that saved none, has nothing).
+ */
+export function renewalPaymentOf(order: Pick<Order, 'savedPaymentMethod'>): SavedPaymentMethod | undefined {
+  return order.savedPaymentMethod;
 }
 
 export type OrderKind = PublicOrder['kind'];
@@ -26,6 +25,13 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
     status: PaymentStatus;
     token?: string;
     paymentMethod?: string;
+    /** An off-session charge (an automatic renewal): the provider's customer the saved `paymentMethod` belongs to. */
+    customerId?: string;
+    /**
+     * Charged while the holder is away (an automatic renewal started by the sweep): a payment that
+     * would need the holder to authenticate is a decline, never a wait for them.
+     */
+    offSession?: boolean;
   };
   holder: Record<string, unknown> & { email: string };
   billing: Record<string, unknown>;
@@ -39,6 +45,13 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   /** When the order was closed (failed or cancelled). */
   closedAt?: string;
   chargeId?: string;
+  /** Why the payment was declined, as the provider said it (`card_declined`, `authentication_required`...). */
+  declineReason?: string;
+  /**
+   * The payment method the provider saved with this order's card or PayPal payment, which automatic
+   * renewals of the mailbox charge off-session (kept when the order is marked paid).
+   */
+  savedPaymentMethod?: SavedPaymentMethod;
   /**
    * The payment provider's payment for a card or PayPal order (a Stripe PaymentIntent), kept before
    * any money is asked for, so whatever became of it can always be looked up.
@@ -185,7 +198,7 @@ export interface NewOrder {
   kind: OrderKind;
   mailbox: Order['mailbox'];
   years: number;
-  payment: { method: PaymentMethod; token?: string; paymentMethod?: string };
+  payment: { method: PaymentMethod; token?: string; paymentMethod?: string; customerId?: string; offSession?: boolean };
   holder: Order['holder'];
   billing: Order['billing'];
   /** A renewal: the extra GB it buys for the new period (priced in its totals); none when absent. */
@@ -218,6 +231,8 @@ export function pendingOrder(input: NewOrder): Order {
       reference: creditorReference(orderId),
       ...(payment.token ? { token: payment.token } : {}),
       ...(payment.paymentMethod ? { paymentMethod: payment.paymentMethod } : {}),
+      ...(payment.customerId ? { customerId: payment.customerId } : {}),
+      ...(payment.offSession ? { offSession: true } : {}),
     },
     holder: input.holder,
     billing: input.billing,

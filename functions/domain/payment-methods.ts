@@ -19,11 +19,16 @@ export const isImmediatePayment = (method: PaymentMethod): method is ImmediatePa
  */
 export type PaymentCredential = { paymentMethod: string } | { token: string };
 
-/** A card or PayPal payment as orders and mailboxes keep it: the method and what to charge. */
-export interface ImmediatePayment {
+/**
+ * A card or PayPal payment method the provider keeps for charging the holder again while they are
+ * away (automatic renewals, off-session): the provider's customer it is saved on (Stripe: `cus_...`)
+ * and the payment method itself (`pm_...`), as the payment that saved it used them. Never the
+ * storefront's one-time token.
+ */
+export interface SavedPaymentMethod {
   method: ImmediatePaymentMethod;
-  paymentMethod?: string;
-  token?: string;
+  customerId: string;
+  paymentMethod: string;
 }
 
 /** The credential of a payment, the PaymentMethod id first; undefined when it has neither. */
@@ -32,3 +37,6 @@ export function credentialOf(payment: { paymentMethod?: string; token?: string }
   if (payment.token) return { token: payment.token };
   return undefined;
 }
+
+/** Why an off-session charge is declined when it would need the holder, who is away, to authenticate it. */
+export const AUTHENTICATION_REQUIRED = 'authentication_required';

@@ -20,7 +20,7 @@ import {
   type Refund,
   renewalPaymentOf,
 } from '../domain/order.ts';
-import { credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
+import { AUTHENTICATION_REQUIRED, credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
 import { hasExtraGb, NO_EXTRA_GB, type PlanChoice, quotaOf } from '../domain/renewal-plan.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
 import type {
@@ -68,6 +68,8 @@ async function loadOrder(orders: OrderRepository, orderId: string): Promise<Orde
 export const chargeKeyOf = (orderId: string) => `order-${orderId}`;
 /** The idempotency key of the one confirmation of that payment. */
 export const confirmKeyOf = (orderId: string) => `order-${orderId}-confirm`;
+/** The provider's idempotency key for the customer an order's payment saves its method on: one per order. */
+export const customerKeyOf = (orderId: string) => `order-${orderId}-customer`;
 
 /**
  * Charges a card or PayPal order once and marks it paid:
@@ -78,9 +80,13 @@ export const confirmKeyOf = (orderId: string) => `order-${orderId}-confirm`;
  * 3. a payment waiting for the holder (3-D Secure, PayPal's approval) keeps what the holder must do
  *    on the order (it shows `requires_action`) and throws PaymentRequiresActionError: the workflow
  *    waits (AwaitAuthentication) and then runs this step again, which finds the outcome by asking;
- * 4. the order is marked paid with the charge id, and the charge is audited.
+ * 4. the order is marked paid with the charge id and the payment method the provider saved with it
+ *    (what automatic renewals charge), and the charge is audited; a declined payment is marked
+ *    failed with the provider's reason.
  * A retry after a failure anywhere completes the missing steps. A charge that lands on an order
- * closed meanwhile (a late attempt) is recorded as a refund to make.
+ * closed meanwhile (a late attempt) is recorded as a refund to make. An off-session order (an
+ * automatic renewal) charges the saved method while the holder is away: one that would need them
+ * to authenticate is declined (`authentication_required`), it never waits for them.
  */
 export async function chargePayment(
   deps: Pick<FulfilmentDeps, 'orders' | 'gateway' | 'audit'>,
@@ -88,15 +94,28 @@ export async function chargePayment(
   now: Date,
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
+  // Declined by an earlier attempt (its answer lost): the same decline again, nothing asked twice.
+  if (order.status === 'pending_payment' && order.payment.status === 'failed') {
+    throw new PaymentDeclinedError(`The payment was declined: ${order.declineReason ?? 'declined'}.`);
+  }
   let chargeId: string | undefined;
   if (canPay(order)) {
     const result = await takePayment(deps, order, now);
     if (result.status === 'declined') {
-      await deps.audit.record({ orderId, event: 'payment-declined', at: now, detail: { reason: result.reason } });
+      const offSession = order.payment.offSession === true;
+      await deps.audit.record({
+        orderId,
+        event: 'payment-declined',
+        at: now,
+        detail: { reason: result.reason, ...(offSession ? { offSession } : {}) },
+      });
+      await deps.orders.markPaymentFailed(orderId, result.reason);
       throw new PaymentDeclinedError(`The payment was declined: ${result.reason}.`);
     }
     chargeId = result.chargeId;
-    await deps.orders.markPaid(orderId, now, chargeId);
+    const { method } = order.payment;
+    const saved = result.saved && isImmediatePayment(method) ? { method, ...result.saved } : undefined;
+    await deps.orders.markPaid(orderId, now, chargeId, undefined, saved);
   }
 
   // Paid now or by an earlier attempt: what is left is the audit entry.
@@ -122,11 +141,13 @@ async function takePayment(
   now: Date,
 ): Promise<Exclude<ChargeResult, { status: 'requires_action' }>> {
   const { orderId } = order;
-  const { method } = order.payment;
+  const { method, offSession, customerId } = order.payment;
   const credential = credentialOf(order.payment);
   if (!isImmediatePayment(method) || !credential) {
     throw new ProvisioningImpossibleError(`Order ${orderId} has no card or PayPal payment to charge.`);
   }
+  // Off-session, only a method saved on a customer can be charged (a mailbox saved before customers were).
+  if (offSession && !customerId) return { status: 'declined', reason: 'no_saved_payment_method' };
   let paymentId = order.providerPaymentId;
   let result = paymentId ? await deps.gateway.findPayment(paymentId) : undefined;
   if (!paymentId) {
@@ -137,14 +158,30 @@ async function takePayment(
       currency: 'EUR',
       method,
       description: `PEC ${order.mailbox.address} (${order.years} anni)`,
+      // The holder pays now: the method is saved for automatic renewals. Off-session: the saved one.
+      ...(offSession
+        ? { customerId }
+        : { saveFor: { idempotencyKey: customerKeyOf(orderId), email: order.holder.email } }),
     });
     // Kept before it is confirmed: money is only ever asked for on a payment the order knows.
     if (!(await deps.orders.savePaymentId(orderId, paymentId))) {
       throw new ProvisioningImpossibleError(`Order ${orderId} no longer waits for its payment.`);
     }
   }
-  result ??= await deps.gateway.confirmPayment(paymentId, { idempotencyKey: confirmKeyOf(orderId), credential });
+  result ??= await deps.gateway.confirmPayment(paymentId, {
+    idempotencyKey: confirmKeyOf(orderId),
+    credential,
+    ...(offSession ? { offSession } : {}),
+  });
   if (result.status !== 'requires_action') return result;
+  // The holder is away: a payment that needs them is a declined renewal, never a wait; it is
+  // cancelled, so it can take no money later.
+  if (offSession) {
+    const cancelled = await deps.gateway.cancelPayment(paymentId);
+    if (cancelled.status !== 'requires_action') {
+      return cancelled.status === 'declined' ? { status: 'declined', reason: AUTHENTICATION_REQUIRED } : cancelled;
+    }
+  }
 
   // The holder must act: the order shows what to do, and the workflow waits (AwaitAuthentication).
   await deps.audit.record({ orderId, event: 'payment-requires-action', at: now, detail: { paymentId } });
@@ -524,7 +561,10 @@ export async function closeOrder(
         orderId,
         event: `order-${closed.status}`,
         at: new Date(closed.closedAt ?? now),
-        detail: { reason: closed.failureReason ?? reason },
+        detail: {
+          reason: closed.failureReason ?? reason,
+          ...(closed.declineReason ? { declineReason: closed.declineReason } : {}),
+        },
       }),
     async () => settled && (await auditRefund(deps.audit, settled)),
   ]);

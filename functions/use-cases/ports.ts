@@ -4,7 +4,12 @@ import type { ErrorName } from '../domain/errors.ts';
 import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Payer, Refund } from '../domain/order.ts';
-import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentCredential } from '../domain/payment-methods.ts';
+import type {
+  CreditPaymentMethod,
+  ImmediatePaymentMethod,
+  PaymentCredential,
+  SavedPaymentMethod,
+} from '../domain/payment-methods.ts';
 import type { ExtraGb, PlanChoice, Quota, SpaceInUse } from '../domain/renewal-plan.ts';
 import type { NextAction, PublicMailbox, Totals } from '../domain/schemas.ts';
 
@@ -56,15 +61,17 @@ export interface OrderRepository {
   create(order: Order): Promise<'created' | 'exists'>;
   /**
    * Event `pay`: `pending_payment` with a pending payment → `activating`, paid (by `payer`, when a
-   * bank statement named who paid: kept as the order's `paidBy`). False when not allowed.
+   * bank statement named who paid: kept as the order's `paidBy`; with `saved`, the payment method the
+   * provider saved with the payment, kept as the order's `savedPaymentMethod`). False when not allowed.
    */
-  markPaid(orderId: string, at: Date, chargeId?: string, payer?: Payer): Promise<boolean>;
+  markPaid(orderId: string, at: Date, chargeId?: string, payer?: Payer, saved?: SavedPaymentMethod): Promise<boolean>;
   /**
    * Event `decline`: a waiting order's payment → failed (the order itself is closed by its
    * workflow); true again for a payment failed already. False when the order no longer waits or its
-   * payment was taken: a failure never undoes a registered credit, nor the reverse.
+   * payment was taken: a failure never undoes a registered credit, nor the reverse. `reason`, when
+   * given, is kept as the order's `declineReason`.
    */
-  markPaymentFailed(orderId: string): Promise<boolean>;
+  markPaymentFailed(orderId: string, reason?: string): Promise<boolean>;
   /** Event `complete`: `activating` → `completed`. False when the order is not activating. */
   markCompleted(orderId: string, at: Date): Promise<boolean>;
   /**
@@ -233,14 +240,25 @@ export interface PaymentRequest {
   currency: 'EUR';
   method: ImmediatePaymentMethod;
   description: string;
+  /**
+   * The holder pays now and the payment method is kept for charging them later while they are away
+   * (automatic renewals): a customer is made for the holder at the provider, once per
+   * `idempotencyKey` (Stripe: a Customer), and the payment saves the method on it (Stripe:
+   * `setup_future_usage: off_session`). The result names what was saved (`saved`).
+   */
+  saveFor?: { idempotencyKey: string; email: string };
+  /** An off-session charge: the provider's customer whose saved payment method is charged. */
+  customerId?: string;
 }
 
 /**
- * What became of a payment: taken (`chargeId` names it for refunds), declined (final), or waiting
- * for the holder to act (3-D Secure, PayPal's approval), with what the storefront needs for that.
+ * What became of a payment: taken (`chargeId` names it for refunds; `saved`, the customer and
+ * payment method the provider keeps for later charges, read from the payment itself), declined
+ * (final), or waiting for the holder to act (3-D Secure, PayPal's approval), with what the
+ * storefront needs for that.
  */
 export type ChargeResult =
-  | { status: 'succeeded'; chargeId: string }
+  | { status: 'succeeded'; chargeId: string; saved?: Omit<SavedPaymentMethod, 'method'> }
   | { status: 'declined'; reason: string }
   | { status: 'requires_action'; nextAction: NextAction };
 
@@ -255,11 +273,13 @@ export interface PaymentGateway {
   /**
    * Asks for the money of a created payment with what the storefront collected (its `credential`);
    * the same key confirms once and answers the first outcome again. A credential the provider
-   * refuses (unknown, of another payment method type) is a decline.
+   * refuses (unknown, of another payment method type) is a decline. `offSession`: the holder is away
+   * (an automatic renewal charging a saved method): a payment that would need them to authenticate
+   * is declined (`authentication_required`), never `requires_action`.
    */
   confirmPayment(
     paymentId: string,
-    confirmation: { idempotencyKey: string; credential: PaymentCredential },
+    confirmation: { idempotencyKey: string; credential: PaymentCredential; offSession?: boolean },
   ): Promise<ChargeResult>;
   /** What became of a payment; undefined while nothing was attempted (created, not confirmed). */
   findPayment(paymentId: string): Promise<ChargeResult | undefined>;

@@ -135,9 +135,10 @@ export async function setAutoRenew(
 }
 
 /**
- * The automatic renewal of a mailbox for its current expiry: a one-year renewal order charged to the
- * stored card or PayPal token. Named after (address, expiry), so however often the sweep runs, one
- * expiry gets one order. Answers the order id, and whether this call created it.
+ * The automatic renewal of a mailbox for its current expiry: a one-year renewal order charged
+ * off-session (the holder is away) to the payment method saved with the provider. Named after
+ * (address, expiry), so however often the sweep runs, one expiry gets one order. Answers the order
+ * id, and whether this call created it.
  */
 export async function placeAutoRenewal(
   deps: Omit<RenewalDeps, 'mailboxes' | 'platform'>,
@@ -157,7 +158,7 @@ export async function placeAutoRenewal(
     years: AUTO_RENEW_YEARS,
     // The same plan and extra GB again, invoiced as the mailbox's first order was.
     ...(hasExtraGb(mailbox.extraGb) ? { extraGb: mailbox.extraGb } : {}),
-    payment: mailbox.renewalPayment,
+    payment: { ...mailbox.renewalPayment, offSession: true },
     holder: { email: mailbox.holderEmail },
     billing: mailbox.billing ?? {},
     requestHash: fingerprint({ autoRenew: mailbox.address, expiresAt: mailbox.expiresAt }),

@@ -8,9 +8,10 @@ import { type TestPaymentMethod, testPaymentMethod, testToken } from './test-pay
  * Local stand-in for the Stripe API, for the calls the Stripe adapter
  * (functions/adapters/stripe-payment-gateway.ts) makes and no more:
  *
- *   POST /v1/payment_intents             create (no confirmation)
+ *   POST /v1/customers                   create (the holder's Customer a payment method is saved on)
+ *   POST /v1/payment_intents             create (no confirmation), with `customer` and `setup_future_usage`
  *   GET  /v1/payment_intents/{id}        retrieve
- *   POST /v1/payment_intents/{id}/confirm
+ *   POST /v1/payment_intents/{id}/confirm  on session, or `off_session` (a saved method, the holder away)
  *   POST /v1/payment_intents/{id}/cancel
  *   POST /v1/refunds                     a whole refund of a succeeded PaymentIntent (`payment_intent`)
  *
@@ -19,7 +20,9 @@ import { type TestPaymentMethod, testPaymentMethod, testToken } from './test-pay
  * key (Bearer), honours idempotency keys as Stripe does (the same key with the same parameters
  * replays the first answer, with `Idempotent-Replayed: true`; with other parameters it is a 400
  * `idempotency_error`; a request refused before it ran is not kept) and behaves as Stripe's test
- * mode for its test PaymentMethods and tokens (test-payment-methods.ts). Its events are delivered
+ * mode for its test PaymentMethods and tokens (test-payment-methods.ts): a test id or a token makes
+ * a new PaymentMethod (`pm_...`) for the payment, which a succeeded payment with
+ * `setup_future_usage` saves on its Customer for off-session charges. Its events are delivered
  * to the webhook URL, signed as Stripe signs them (`Stripe-Signature: t=<unix>,v1=<hex
  * HMAC-SHA256(secret, "<t>.<payload>")>`), so `stripe.webhooks.constructEvent` verifies them.
  */
@@ -48,6 +51,8 @@ export interface LocalStripe {
   paymentIntents(): Stripe.PaymentIntent[];
   /** A snapshot of every Refund. */
   refunds(): Stripe.Refund[];
+  /** A snapshot of every Customer. */
+  customers(): Stripe.Customer[];
   /** The events sent to the webhook endpoint, oldest first. */
   events(): DeliveredEvent[];
   /**
@@ -96,8 +101,13 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
   const intents = new Map<string, Stripe.PaymentIntent>();
   /** The refund of each PaymentIntent refunded (a whole refund: one at most). */
   const refunds = new Map<string, Stripe.Refund>();
-  /** What each PaymentIntent's payment method does, by its id. */
-  const methods = new Map<string, TestPaymentMethod>();
+  const customers = new Map<string, Stripe.Customer>();
+  /**
+   * Every PaymentMethod made for a payment, by its id: what it does (its test behaviour), the
+   * Customer it is saved on (none until a payment with `setup_future_usage` succeeds with it) and
+   * whether that payment set it up for off-session charges.
+   */
+  const methods = new Map<string, SavedMethod>();
   const idempotency = new Map<string, { fingerprint: string; status: number; body: string }>();
   const delivered: DeliveredEvent[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -156,6 +166,26 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
       throw invalidRequest('Amount must be at least €0.50 eur', { code: 'amount_too_small', param: 'amount' }, false);
     }
     const types = asArray(params.allowed_payment_method_types) ?? ['card'];
+    const customer = typeof params.customer === 'string' ? params.customer : null;
+    if (customer !== null && !customers.has(customer)) {
+      throw invalidRequest(
+        `No such customer: '${customer}'`,
+        {
+          code: 'resource_missing',
+          param: 'customer',
+          doc_url: 'https://stripe.com/docs/error-codes/resource-missing',
+        },
+        false,
+      );
+    }
+    const setupFutureUsage = params.setup_future_usage;
+    if (setupFutureUsage !== undefined && setupFutureUsage !== 'off_session' && setupFutureUsage !== 'on_session') {
+      throw invalidRequest(
+        `Invalid setup_future_usage: must be one of on_session or off_session`,
+        { code: 'parameter_invalid_string', param: 'setup_future_usage' },
+        false,
+      );
+    }
     const intentId = id('pi');
     const intent: Stripe.PaymentIntent = {
       id: intentId,
@@ -175,7 +205,7 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
       confirmation_method: 'automatic',
       created: now(),
       currency: String(params.currency).toLowerCase(),
-      customer: null,
+      customer,
       customer_account: null,
       description: typeof params.description === 'string' ? params.description : null,
       excluded_payment_method_types: null,
@@ -194,7 +224,7 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
       processing: null,
       receipt_email: null,
       review: null,
-      setup_future_usage: null,
+      setup_future_usage: setupFutureUsage ?? null,
       shipping: null,
       source: null,
       statement_descriptor: null,
@@ -206,17 +236,30 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
     return intent;
   }
 
-  /** The payment method a confirmation names: an id, or a card made from a token. */
-  function paymentMethodOf(intent: Stripe.PaymentIntent, params: Params): { id: string; method: TestPaymentMethod } {
+  /**
+   * The PaymentMethod a confirmation names: a test id or a token makes a new one (as Stripe does);
+   * the id of one made before is that one, usable again only once it is saved on a Customer; none
+   * named, the one the PaymentIntent has.
+   */
+  function paymentMethodOf(intent: Stripe.PaymentIntent, params: Params): { id: string; saved: SavedMethod } {
+    const fresh = (method: TestPaymentMethod) => ({ id: id('pm'), saved: { method, customer: null, setUp: false } });
     if (typeof params.payment_method === 'string') {
       const method = testPaymentMethod(params.payment_method);
-      if (!method) {
+      if (method) return fresh(method);
+      const saved = methods.get(params.payment_method);
+      if (!saved) {
         throw invalidRequest(`No such PaymentMethod: '${params.payment_method}'`, {
           code: 'resource_missing',
           param: 'payment_method',
         });
       }
-      return { id: params.payment_method, method };
+      if (saved.customer === null) {
+        throw invalidRequest(
+          'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, shared with a connected account without Customer attachment, or was detached from a Customer. It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.',
+          { param: 'payment_method' },
+        );
+      }
+      return { id: params.payment_method, saved };
     }
     const data = params.payment_method_data as Params | undefined;
     const token = (data?.card as Params | undefined)?.token;
@@ -228,11 +271,11 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
           param: 'payment_method_data[card][token]',
         });
       }
-      return { id: id('pm'), method };
+      return fresh(method);
     }
     const attached = typeof intent.payment_method === 'string' ? intent.payment_method : undefined;
-    const method = attached ? methods.get(attached) : undefined;
-    if (attached && method) return { id: attached, method };
+    const saved = attached ? methods.get(attached) : undefined;
+    if (attached && saved) return { id: attached, saved };
     throw invalidRequest(
       "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method or ConfirmationToken.",
       { code: 'payment_intent_unexpected_state', payment_intent: snapshot(intent) },
@@ -246,21 +289,38 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
         { code: 'payment_intent_unexpected_state', payment_intent: snapshot(intent) },
       );
     }
-    const { id: paymentMethodId, method } = paymentMethodOf(intent, params);
+    const { id: paymentMethodId, saved } = paymentMethodOf(intent, params);
+    const { method } = saved;
     if (!intent.payment_method_types.includes(method.type)) {
       throw invalidRequest(
         `The PaymentMethod provided (${method.type}) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: ${intent.payment_method_types.join(', ')}. Alternatively, update the allowed payment_method_types for this PaymentIntent to include "${method.type}".`,
         { code: 'payment_intent_incompatible_payment_method', param: 'payment_method' },
       );
     }
-    methods.set(paymentMethodId, method);
+    methods.set(paymentMethodId, saved);
     intent.payment_method = paymentMethodId;
     intent.last_payment_error = null;
-    switch (method.outcome.kind) {
+    // Off session the holder is away: nobody can authenticate, so a payment that needs it is declined.
+    const offSession = params.off_session === 'true';
+    const outcome = method.outcome;
+    switch (outcome.kind) {
       case 'succeeds':
         succeed(intent, idempotencyKey);
         return intent;
       case 'requires_action':
+        if (offSession) {
+          const setUp = outcome.offSession === 'unless_set_up' && saved.setUp && saved.customer === intent.customer;
+          if (setUp) {
+            succeed(intent, idempotencyKey);
+            return intent;
+          }
+          return decline(intent, idempotencyKey, {
+            code: 'authentication_required',
+            decline_code: 'authentication_required',
+            doc_url: 'https://stripe.com/docs/error-codes/authentication-required',
+            message: 'Your card was declined. This transaction requires authentication.',
+          });
+        }
         intent.status = 'requires_action';
         intent.next_action =
           method.type === 'paypal'
@@ -279,23 +339,28 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
                 },
               };
         return intent;
-      case 'declines': {
-        const charge = id('ch');
-        const error = {
-          charge,
+      case 'declines':
+        return decline(intent, idempotencyKey, {
           code: 'card_declined',
-          decline_code: method.outcome.declineCode,
+          decline_code: outcome.declineCode,
           doc_url: 'https://stripe.com/docs/error-codes/card-declined',
           message: 'Your card was declined.',
-          type: 'card_error' as const,
-        };
-        intent.status = 'requires_payment_method';
-        intent.latest_charge = charge;
-        intent.last_payment_error = error as Stripe.PaymentIntent.LastPaymentError;
-        emit('payment_intent.payment_failed', intent, { idempotencyKey });
-        throw new ApiError(402, { ...error, payment_intent: snapshot(intent) });
-      }
+        });
     }
+  }
+
+  /** A charge the issuer refused: a `card_error` (402); the PaymentIntent keeps the error and waits for another method. */
+  function decline(
+    intent: Stripe.PaymentIntent,
+    idempotencyKey: string | undefined,
+    refusal: { code: string; decline_code: string; doc_url: string; message: string },
+  ): never {
+    const error = { charge: id('ch'), ...refusal, type: 'card_error' as const };
+    intent.status = 'requires_payment_method';
+    intent.latest_charge = error.charge;
+    intent.last_payment_error = error as Stripe.PaymentIntent.LastPaymentError;
+    emit('payment_intent.payment_failed', intent, { idempotencyKey });
+    throw new ApiError(402, { ...error, payment_intent: snapshot(intent) });
   }
 
   function succeed(intent: Stripe.PaymentIntent, idempotencyKey: string | undefined) {
@@ -303,7 +368,44 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
     intent.next_action = null;
     intent.amount_received = intent.amount;
     intent.latest_charge = id('ch');
+    // A payment made to be used again saves its method on its Customer, set up for off-session charges.
+    const saved = typeof intent.payment_method === 'string' ? methods.get(intent.payment_method) : undefined;
+    if (saved && intent.setup_future_usage && typeof intent.customer === 'string') {
+      saved.customer = intent.customer;
+      saved.setUp = true;
+    }
     emit('payment_intent.succeeded', intent, { idempotencyKey });
+  }
+
+  /** A Customer in Stripe's shape, with what the request named (`email`, `name`, `description`, `metadata`). */
+  function createCustomer(params: Params): Stripe.Customer {
+    const text = (name: string) => (typeof params[name] === 'string' ? String(params[name]) : null);
+    const customer = {
+      id: id('cus'),
+      object: 'customer',
+      address: null,
+      balance: 0,
+      created: now(),
+      currency: null,
+      default_source: null,
+      delinquent: false,
+      description: text('description'),
+      discount: null,
+      email: text('email'),
+      invoice_prefix: randomBytes(4).toString('hex').toUpperCase(),
+      invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+      livemode: false,
+      metadata: asStrings(params.metadata),
+      name: text('name'),
+      next_invoice_sequence: 1,
+      phone: null,
+      preferred_locales: [],
+      shipping: null,
+      tax_exempt: 'none',
+      test_clock: null,
+    } as unknown as Stripe.Customer;
+    customers.set(customer.id, customer);
+    return customer;
   }
 
   function cancel(intent: Stripe.PaymentIntent, params: Params, idempotencyKey: string | undefined) {
@@ -395,6 +497,7 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
   /** Routes one authenticated request; answers the resource. */
   function route(method: string, path: string, params: Params, idempotencyKey: string | undefined) {
     if (method === 'POST' && path === '/v1/refunds') return refund(params, idempotencyKey);
+    if (method === 'POST' && path === '/v1/customers') return createCustomer(params);
     const match = path.match(/^\/v1\/payment_intents(?:\/([^/]+)(?:\/(confirm|cancel))?)?$/);
     if (match && method === 'POST' && !match[1]) return create(params);
     if (match?.[1] && method === 'GET' && !match[2]) return find(decodeURIComponent(match[1]));
@@ -482,6 +585,7 @@ export async function startStripeServer(options: LocalStripeOptions): Promise<Lo
     },
     paymentIntents: () => [...intents.values()].map(snapshot),
     refunds: () => [...refunds.values()].map((made) => structuredClone(made)),
+    customers: () => [...customers.values()].map((customer) => structuredClone(customer)),
     events: () => delivered.map((record) => ({ event: structuredClone(record.event), attempts: [...record.attempts] })),
     authenticate(paymentIntentId, approve) {
       const intent = intents.get(paymentIntentId);
@@ -542,6 +646,14 @@ async function deliver(url: string, secret: string, record: DeliveredEvent): Pro
 }
 
 type Params = { [key: string]: string | Params | undefined };
+
+/** A PaymentMethod the stand-in made: its test behaviour, and the Customer it is saved on for off-session charges. */
+interface SavedMethod {
+  method: TestPaymentMethod;
+  customer: string | null;
+  /** Saved by a succeeded payment with `setup_future_usage` (authenticated then, if it had to be). */
+  setUp: boolean;
+}
 
 /** Form parameters as Stripe reads them: `metadata[orderId]=X`, `allowed_payment_method_types[0]=card`. */
 export function parseForm(text: string): Params {

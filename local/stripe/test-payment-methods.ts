@@ -9,8 +9,13 @@ export type TestOutcome =
   | { kind: 'succeeds' }
   /** The issuer declines: a `card_error` (402) with this `decline_code`. */
   | { kind: 'declines'; declineCode: string }
-  /** The holder must act first: 3-D Secure for a card, the approval page for PayPal. */
-  | { kind: 'requires_action' };
+  /**
+   * The holder must act first: 3-D Secure for a card, the approval page for PayPal. On session it
+   * always asks; off session (nobody to ask) it is declined with `authentication_required`, unless
+   * (`unless_set_up`) the method was saved for later with an authenticated payment
+   * (`setup_future_usage`): then an off-session charge goes through.
+   */
+  | { kind: 'requires_action'; offSession: 'always' | 'unless_set_up' };
 
 export interface TestPaymentMethod {
   type: 'card' | 'paypal';
@@ -36,10 +41,15 @@ const PAYMENT_METHODS: Record<string, TestPaymentMethod> = {
   pm_card_chargeDeclinedInsufficientFunds: declined('insufficient_funds'),
   pm_card_chargeDeclinedLostCard: declined('lost_card'),
   pm_card_chargeDeclinedExpiredCard: declined('expired_card'),
-  pm_card_authenticationRequired: card('visa', { kind: 'requires_action' }),
+  // Stripe's regulatory test cards: 4000 0027 6000 3184, "always authenticate" (every payment, off
+  // session too, so an off-session charge is declined), and 4000 0025 0000 3155, "authenticate
+  // unless set up" (authenticated once with setup_future_usage, its off-session charges go through).
+  pm_card_authenticationRequired: card('visa', { kind: 'requires_action', offSession: 'always' }),
+  pm_card_authenticationRequiredOnSetup: card('visa', { kind: 'requires_action', offSession: 'unless_set_up' }),
   // Stripe has no fixed test id for PayPal (Stripe.js creates one, and test mode shows an approval
-  // page): the stand-in names one, which needs the holder's approval as PayPal always does.
-  pm_paypal: { type: 'paypal', outcome: { kind: 'requires_action' } },
+  // page): the stand-in names one, which needs the holder's approval as PayPal always does; once
+  // approved for future payments (a billing agreement), it is charged off session.
+  pm_paypal: { type: 'paypal', outcome: { kind: 'requires_action', offSession: 'unless_set_up' } },
 };
 
 /** Stripe's test tokens (`tok_...`), the older way a storefront hands over a card. */

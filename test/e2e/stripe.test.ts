@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { freshAddress, orderBody } from '../support/fixtures.ts';
+import { freshAddress, orderBody, validHolder } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '../support/webhooks.ts';
 
@@ -54,7 +54,10 @@ describe('card orders through Stripe', () => {
       amount_received: totals.grossCents,
       currency: 'eur',
       status: 'succeeded',
-      payment_method: 'pm_card_visa',
+      // A new PaymentMethod made from the test id, saved on the holder's Customer for renewals.
+      payment_method: expect.stringMatching(/^pm_/),
+      customer: expect.stringMatching(/^cus_/),
+      setup_future_usage: 'off_session',
       allowed_payment_method_types: ['card'],
     });
     // The charge is audited under the PaymentIntent, the id a refund will name.
@@ -198,5 +201,116 @@ describe('POST /webhooks/stripe', () => {
     );
     expect(again.status).toBe(200);
     expect(again.json).toMatchObject({ received: true, eventId: delivered.event.id, duplicate: true });
+  });
+});
+
+describe('automatic renewals, charged off session to the method the first payment saved', () => {
+  const DAY = 24 * 3600 * 1000;
+  const mailboxPath = (address: string) => `/mailboxes/${encodeURIComponent(address)}`;
+  const authenticate = (orderId: string) =>
+    local.api.request('POST', `/_local/payments/${orderId}/authenticate`, { body: { approve: true }, apiKey: null });
+
+  /** A mailbox ordered and paid with `payment` (the holder authenticating, if asked to), with automatic renewal on. */
+  async function renewingMailbox(payment: Record<string, unknown>) {
+    const address = freshAddress();
+    const created = await local.api.post('/orders', orderBody({ address, payment }));
+    expect(created.status).toBe(201);
+    const { orderId } = created.json as { orderId: string };
+    const order = await local.api.waitForOrder(
+      orderId,
+      (o) => o.status === 'completed' || o.payment.status === 'requires_action',
+    );
+    if (order.status !== 'completed') {
+      expect((await authenticate(orderId)).status).toBe(200);
+      await local.api.waitForOrder(orderId, (o) => o.status === 'completed');
+    }
+    const mailbox = (await local.api.get(mailboxPath(address))).json;
+    expect(mailbox).toMatchObject({ status: 'active', autoRenew: true });
+    const [first] = intentsOf(orderId);
+    return { address, mailbox, first };
+  }
+
+  /** The sweep a week before the mailbox expires, and the automatic renewal's PaymentIntent it made. */
+  async function sweepAWeekBefore(address: string, expiresAt: string) {
+    const swept = await local.api.request('POST', '/_local/renewal-sweep', {
+      body: { at: new Date(Date.parse(expiresAt) - 7 * DAY).toISOString() },
+      apiKey: null,
+    });
+    expect(swept.status).toBe(200);
+    expect(swept.json.autoRenewals).toBeGreaterThanOrEqual(1);
+    const renewals = local.runtime.stripe
+      .paymentIntents()
+      .filter((intent) => intent.description?.includes(address) && intent.setup_future_usage === null);
+    expect(renewals).toHaveLength(1);
+    const [renewal] = renewals;
+    const orderId = renewal?.metadata.orderId ?? '';
+    return { renewal, orderId, order: (await local.api.get(`/orders/${orderId}`)).json };
+  }
+
+  it.each([
+    ['pm_card_visa', { method: 'card', paymentMethod: 'pm_card_visa' }],
+    [
+      'tok_visa (a one-time token: the PaymentMethod made from it is what is saved)',
+      { method: 'card', token: 'tok_visa' },
+    ],
+    [
+      'pm_card_authenticationRequiredOnSetup (authenticated once, by the holder, on the first payment)',
+      { method: 'card', paymentMethod: 'pm_card_authenticationRequiredOnSetup' },
+    ],
+    ['PayPal (approved once for future payments)', { method: 'paypal', paymentMethod: 'pm_paypal' }],
+  ])(
+    '%s: renewed a week before expiry, off session, with the saved Customer and PaymentMethod',
+    async (_label, payment) => {
+      const { address, mailbox, first } = await renewingMailbox(payment);
+      expect(first).toMatchObject({ status: 'succeeded', setup_future_usage: 'off_session' });
+      const customer = local.runtime.stripe.customers().find((c) => c.id === first?.customer);
+      expect(customer).toMatchObject({ email: validHolder.email, metadata: { orderId: first?.metadata.orderId } });
+
+      const { renewal, order } = await sweepAWeekBefore(address, mailbox.expiresAt);
+
+      expect(order).toMatchObject({ kind: 'renewal', status: 'completed', payment: { status: 'paid' } });
+      expect(renewal).toMatchObject({
+        status: 'succeeded',
+        customer: first?.customer,
+        payment_method: first?.payment_method,
+        amount_received: order.totals.grossCents,
+      });
+      const renewed = (await local.api.get(mailboxPath(address))).json;
+      expect(new Date(renewed.expiresAt).getUTCFullYear()).toBe(new Date(mailbox.expiresAt).getUTCFullYear() + 1);
+      expect(renewed).toMatchObject({ status: 'active', autoRenew: true });
+    },
+  );
+
+  it('pm_card_authenticationRequired (always authenticate): the automatic renewal is declined (authentication_required), never waiting for the holder', async () => {
+    const { address, mailbox, first } = await renewingMailbox({
+      method: 'card',
+      paymentMethod: 'pm_card_authenticationRequired',
+    });
+
+    const { renewal, orderId, order } = await sweepAWeekBefore(address, mailbox.expiresAt);
+
+    expect(order).toMatchObject({ kind: 'renewal', status: 'failed', payment: { status: 'failed' } });
+    expect(order.payment).not.toHaveProperty('nextAction');
+    expect(renewal).toMatchObject({
+      customer: first?.customer,
+      payment_method: first?.payment_method,
+      amount_received: 0,
+    });
+    expect(renewal?.last_payment_error).toMatchObject({ type: 'card_error', code: 'authentication_required' });
+    // The workflow went from the charge straight to its failure: no wait for the holder.
+    const execution = local.runtime.stepFunctions.executions().find((e) => e.name === orderId);
+    const entered = (execution?.history ?? [])
+      .filter((event) => event.type.endsWith('StateEntered'))
+      .map((event) => (event.stateEnteredEventDetails as { name?: string } | undefined)?.name);
+    expect(entered).toContain('ChargePayment');
+    expect(entered).toContain('FailOrder');
+    expect(entered).not.toContain('AwaitAuthentication');
+    const declined = local.runtime.auditObjects().get(`orders/${orderId}/payment-declined.json`);
+    expect(JSON.parse(declined ?? '{}')).toMatchObject({
+      detail: { reason: 'authentication_required', offSession: true },
+    });
+    const failed = local.runtime.auditObjects().get(`orders/${orderId}/order-failed.json`);
+    expect(JSON.parse(failed ?? '{}')).toMatchObject({ detail: { declineReason: 'authentication_required' } });
+    expect((await local.api.get(mailboxPath(address))).json.expiresAt).toBe(mailbox.expiresAt);
   });
 });

@@ -256,7 +256,12 @@ describe('chargePayment', () => {
     await expect(steps.chargePayment(deps, orderId, tick())).rejects.toMatchObject({ name: 'PaymentDeclinedError' });
 
     expect(faults.count('gateway.confirmPayment')).toBe(1);
-    expect(await order(orderId)).toMatchObject({ status: 'pending_payment', payment: { status: 'pending' } });
+    // Marked failed with the provider's reason (the workflow's closing then fails the order).
+    expect(await order(orderId)).toMatchObject({
+      status: 'pending_payment',
+      payment: { status: 'failed' },
+      declineReason: 'generic_decline',
+    });
     expect(audit.eventsOf(orderId)).toEqual(['payment-declined']);
   });
 

@@ -5,14 +5,16 @@ import { ErrorName } from '../../functions/domain/errors.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
 import type { PaymentEventDeps } from '../../functions/use-cases/handle-payment-event.ts';
-import type { OrderRepository, PaymentEventRepository, WorkflowCallbacks } from '../../functions/use-cases/ports.ts';
+import type { OrderRepository, PaymentEventRepository } from '../../functions/use-cases/ports.ts';
+import { deliveryScenario, type Forgery, TokenRecorder } from '../support/delivery-property.ts';
 import { storedOrder } from '../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
 
 /*
  * Random interleavings of duplicated, reordered and forged payment events, delivered to the real
  * webhook use case on the real (local) DynamoDB table. Step Functions' task tokens are played by a
- * recorder with their semantics: a token resumes its workflow once, later calls are refused.
+ * recorder with their semantics: a token resumes its workflow once, later calls are refused. (The
+ * same scenarios over Stripe's events: stripe-events.property.test.ts.)
  */
 
 const SECRET = 'whsec_property_test';
@@ -40,55 +42,16 @@ interface EventSpec {
   currency: 'EUR' | 'USD';
 }
 
-/** Workflows waiting on tokens: each token resumes (succeeds or fails) at most once. */
-class TokenRecorder implements WorkflowCallbacks {
-  readonly outcome = new Map<string, 'succeeded' | 'failed'>();
-  readonly calls: { token: string; kind: 'succeed' | 'fail'; resumed: boolean }[] = [];
-  private resume(token: string, kind: 'succeeded' | 'failed') {
-    const resumed = !this.outcome.has(token);
-    if (resumed) this.outcome.set(token, kind);
-    this.calls.push({ token, kind: kind === 'succeeded' ? 'succeed' : 'fail', resumed });
-    return Promise.resolve(resumed ? ('resumed' as const) : ('closed' as const));
-  }
-  succeed(token: string) {
-    return this.resume(token, 'succeeded');
-  }
-  fail(token: string) {
-    return this.resume(token, 'failed');
-  }
-}
-
 let run = 0;
 
 it('duplicated, reordered and forged events: at most one activation per order, forgeries change nothing, final state as the valid events say, every credit that pays nothing marked refund-required', async () => {
-  const scenario = fc
-    .record({
-      orders: fc.integer({ min: 1, max: 3 }),
-      events: fc.array(
-        fc.record({
-          order: fc.nat(),
-          type: fc.constantFrom<EventType>('credit.registered', 'payment.succeeded', 'payment.failed'),
-          exact: fc.boolean(),
-          currency: fc.constantFrom<EventSpec['currency']>('EUR', 'EUR', 'EUR', 'USD'),
-        }),
-        { minLength: 1, maxLength: 6 },
-      ),
-    })
-    .chain(({ orders: count, events: specs }) => {
-      const normalized: EventSpec[] = specs.map((e) => ({ ...e, order: e.order % count }));
-      const step = fc.record({
-        event: fc.nat({ max: normalized.length - 1 }),
-        copies: fc.integer({ min: 1, max: 3 }),
-        forgeries: fc.array(fc.constantFrom('wrong-secret' as const, 'tampered-amount' as const, 'stale' as const), {
-          maxLength: 2,
-        }),
-      });
-      return fc.record({
-        orders: fc.constant(count),
-        events: fc.constant(normalized),
-        steps: fc.array(step, { minLength: 1, maxLength: 10 }),
-      });
-    });
+  const scenario = deliveryScenario(
+    fc.record({
+      type: fc.constantFrom<EventType>('credit.registered', 'payment.succeeded', 'payment.failed'),
+      exact: fc.boolean(),
+      currency: fc.constantFrom<EventSpec['currency']>('EUR', 'EUR', 'EUR', 'USD'),
+    }),
+  );
 
   await fc.assert(
     fc.asyncProperty(scenario, async ({ orders: count, events: specs, steps }) => {
@@ -181,8 +144,7 @@ it('duplicated, reordered and forged events: at most one activation per order, f
 
       for (const orderId of orderIds) {
         const token = `token-${orderId}`;
-        const resumes = recorder.calls.filter((c) => c.token === token && c.resumed);
-        expect(resumes.length).toBeLessThanOrEqual(1); // activated (or failed) at most once
+        expect(recorder.resumes(token)).toBeLessThanOrEqual(1); // activated (or failed) at most once
         const order = (await orders.get(orderId)) as Order;
         const want = expected.get(orderId);
         if (want === 'paid') {
@@ -201,7 +163,7 @@ it('duplicated, reordered and forged events: at most one activation per order, f
   );
 });
 
-function forged(kind: 'wrong-secret' | 'tampered-amount' | 'stale', body: string, t: number) {
+function forged(kind: Forgery, body: string, t: number) {
   if (kind === 'wrong-secret') return { body, signature: signatureHeader('whsec_attacker', t, body), forged: true };
   if (kind === 'stale') return { body, signature: signatureHeader(SECRET, t - 3600, body), forged: true };
   // A genuine signature, replayed over a body whose amount was changed.

@@ -110,16 +110,25 @@ export class InMemoryOrderRepository implements OrderRepository {
     return order;
   }
 
-  async markPaid(orderId: string, at: Date, chargeId?: string, payer?: Order['paidBy']) {
+  async markPaid(
+    orderId: string,
+    at: Date,
+    chargeId?: string,
+    payer?: Order['paidBy'],
+    saved?: Order['savedPaymentMethod'],
+  ) {
     return !!this.move(orderId, 'pay', 'pay', (order) => {
       order.paidAt = at.toISOString();
       if (chargeId) order.chargeId = chargeId;
       if (payer) order.paidBy = copy(payer);
+      if (saved) order.savedPaymentMethod = copy(saved);
     });
   }
 
-  async markPaymentFailed(orderId: string) {
-    return !!this.move(orderId, 'decline', 'decline', () => {});
+  async markPaymentFailed(orderId: string, reason?: string) {
+    return !!this.move(orderId, 'decline', 'decline', (order) => {
+      if (reason) order.declineReason = reason;
+    });
   }
 
   async markCompleted(orderId: string, at: Date) {
@@ -646,13 +655,24 @@ export class InMemoryPaymentGateway implements PaymentGateway {
     return id;
   }
 
-  async confirmPayment(paymentId: string, confirmation: { idempotencyKey: string; credential: PaymentCredential }) {
+  async confirmPayment(
+    paymentId: string,
+    confirmation: { idempotencyKey: string; credential: PaymentCredential; offSession?: boolean },
+  ) {
     this.calls.push('confirmPayment');
     const payment = this.#payment(paymentId);
     if (!payment.result) {
       payment.confirmations++;
-      const result = this.decide(confirmation.credential);
-      payment.result = result.status === 'succeeded' ? { status: 'succeeded', chargeId: paymentId } : result;
+      const { credential } = confirmation;
+      const result = this.decide(credential);
+      // What a customer keeps: the PaymentMethod used (one made from a token has an id of its own).
+      const customerId = payment.request.customerId ?? (payment.request.saveFor && `cus_${payment.request.orderId}`);
+      const paymentMethod = 'paymentMethod' in credential ? credential.paymentMethod : `pm_from_${credential.token}`;
+      const saved = customerId ? { saved: { customerId, paymentMethod } } : {};
+      if (result.status === 'succeeded') payment.result = { status: 'succeeded', chargeId: paymentId, ...saved };
+      else if (result.status === 'requires_action' && confirmation.offSession) {
+        payment.result = { status: 'declined', reason: 'authentication_required' };
+      } else payment.result = result;
     }
     return copy(payment.result);
   }
@@ -687,7 +707,11 @@ export class InMemoryPaymentGateway implements PaymentGateway {
 
   /** The holder finishes 3-D Secure on a payment waiting for it: it succeeds. */
   authenticate(paymentId: string) {
-    this.#payment(paymentId).result = { status: 'succeeded', chargeId: paymentId };
+    const { request } = this.#payment(paymentId);
+    const saved = request.saveFor
+      ? { saved: { customerId: `cus_${request.orderId}`, paymentMethod: 'pm_authenticated' } }
+      : {};
+    this.#payment(paymentId).result = { status: 'succeeded', chargeId: paymentId, ...saved };
   }
 
   /** Seeds a payment already made for an order, with its outcome (undefined: created, never confirmed). */

@@ -1,12 +1,23 @@
 import { creditorReference } from '../../functions/domain/creditor-reference.ts';
 import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import { type Order, orderIdFromBytes } from '../../functions/domain/order.ts';
+import type { SavedPaymentMethod } from '../../functions/domain/payment-methods.ts';
 import { CONTRACT_ORDER_EXAMPLE } from '../../local/contract-example.ts';
 
 /** Request bodies and stored entities the tests share, varied per test by overrides. */
 
 /** The holder of CONTRACT.md's example order. */
 export const validHolder = CONTRACT_ORDER_EXAMPLE.holder;
+
+/**
+ * A card saved with Stripe for automatic renewals: the Customer and the PaymentMethod ids of
+ * Stripe's published example objects (test/support/stripe/*.json).
+ */
+export const savedCard: SavedPaymentMethod = {
+  method: 'card',
+  customerId: 'cus_QXg1o8vcGmoR32',
+  paymentMethod: 'pm_1Pgc75B7WZ01zgkWlHVgdEGJ',
+};
 
 let counter = 0;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import { reminderKey, sweepAction, sweepMonths } from '../../functions/domain/renewal-policy.ts';
+import { savedCard } from '../support/fixtures.ts';
 
 const DAY = 24 * 3600 * 1000;
 const expiresAt = '2027-06-15T10:00:00.000Z';
@@ -50,7 +51,7 @@ describe('renewal policy', () => {
   });
 
   it('charges automatic renewals 7 days ahead, and does not remind them', () => {
-    const auto = mailbox({ autoRenew: true, renewalPayment: { method: 'card', token: 'tok_visa' } });
+    const auto = mailbox({ autoRenew: true, renewalPayment: savedCard });
     expect(sweepAction(auto, at(-60))).toEqual({ kind: 'none' });
     expect(sweepAction(auto, at(-8))).toEqual({ kind: 'none' });
     expect(sweepAction(auto, at(-7))).toEqual({ kind: 'auto-renew' });

@@ -188,18 +188,26 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       return created ? 'created' : 'exists';
     },
 
-    async markPaid(orderId, at, chargeId, payer) {
+    async markPaid(orderId, at, chargeId, payer, saved) {
       return updateIf(
         table,
         await move(orderId, 'pay', {
           payment: 'pay',
-          set: { paidAt: at.toISOString(), ...(chargeId ? { chargeId } : {}), ...(payer ? { paidBy: payer } : {}) },
+          set: {
+            paidAt: at.toISOString(),
+            ...(chargeId ? { chargeId } : {}),
+            ...(payer ? { paidBy: payer } : {}),
+            ...(saved ? { savedPaymentMethod: saved } : {}),
+          },
         }),
       );
     },
 
-    async markPaymentFailed(orderId) {
-      return updateIf(table, await move(orderId, 'decline', { payment: 'decline' }));
+    async markPaymentFailed(orderId, reason) {
+      return updateIf(
+        table,
+        await move(orderId, 'decline', { payment: 'decline', ...(reason ? { set: { declineReason: reason } } : {}) }),
+      );
     },
 
     async markCompleted(orderId, at) {

@@ -184,6 +184,21 @@ describe('the Stripe stand-in', () => {
     });
   });
 
+  it('makes a new PaymentMethod for a test id, as Stripe does: the PaymentIntent names it, not the test id', async () => {
+    const intent = await create('ORDER-FRESH-PM');
+    const confirmed = await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
+    expect(confirmed.payment_method).toMatch(/^pm_/);
+    expect(confirmed.payment_method).not.toBe('pm_card_visa');
+    // Used once without a Customer, it cannot be used again.
+    const again = await create('ORDER-FRESH-PM-2');
+    const refused = await stripe.paymentIntents
+      .confirm(again.id, { payment_method: confirmed.payment_method as string })
+      .catch((thrown: unknown) => thrown);
+    expect(refused).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(refused).toMatchObject({ param: 'payment_method' });
+    expect((refused as Stripe.errors.StripeError).message).toContain('attach it to a Customer first');
+  });
+
   it('answers 404 for an unknown PaymentIntent and 401 for a wrong key', async () => {
     await expect(stripe.paymentIntents.retrieve('pi_nothing')).rejects.toMatchObject({
       statusCode: 404,
@@ -210,5 +225,133 @@ describe('the Stripe stand-in', () => {
     );
     const recorded = local.events().find((e) => e.event.id === event.id);
     expect(recorded?.attempts).toEqual([200]);
+  });
+});
+
+describe('saved payment methods and off-session charges', () => {
+  /** The holder's Customer, created once per idempotency key, as the adapter creates it. */
+  const customer = (orderId: string) =>
+    stripe.customers.create(
+      { email: 'mario.rossi@example.com', metadata: { orderId } },
+      { idempotencyKey: `order-${orderId}-customer` },
+    );
+
+  /** A first payment on session that saves its method on the Customer (`setup_future_usage: off_session`). */
+  async function saveWith(orderId: string, paymentMethod: string, customerId: string) {
+    const intent = await stripe.paymentIntents.create(
+      {
+        amount: 610,
+        currency: 'eur',
+        allowed_payment_method_types: ['card'],
+        metadata: { orderId },
+        customer: customerId,
+        setup_future_usage: 'off_session',
+      },
+      { idempotencyKey: `order-${orderId}` },
+    );
+    const confirmed = await stripe.paymentIntents.confirm(intent.id, {
+      payment_method: paymentMethod,
+      use_stripe_sdk: true,
+    });
+    if (confirmed.status === 'requires_action') local.authenticate(intent.id, true);
+    return stripe.paymentIntents.retrieve(intent.id);
+  }
+
+  /** An automatic renewal: a PaymentIntent for the Customer, confirmed off session with the saved method. */
+  async function chargeOffSession(orderId: string, customerId: string, paymentMethod: string) {
+    const intent = await stripe.paymentIntents.create(
+      {
+        amount: 610,
+        currency: 'eur',
+        allowed_payment_method_types: ['card'],
+        metadata: { orderId },
+        customer: customerId,
+      },
+      { idempotencyKey: `order-${orderId}` },
+    );
+    return stripe.paymentIntents.confirm(intent.id, { payment_method: paymentMethod, off_session: true });
+  }
+
+  it('creates a Customer in Stripe’s shape, once per idempotency key', async () => {
+    const created = await customer('ORDER-CUS-1');
+    const replayed = await customer('ORDER-CUS-1');
+
+    expect(created).toMatchObject({
+      object: 'customer',
+      email: 'mario.rossi@example.com',
+      metadata: { orderId: 'ORDER-CUS-1' },
+      livemode: false,
+      delinquent: false,
+      invoice_settings: { default_payment_method: null },
+    });
+    expect(created.id).toMatch(/^cus_/);
+    expect(replayed.id).toBe(created.id);
+    expect(local.customers().filter((c) => c.metadata.orderId === 'ORDER-CUS-1')).toHaveLength(1);
+  });
+
+  it('refuses a PaymentIntent for a Customer it does not know', async () => {
+    await expect(
+      stripe.paymentIntents.create({ amount: 610, currency: 'eur', customer: 'cus_nobody' }),
+    ).rejects.toMatchObject({ type: 'StripeInvalidRequestError', code: 'resource_missing', param: 'customer' });
+  });
+
+  it.each([
+    ['pm_card_visa (no authentication)', 'pm_card_visa'],
+    ['pm_card_authenticationRequiredOnSetup (authenticated once, on session)', 'pm_card_authenticationRequiredOnSetup'],
+  ])('%s: saved by the first payment, then charged off session without the holder', async (_label, test) => {
+    const orderId = `ORDER-SAVE-${test}`;
+    const { id: customerId } = await customer(orderId);
+    const first = await saveWith(orderId, test, customerId);
+    expect(first).toMatchObject({ status: 'succeeded', customer: customerId, setup_future_usage: 'off_session' });
+    const saved = first.payment_method as string;
+
+    const renewal = await chargeOffSession(`${orderId}-R`, customerId, saved);
+
+    expect(renewal).toMatchObject({
+      status: 'succeeded',
+      customer: customerId,
+      payment_method: saved,
+      amount_received: 610,
+      setup_future_usage: null,
+    });
+  });
+
+  it('pm_card_authenticationRequired always needs authentication: off session it is a card_error authentication_required', async () => {
+    const orderId = 'ORDER-ALWAYS-3DS';
+    const { id: customerId } = await customer(orderId);
+    const first = await saveWith(orderId, 'pm_card_authenticationRequired', customerId);
+    expect(first.status).toBe('succeeded');
+
+    const error = await chargeOffSession(`${orderId}-R`, customerId, first.payment_method as string).catch(
+      (thrown: unknown) => thrown,
+    );
+
+    expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
+    expect(error).toMatchObject({
+      statusCode: 402,
+      code: 'authentication_required',
+      decline_code: 'authentication_required',
+    });
+    const intent = (error as Stripe.errors.StripeCardError).payment_intent;
+    expect(intent).toMatchObject({ status: 'requires_payment_method', next_action: null });
+    expect(intent?.last_payment_error).toMatchObject({ type: 'card_error', code: 'authentication_required' });
+    await local.idle();
+    expect(
+      local
+        .events()
+        .filter(({ event }) => (event.data.object as Stripe.PaymentIntent).id === intent?.id)
+        .map(({ event }) => event.type),
+    ).toEqual(['payment_intent.payment_failed']);
+  });
+
+  it('a method never set up (an on-session payment without setup_future_usage) needs authentication off session', async () => {
+    const orderId = 'ORDER-NOT-SET-UP';
+    const { id: customerId } = await customer(orderId);
+
+    const error = await chargeOffSession(orderId, customerId, 'pm_card_authenticationRequiredOnSetup').catch(
+      (thrown: unknown) => thrown,
+    );
+
+    expect(error).toMatchObject({ type: 'StripeCardError', code: 'authentication_required' });
   });
 });

@@ -4,7 +4,7 @@ import { dynamoMailboxRepository, mailboxKey } from '../../../functions/adapters
 import type { MailboxStatus } from '../../../functions/domain/lifecycles.ts';
 import type { Mailbox } from '../../../functions/domain/mailbox.ts';
 import type { MailboxRepository } from '../../../functions/use-cases/ports.ts';
-import { freshAddress } from '../../support/fixtures.ts';
+import { freshAddress, savedCard } from '../../support/fixtures.ts';
 import { type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
 let table: LocalTable;
@@ -37,7 +37,7 @@ const activation = {
   activatedAt: '2025-03-16T10:00:00.000Z',
   expiresAt: '2026-03-16T10:00:00.000Z',
   autoRenew: true,
-  renewalPayment: { method: 'card' as const, token: 'tok_visa' },
+  renewalPayment: savedCard,
 };
 
 describe('DynamoDB mailbox repository: reserve', () => {

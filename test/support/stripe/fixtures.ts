@@ -18,6 +18,10 @@ export const publishedPaymentIntent = () => read<Stripe.PaymentIntent>('./paymen
 export const publishedCharge = () => read<Stripe.Charge>('./charge.json');
 /** Stripe's published example Refund (status `succeeded`). */
 export const publishedRefund = () => read<Stripe.Refund>('./refund.json');
+/** Stripe's published example Customer. */
+export const publishedCustomer = () => read<Stripe.Customer>('./customer.json');
+/** Stripe's published example PaymentMethod (a card). */
+export const publishedPaymentMethod = () => read<Stripe.PaymentMethod>('./payment-method.json');
 /** Stripe's published example Event. */
 export const publishedEvent = () => read<Stripe.Event>('./event.json');
 
@@ -45,6 +49,24 @@ export const cardDeclined = (declineCode: string, intent: Stripe.PaymentIntent) 
     decline_code: declineCode,
     doc_url: 'https://stripe.com/docs/error-codes/card-declined',
     message: 'Your card was declined.',
+    payment_intent: intent,
+    request_log_url: 'https://dashboard.stripe.com/test/logs/req_xyz',
+    type: 'card_error',
+  },
+});
+
+/**
+ * The `card_error` body of an off-session confirmation that needs the holder to authenticate
+ * (HTTP 402, `authentication_required`: docs.stripe.com/error-codes#authentication-required and
+ * docs.stripe.com/declines/codes), with the PaymentIntent back in `requires_payment_method`.
+ */
+export const authenticationRequired = (intent: Stripe.PaymentIntent) => ({
+  error: {
+    charge: 'ch_3PgaxNB7WZ01zgkW0Vb7Zc8P',
+    code: 'authentication_required',
+    decline_code: 'authentication_required',
+    doc_url: 'https://stripe.com/docs/error-codes/authentication-required',
+    message: 'Your card was declined. This transaction requires authentication.',
     payment_intent: intent,
     request_log_url: 'https://dashboard.stripe.com/test/logs/req_xyz',
     type: 'card_error',

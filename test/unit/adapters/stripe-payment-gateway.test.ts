@@ -5,7 +5,15 @@ import { stripeClients } from '../../../functions/adapters/clients/stripe.ts';
 import { stripePaymentGateway } from '../../../functions/adapters/stripe-payment-gateway.ts';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { PaymentGateway, PaymentRequest } from '../../../functions/use-cases/ports.ts';
-import { cardDeclined, invalidRequest, paymentIntent, publishedRefund } from '../../support/stripe/fixtures.ts';
+import {
+  authenticationRequired,
+  cardDeclined,
+  invalidRequest,
+  paymentIntent,
+  publishedCustomer,
+  publishedPaymentMethod,
+  publishedRefund,
+} from '../../support/stripe/fixtures.ts';
 
 /*
  * The Stripe adapter with the official `stripe` package, against an HTTP server that answers with
@@ -101,6 +109,54 @@ describe('createPayment', () => {
   });
 });
 
+describe('createPayment for automatic renewals (a saved payment method)', () => {
+  const CUSTOMER = publishedCustomer().id;
+  const SAVE_FOR = { idempotencyKey: 'order-ORDER0000001-customer', email: 'mario.rossi@example.com' };
+
+  it('saving the method: creates the holder’s Customer under its own key, then the PaymentIntent for it with setup_future_usage off_session', async () => {
+    answer(200, { ...publishedCustomer(), email: SAVE_FOR.email, metadata: { orderId: 'ORDER0000001' } });
+    answer(200, paymentIntent({ customer: CUSTOMER, setup_future_usage: 'off_session' }));
+
+    expect(await gateway().createPayment({ ...request, saveFor: SAVE_FOR })).toBe(PI);
+
+    const [customer, intent] = requests;
+    expect(customer).toMatchObject({ method: 'POST', path: '/v1/customers' });
+    expect(customer?.headers['idempotency-key']).toBe('order-ORDER0000001-customer');
+    expect(Object.fromEntries(customer?.form ?? [])).toEqual({
+      email: 'mario.rossi@example.com',
+      'metadata[orderId]': 'ORDER0000001',
+    });
+    expect(intent?.path).toBe('/v1/payment_intents');
+    expect(intent?.headers['idempotency-key']).toBe('order-ORDER0000001');
+    expect(Object.fromEntries(intent?.form ?? [])).toMatchObject({
+      customer: CUSTOMER,
+      setup_future_usage: 'off_session',
+      'metadata[orderId]': 'ORDER0000001',
+    });
+  });
+
+  it('an off-session charge: the PaymentIntent is for the saved method’s Customer, creating no Customer and saving nothing', async () => {
+    answer(200, paymentIntent({ customer: CUSTOMER }));
+
+    await gateway().createPayment({ ...request, customerId: CUSTOMER });
+
+    expect(requests).toHaveLength(1);
+    const form = Object.fromEntries(requests[0]?.form ?? []);
+    expect(form).toMatchObject({ customer: CUSTOMER });
+    expect(form).not.toHaveProperty('setup_future_usage');
+  });
+
+  it('a Customer Stripe cannot create now is transient: nothing else is asked', async () => {
+    answer(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+    answer(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+
+    await expect(gateway().createPayment({ ...request, saveFor: SAVE_FOR })).rejects.toMatchObject({
+      name: ErrorName.PaymentGatewayUnavailableError,
+    });
+    expect(requests.map((sent) => sent.path)).toEqual(['/v1/customers', '/v1/customers']);
+  });
+});
+
 describe('confirmPayment', () => {
   it('confirms with the PaymentMethod under its own key, asking for next actions Stripe.js can handle', async () => {
     answer(200, paymentIntent({ status: 'succeeded', amount_received: 610, latest_charge: 'ch_1' }));
@@ -192,6 +248,62 @@ describe('confirmPayment', () => {
   });
 });
 
+describe('confirmPayment off session (an automatic renewal)', () => {
+  const CUSTOMER = publishedCustomer().id;
+  const SAVED = publishedPaymentMethod().id;
+  const offSession = { ...confirmation, credential: { paymentMethod: SAVED }, offSession: true };
+
+  it('confirms the saved PaymentMethod with off_session (no Stripe.js next action) and answers what stays saved', async () => {
+    answer(
+      200,
+      paymentIntent({
+        status: 'succeeded',
+        amount_received: 610,
+        latest_charge: 'ch_1',
+        customer: CUSTOMER,
+        payment_method: SAVED,
+      }),
+    );
+
+    expect(await gateway().confirmPayment(PI, offSession)).toEqual({
+      status: 'succeeded',
+      chargeId: PI,
+      saved: { customerId: CUSTOMER, paymentMethod: SAVED },
+    });
+    expect(Object.fromEntries(requests[0]?.form ?? [])).toEqual({ payment_method: SAVED, off_session: 'true' });
+  });
+
+  it('a card that needs authentication is declined by Stripe (card_error authentication_required): a decline', async () => {
+    const declined = paymentIntent({
+      customer: CUSTOMER,
+      payment_method: SAVED,
+      last_payment_error: {
+        type: 'card_error',
+        code: 'authentication_required',
+        decline_code: 'authentication_required',
+      },
+    });
+    answer(402, authenticationRequired(declined));
+
+    expect(await gateway().confirmPayment(PI, offSession)).toEqual({
+      status: 'declined',
+      reason: 'authentication_required',
+    });
+  });
+
+  it('a PaymentIntent that would wait for the holder is declined as authentication_required, never a wait', async () => {
+    answer(
+      200,
+      paymentIntent({ status: 'requires_action', next_action: { type: 'use_stripe_sdk', use_stripe_sdk: {} } }),
+    );
+
+    expect(await gateway().confirmPayment(PI, offSession)).toEqual({
+      status: 'declined',
+      reason: 'authentication_required',
+    });
+  });
+});
+
 describe('findPayment', () => {
   it.each([
     ['requires_confirmation (never attempted)', paymentIntent({ status: 'requires_confirmation' }), undefined],
@@ -215,6 +327,26 @@ describe('findPayment', () => {
     expect(await gateway().findPayment(PI)).toEqual(expected);
 
     expect(requests[0]).toMatchObject({ method: 'GET', path: `/v1/payment_intents/${PI}` });
+  });
+
+  it('a succeeded PaymentIntent made for a Customer names what stays saved: the Customer and the PaymentMethod used', async () => {
+    const customer = publishedCustomer();
+    const method = publishedPaymentMethod();
+    answer(
+      200,
+      paymentIntent({
+        status: 'succeeded',
+        customer: customer.id,
+        payment_method: method.id,
+        setup_future_usage: 'off_session',
+      }),
+    );
+    // Expanded (`expand[]=customer`), Stripe answers the objects: their ids are read the same.
+    answer(200, paymentIntent({ status: 'succeeded', customer, payment_method: method }));
+
+    const saved = { customerId: customer.id, paymentMethod: method.id };
+    expect(await gateway().findPayment(PI)).toEqual({ status: 'succeeded', chargeId: PI, saved });
+    expect(await gateway().findPayment(PI)).toEqual({ status: 'succeeded', chargeId: PI, saved });
   });
 
   it('asks again later about a PaymentIntent still processing', async () => {

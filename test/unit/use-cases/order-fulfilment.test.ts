@@ -12,6 +12,7 @@ import {
   closeOrder,
   completeOrder,
   extendMailbox,
+  provisionMailbox,
   sendOrderConfirmation,
 } from '../../../functions/use-cases/order-fulfilment.ts';
 import {
@@ -25,7 +26,7 @@ import {
   RecordingDocuments,
   RecordingNotifier,
 } from '../../support/fakes.ts';
-import { storedOrder } from '../../support/fixtures.ts';
+import { savedCard, storedOrder } from '../../support/fixtures.ts';
 
 /*
  * The workflow's steps against the in-memory ports: what each does to the order, the mailbox, the
@@ -126,10 +127,21 @@ describe('chargePayment', () => {
     await expect(chargePayment(deps, order.orderId, now)).rejects.toMatchObject({
       name: ErrorName.PaymentDeclinedError,
     });
-    expect((await deps.orders.get(order.orderId))?.payment.status).toBe('pending');
+    // Marked failed with the provider's reason; the workflow then closes the order.
+    expect(await deps.orders.get(order.orderId)).toMatchObject({
+      status: 'pending_payment',
+      payment: { status: 'failed' },
+      declineReason: 'card_declined',
+    });
     expect([...deps.audit.entries.values()]).toEqual([
       expect.objectContaining({ event: 'payment-declined', detail: { reason: 'card_declined' } }),
     ]);
+    // Asked again (an attempt whose answer was lost): the same decline, nothing asked of the provider.
+    await expect(chargePayment(deps, order.orderId, later)).rejects.toMatchObject({
+      name: ErrorName.PaymentDeclinedError,
+      message: 'The payment was declined: card_declined.',
+    });
+    expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment']);
   });
 
   it('a payment that waits for 3-D Secure keeps its next action on the order (shown as requires_action) and hands over to the wait', async () => {
@@ -169,6 +181,106 @@ describe('chargePayment', () => {
     expect(paid).toMatchObject({ status: 'activating', payment: { status: 'paid' }, chargeId: paymentId });
     expect(paid && toPublicOrder(paid).payment).toEqual({ method: 'card', status: 'paid', reference: 'RF00' });
   });
+  it('saves the method for automatic renewals: a customer per order, and the order keeps what the payment saved', async () => {
+    const order = cardOrder({ token: 'tok_visa' });
+    const deps = world(order, {});
+
+    await chargePayment(deps, order.orderId, now);
+
+    const [paymentId, payment] = [...deps.gateway.payments][0] ?? [];
+    expect(payment?.request.saveFor).toEqual({
+      idempotencyKey: `order-${order.orderId}-customer`,
+      email: order.holder.email,
+    });
+    expect(payment?.request).not.toHaveProperty('customerId');
+    // What the provider saved (the PaymentMethod made from the token), never the one-time token itself.
+    expect(await deps.orders.get(order.orderId)).toMatchObject({
+      chargeId: paymentId,
+      savedPaymentMethod: { method: 'card', customerId: `cus_${order.orderId}`, paymentMethod: 'pm_from_tok_visa' },
+    });
+  });
+
+  describe('off-session (an automatic renewal: the holder is away)', () => {
+    const offSessionOrder = (paymentMethod: string, customerId: string | null = savedCard.customerId) =>
+      cardOrder(
+        { paymentMethod },
+        {
+          kind: 'renewal',
+          payment: {
+            method: 'card',
+            status: 'pending',
+            reference: 'RF00',
+            paymentMethod,
+            ...(customerId ? { customerId } : {}),
+            offSession: true,
+          },
+        },
+      );
+
+    it('charges the saved method on its customer, off-session, and marks the order paid', async () => {
+      const order = offSessionOrder(savedCard.paymentMethod);
+      const deps = world(order, {});
+
+      await chargePayment(deps, order.orderId, now);
+
+      const [, payment] = [...deps.gateway.payments][0] ?? [];
+      expect(payment?.request).toMatchObject({ customerId: savedCard.customerId });
+      expect(payment?.request).not.toHaveProperty('saveFor');
+      expect(await deps.orders.get(order.orderId)).toMatchObject({
+        status: 'activating',
+        payment: { status: 'paid' },
+        savedPaymentMethod: savedCard,
+      });
+    });
+
+    it('a payment that needs the holder to authenticate is declined (authentication_required), never a wait', async () => {
+      const order = offSessionOrder('pm_card_authenticationRequired');
+      // A provider that answers requires_action even off-session: the use case still never waits.
+      class OnSessionGateway extends InMemoryPaymentGateway {
+        override confirmPayment(...[paymentId, confirmation]: Parameters<InMemoryPaymentGateway['confirmPayment']>) {
+          return super.confirmPayment(paymentId, { ...confirmation, offSession: false });
+        }
+      }
+      const deps = { ...world(order, {}), gateway: new OnSessionGateway() };
+
+      const error = await chargePayment(deps, order.orderId, now).catch((thrown: unknown) => thrown);
+
+      expect(error).toMatchObject({ name: ErrorName.PaymentDeclinedError });
+      expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment', 'cancelPayment']);
+      const declined = await deps.orders.get(order.orderId);
+      expect(declined).toMatchObject({ payment: { status: 'failed' }, declineReason: 'authentication_required' });
+      expect(declined?.nextAction).toBeUndefined();
+      expect([...deps.audit.entries.values()]).toEqual([
+        expect.objectContaining({
+          event: 'payment-declined',
+          detail: { reason: 'authentication_required', offSession: true },
+        }),
+      ]);
+    });
+
+    it('asks the provider off-session, which declines what needs authentication', async () => {
+      const order = offSessionOrder('pm_card_authenticationRequired');
+      const deps = world(order, {});
+
+      await expect(chargePayment(deps, order.orderId, now)).rejects.toMatchObject({
+        name: ErrorName.PaymentDeclinedError,
+      });
+      expect(deps.gateway.calls).toEqual(['createPayment', 'confirmPayment']);
+      expect((await deps.orders.get(order.orderId))?.declineReason).toBe('authentication_required');
+    });
+
+    it('declines, asking the provider nothing, a renewal with no method saved on a customer', async () => {
+      const order = offSessionOrder('pm_card_visa', null);
+      const deps = world(order, {});
+
+      await expect(chargePayment(deps, order.orderId, now)).rejects.toMatchObject({
+        name: ErrorName.PaymentDeclinedError,
+      });
+      expect(deps.gateway.calls).toEqual([]);
+      expect((await deps.orders.get(order.orderId))?.declineReason).toBe('no_saved_payment_method');
+    });
+  });
+
   it('charges nothing for an order without a card or PayPal payment', async () => {
     const order = cardOrder({ token: 'tok_visa' });
     const deps = world({ ...order, payment: { method: 'card', status: 'pending', reference: 'RF00' } }, {});
@@ -535,6 +647,38 @@ describe('awaitDomainDns and requestDnsCheck: a check asked for is never lost', 
   });
 });
 
+describe('provisionMailbox: what automatic renewals charge', () => {
+  const paid = (overrides: Partial<Order>) =>
+    storedOrder({ status: 'activating', paidAt: now.toISOString(), ...overrides }, now);
+
+  it('keeps on the mailbox the method the payment saved, and turns automatic renewal on', async () => {
+    const order = paid({
+      payment: { method: 'card', status: 'paid', reference: 'RF00', token: 'tok_visa' },
+      savedPaymentMethod: savedCard,
+    });
+    const deps = world(order, {});
+
+    await provisionMailbox(deps, order.orderId, now);
+
+    expect(await deps.mailboxes.get(order.mailbox.address)).toMatchObject({
+      status: 'active',
+      autoRenew: true,
+      renewalPayment: savedCard,
+    });
+  });
+
+  it('leaves automatic renewal off when nothing was saved (a transfer), never keeping a one-time token', async () => {
+    const order = paid({ payment: { method: 'card', status: 'paid', reference: 'RF00', token: 'tok_visa' } });
+    const deps = world(order, {});
+
+    await provisionMailbox(deps, order.orderId, now);
+
+    const mailbox = await deps.mailboxes.get(order.mailbox.address);
+    expect(mailbox).toMatchObject({ status: 'active', autoRenew: false });
+    expect(mailbox).not.toHaveProperty('renewalPayment');
+  });
+});
+
 describe('extendMailbox', () => {
   const renewal = (overrides: Partial<Order> = {}) =>
     storedOrder({ kind: 'renewal', status: 'activating', years: 2, paidAt: now.toISOString(), ...overrides }, now);
@@ -643,6 +787,21 @@ describe('extendMailbox', () => {
 
     expect(deps.platform.accounts.get(order.mailbox.address)).toMatchObject({ mailboxGb: 2, archiveGb: 8 });
     expect(deps.notifier.of('renewalConfirmed')).toHaveLength(1);
+  });
+
+  it('a renewal paid by card replaces the method automatic renewals charge with the one it saved', async () => {
+    const saved = { method: 'card' as const, customerId: 'cus_renewal', paymentMethod: 'pm_renewal' };
+    const order = renewal({ savedPaymentMethod: saved });
+    const deps = world(order, {
+      status: 'active',
+      orderId: 'FIRST',
+      expiresAt: '2025-06-01T00:00:00.000Z',
+      renewalPayment: savedCard,
+    });
+
+    await extendMailbox(deps, order.orderId, now);
+
+    expect((await deps.mailboxes.get(order.mailbox.address))?.renewalPayment).toEqual(saved);
   });
 
   it('refuses a mailbox that can no longer be renewed', async () => {

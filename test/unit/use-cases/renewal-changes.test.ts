@@ -12,7 +12,7 @@ import {
   RecordingAuditLog,
   RecordingWorkflow,
 } from '../../support/fakes.ts';
-import { storedMailbox, storedOrder } from '../../support/fixtures.ts';
+import { savedCard, storedMailbox, storedOrder } from '../../support/fixtures.ts';
 
 /* Renewals that change the plan, buy extra GB or name their billing, against the in-memory ports. */
 
@@ -170,7 +170,7 @@ describe('placeAutoRenewal', () => {
     const mailbox = box({
       type: 'pro',
       autoRenew: true,
-      renewalPayment: { method: 'card', paymentMethod: 'pm_card_visa' },
+      renewalPayment: savedCard,
       extraGb: { mailbox: 3, archive: 0 },
       billing: { recipientCode: 'ABC1234' },
     });

@@ -13,7 +13,7 @@ import {
   RecordingNotifier,
   RecordingWorkflow,
 } from '../../support/fakes.ts';
-import { storedOrder } from '../../support/fixtures.ts';
+import { savedCard, storedOrder } from '../../support/fixtures.ts';
 
 /* Renewals by hand, automatic renewal, the daily sweep and the read-only queries, against the in-memory ports. */
 
@@ -112,11 +112,7 @@ describe('placeRenewal', () => {
     ['an unknown mailbox', undefined, ErrorName.NotFoundError],
     ['a deleted mailbox', { status: 'deleted' as const }, ErrorName.NotFoundError],
     ['a mailbox being activated', { status: 'activating' as const }, ErrorName.ConflictError],
-    [
-      'a mailbox renewed automatically',
-      { autoRenew: true, renewalPayment: { method: 'card' as const, token: 'tok_visa' } },
-      ErrorName.AutoRenewActiveError,
-    ],
+    ['a mailbox renewed automatically', { autoRenew: true, renewalPayment: savedCard }, ErrorName.AutoRenewActiveError],
   ])('refuses %s, storing nothing', async (_, overrides, name) => {
     const box = mailbox(overrides);
     const deps = overrides ? world(box) : world();
@@ -129,7 +125,7 @@ describe('placeRenewal', () => {
 
 describe('setAutoRenew', () => {
   it('switches automatic renewal on a mailbox with a card to charge', async () => {
-    const box = mailbox({ renewalPayment: { method: 'card', token: 'tok_visa' } });
+    const box = mailbox({ renewalPayment: savedCard });
     const deps = world(box);
 
     expect(await setAutoRenew(deps.mailboxes, box.address, true, 'storefront-1')).toMatchObject({ autoRenew: true });
@@ -140,7 +136,7 @@ describe('setAutoRenew', () => {
     const box = mailbox({
       storefrontId: 'storefront-2',
       autoRenew: true,
-      renewalPayment: { method: 'card', token: 'tok_visa' },
+      renewalPayment: savedCard,
     });
     const deps = world(box);
 
@@ -167,7 +163,7 @@ describe('runRenewalSweep', () => {
     const renew = mailbox({
       expiresAt: daysFromNow(5),
       autoRenew: true,
-      renewalPayment: { method: 'card', token: 'tok_visa' },
+      renewalPayment: savedCard,
     });
     const suspend = mailbox({ expiresAt: daysFromNow(-1) });
     const remove = mailbox({ status: 'suspended', expiresAt: daysFromNow(-91) });
@@ -198,7 +194,18 @@ describe('runRenewalSweep', () => {
     expect((await deps.mailboxes.get(untouched.address))?.status).toBe('active');
 
     const [renewal] = deps.orders.orders.values();
-    expect(renewal).toMatchObject({ kind: 'renewal', years: 1, payment: { method: 'card', token: 'tok_visa' } });
+    // Charged off-session to the method saved with Stripe, never to a storefront's one-time token.
+    expect(renewal).toMatchObject({
+      kind: 'renewal',
+      years: 1,
+      payment: {
+        method: 'card',
+        customerId: savedCard.customerId,
+        paymentMethod: savedCard.paymentMethod,
+        offSession: true,
+      },
+    });
+    expect(renewal?.payment).not.toHaveProperty('token');
     expect(renewal?.mailbox.address).toBe(renew.address);
     expect(deps.workflow.started.map((start) => start.orderId)).toEqual(first.startedOrders);
     expect(deps.audit.eventsOf(renew.orderId)).toEqual(['auto-renewal-started']);
