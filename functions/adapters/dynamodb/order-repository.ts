@@ -3,6 +3,7 @@ import { activationDeadline, pendingDeadline, settlingDeadline } from '../../dom
 import { type OrderEvent, orderLifecycle, type PaymentEvent, paymentLifecycle } from '../../domain/lifecycles.ts';
 import type { Order } from '../../domain/order.ts';
 import type { AttentionIndex, OrderRepository } from '../../use-cases/ports.ts';
+import { logOrderKeys } from '../logger.ts';
 import { positionKey, readNewestFirst, statusPartition, storefrontPartition } from './storefront-lists.ts';
 import { isConditionFailed, statusIn, stripKeys, type Table, updateIf, writeIf } from './table.ts';
 
@@ -158,7 +159,10 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     const { Item } = await client.send(
       new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }),
     );
-    return Item ? fromItem(Item) : undefined;
+    const order = Item ? fromItem(Item) : undefined;
+    // The invocation handles this order: its log lines say which, and whose.
+    if (order) logOrderKeys(order);
+    return order;
   };
 
   /** Applies a move and answers the order as it now is, or undefined when the move was not allowed. */
@@ -201,6 +205,7 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     },
 
     async create(order) {
+      logOrderKeys(order);
       const created = await writeIf(() =>
         client.send(
           new PutCommand({

@@ -66,10 +66,14 @@ export function httpHandler<Schema extends ZodType>(
   route: (event: z.output<Schema>, context: Context) => Promise<HttpResult>,
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(injectLambdaContext(logger))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemDetails())
     .use(parser({ schema: synchronousSchema(schema) }))
-    .handler(async (event, context) => toResponse(await route(event as z.output<Schema>, context)));
+    .handler(async (event, context) => {
+      const result = await route(event as z.output<Schema>, context);
+      logger.info('Request answered', { status: result.status });
+      return toResponse(result);
+    });
 }
 
 /** What the handlers read of API Gateway's request context: the id of the API key it checked. */
@@ -162,6 +166,7 @@ interface StorefrontEvent {
 export function storefrontOf(event: StorefrontEvent): string {
   const id = event.requestContext.identity?.apiKeyId;
   if (!id) throw new Error('No API key id in the request context: a storefront route must require an API key.');
+  logger.appendKeys({ storefrontId: id });
   return id;
 }
 
