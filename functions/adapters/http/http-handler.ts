@@ -178,6 +178,7 @@ export function storefrontOf(event: StorefrontEvent): string {
 export function operatorOf(event: { requestContext: { identity?: { userArn?: string | null } } }): string {
   const arn = event.requestContext.identity?.userArn;
   if (!arn) throw new Error('No IAM caller in the request context: an operator route must use AWS_IAM authorisation.');
+  logger.appendKeys({ operator: arn });
   return arn;
 }
 
