@@ -12,6 +12,11 @@ export interface ApiRoute {
   handler: string;
   /** Storefront routes need `x-api-key`; the others authenticate by token or signature. */
   apiKey: boolean;
+  /**
+   * Operator routes (`/operator/*`): authorised by IAM (SigV4, AWS_IAM on the method) in AWS, by the
+   * operator key (`OPERATOR_API_KEY`) in the local gateway; the function reads who called.
+   */
+  operator?: true;
   description: string;
   /** What the handler's function is granted (see NeedsBinder). */
   needs: Needs;
@@ -164,5 +169,52 @@ export const API_ROUTES: readonly ApiRoute[] = [
     apiKey: false,
     description: 'The OpenAPI 3.1 document',
     needs: {},
+  },
+  {
+    method: 'GET',
+    path: '/operator/orders',
+    handler: 'operator-list-orders',
+    apiKey: false,
+    operator: true,
+    description:
+      'The orders that need a person: past their promise, a refund to make, a closing or completion unfinished',
+    needs: { table: 'read' },
+  },
+  {
+    method: 'GET',
+    path: '/operator/anomalies',
+    handler: 'operator-list-anomalies',
+    apiKey: false,
+    operator: true,
+    description: 'The payment anomalies recorded on a day',
+    needs: { table: 'read' },
+  },
+  {
+    method: 'POST',
+    path: '/operator/orders/{orderId}/refund-done',
+    handler: 'operator-refund-done',
+    apiKey: false,
+    operator: true,
+    description: 'Records a refund an operator made by hand',
+    needs: { table: 'readWrite', audit: true },
+  },
+  {
+    method: 'POST',
+    path: '/operator/orders/{orderId}/redrive',
+    handler: 'operator-redrive',
+    apiKey: false,
+    operator: true,
+    description: "Continues the order's failed workflow execution from the state where it failed",
+    // Redrives executions of the order workflow; the state machine never invokes it, so no dependency cycle.
+    needs: { table: 'read', audit: true, workflowRedrive: true },
+  },
+  {
+    method: 'POST',
+    path: '/operator/orders/{orderId}/resend-emails',
+    handler: 'operator-resend-emails',
+    apiKey: false,
+    operator: true,
+    description: "Sends the holder again the emails the order's state implies",
+    needs: { table: 'readWrite', audit: true, mailer: true, bankDetails: true, firstAccess: true },
   },
 ];

@@ -70,6 +70,14 @@ export class StatefulStack extends Stack {
           partitionKey: { name: 'gsi3pk', type: AttributeType.STRING },
           sortKey: { name: 'gsi3sk', type: AttributeType.STRING },
         },
+        {
+          // Orders that are not settled, by the moment each needs a person if it has not moved on
+          // (`<deadline>#<orderId>`, one partition `ATTENTION`; `domain/attention.ts`): what needs a
+          // person now is one Query, `attentionSk <= now` (GET /operator/orders?attention=true).
+          indexName: 'byAttention',
+          partitionKey: { name: 'attentionPk', type: AttributeType.STRING },
+          sortKey: { name: 'attentionSk', type: AttributeType.STRING },
+        },
       ],
     });
 

@@ -8,6 +8,8 @@ export interface HttpGatewayOptions {
   port: number;
   /** The storefront keys: each one is a storefront of its own. */
   storefrontApiKeys: readonly string[];
+  /** The operator key: what `/operator/*` routes accept in `x-api-key` locally (IAM's SigV4 in AWS). */
+  operatorApiKey?: string;
   invoke: (fn: LocalFunction, event: unknown) => Promise<unknown>;
   verbose: boolean;
   /** Extra local-only routes (`/_local/...`), answered before the API routes. */
@@ -33,6 +35,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * checked, never the key; the id names the storefront that owns the orders it places.
  */
 export const localApiKeyId = (key: string) => `local-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+
+/** Who an operator is locally: the caller API Gateway would pass as `userArn` after checking SigV4 with IAM. */
+export const LOCAL_OPERATOR = 'local-operator';
 
 /**
  * Plays API Gateway (REST API, Lambda proxy integration) for the local runtime: the routes of
@@ -117,7 +122,15 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     if (matched.route.apiKey && !apiKeyId) {
       return send(response, 401, problem(401, 'unauthorized', 'Unauthorized', 'A valid x-api-key header is required.'));
     }
-    const event = proxyEvent(request, url, body, matched.route, matched.pattern, apiKeyId);
+    // Operator routes: IAM in AWS; here the operator key. A storefront's key is known but not allowed.
+    const operator =
+      matched.route.operator && options.operatorApiKey !== undefined && apiKey === options.operatorApiKey;
+    if (matched.route.operator && !operator) {
+      return apiKeyId
+        ? send(response, 403, problem(403, 'forbidden', 'Forbidden', 'Operator routes are not for storefront keys.'))
+        : send(response, 401, problem(401, 'unauthorized', 'Unauthorized', 'The operator key is required.'));
+    }
+    const event = proxyEvent(request, url, body, matched.route, matched.pattern, apiKeyId, operator);
     const result = (await options.invoke(matched.fn, event)) as APIGatewayProxyResult;
     response.writeHead(result.statusCode, result.headers as Record<string, string>);
     response.end(result.body);
@@ -175,6 +188,7 @@ function proxyEvent(
   route: ApiRoute,
   pattern: RegExp,
   apiKeyId: string | undefined,
+  operator = false,
 ): APIGatewayProxyEvent {
   const headerPairs: [string, string][] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
@@ -215,7 +229,7 @@ function proxyEvent(
         accountId: null,
         apiKey: route.apiKey ? (request.headers['x-api-key'] as string) : null,
         apiKeyId: route.apiKey ? (apiKeyId ?? null) : null,
-        caller: null,
+        caller: operator ? LOCAL_OPERATOR : null,
         clientCert: null,
         cognitoAuthenticationProvider: null,
         cognitoAuthenticationType: null,
@@ -225,7 +239,7 @@ function proxyEvent(
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         user: null,
         userAgent: (request.headers['user-agent'] as string) ?? null,
-        userArn: null,
+        userArn: operator ? LOCAL_OPERATOR : null,
       },
     },
   };

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { CONTRACT_ORDER_EXAMPLE } from './contract-example.ts';
-import { DEFAULT_STOREFRONT_API_KEYS, startLocalRuntime } from './runtime.ts';
+import { DEFAULT_OPERATOR_API_KEY, DEFAULT_STOREFRONT_API_KEYS, startLocalRuntime } from './runtime.ts';
 import { DEFAULT_ASSEMBLY_DIR, synthesizeAssembly } from './template.ts';
 
 /**
  * `npm start`: the whole product on this machine, no AWS account needed. Local defaults (not
  * secrets): storefront keys `sk_local_dev` and `sk_local_other` (two storefronts), webhook secret
- * `whsec_local_dev`, Stripe webhook secret `whsec_local_stripe`; override them with
- * STOREFRONT_API_KEYS (comma-separated), PAYMENT_WEBHOOK_SECRET and STRIPE_WEBHOOK_SECRET, the port
+ * `whsec_local_dev`, Stripe webhook secret `whsec_local_stripe`, operator key `ok_local_ops`; override them with
+ * STOREFRONT_API_KEYS (comma-separated), PAYMENT_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET and OPERATOR_API_KEY, the port
  * with PORT. Cards are charged through the Stripe stand-in (key `sk_test_local`).
  */
 const env = process.env;
@@ -18,6 +18,8 @@ const apiKeys = env.STOREFRONT_API_KEYS
       .filter((key) => key.length > 0)
   : DEFAULT_STOREFRONT_API_KEYS;
 const apiKey = apiKeys[0];
+// The operator routes' key locally (IAM's SigV4 in AWS): a local default, not a secret.
+const operatorKey = env.OPERATOR_API_KEY || DEFAULT_OPERATOR_API_KEY;
 
 console.log(
   'Synthesizing the CDK app into cdk.out, as `cdk synth` does (a bundle is rebuilt only when its sources changed)...',
@@ -38,6 +40,7 @@ const runtime = await startLocalRuntime({
     }
   },
   storefrontApiKeys: apiKeys,
+  operatorApiKey: operatorKey,
   paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? 'whsec_local_dev',
   ...(env.STRIPE_WEBHOOK_SECRET ? { stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET } : {}),
   paymentWaitSeconds: env.PAYMENT_WAIT_SECONDS ? Number(env.PAYMENT_WAIT_SECONDS) : undefined,
@@ -70,6 +73,13 @@ Try it:
   curl -s -X PUT ${runtime.url}/_local/dns/example.it -d '{"mx":["mx1.pec.example.com","mx2.pec.example.com"]}'
   curl -s -X POST ${runtime.url}/_local/payments/<orderId>/authenticate -d '{"approve":true}'   # the holder completes 3-D Secure (pm_card_authenticationRequired)
   curl -s -X POST ${runtime.url}/mailboxes/info%40example.it/dns-check -H 'x-api-key: ${apiKey}'   # check now
+
+Operators (x-api-key ${operatorKey} here, OPERATOR_API_KEY to change it; IAM SigV4 in AWS, see README.md):
+  curl -s '${runtime.url}/operator/orders?attention=true' -H 'x-api-key: ${operatorKey}'      # orders that need a person
+  curl -s '${runtime.url}/operator/anomalies?day=${new Date().toISOString().slice(0, 10)}' -H 'x-api-key: ${operatorKey}'
+  curl -s -X POST ${runtime.url}/operator/orders/<orderId>/refund-done -H 'x-api-key: ${operatorKey}' -d '{"reference":"TRN-..."}'
+  curl -s -X POST ${runtime.url}/operator/orders/<orderId>/redrive -H 'x-api-key: ${operatorKey}'
+  curl -s -X POST ${runtime.url}/operator/orders/<orderId>/resend-emails -H 'x-api-key: ${operatorKey}'
 
 The payment webhook contract, with a signing example, is in README.md.
 

@@ -29,6 +29,9 @@ import {
 /** The local storefront keys (local defaults, not secrets): two storefronts, each seeing only its own. */
 export const DEFAULT_STOREFRONT_API_KEYS = ['sk_local_dev', 'sk_local_other'] as const;
 
+/** The local operator key (a local default, not a secret): `/operator/*` routes accept it in `x-api-key` (IAM in AWS). */
+export const DEFAULT_OPERATOR_API_KEY = 'ok_local_ops';
+
 /** The local Stripe secret key (a test key: the local stage is a sandbox) and webhook signing secret; not secrets. */
 export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local';
 export const DEFAULT_STRIPE_WEBHOOK_SECRET = 'whsec_local_stripe';
@@ -38,6 +41,10 @@ export interface LocalRuntimeOptions {
   port?: number;
   /** The keys storefront routes accept in `x-api-key`, one per storefront (default `DEFAULT_STOREFRONT_API_KEYS`). */
   storefrontApiKeys?: readonly string[];
+  /** The key operator routes accept in `x-api-key` (default `DEFAULT_OPERATOR_API_KEY`). */
+  operatorApiKey?: string;
+  /** Called with every line a function's execution environments write (its logs). */
+  onLog?: (line: { function: string; handler: string; text: string }) => void;
   /** The secret payment webhooks are signed with. */
   paymentWebhookSecret?: string;
   /** The secret the Stripe stand-in signs its webhooks with (default `DEFAULT_STRIPE_WEBHOOK_SECRET`). */
@@ -157,6 +164,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     gateway = await startHttpGateway({
       port: options.port ?? 0,
       storefrontApiKeys: options.storefrontApiKeys ?? DEFAULT_STOREFRONT_API_KEYS,
+      operatorApiKey: options.operatorApiKey ?? DEFAULT_OPERATOR_API_KEY,
       invoke,
       verbose: options.verbose ?? false,
       localRoutes: [
@@ -343,6 +351,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             timeoutSeconds: fn.timeoutSeconds,
             memoryMb: fn.memoryMb,
             maxEnvironments: options.maxEnvironmentsPerFunction ?? 2,
+            ...(options.onLog
+              ? { onLog: (text: string) => options.onLog?.({ function: fn.logicalId, handler: fn.handler, text }) }
+              : {}),
           },
           options.onInvoked,
         ),

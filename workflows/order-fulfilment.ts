@@ -149,7 +149,9 @@ export class OrderFulfilment extends Construct {
       stripe: true,
     });
     // Closing re-checks each of its effects on a retry (refund, address, audit, email at most once),
-    // so it may be retried longer than the other steps.
+    // so it may be retried longer than the other steps. When the retries run out, the execution
+    // fails in this very state (no Catch): an operator state, listed for attention, that the
+    // operator's redrive (POST /operator/orders/{orderId}/redrive) resumes right here.
     const close = (stateName: string, outcome: 'failed' | 'cancelled') =>
       retryTransient(
         new LambdaInvoke(this, stateName, {
@@ -165,12 +167,6 @@ export class OrderFulfilment extends Construct {
           retryOnServiceExceptions: false,
         }),
         { retryTimeout: true, maxAttempts: 10 },
-      ).addCatch(
-        new Fail(this, `${stateName}Unfinished`, {
-          error: 'CloseOrderFailed',
-          cause: 'Closing the order failed; an operator must finish it.',
-        }),
-        { resultPath: '$.closeError' },
       );
     const failOrder = close('FailOrder', 'failed').next(
       new Fail(this, 'OrderFailed', {
@@ -279,13 +275,9 @@ export class OrderFulfilment extends Construct {
       'Marks the order completed and files it',
       { table: 'readWrite', audit: true, documents: true },
       [ErrorName.ProvisioningImpossibleError],
-    ).addCatch(
-      new Fail(this, 'CompletionUnrecorded', {
-        error: 'CompletionUnrecorded',
-        cause: 'The mailbox is active but the order could not be marked completed.',
-      }),
-      { resultPath: '$.error' },
     );
+    // The mailbox is active: when completing keeps failing, the execution fails in CompleteOrder (no
+    // Catch), an operator state the redrive resumes right there.
 
     const sendFirstAccess = step('SendFirstAccessEmail', 'send-first-access-email', 'Emails the first-access link', {
       table: 'readWrite',

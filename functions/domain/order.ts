@@ -102,6 +102,8 @@ export interface Refund {
   /** The provider's refund (Stripe: `re_...`), once made. */
   refundId?: string;
   refundedAt?: string;
+  /** A refund made by hand: the operator who recorded it (the IAM caller). */
+  refundedBy?: string;
   /** The gateway's charge id, or the payment event id of a registered credit. */
   chargeId: string;
   amountCents: number;

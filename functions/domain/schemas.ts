@@ -463,7 +463,7 @@ export type AvailabilityResponse = z.infer<typeof AvailabilityResponseSchema>;
 
 // --- lists (GET /orders, GET /mailboxes) -------------------------------------------------------
 
-const listLimit = z.coerce
+export const listLimit = z.coerce
   .number({ error: 'limit is a whole number from 1 to 100.' })
   .int()
   .min(1)
@@ -471,7 +471,7 @@ const listLimit = z.coerce
   .default(20)
   .meta({ description: 'Items per page, 1 to 100 (default 20).' });
 
-const listCursor = z.string().min(1).max(1024).optional().meta({
+export const listCursor = z.string().min(1).max(1024).optional().meta({
   description:
     "The previous page's nextCursor, as it was given: opaque, valid only for this storefront and the same filters (otherwise 400 naming cursor).",
 });
@@ -505,7 +505,7 @@ export const ListMailboxesQuerySchema = z.object({
 });
 export type ListMailboxesQuery = z.infer<typeof ListMailboxesQuerySchema>;
 
-const nextCursor = z.string().nullable().meta({
+export const nextCursor = z.string().nullable().meta({
   description: 'Give it as cursor (same filters) for the next page; null on the last page.',
 });
 

@@ -96,6 +96,20 @@ export async function sendNewFirstAccessLink(
   const refusal = firstAccessLinkRefusal(mailbox, request.storefrontId);
   if (refusal !== undefined || !mailbox) throw firstAccessLinkRefused(refusal ?? 'not_found', address);
   await throttle(deps.limiter, FIRST_ACCESS_LINK_LIMIT, address, now, 'first-access links per mailbox');
+  await emailNewFirstAccessLink(deps, mailbox, settings, now);
+}
+
+/**
+ * Issues a new first-access link for a mailbox (the earlier one stops working; a used one stays
+ * used) and emails it to the holder, as a link sent again on request.
+ */
+export async function emailNewFirstAccessLink(
+  deps: { tokens: Pick<AccessTokenRepository, 'issue'>; notifier: Pick<Notifier, 'firstAccess'> },
+  mailbox: { address: string; orderId: string; holderEmail: string },
+  settings: LinkSettings,
+  now: Date,
+): Promise<void> {
+  const { address } = mailbox;
   const { link, expiresAt } = await issueAccessLink(deps.tokens, mailbox, 'first_access', settings, now);
   await deps.notifier.firstAccess({ to: mailbox.holderEmail, address, link, expiresAt, reissued: true });
 }

@@ -1,3 +1,4 @@
+import { refundDeadline } from '../domain/attention.ts';
 import { catalog, planFor } from '../domain/catalog.ts';
 import { type DnsPollPolicy, mxPointsAtProvider, nextDnsPollSeconds } from '../domain/domain-dns.ts';
 import {
@@ -32,9 +33,11 @@ import type {
   MailboxRepository,
   MailPlatform,
   Notifier,
+  OrderConfirmation,
   OrderRepository,
   OrderSummary,
   PaymentGateway,
+  PaymentInstructions,
 } from './ports.ts';
 
 /*
@@ -239,11 +242,30 @@ export async function sendOrderConfirmation(
   now: Date,
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
-  const { method } = order.payment;
-  if (order.kind !== 'new' || !isImmediatePayment(method) || order.orderConfirmationSentAt) return;
+  const confirmation = orderConfirmationOf(order);
+  if (!confirmation || order.orderConfirmationSentAt) return;
   await sendOnce(deps.orders, orderId, 'orderConfirmationSentAt', now, () =>
-    deps.notifier.orderConfirmation({ ...summaryOf(order), method }),
+    deps.notifier.orderConfirmation(confirmation),
   );
+}
+
+/** The confirmation a new card or PayPal order has (sent before its charge); undefined for any other order. */
+export function orderConfirmationOf(order: Order): OrderConfirmation | undefined {
+  const { method } = order.payment;
+  if (order.kind !== 'new' || !isImmediatePayment(method)) return undefined;
+  return { ...summaryOf(order), method };
+}
+
+/** The payment instructions of a bank transfer or postal slip order (its confirmation too); undefined for a card or PayPal one. */
+export function paymentInstructionsOf(order: Order, now: Date): PaymentInstructions | undefined {
+  const { method } = order.payment;
+  if (isImmediatePayment(method)) return undefined;
+  return {
+    ...summaryOf(order),
+    method,
+    reference: order.payment.reference,
+    deadline: order.paymentDeadline ?? now.toISOString(),
+  };
 }
 
 /** What the order's confirmation says was ordered; the conditions' document is linked when it is the one in force. */
@@ -515,6 +537,8 @@ export async function completeOrder(
     () => deps.audit.record({ orderId, event: 'order-completed', at: new Date(order.completedAt ?? now) }),
     () => deps.documents.putOrderDocument(order),
   ]);
+  // Filed and audited: nothing more for anyone to do.
+  await deps.orders.settleAttention(orderId);
 }
 
 export type CloseOutcome = 'failed' | 'cancelled';
@@ -568,6 +592,8 @@ export async function closeOrder(
       }),
     async () => settled && (await auditRefund(deps.audit, settled)),
   ]);
+  // Every effect done: unless a refund is left to make by hand, nothing more for anyone to do.
+  await deps.orders.settleAttention(orderId);
 }
 
 /** Tells the holder, at most once, that the order failed or was cancelled (and, if paid, that it is refunded). */
@@ -639,7 +665,9 @@ async function recordRefund(
     // A transfer is given back by hand: to the account the bank's statement said it came from.
     ...(order.paidBy ? { payer: order.paidBy } : {}),
   };
-  if (await deps.orders.recordRefund(order.orderId, refund)) {
+  // Given back through the provider by `giveBack` (a card or PayPal order's own payment), or by hand.
+  const byProvider = isImmediatePayment(order.payment.method) && chargeId === order.providerPaymentId;
+  if (await deps.orders.recordRefund(order.orderId, refund, refundDeadline(refund.recordedAt, byProvider))) {
     return { ...order, payment: { ...order.payment, status: 'refund_required' }, refund };
   }
   return loadOrder(deps.orders, order.orderId);
@@ -754,16 +782,11 @@ export async function awaitPayment(
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
   assertWaiting(order);
-  const method = order.payment.method;
-  if (!isImmediatePayment(method)) {
+  const instructions = paymentInstructionsOf(order, now);
+  if (instructions) {
     // The instructions are the order's confirmation too: they summarise what was ordered.
     await sendOnce(deps.orders, orderId, 'paymentInstructionsSentAt', now, () =>
-      deps.notifier.paymentInstructions({
-        ...summaryOf(order),
-        method,
-        reference: order.payment.reference,
-        deadline: order.paymentDeadline ?? now.toISOString(),
-      }),
+      deps.notifier.paymentInstructions(instructions),
     );
   }
   if (!(await deps.orders.saveTaskToken(orderId, taskToken))) {

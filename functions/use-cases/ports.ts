@@ -95,15 +95,21 @@ export interface OrderRepository {
   /**
    * Event `refund`: records a refund to make on a closed (failed or cancelled) order that was paid, or whose charge
    * turned out to have succeeded: its payment becomes `refund_required`. False when the order is not
-   * closed, or a refund is recorded already (the first one stands).
+   * closed, or a refund is recorded already (the first one stands). The order needs a person from
+   * `dueAt` (default: at once) if the refund is still to make then (see `domain/attention.ts`).
    */
-  recordRefund(orderId: string, refund: Refund): Promise<boolean>;
+  recordRefund(orderId: string, refund: Refund, dueAt?: string): Promise<boolean>;
   /**
    * Event `refunded`: the provider gave back the money of a recorded refund (`refund` as it now is:
    * `refunded`, with the provider's refund id): the payment becomes `refunded`. False when no
    * refund is required (none recorded, or refunded already).
    */
   markRefunded(orderId: string, refund: Refund): Promise<boolean>;
+  /**
+   * The order is settled (completed with its record filed, or closed with every effect done and no
+   * refund left to make): it leaves the attention index. A no-op for an order that is not.
+   */
+  settleAttention(orderId: string): Promise<void>;
   /**
    * Claims the sending of one of the order's emails (`field` is the order's timestamp field): true
    * for exactly one caller, however often and concurrently it is asked, so an email goes out at most once.
@@ -141,6 +147,15 @@ export interface OrderRepository {
    * (none while a check runs); undefined when the order is not activating.
    */
   requestDnsCheck(orderId: string): Promise<{ taskToken?: string } | undefined>;
+}
+
+/**
+ * The orders that need a person: each order carries the moment it does if it has not moved on by
+ * then (`domain/attention.ts`); the index lists those whose moment has passed, oldest first.
+ */
+export interface AttentionIndex {
+  /** Each order with `since`, the moment it started needing a person. */
+  due(now: Date, query: { limit: number; after?: ListPosition }): Promise<ListPage<{ order: Order; since: string }>>;
 }
 
 export interface MailboxRepository {
@@ -480,6 +495,42 @@ export interface PaymentEventRepository {
     result: { outcome: string; anomaly: boolean; refund?: PaymentEventRefund },
     at: Date,
   ): Promise<void>;
+}
+
+/** A payment event recorded as an anomaly, as an operator lists them (the event's own fields; no personal data beyond the payer the bank named). */
+export interface AnomalyRecord {
+  eventId: string;
+  type: string;
+  orderId?: string;
+  amountCents: number;
+  currency: string;
+  occurredAt: string;
+  outcome: string;
+  /** `refund-required`: money received that pays no order, to give back (to `payer`, when the bank named it). */
+  action?: string;
+  payer?: Payer;
+  finishedAt: string;
+}
+
+/** The anomalies of one day (UTC), from the day index: never a Scan. */
+export interface AnomalyIndex {
+  onDay(day: string, query: { limit: number; after?: ListPosition }): Promise<ListPage<AnomalyRecord>>;
+}
+
+/** An order's latest workflow execution, as far as an operator's redrive is concerned. */
+export interface WorkflowRun {
+  executionArn: string;
+  name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+  error?: string;
+}
+
+/** Step Functions, for an operator: the latest execution of an order, and its redrive. */
+export interface WorkflowRedrive {
+  /** The order's latest execution (`<orderId>`, `<orderId>-2`...), or undefined when it has none. */
+  latestRun(orderId: string): Promise<WorkflowRun | undefined>;
+  /** Restarts an unsuccessful execution from the state where it failed; `not_redrivable` when Step Functions refuses. */
+  redrive(executionArn: string): Promise<'redriven' | 'not_redrivable'>;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface Needs {
   taskResponses?: true;
   /** Ends waits of the order workflow early, as a success only (SendTaskSuccess). */
   taskSuccess?: true;
+  /** Reads the order workflow's executions and redrives a failed one (ORDER_WORKFLOW_ARN; DescribeExecution, RedriveExecution). */
+  workflowRedrive?: true;
   /** Reads the secret payment providers sign webhook deliveries with (PAYMENT_WEBHOOK_SECRET_ARN). */
   webhookSecret?: true;
   /**
@@ -53,7 +55,7 @@ export interface Needs {
 }
 
 /** The needs that refer to the order workflow: none of its own states may have them (it would depend on itself). */
-type WorkflowNeed = 'workflowStart' | 'taskResponses' | 'taskSuccess';
+type WorkflowNeed = 'workflowStart' | 'taskResponses' | 'taskSuccess' | 'workflowRedrive';
 
 /** What a state of the order workflow may need. */
 export type StateNeeds = Omit<Needs, WorkflowNeed>;
@@ -139,6 +141,12 @@ export class NeedsBinder {
       },
       taskSuccess: (fn) => {
         orderWorkflow(fn, 'taskSuccess').grant(fn, 'states:SendTaskSuccess');
+      },
+      workflowRedrive: (fn) => {
+        const stateMachine = orderWorkflow(fn, 'workflowRedrive');
+        // On the machine's executions only: which ran for an order, and the redrive of a failed one.
+        stateMachine.grantExecution(fn, 'states:DescribeExecution', 'states:RedriveExecution');
+        fn.addEnvironment('ORDER_WORKFLOW_ARN', stateMachine.stateMachineArn);
       },
       webhookSecret: (fn) => {
         paymentWebhookSecret.grantRead(fn);

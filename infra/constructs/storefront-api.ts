@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKeySourceType,
+  AuthorizationType,
   Cors,
   EndpointType,
   LambdaIntegration,
@@ -99,6 +100,8 @@ export class StorefrontApi extends Construct {
         );
       resource.addMethod(route.method, new LambdaIntegration(fn), {
         apiKeyRequired: route.apiKey,
+        // Operators sign their requests (SigV4); API Gateway checks the IAM policy and passes the caller's ARN.
+        ...(route.operator ? { authorizationType: AuthorizationType.IAM } : {}),
         requestValidator: validator,
         operationName: route.handler,
       });
@@ -173,7 +176,7 @@ export class StorefrontApi extends Construct {
       {
         id: 'AwsSolutions-APIG4',
         reason:
-          'Storefront routes are authorised by API keys with usage plans; /password-setup by its single-use token and the payment webhook by its HMAC signature, both checked in the function.',
+          'Storefront routes are authorised by API keys with usage plans, operator routes by IAM (SigV4); /password-setup by its single-use token and the payment webhook by its HMAC signature, both checked in the function.',
       },
       {
         id: 'AwsSolutions-COG4',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -38,6 +39,11 @@ export interface LocalLambdaSpec {
   memoryMb: number;
   /** Most environments this function runs at once; further invocations queue. */
   maxEnvironments: number;
+  /**
+   * Called with each line the environments write to stdout or stderr (what CloudWatch Logs would
+   * get), which still reach this process's own output. Without it, the workers write straight there.
+   */
+  onLog?: (line: string) => void;
 }
 
 interface Environment {
@@ -152,8 +158,21 @@ export class LocalLambda {
       env: spec.environment,
       execArgv: [],
       name: spec.name,
+      ...(spec.onLog ? { stdout: true, stderr: true } : {}),
     });
     worker.unref();
+    const { onLog } = spec;
+    if (onLog) {
+      for (const [stream, sink] of [
+        [worker.stdout, process.stdout],
+        [worker.stderr, process.stderr],
+      ] as const) {
+        createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+          sink.write(`${line}\n`);
+          onLog(line);
+        });
+      }
+    }
     const environment: Environment = { worker, ready: Promise.resolve() };
     environment.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

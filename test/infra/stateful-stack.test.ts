@@ -43,7 +43,9 @@ describe('the product table', () => {
     ['byStorefront', 'gsi2pk', 'gsi2sk'],
     ['byStorefrontStatus', 'gsi3pk', 'gsi2sk'],
     ['byStorefrontExpiry', 'gsi3pk', 'gsi3sk'],
-  ])("has the storefront lists' index %s on %s / %s, projecting every attribute", (name, partition, sort) => {
+    // The operators' list of orders that need a person (one Query, never a Scan).
+    ['byAttention', 'attentionPk', 'attentionSk'],
+  ])("has the lists' index %s on %s / %s, projecting every attribute", (name, partition, sort) => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: Match.arrayWith([
         {

@@ -152,6 +152,7 @@ describe('the REST API', () => {
     const [apiId] = onlyResourceOfType(template, 'AWS::ApiGateway::RestApi');
     const withUrl = functions.filter(([, fn]) => 'PASSWORD_SETUP_URL' in variablesOf(fn));
     expect(withUrl.map(([, fn]) => handlerOf(fn)).sort()).toEqual([
+      'operator-resend-emails',
       'request-first-access-link',
       'request-password-reset',
       'send-first-access-email',
@@ -175,7 +176,7 @@ describe('the REST API', () => {
     const named = Object.values(resourcesOfType(Template.fromStack(stateless), 'AWS::Lambda::Function'))
       .map((fn) => variablesOf(fn).PASSWORD_SETUP_URL)
       .filter((url) => url !== undefined);
-    expect(named).toEqual([page, page, page]);
+    expect(named).toEqual([page, page, page, page]);
     expect(() =>
       buildPecApp({ skipBundling: true, nag: false, context: { 'pec:passwordSetupUrl': 'primo-accesso' } }),
     ).toThrow('The setting pec:passwordSetupUrl must be an http(s) URL, not "primo-accesso"');
@@ -290,7 +291,29 @@ describe('least privilege', () => {
   });
 
   it('lets the same functions, and only them, read an execution’s status (to restart an order whose run ended)', () => {
-    expect(new Set(rolesAllowing(template, 'states:DescribeExecution'))).toEqual(starters());
+    // And the operator's redrive, which looks for the order's latest execution.
+    expect(new Set(rolesAllowing(template, 'states:DescribeExecution'))).toEqual(
+      new Set([...starters(), roleOfHandler('operator-redrive')]),
+    );
+  });
+
+  it('lets only the operator redrive function redrive an execution, and only the order workflow’s', () => {
+    expect(rolesAllowing(template, 'states:RedriveExecution')).toEqual([roleOfHandler('operator-redrive')]);
+  });
+
+  it('authorises every operator route with IAM (SigV4), and no other route', () => {
+    const methods = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Method')).filter(
+      (method) => method.Properties?.HttpMethod !== 'OPTIONS',
+    );
+    const iam = methods.filter((method) => method.Properties?.AuthorizationType === 'AWS_IAM');
+    expect(iam.map((method) => method.Properties?.OperationName).sort()).toEqual([
+      'operator-list-anomalies',
+      'operator-list-orders',
+      'operator-redrive',
+      'operator-refund-done',
+      'operator-resend-emails',
+    ]);
+    for (const method of iam) expect(method.Properties?.ApiKeyRequired).toBe(false);
   });
 
   it('gives the bank details only to the function that emails the payment instructions', () => {
@@ -298,7 +321,12 @@ describe('least privilege', () => {
     const given = functions.flatMap(([, fn]) =>
       bankDetails.filter((name) => name in variablesOf(fn)).map((name) => `${handlerOf(fn)}: ${name}`),
     );
-    expect(given).toEqual(bankDetails.map((name) => `await-payment: ${name}`));
+    // And to the operator's resend of an order's emails, which sends them again.
+    expect(given.sort()).toEqual(
+      ['await-payment', 'operator-resend-emails']
+        .flatMap((handler) => bankDetails.map((name) => `${handler}: ${name}`))
+        .sort(),
+    );
   });
 
   it('runs the renewal sweep every day, with retries', () => {

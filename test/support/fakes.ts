@@ -163,17 +163,34 @@ export class InMemoryOrderRepository implements OrderRepository {
     return cancelled && copy(cancelled);
   }
 
-  async recordRefund(orderId: string, refund: NonNullable<Order['refund']>) {
+  async recordRefund(orderId: string, refund: NonNullable<Order['refund']>, dueAt = refund.recordedAt) {
     if (this.orders.get(orderId)?.refund) return false;
-    return !!this.move(orderId, 'refund', 'refund', (order) => {
+    const recorded = !!this.move(orderId, 'refund', 'refund', (order) => {
       order.refund = refund;
     });
+    if (recorded) this.attention.set(orderId, dueAt);
+    return recorded;
   }
 
   async markRefunded(orderId: string, refund: NonNullable<Order['refund']>) {
-    return !!this.move(orderId, 'refunded', 'refunded', (order) => {
+    const marked = !!this.move(orderId, 'refunded', 'refunded', (order) => {
       order.refund = refund;
     });
+    if (marked) this.attention.delete(orderId);
+    return marked;
+  }
+
+  /** When each order with a refund recorded needs a person; an order leaves it once settled. */
+  readonly attention = new Map<string, string>();
+  /** The orders settled (`settleAttention`), in order. */
+  readonly settled: string[] = [];
+
+  async settleAttention(orderId: string) {
+    const order = this.orders.get(orderId);
+    if (!order || !['completed', 'failed', 'cancelled'].includes(order.status)) return;
+    if (order.payment.status === 'refund_required') return;
+    this.attention.delete(orderId);
+    this.settled.push(orderId);
   }
 
   async claimEmail(orderId: string, field: Parameters<OrderRepository['claimEmail']>[1], at: Date) {

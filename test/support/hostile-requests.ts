@@ -148,7 +148,19 @@ const segment = (known: KnownEntities) =>
 
 const queryString = (known: KnownEntities) => {
   const key = fc.oneof(
-    fc.constantFrom('address', 'status', 'limit', 'cursor', 'expiresBefore', 'token', '__proto__', 'constructor', ''),
+    fc.constantFrom(
+      'address',
+      'status',
+      'limit',
+      'cursor',
+      'expiresBefore',
+      'token',
+      'attention',
+      'day',
+      '__proto__',
+      'constructor',
+      '',
+    ),
     segment(known),
   );
   const value = fc.oneof(
@@ -306,6 +318,10 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
       .oneof(addressLike, fc.constant(known.address), fc.constant(known.address.toUpperCase()))
       .map((address) => ({ address })),
     'request-dns-check': fc.constant({}),
+    // The operator routes: a refund made by hand names its reference; the others take no body.
+    'operator-refund-done': fc.stringMatching(/^[A-Z0-9-]{1,30}$/).map((reference) => ({ reference })),
+    'operator-redrive': fc.constant({}),
+    'operator-resend-emails': fc.constant({}),
     'set-first-password': fc
       .stringMatching(/^[A-Za-z0-9_-]{43}$/)
       .map((accessToken) => ({ token: accessToken, password: 'Sole-Luna-2026!' })),
@@ -425,6 +441,8 @@ const contentTypes = fc.option(
 
 const apiKeys = fc.oneof(
   { weight: 12, arbitrary: fc.constant<string | undefined>('sk_local_dev') },
+  // The operator key: the operator routes' own (and refused by every storefront route).
+  { weight: 6, arbitrary: fc.constant<string | undefined>('ok_local_ops') },
   {
     weight: 1,
     arbitrary: fc.constantFrom<string | undefined>(undefined, '', 'sk_wrong', 'sk_local_dev ', 'SK_LOCAL_DEV'),

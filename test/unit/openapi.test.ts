@@ -54,6 +54,11 @@ const CONTRACT_ROUTES = [
   ['post', '/webhooks/payments', '2XX'],
   ['post', '/webhooks/stripe', '200'],
   ['get', '/openapi.json', '200'],
+  ['get', '/operator/orders', '200'],
+  ['get', '/operator/anomalies', '200'],
+  ['post', '/operator/orders/{orderId}/refund-done', '200'],
+  ['post', '/operator/orders/{orderId}/redrive', '202'],
+  ['post', '/operator/orders/{orderId}/resend-emails', '200'],
 ] as const;
 
 const STOREFRONT = new Set([
@@ -93,6 +98,10 @@ describe('buildOpenApiDocument', () => {
       const { security, responses } = operation(path, method);
       if (isStorefront(path)) {
         expect(security, `${method} ${path}`).toBeUndefined();
+        expect(responses, `${method} ${path}`).toHaveProperty('401');
+      } else if (path.startsWith('/operator/')) {
+        // Operators sign with SigV4 (IAM), not the storefront key.
+        expect(security, `${method} ${path}`).toEqual([{ operatorIam: [] }]);
         expect(responses, `${method} ${path}`).toHaveProperty('401');
       } else {
         expect(security, `${method} ${path}`).toEqual([]);

@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -681,13 +682,50 @@ describe('order workflow: transient failures are retried, permanent ones are not
     expect(attemptsOf('CancelOrder')).toBe(3);
   });
 
-  it('a close that keeps failing ends the execution for an operator, not stuck', async () => {
+  it('a close that keeps failing ends the execution in FailOrder for an operator, not stuck', async () => {
     behaviours.ChargePayment = failing(1, 'PaymentDeclinedError');
     behaviours.FailOrder = failing(Number.POSITIVE_INFINITY, 'ThrottlingException');
     const execution = await finished(await run(card));
     expect(execution.status).toBe('FAILED');
-    expect(execution.error).toBe('CloseOrderFailed');
+    // Failed in the closing step itself (no Catch): the state a redrive resumes.
+    expect(execution.error).toBe('ThrottlingException');
+    const entered = await enteredStates(execution.executionArn as string);
+    expect(entered.at(-1)).toBe('FailOrder');
     // The first attempt and its 10 retries: closing is retried longest.
     expect(attemptsOf('FailOrder')).toBe(11);
+  });
+
+  it('a redrive of a close that kept failing resumes in FailOrder, with its input, and ends the order failed', async () => {
+    behaviours.ChargePayment = failing(1, 'PaymentDeclinedError');
+    behaviours.FailOrder = failing(Number.POSITIVE_INFINITY, 'ThrottlingException');
+    const executionArn = await run(card);
+    expect((await finished(executionArn)).status).toBe('FAILED');
+    const failedInput = calls.filter((c) => c.state === 'FailOrder').at(-1)?.input;
+
+    // The cause is fixed; the operator redrives.
+    behaviours.FailOrder = async () => null;
+    calls.length = 0;
+    await sfn.send(new RedriveExecutionCommand({ executionArn }));
+    const redriven = await finished(executionArn);
+    expect(redriven.status).toBe('FAILED');
+    expect(redriven.error).toBe('OrderFailed');
+    expect(redriven.redriveCount).toBe(1);
+    // Only what had not succeeded ran again, told the same error as before.
+    expect(calls.map((c) => c.state)).toEqual(['FailOrder']);
+    expect(calls[0]?.input).toEqual(failedInput);
+    // Ended as designed: Step Functions still lets it be redriven, the operator route does not.
+    const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    expect(events?.filter((e) => e.type === 'ExecutionRedriven')).toHaveLength(1);
+    expect(events?.filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
+  });
+
+  it('a running or succeeded execution is not redrivable', async () => {
+    const executionArn = await run(card);
+    const succeeded = await finished(executionArn);
+    expect(succeeded.status).toBe('SUCCEEDED');
+    expect(succeeded.redriveStatus).toBe('NOT_REDRIVABLE');
+    await expect(sfn.send(new RedriveExecutionCommand({ executionArn }))).rejects.toMatchObject({
+      name: 'ExecutionNotRedrivable',
+    });
   });
 });

@@ -1,7 +1,9 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { activationDeadline, pendingDeadline, settlingDeadline } from '../../domain/attention.ts';
 import { type OrderEvent, orderLifecycle, type PaymentEvent, paymentLifecycle } from '../../domain/lifecycles.ts';
 import type { Order } from '../../domain/order.ts';
-import type { OrderRepository } from '../../use-cases/ports.ts';
+import type { AttentionIndex, OrderRepository } from '../../use-cases/ports.ts';
+import { logOrderKeys } from '../logger.ts';
 import { positionKey, readNewestFirst, statusPartition, storefrontPartition } from './storefront-lists.ts';
 import { isConditionFailed, statusIn, stripKeys, type Table, updateIf, writeIf } from './table.ts';
 
@@ -17,7 +19,24 @@ export const storefrontIndexKeys = (order: Pick<Order, 'storefrontId' | 'status'
   gsi2sk: positionKey({ at: order.createdAt, id: order.orderId }),
 });
 
-const toItem = (order: Order) => ({ ...orderKey(order.orderId), ...storefrontIndexKeys(order), ...order });
+/**
+ * The attention index (`byAttention`, sparse): every order that is not settled yet, under one
+ * partition, sorted by the moment it needs a person if it has not moved on by then
+ * (`<deadline>#<orderId>`, see `domain/attention.ts`). What needs a person now is the one query
+ * `attentionSk <= now`. The order's writes move the deadline; a settled order leaves the index.
+ */
+export const ATTENTION_PARTITION = 'ATTENTION';
+export const attentionKeys = (orderId: string, deadline: string) => ({
+  attentionPk: ATTENTION_PARTITION,
+  attentionSk: `${deadline}#${orderId}`,
+});
+
+const toItem = (order: Order) => ({
+  ...orderKey(order.orderId),
+  ...storefrontIndexKeys(order),
+  ...attentionKeys(order.orderId, pendingDeadline(order)),
+  ...order,
+});
 
 /** What the order item holds for the workflow's waits only: never part of the order. */
 interface WaitAttributes {
@@ -110,16 +129,23 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
    * The storefront of a stored order, for a status change: the status index partition names it, and
    * DynamoDB cannot build a key from another attribute. An order's storefront never changes.
    */
-  const storefrontOf = async (orderId: string): Promise<string | undefined> => {
+  const storefrontOf = async (orderId: string): Promise<string | undefined> => (await keysOf(orderId))?.storefrontId;
+
+  /** What the keys of a status change are built from: the storefront, and whether the mailbox is on the holder's domain. */
+  const keysOf = async (orderId: string) => {
     const { Item } = await client.send(
       new GetCommand({
         TableName: tableName,
         Key: orderKey(orderId),
-        ProjectionExpression: 'storefrontId',
+        ProjectionExpression: 'storefrontId, mailbox.domainPec',
         ConsistentRead: true,
       }),
     );
-    return Item?.storefrontId as string | undefined;
+    if (!Item) return undefined;
+    return {
+      storefrontId: Item.storefrontId as string | undefined,
+      domainPec: (Item.mailbox as { domainPec?: boolean } | undefined)?.domainPec === true,
+    };
   };
 
   /** `orderMove`, with the order's storefront when the event changes its status (see `storefrontIndexKeys`). */
@@ -133,7 +159,10 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     const { Item } = await client.send(
       new GetCommand({ TableName: tableName, Key: orderKey(orderId), ConsistentRead: true }),
     );
-    return Item ? fromItem(Item) : undefined;
+    const order = Item ? fromItem(Item) : undefined;
+    // The invocation handles this order: its log lines say which, and whose.
+    if (order) logOrderKeys(order);
+    return order;
   };
 
   /** Applies a move and answers the order as it now is, or undefined when the move was not allowed. */
@@ -176,6 +205,7 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     },
 
     async create(order) {
+      logOrderKeys(order);
       const created = await writeIf(() =>
         client.send(
           new PutCommand({
@@ -189,16 +219,21 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     },
 
     async markPaid(orderId, at, chargeId, payer, saved) {
+      const keys = await keysOf(orderId);
+      const paidAt = at.toISOString();
       return updateIf(
         table,
-        await move(orderId, 'pay', {
+        orderMove(orderId, 'pay', {
           payment: 'pay',
           set: {
-            paidAt: at.toISOString(),
+            paidAt,
             ...(chargeId ? { chargeId } : {}),
             ...(payer ? { paidBy: payer } : {}),
             ...(saved ? { savedPaymentMethod: saved } : {}),
+            // Now promised active within 10 minutes (48 hours on the holder's own domain).
+            ...attentionKeys(orderId, activationDeadline(paidAt, keys?.domainPec ?? false)),
           },
+          ...(keys?.storefrontId ? { storefrontId: keys.storefrontId } : {}),
         }),
       );
     },
@@ -211,9 +246,14 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
     },
 
     async markCompleted(orderId, at) {
+      const completedAt = at.toISOString();
       return updateIf(
         table,
-        await move(orderId, 'complete', { set: { completedAt: at.toISOString() }, removeTaskToken: true }),
+        await move(orderId, 'complete', {
+          // Until its audit entry and document are written (`settleAttention`).
+          set: { completedAt, ...attentionKeys(orderId, settlingDeadline(completedAt)) },
+          removeTaskToken: true,
+        }),
       );
     },
 
@@ -222,7 +262,12 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
         await move(orderId, outcome === 'failed' ? 'fail' : 'cancel', {
           // A declined payment is recorded with the closing, from a payment that was never taken.
           ...(paymentFailed ? { payment: 'decline' } : {}),
-          set: { failureReason: reason, closedAt: at.toISOString() },
+          // Until its refund, address, email and audit entry are done (`settleAttention`).
+          set: {
+            failureReason: reason,
+            closedAt: at.toISOString(),
+            ...attentionKeys(orderId, settlingDeadline(at.toISOString())),
+          },
           removeTaskToken: true,
         }),
       );
@@ -233,27 +278,52 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
       return moveAndRead(
         await move(orderId, 'storefront_cancel', {
           payment: 'storefront_cancel',
-          set: { failureReason: reason, closedAt: at.toISOString() },
+          set: {
+            failureReason: reason,
+            closedAt: at.toISOString(),
+            ...attentionKeys(orderId, settlingDeadline(at.toISOString())),
+          },
         }),
       );
     },
 
-    async recordRefund(orderId, refund) {
+    async recordRefund(orderId, refund, dueAt) {
       return updateIf(
         table,
         await move(orderId, 'refund', {
           payment: 'refund',
           condition: 'attribute_not_exists(refund)',
-          // Indexed for an operator: every order with a refund to make, oldest first.
-          set: { refund, gsi1pk: 'REFUND_REQUIRED', gsi1sk: `${refund.recordedAt}#${orderId}` },
+          // Indexed for an operator: every order with a refund to make, oldest first; and listed
+          // for attention once due (at once when it is made by hand).
+          set: {
+            refund,
+            gsi1pk: 'REFUND_REQUIRED',
+            gsi1sk: `${refund.recordedAt}#${orderId}`,
+            ...attentionKeys(orderId, dueAt ?? refund.recordedAt),
+          },
         }),
       );
     },
 
     async markRefunded(orderId, refund) {
       const update = await move(orderId, 'refunded', { payment: 'refunded', set: { refund } });
-      // No longer an order with a refund to make (the operator's index).
-      return updateIf(table, { ...update, UpdateExpression: `${update.UpdateExpression} REMOVE gsi1pk, gsi1sk` });
+      // No longer an order with a refund to make (the operator's indexes).
+      return updateIf(table, {
+        ...update,
+        UpdateExpression: `${update.UpdateExpression} REMOVE gsi1pk, gsi1sk, attentionPk, attentionSk`,
+      });
+    },
+
+    async settleAttention(orderId) {
+      // Settled: completed, or closed with no refund left to make. An order still open keeps its deadline.
+      const settled = statusIn('#status', ['completed', 'failed', 'cancelled'], 'settled');
+      await updateIf(table, {
+        Key: orderKey(orderId),
+        ConditionExpression: `${settled.expression} AND payment.#paymentStatus <> :refundRequired`,
+        UpdateExpression: 'REMOVE attentionPk, attentionSk',
+        ExpressionAttributeNames: { '#status': 'status', '#paymentStatus': 'status' },
+        ExpressionAttributeValues: { ...settled.values, ':refundRequired': 'refund_required' },
+      });
     },
 
     async claimEmail(orderId, field, at) {
@@ -361,6 +431,41 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
         }),
       );
       return Item?.taskToken as string | undefined;
+    },
+  };
+}
+
+/**
+ * The orders that need a person at `now` (`byAttention`): their deadline passed, oldest first, from
+ * one Query of one partition, never a Scan; a page reads at most `limit + 1` items.
+ */
+export function dynamoAttentionIndex(table: Table): AttentionIndex {
+  const { client, tableName } = table;
+  return {
+    async due(now, { limit, after }) {
+      const { Items = [] } = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'byAttention',
+          KeyConditionExpression: 'attentionPk = :pk AND attentionSk <= :now',
+          ExpressionAttributeValues: { ':pk': ATTENTION_PARTITION, ':now': `${now.toISOString()}#~` },
+          ...(after
+            ? {
+                ExclusiveStartKey: {
+                  ...orderKey(after.id),
+                  ...attentionKeys(after.id, after.at),
+                },
+              }
+            : {}),
+          Limit: limit + 1,
+        }),
+      );
+      const items = Items.slice(0, limit).map((item) => {
+        const sortKey = String(item.attentionSk);
+        return { order: fromItem(item), since: sortKey.slice(0, sortKey.lastIndexOf('#')) };
+      });
+      const last = items.at(-1);
+      return Items.length > limit && last ? { items, next: { at: last.since, id: last.order.orderId } } : { items };
     },
   };
 }

@@ -1,15 +1,51 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PaymentEventRepository } from '../../use-cases/ports.ts';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AnomalyIndex, AnomalyRecord, PaymentEventRepository } from '../../use-cases/ports.ts';
 import { isConditionFailed, type Table, writeIf } from './table.ts';
 
 /** One item per payment event id: the record that makes every event take effect at most once. */
 export const paymentEventKey = (eventId: string) => ({ pk: `PAYMENT_EVENT#${eventId}`, sk: 'PAYMENT_EVENT' });
 
 /** Anomalies are also indexed by day, so an operator can list them (byExpiry's keys are reused as a generic index). */
-const anomalyIndex = (at: Date, eventId: string) => ({
-  gsi1pk: `ANOMALY#${at.toISOString().slice(0, 10)}`,
-  gsi1sk: `${at.toISOString()}#${eventId}`,
+const anomalyIndex = (at: Date, eventId: string) => anomalyKeys(at.toISOString(), eventId);
+const anomalyKeys = (at: string, eventId: string) => ({
+  gsi1pk: `ANOMALY#${at.slice(0, 10)}`,
+  gsi1sk: `${at}#${eventId}`,
 });
+
+/** An anomaly as an operator lists it: what the event was and what became of it. */
+const toAnomaly = (item: Record<string, unknown>): AnomalyRecord => ({
+  eventId: String(item.eventId),
+  type: String(item.type),
+  ...(typeof item.orderId === 'string' ? { orderId: item.orderId } : {}),
+  amountCents: Number(item.amountCents),
+  currency: String(item.currency),
+  occurredAt: String(item.occurredAt),
+  outcome: String(item.outcome),
+  ...(typeof item.action === 'string' ? { action: item.action } : {}),
+  ...(item.payer ? { payer: item.payer as NonNullable<AnomalyRecord['payer']> } : {}),
+  finishedAt: String(item.finishedAt),
+});
+
+/** The anomalies recorded on a day (UTC), in the order they were recorded: one Query of the day's partition. */
+export function dynamoAnomalyIndex({ client, tableName }: Table): AnomalyIndex {
+  return {
+    async onDay(day, { limit, after }) {
+      const { Items = [] } = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'byExpiry',
+          KeyConditionExpression: 'gsi1pk = :day',
+          ExpressionAttributeValues: { ':day': `ANOMALY#${day}` },
+          ...(after ? { ExclusiveStartKey: { ...paymentEventKey(after.id), ...anomalyKeys(after.at, after.id) } } : {}),
+          Limit: limit + 1,
+        }),
+      );
+      const items = Items.slice(0, limit).map(toAnomaly);
+      const last = items.at(-1);
+      return Items.length > limit && last ? { items, next: { at: last.finishedAt, id: last.eventId } } : { items };
+    },
+  };
+}
 
 export function dynamoPaymentEventRepository(table: Table): PaymentEventRepository {
   const { client, tableName } = table;

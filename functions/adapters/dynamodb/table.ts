@@ -28,6 +28,8 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
     gsi2sk: _g4,
     gsi3pk: _g5,
     gsi3sk: _g6,
+    attentionPk: _a1,
+    attentionSk: _a2,
     ttl: _ttl,
     ...entity
   } = item;

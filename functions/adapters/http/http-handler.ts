@@ -66,15 +66,19 @@ export function httpHandler<Schema extends ZodType>(
   route: (event: z.output<Schema>, context: Context) => Promise<HttpResult>,
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(injectLambdaContext(logger))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemDetails())
     .use(parser({ schema: synchronousSchema(schema) }))
-    .handler(async (event, context) => toResponse(await route(event as z.output<Schema>, context)));
+    .handler(async (event, context) => {
+      const result = await route(event as z.output<Schema>, context);
+      logger.info('Request answered', { status: result.status });
+      return toResponse(result);
+    });
 }
 
 /** What the handlers read of API Gateway's request context: the id of the API key it checked. */
 const requestContext = z.looseObject({
-  identity: z.looseObject({ apiKeyId: z.string().nullish() }).optional(),
+  identity: z.looseObject({ apiKeyId: z.string().nullish(), userArn: z.string().nullish() }).optional(),
 });
 
 /**
@@ -162,7 +166,20 @@ interface StorefrontEvent {
 export function storefrontOf(event: StorefrontEvent): string {
   const id = event.requestContext.identity?.apiKeyId;
   if (!id) throw new Error('No API key id in the request context: a storefront route must require an API key.');
+  logger.appendKeys({ storefrontId: id });
   return id;
+}
+
+/**
+ * The operator calling an operator route: the IAM caller API Gateway authenticated with SigV4 (its
+ * ARN; locally `local-operator`). Only routes with IAM authorisation have one; an operator route
+ * without it is a deployment mistake, so it fails loudly instead of acting for nobody.
+ */
+export function operatorOf(event: { requestContext: { identity?: { userArn?: string | null } } }): string {
+  const arn = event.requestContext.identity?.userArn;
+  if (!arn) throw new Error('No IAM caller in the request context: an operator route must use AWS_IAM authorisation.');
+  logger.appendKeys({ operator: arn });
+  return arn;
 }
 
 /** What an order intake needs from the request: the storefront (API key id), its Idempotency-Key, fresh entropy. */

@@ -14,6 +14,16 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../../domain/errors.ts';
+import {
+  AnomalyListSchema,
+  AttentionListSchema,
+  OperatorAnomaliesQuerySchema,
+  OperatorOrderSchema,
+  OperatorOrdersQuerySchema,
+  RedriveResultSchema,
+  RefundDoneRequestSchema,
+  ResendResultSchema,
+} from '../../domain/operator-schemas.ts';
 import { BYTES_PER_GB, choiceRefusal, NO_EXTRA_GB, usageRefusal } from '../../domain/renewal-plan.ts';
 import {
   AutoRenewRequestSchema,
@@ -71,7 +81,7 @@ interface Named {
 interface OperationDoc {
   operationId: string;
   /** Routes without the storefront key say who calls them; key routes are `storefront`. */
-  tag?: 'holder' | 'payments';
+  tag?: 'holder' | 'payments' | 'operator';
   /** Query parameters, from the schema that validates them. */
   query?: z.ZodObject;
   /** Path and header parameters. */
@@ -398,7 +408,81 @@ const OPERATIONS: Record<string, OperationDoc> = {
     operationId: 'getOpenApiDocument',
     success: { status: 200, description: 'The OpenAPI 3.1 document.', body: 'any-json' },
   },
+  'GET /operator/orders': {
+    operationId: 'listOrdersNeedingAttention',
+    query: OperatorOrdersQuerySchema,
+    success: {
+      status: 200,
+      description:
+        'The orders that need a person now, longest waiting first (one query of the attention index): stuck past ' +
+        'their promise (payment deadline, 10 minutes to activate, 48 hours on the holder domain), a refund to make, ' +
+        'a closing or completion the workflow began and did not finish.',
+      body: { name: 'AttentionList', schema: AttentionListSchema },
+    },
+    errors: [listRefused],
+  },
+  'GET /operator/anomalies': {
+    operationId: 'listAnomalies',
+    query: OperatorAnomaliesQuerySchema,
+    success: {
+      status: 200,
+      description: 'The payment anomalies recorded that day (UTC), in the order they were recorded.',
+      body: { name: 'AnomalyList', schema: AnomalyListSchema },
+    },
+    errors: [new ValidationError([{ path: 'day', message: 'day is a date, YYYY-MM-DD.' }])],
+  },
+  'POST /operator/orders/{orderId}/refund-done': {
+    operationId: 'markRefundDone',
+    parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+    request: { name: 'RefundDoneRequest', schema: RefundDoneRequestSchema },
+    success: {
+      status: 200,
+      description:
+        'The order, its payment refunded with the reference and who recorded it; the same reference again answers it again.',
+      body: { name: 'OperatorOrder', schema: OperatorOrderSchema },
+    },
+    errors: [
+      validationFailed,
+      new NotFoundError('Order 7GQ2M3XK9P1A', 'order_not_found'),
+      new ConflictError('refund_not_required', 'Order 7GQ2M3XK9P1A has no refund to make (payment paid).'),
+    ],
+  },
+  'POST /operator/orders/{orderId}/redrive': {
+    operationId: 'redriveOrder',
+    parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+    success: {
+      status: 202,
+      description: "The order's latest execution, redriven: it goes on from the state where it failed.",
+      body: { name: 'RedriveResult', schema: RedriveResultSchema },
+    },
+    errors: [
+      validationFailed,
+      new NotFoundError('Order 7GQ2M3XK9P1A', 'order_not_found'),
+      new ConflictError('not_redrivable', 'The workflow of order 7GQ2M3XK9P1A succeeded (7GQ2M3XK9P1A).'),
+    ],
+  },
+  'POST /operator/orders/{orderId}/resend-emails': {
+    operationId: 'resendOrderEmails',
+    parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+    success: {
+      status: 200,
+      description:
+        'The emails sent again: the confirmation of a card or PayPal order, the payment instructions of one waiting ' +
+        'for its transfer or slip, a new first-access link for a mailbox without a password.',
+      body: { name: 'ResendResult', schema: ResendResultSchema },
+    },
+    errors: [
+      validationFailed,
+      new NotFoundError('Order 7GQ2M3XK9P1A', 'order_not_found'),
+      new ConflictError('nothing_to_resend', 'Order 7GQ2M3XK9P1A (failed, payment failed) has no email to send again.'),
+    ],
+  },
 };
+
+/** What the local gateway answers an operator route without the operator's credentials (in AWS: IAM's 403). */
+const OPERATOR_REFUSALS = [
+  new UnauthorizedError('Sign the request (SigV4) with an operator identity; locally, x-api-key is the operator key.'),
+];
 
 /** The header of every 429: a rate limit says when the same request may succeed. */
 const RETRY_AFTER = {
@@ -456,11 +540,19 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES): 
       { name: 'storefront', description: 'Catalog, orders and mailboxes; need the storefront API key.' },
       { name: 'holder', description: 'Called by the mailbox holder, authenticated by a one-time token.' },
       { name: 'payments', description: 'Called by the payment provider, authenticated by a signature.' },
+      { name: 'operator', description: 'Called by operators: IAM (SigV4) in AWS, the operator key locally.' },
     ],
     paths,
     components: {
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The storefront API key.' },
+        operatorIam: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            'AWS Signature Version 4 of an IAM identity allowed execute-api:Invoke on /operator/* (x-api-key with the operator key locally).',
+        },
       },
       ...components,
     },
@@ -487,10 +579,18 @@ function operation(route: ApiRoute, doc: OperationDoc, components: Components): 
     };
     requestBody = { $ref: `#/components/requestBodies/${name}` };
   }
-  const errors = [...(route.apiKey ? [MISSING_API_KEY] : []), ...(doc.errors ?? [])];
+  const errors = [
+    ...(route.apiKey ? [MISSING_API_KEY] : []),
+    ...(route.operator ? OPERATOR_REFUSALS : []),
+    ...(doc.errors ?? []),
+  ];
   return {
     operationId: doc.operationId,
-    ...(route.apiKey ? { tags: ['storefront'] } : { security: [], ...(doc.tag ? { tags: [doc.tag] } : {}) }),
+    ...(route.apiKey
+      ? { tags: ['storefront'] }
+      : route.operator
+        ? { security: [{ operatorIam: [] }], tags: ['operator'] }
+        : { security: [], ...(doc.tag ? { tags: [doc.tag] } : {}) }),
     summary: route.description,
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),

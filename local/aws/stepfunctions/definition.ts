@@ -44,6 +44,8 @@ export type PreparedMachine = {
   name: string;
   region: string;
   runner: StateMachine;
+  /** The runner's definition, as rewritten: a redrive runs it from another state. */
+  definition: Record<string, unknown>;
   tasks: Map<string, TaskInfo>;
   handlers: Record<string, TaskHandler>;
   waitTimeOverrides?: Record<string, number>;
@@ -144,6 +146,16 @@ function prepareDefinition(
   }
 }
 
+/** A runner of a prepared definition, from its StartAt or from `startAt` (a redrive). */
+export function runnerFrom(definition: Record<string, unknown>, startAt?: string): StateMachine {
+  return new StateMachine(
+    (startAt ? { ...definition, StartAt: startAt } : definition) as unknown as StateMachineDefinition,
+    {
+      validationOptions: { noValidate: true },
+    },
+  );
+}
+
 /** Validates a machine's definition and handlers, and makes its runner. */
 export function prepareMachine(machine: LocalStateMachine): PreparedMachine {
   const match = /^arn:aws[a-z-]*:states:([^:]*):[^:]*:stateMachine:([^:]+)$/.exec(machine.arn);
@@ -166,9 +178,8 @@ export function prepareMachine(machine: LocalStateMachine): PreparedMachine {
     arn: machine.arn,
     name: match[2],
     region: match[1] || 'us-east-1',
-    runner: new StateMachine(rewritten as unknown as StateMachineDefinition, {
-      validationOptions: { noValidate: true },
-    }),
+    runner: runnerFrom(rewritten),
+    definition: rewritten,
     tasks,
     handlers: machine.taskHandlers,
     ...(machine.waitTimeOverrides ? { waitTimeOverrides: machine.waitTimeOverrides } : {}),

@@ -1,6 +1,6 @@
 import { ExecutionError, ExecutionTimeoutError, type RunOptions } from 'aws-local-stepfunctions';
-import { MAX_TIMER_SECONDS, type PreparedMachine, TIMEOUT } from './definition.ts';
-import { abortedError } from './errors.ts';
+import { MAX_TIMER_SECONDS, type PreparedMachine, runnerFrom, TIMEOUT } from './definition.ts';
+import { ApiError, abortedError } from './errors.ts';
 import { ROLE_ARN, recordEvent } from './history.ts';
 import type { JsonValue, TaskTokens } from './task-tokens.ts';
 import { taskHandler } from './tasks.ts';
@@ -67,6 +67,30 @@ export class Executions {
     return execution;
   }
 
+  /**
+   * Redrives an execution that failed, timed out or was aborted (RedriveExecution): it runs again,
+   * under the same ARN, from the state it entered and never left, with the input that state had;
+   * the states it completed are not run again. As in AWS, a running or succeeded one cannot be.
+   */
+  redrive(execution: Execution): void {
+    const { record } = execution;
+    if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+      throw new ApiError('ExecutionNotRedrivable', `Execution is ${record.status} and cannot be redriven.`);
+    }
+    const resumeAt = unfinishedState(execution);
+    record.status = 'RUNNING';
+    record.redriveCount = (record.redriveCount ?? 0) + 1;
+    for (const field of ['stopDate', 'error', 'cause', 'output'] as const) delete record[field];
+    execution.abortDetails = undefined;
+    execution.failedAttempts.clear();
+    recordEvent(execution, { type: 'ExecutionRedriven', timestamp: Date.now() });
+    this.#launch(
+      execution,
+      resumeAt?.input ?? (JSON.parse(record.input) as JsonValue),
+      resumeAt ? runnerFrom(execution.machine.definition, resumeAt.state) : undefined,
+    );
+  }
+
   /** Aborts a running execution (StopExecution), refusing its tokens and ending its running tasks. */
   stop(execution: Execution, error?: string, cause?: string): void {
     const { record } = execution;
@@ -91,7 +115,7 @@ export class Executions {
     await this.idle();
   }
 
-  #launch(execution: Execution, input: JsonValue): void {
+  #launch(execution: Execution, input: JsonValue, runner = execution.machine.runner): void {
     const { machine, record } = execution;
     const runOptions: RunOptions = {
       overrides: {
@@ -112,10 +136,15 @@ export class Executions {
         Task: execution.taskContext,
       },
     };
-    const run = machine.runner.run(input as never, runOptions);
+    const run = runner.run(input as never, runOptions);
     execution.abort = run.abort;
+    const redriven = runner !== machine.runner || (record.redriveCount ?? 0) > 0;
     const drained = (async () => {
-      for await (const event of run.eventLogs) recordEvent(execution, event as unknown as Record<string, unknown>);
+      for await (const event of run.eventLogs) {
+        // A redriven run goes on with the same execution: it has started once.
+        if (redriven && (event as { type?: string }).type === 'ExecutionStarted') continue;
+        recordEvent(execution, event as unknown as Record<string, unknown>);
+      }
     })();
     const outcome = run.result.then(
       (value) => ({ ok: true as const, value }),
@@ -153,4 +182,28 @@ export class Executions {
     this.#tokens.drop(execution, abortedError());
     for (const reject of [...execution.inflight]) reject(abortedError());
   }
+}
+
+/**
+ * Where a redrive resumes: the last top-level state the execution entered and never left (the
+ * state that failed it), with the input it had; undefined when it never entered one.
+ */
+function unfinishedState(execution: Execution): { state: string; input: JsonValue } | undefined {
+  const states = (execution.machine.definition.States ?? {}) as Record<string, unknown>;
+  const history = execution.record.history;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const event = history[i];
+    if (!event?.type.endsWith('StateEntered')) continue;
+    const details = event.stateEnteredEventDetails as { name: string; input: string };
+    if (!Object.hasOwn(states, details.name)) continue;
+    const exited = history
+      .slice(i + 1)
+      .some(
+        (later) =>
+          later.type.endsWith('StateExited') &&
+          (later.stateExitedEventDetails as { name?: string } | undefined)?.name === details.name,
+      );
+    return exited ? undefined : { state: details.name, input: JSON.parse(details.input) as JsonValue };
+  }
+  return undefined;
 }

@@ -118,6 +118,11 @@ export function recordEvent(execution: Execution, event: Record<string, unknown>
       record(execution, event.type, at, { mapIterationEventDetails: { name: parent.name, index: event.index } });
       return;
     }
+    case 'ExecutionRedriven':
+      record(execution, 'ExecutionRedriven', at, {
+        executionRedrivenEventDetails: { redriveCount: execution.record.redriveCount ?? 1 },
+      });
+      return;
     case 'ExecutionSucceeded':
       record(execution, 'ExecutionSucceeded', at, {
         executionSucceededEventDetails: {

@@ -11,7 +11,8 @@ import type { Execution, LocalExecutionRecord } from './types.ts';
  * Local stand-in for AWS Step Functions (Standard workflows), speaking the AWS JSON 1.0 protocol of
  * `@aws-sdk/client-sfn`, so the production adapters run against it through `AWS_ENDPOINT_URL_SFN`.
  * It answers what the product and its tests call: StartExecution, DescribeExecution, StopExecution,
- * GetExecutionHistory (one page) and SendTaskSuccess / SendTaskFailure. Executions are interpreted
+ * GetExecutionHistory (one page), SendTaskSuccess / SendTaskFailure and RedriveExecution (of a
+ * failed, timed-out or aborted execution: it runs again from the state where it stopped). Executions are interpreted
  * by aws-local-stepfunctions (JSONPath only), every Task state by a local handler (`tasks.ts`).
  */
 
@@ -105,9 +106,15 @@ function actions(
         ...(r.status === 'SUCCEEDED' ? { output: r.output, outputDetails: { included: true } } : {}),
         error: r.error,
         cause: r.cause,
-        redriveCount: 0,
-        redriveStatus: 'NOT_REDRIVABLE',
+        redriveCount: r.redriveCount ?? 0,
+        redriveStatus: ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(r.status) ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
       };
+    },
+
+    RedriveExecution: (input) => {
+      const execution = executionOf(input.executionArn);
+      executions.redrive(execution);
+      return { redriveDate: Date.now() / 1000 };
     },
 
     StopExecution: (input) => {

@@ -27,6 +27,8 @@ export type LocalExecutionRecord = {
   startDate: Date;
   stopDate?: Date;
   history: LocalHistoryEvent[];
+  /** How many times it was redriven (RedriveExecution). */
+  redriveCount?: number;
 };
 
 /** One execution and what its task handlers and history need while it runs. */
