@@ -1,9 +1,28 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  ObjectLockRetention,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+
+/**
+ * How long the audit bucket keeps what it holds (README, "Retention"): the audit trail (`orders/`)
+ * 30 months, locked against change and deletion for as long (Object Lock, governance mode); the
+ * order documents (`documents/`) 10 years, the Italian bookkeeping rule (art. 2220 c.c.).
+ */
+export const RETENTION = {
+  /** 30 months, in days (30 × 30.44). */
+  auditTrailDays: 913,
+  /** 10 years, in days (with leap days). */
+  orderDocumentsDays: 3653,
+} as const;
 
 export interface StatefulStackProps extends StackProps {
   /** The address every email is sent from; its domain is the SES identity. */
@@ -94,6 +113,27 @@ export class StatefulStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'audit/',
       removalPolicy: RemovalPolicy.RETAIN,
+      // Every object version is locked for 30 months from its writing: in governance mode, nobody
+      // alters or deletes it before then without s3:BypassGovernanceRetention, which no role here has.
+      objectLockEnabled: true,
+      objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(RETENTION.auditTrailDays)),
+      lifecycleRules: [
+        {
+          id: 'audit-trail-30-months',
+          prefix: 'orders/',
+          expiration: Duration.days(RETENTION.auditTrailDays),
+          // A rewritten entry (a retried step writes the same key) leaves an older version: gone
+          // with the same rule, once its lock has run out too.
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        {
+          id: 'order-documents-10-years',
+          prefix: 'documents/',
+          expiration: Duration.days(RETENTION.orderDocumentsDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+      ],
     });
 
     // The bank's statement files (camt.054, camt.053), as it sent them: put under `incoming/` (by

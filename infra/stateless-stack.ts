@@ -17,6 +17,8 @@ export interface StatelessStackProps extends StackProps {
   settings: ProductSettings;
   /** The storefronts, each with its own API key and usage plan. */
   storefronts: readonly string[];
+  /** Subscribed to the alarm topic (an email subscription, confirmed once by its owner), when set. */
+  alarmEmail?: string;
 }
 
 /** The code: functions, the order workflow, the API. Safe to destroy and redeploy at will. */
@@ -83,6 +85,8 @@ export class StatelessStack extends Stack {
         'bank-statement': statements.function,
       },
       tolerant: this.orderFulfilment.functions,
+      operatorStatesReached: this.orderFulfilment.operatorStatesReached,
+      alarmEmail: props.alarmEmail,
       watch: {
         BankStatementRejected: {
           metric: statements.rejectedFiles,

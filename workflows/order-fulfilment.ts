@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
   Condition,
@@ -20,6 +21,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ErrorName } from '../functions/domain/errors.ts';
 import { IMMEDIATE_PAYMENT_METHODS } from '../functions/domain/payment-methods.ts';
+import { METRICS_NAMESPACE } from '../functions/use-cases/business-metrics.ts';
 import type { NeedsBinder, StateNeeds } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
 
@@ -73,6 +75,13 @@ function retryTransient<T extends LambdaInvoke>(
   return task;
 }
 
+/**
+ * The Fail states an execution ends in when an operator must finish the order by hand: a closing
+ * that kept failing (its refund, the address, the email), or an active mailbox whose order could
+ * not be marked completed. Counted from the workflow's log as `OperatorStatesReached`.
+ */
+export const OPERATOR_STATES = ['FailOrderUnfinished', 'CancelOrderUnfinished', 'CompletionUnrecorded'] as const;
+
 export interface OrderFulfilmentProps {
   /** Longest a transfer or postal slip order may wait for its credit; bounds the whole execution. */
   maxPaymentWait: Duration;
@@ -106,6 +115,8 @@ export interface OrderFulfilmentProps {
 export class OrderFulfilment extends Construct {
   readonly stateMachine: StateMachine;
   readonly functions: Record<string, PecFunction> = {};
+  /** Executions that entered one of OPERATOR_STATES (from the workflow's log), per 5 minutes. */
+  readonly operatorStatesReached: IMetric;
 
   constructor(scope: Construct, id: string, props: OrderFulfilmentProps) {
     super(scope, id);
@@ -392,19 +403,33 @@ export class OrderFulfilment extends Construct {
       .when(immediate, chargePayment)
       .otherwise(awaitPayment);
 
+    const logs = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: StateMachineType.STANDARD,
       timeout: props.maxPaymentWait.plus(props.dnsDeadline).plus(Duration.days(1)),
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'Logs', {
-          retention: RetentionDays.ONE_MONTH,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
+        destination: logs,
         level: LogLevel.ALL,
         includeExecutionData: false,
       },
     });
+
+    // Logged at ALL, so every state entered is a log event (`details.name` is logged even without
+    // the execution data): an execution entering an operator state is counted from there.
+    this.operatorStatesReached = new MetricFilter(this, 'OperatorStates', {
+      logGroup: logs,
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue('$.type', '=', 'FailStateEntered'),
+        FilterPattern.any(...OPERATOR_STATES.map((name) => FilterPattern.stringValue('$.details.name', '=', name))),
+      ),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'OperatorStatesReached',
+      metricValue: '1',
+    }).metric({ statistic: 'Sum', period: Duration.minutes(5) });
   }
 }
