@@ -129,13 +129,10 @@ describe('the alarms of their own', () => {
     const [, machine] = onlyResourceOfType(stateless, 'AWS::StepFunctions::StateMachine');
     const states = stateMachineDefinition(machine).States;
     for (const name of OPERATOR_STATES) expect(states[name]?.Type, name).toBe('Fail');
-    const logGroup = referencedLogicalId(
-      (
-        machine.Properties?.LoggingConfiguration as {
-          Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
-        }
-      ).Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn,
-    );
+    const logging = machine.Properties?.LoggingConfiguration as
+      | { Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[] }
+      | undefined;
+    const logGroup = referencedLogicalId(logging?.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn);
     const filters = Object.values(resourcesOfType(stateless, 'AWS::Logs::MetricFilter')).filter(
       (filter) => referencedLogicalId(filter.Properties?.LogGroupName) === logGroup,
     );
