@@ -10,6 +10,7 @@ import {
 import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
+import type { ActivationPromise, BusinessCount, BusinessMetrics } from '../../functions/use-cases/business-metrics.ts';
 import type {
   AccessToken,
   AccessTokenRepository,
@@ -713,5 +714,24 @@ export class InMemoryStatementFiles implements StatementFiles {
     const rejectedKey = `rejected/${key.replace(/^incoming\//, '')}`;
     this.rejected.set(rejectedKey, { text: (await this.read(key)).text, problems: copy(problems) });
     return rejectedKey;
+  }
+}
+
+/** Business metrics as the use cases count them: each count and latency, in order. */
+export class RecordingMetrics implements BusinessMetrics {
+  readonly counts: { metric: BusinessCount; value: number }[] = [];
+  readonly latencies: { milliseconds: number; promise: ActivationPromise }[] = [];
+
+  count(metric: BusinessCount, value = 1) {
+    this.counts.push({ metric, value });
+  }
+
+  paymentToActive(milliseconds: number, promise: ActivationPromise) {
+    this.latencies.push({ milliseconds, promise });
+  }
+
+  /** The names counted, in order. */
+  get names(): BusinessCount[] {
+    return this.counts.map(({ metric }) => metric);
   }
 }
