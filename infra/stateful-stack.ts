@@ -9,7 +9,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 
 /**
@@ -40,6 +40,8 @@ export class StatefulStack extends Stack {
   readonly auditBucket: Bucket;
   readonly statementsBucket: Bucket;
   readonly emailIdentity: EmailIdentity;
+  /** Every email is sent with it: its bounce and complaint events reach the ses-feedback function. */
+  readonly configurationSet: ConfigurationSet;
   readonly senderEmail: string;
   readonly paymentWebhookSecret: Secret;
   /** The Stripe secret key (`sk_live_...`, or `sk_test_...` in a sandbox): only the functions that charge read it. */
@@ -180,7 +182,12 @@ export class StatefulStack extends Stack {
     );
 
     const senderDomain = props.senderEmail.split('@')[1] ?? props.senderEmail;
-    this.emailIdentity = new EmailIdentity(this, 'SenderIdentity', { identity: Identity.domain(senderDomain) });
+    this.configurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', { reputationMetrics: true });
+    this.emailIdentity = new EmailIdentity(this, 'SenderIdentity', {
+      identity: Identity.domain(senderDomain),
+      // The identity's default too: an email sent without naming it still reports its bounces.
+      configurationSet: this.configurationSet,
+    });
   }
 
   /** A secret whose value Stripe issues (and rotates, in its Dashboard): created with a placeholder. */

@@ -106,6 +106,7 @@ const LOCAL_RESOURCES = {
   TABLE_NAME: 'pec-local',
   AUDIT_BUCKET: 'pec-local-audit',
   STATEMENTS_BUCKET: 'pec-local-statements',
+  SES_CONFIGURATION_SET: 'pec-local',
   // Locally the secrets themselves are in PAYMENT_WEBHOOK_SECRET, STRIPE_SECRET_KEY and
   // STRIPE_WEBHOOK_SECRET, which take precedence.
   PAYMENT_WEBHOOK_SECRET_ARN: 'local-secret',

@@ -271,3 +271,62 @@ describe('retention of the audit bucket', () => {
     });
   });
 });
+
+describe('email bounces and complaints', () => {
+  const functions = () => Object.entries(resourcesOfType(stateless, 'AWS::Lambda::Function'));
+  const variables = (fn: CfnResource) =>
+    (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+
+  it('a configuration set with reputation metrics, the identity default, in the stateful stack', () => {
+    const [setId, set] = onlyResourceOfType(stateful, 'AWS::SES::ConfigurationSet');
+    expect(set.Properties).toMatchObject({ ReputationOptions: { ReputationMetricsEnabled: true } });
+    const [, identity] = onlyResourceOfType(stateful, 'AWS::SES::EmailIdentity');
+    expect(
+      referencedLogicalId(
+        identity.Properties?.ConfigurationSetAttributes &&
+          (identity.Properties.ConfigurationSetAttributes as { ConfigurationSetName: unknown }).ConfigurationSetName,
+      ),
+    ).toBe(setId);
+  });
+
+  it('every function that sends email names the configuration set, and may send with it', () => {
+    const senders = functions().filter(([, fn]) => 'SENDER_EMAIL' in variables(fn));
+    expect(senders.length).toBeGreaterThan(5);
+    for (const [id, fn] of senders) {
+      expect(JSON.stringify(variables(fn).SES_CONFIGURATION_SET), id).toContain('EmailConfigurationSet');
+    }
+    const sendStatements = Object.values(resourcesOfType(stateless, 'AWS::IAM::Policy'))
+      .flatMap((policy) => asArray((policy.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement))
+      .filter((statement) => asArray(statement.Action).includes('ses:SendEmail'));
+    expect(sendStatements.length).toBe(senders.length);
+    for (const statement of sendStatements) {
+      expect(JSON.stringify(statement.Resource)).toContain(':configuration-set/');
+    }
+  });
+
+  it('bounces and complaints go to an encrypted topic SES may use, and from it to the ses-feedback function', () => {
+    const [, destination] = onlyResourceOfType(stateless, 'AWS::SES::ConfigurationSetEventDestination');
+    const event = destination.Properties?.EventDestination as {
+      MatchingEventTypes: string[];
+      SnsDestination: { TopicARN: unknown };
+    };
+    expect(event.MatchingEventTypes.sort()).toEqual(['bounce', 'complaint']);
+    const topicId = referencedLogicalId(event.SnsDestination.TopicARN) as string;
+    const topic = resourcesOfType(stateless, 'AWS::SNS::Topic')[topicId];
+    const keyId = referencedLogicalId(topic?.Properties?.KmsMasterKeyId) as string;
+    const key = resourcesOfType(stateless, 'AWS::KMS::Key')[keyId];
+    expect(key?.Properties?.EnableKeyRotation).toBe(true);
+    const forSes = asArray((key?.Properties?.KeyPolicy as { Statement: PolicyStatement[] }).Statement).filter(
+      (statement) =>
+        asArray((statement.Principal as { Service?: string } | undefined)?.Service).includes('ses.amazonaws.com'),
+    );
+    expect(asArray(forSes[0]?.Action)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+
+    const subscriptions = Object.values(resourcesOfType(stateless, 'AWS::SNS::Subscription')).filter(
+      (subscription) => referencedLogicalId(subscription.Properties?.TopicArn) === topicId,
+    );
+    expect(subscriptions).toHaveLength(1);
+    const target = referencedLogicalId(subscriptions[0]?.Properties?.Endpoint) as string;
+    expect(resourcesOfType(stateless, 'AWS::Lambda::Function')[target]?.Metadata?.['pec:handler']).toBe('ses-feedback');
+  });
+});

@@ -7,7 +7,7 @@ import {
   type PaymentEvent,
   paymentLifecycle,
 } from '../../functions/domain/lifecycles.ts';
-import type { Mailbox } from '../../functions/domain/mailbox.ts';
+import { ERASED_EMAIL, type Mailbox, type MailboxContact } from '../../functions/domain/mailbox.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
 import type { ActivationPromise, BusinessCount, BusinessMetrics } from '../../functions/use-cases/business-metrics.ts';
@@ -372,8 +372,17 @@ export class InMemoryMailboxRepository implements MailboxRepository {
       mailbox.autoRenew = false;
       mailbox.passwordSet = false;
       delete mailbox.renewalPayment;
+      mailbox.holderEmail = ERASED_EMAIL;
+      delete mailbox.contact;
     }
     return deleted;
+  }
+
+  async markContactUndeliverable(address: string, holderEmail: string, contact: MailboxContact) {
+    const mailbox = this.mailboxes.get(address);
+    if (!mailbox || mailbox.holderEmail !== holderEmail || mailbox.contact) return false;
+    mailbox.contact = { ...contact };
+    return true;
   }
 
   private moveAt(address: string, event: MailboxEvent, expiresAt: string) {
