@@ -55,6 +55,11 @@ export interface LocalRuntimeOptions {
   assemblyDir?: string;
   /** Handler log level (Powertools): WARN keeps the console readable. */
   logLevel?: string;
+  /**
+   * Lets the functions write their business metrics (CloudWatch EMF JSON lines, as in their log in
+   * AWS) to this process's stdout; off by default (POWERTOOLS_METRICS_DISABLED), as in the tests.
+   */
+  metrics?: boolean;
   /** Prints one line per request and per workflow outcome. */
   verbose?: boolean;
   /**
@@ -342,6 +347,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         _HANDLER: fn.entryPoint,
         ...fn.environment,
         POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+        ...(options.metrics ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),
         ...(fn.references.includes('PAYMENT_WEBHOOK_SECRET_ARN')
           ? { PAYMENT_WEBHOOK_SECRET: options.paymentWebhookSecret ?? 'whsec_local_dev' }
           : {}),
