@@ -208,9 +208,16 @@ export class OperationsAlarms extends Construct {
 
     // Every dead-letter queue of the stack: a message there is work that was given up on.
     const stack = Stack.of(this);
+    /** An alarm id from a construct's path in the stack, unique as the path is. */
+    const idOf = (node: Construct) =>
+      node.node.path
+        .split('/')
+        .slice(1)
+        .join('')
+        .replace(/[^A-Za-z0-9]/g, '');
     for (const queue of stack.node.findAll().filter((node): node is Queue => node instanceof Queue)) {
       alarm(
-        `${queue.node.id}NotEmpty`,
+        `${idOf(queue)}NotEmpty`,
         queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
         1,
         `The queue ${queue.node.path} holds a message: something was given up on (README, Operations).`,
@@ -220,7 +227,7 @@ export class OperationsAlarms extends Construct {
     for (const machine of stack.node.findAll().filter((node): node is StateMachine => node instanceof StateMachine)) {
       if (machine === props.stateMachine) continue;
       alarm(
-        `${machine.node.scope?.node.id ?? machine.node.id}Failed`,
+        `${idOf(machine)}Failed`,
         machine.metricFailed(fiveMinutes),
         1,
         `A run of the workflow ${machine.node.path} failed.`,

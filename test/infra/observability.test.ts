@@ -296,7 +296,9 @@ describe('email bounces and complaints', () => {
       expect(JSON.stringify(variables(fn).SES_CONFIGURATION_SET), id).toContain('EmailConfigurationSet');
     }
     const sendStatements = Object.values(resourcesOfType(stateless, 'AWS::IAM::Policy'))
-      .flatMap((policy) => asArray((policy.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement))
+      .flatMap((policy) =>
+        asArray((policy.Properties?.PolicyDocument as { Statement?: PolicyStatement[] } | undefined)?.Statement),
+      )
       .filter((statement) => asArray(statement.Action).includes('ses:SendEmail'));
     expect(sendStatements.length).toBe(senders.length);
     for (const statement of sendStatements) {
@@ -316,9 +318,10 @@ describe('email bounces and complaints', () => {
     const keyId = referencedLogicalId(topic?.Properties?.KmsMasterKeyId) as string;
     const key = resourcesOfType(stateless, 'AWS::KMS::Key')[keyId];
     expect(key?.Properties?.EnableKeyRotation).toBe(true);
-    const forSes = asArray((key?.Properties?.KeyPolicy as { Statement: PolicyStatement[] }).Statement).filter(
-      (statement) =>
-        asArray((statement.Principal as { Service?: string } | undefined)?.Service).includes('ses.amazonaws.com'),
+    const forSes = asArray(
+      (key?.Properties?.KeyPolicy as { Statement?: PolicyStatement[] } | undefined)?.Statement,
+    ).filter((statement) =>
+      asArray((statement.Principal as { Service?: string } | undefined)?.Service).includes('ses.amazonaws.com'),
     );
     expect(asArray(forSes[0]?.Action)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
 
