@@ -71,9 +71,9 @@ describe('PEC on the holder’s own domain', () => {
       mailbox: { address, type: 'standard', domainPec: true },
     });
     await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
-    expect((await local.api.outbox()).filter((m) => m.text.includes(domain) && m.subject.includes('record MX'))).toHaveLength(
-      0,
-    );
+    expect(
+      (await local.api.outbox()).filter((m) => m.text.includes(domain) && m.subject.includes('record MX')),
+    ).toHaveLength(0);
   });
 
   it('is Standard only, on a domain of the holder, and the DNS stand-in checks its input', async () => {
