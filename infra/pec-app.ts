@@ -42,6 +42,8 @@ export const SETTING_DEFAULTS = {
   stripeApiUrl: '',
   /** The name of an existing Secrets Manager secret with the Stripe secret key. Empty: the stack creates one. */
   stripeSecretName: '',
+  /** Where the alarms are emailed (an SNS email subscription, confirmed once). Empty: no subscription. */
+  alarmEmail: '',
 };
 type SettingKey = keyof typeof SETTING_DEFAULTS;
 
@@ -105,6 +107,15 @@ export function buildPecApp(options: PecAppOptions = {}) {
     }
     return String(value);
   };
+  /** Where alarms are emailed, when the context names an address. */
+  const alarmEmail = (): string | undefined => {
+    const value = setting('alarmEmail').trim();
+    if (value === '') return undefined;
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
+      throw new Error(`The setting pec:alarmEmail must be an email address, not "${value}"`);
+    }
+    return value;
+  };
   const dnsPoll = { first: duration('domainDnsPollMinutes'), max: duration('domainDnsPollMaxMinutes') };
   if (dnsPoll.max.toSeconds() < dnsPoll.first.toSeconds()) {
     throw new Error('The setting pec:domainDnsPollMaxMinutes must not be shorter than pec:domainDnsPollMinutes');
@@ -116,6 +127,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
   });
   const stateless = new StatelessStack(app, 'PecStateless', {
     stateful,
+    ...(alarmEmail() ? { alarmEmail: alarmEmail() } : {}),
     storefronts: setting('storefronts')
       .split(',')
       .map((name) => name.trim()),

@@ -1,9 +1,28 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  ObjectLockRetention,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+
+/**
+ * How long the audit bucket keeps what it holds (README, "Retention"): the audit trail (`orders/`)
+ * 30 months, locked against change and deletion for as long (Object Lock, governance mode); the
+ * order documents (`documents/`) 10 years, the Italian bookkeeping rule (art. 2220 c.c.).
+ */
+export const RETENTION = {
+  /** 30 months, in days (30 × 30.44). */
+  auditTrailDays: 913,
+  /** 10 years, in days (with leap days). */
+  orderDocumentsDays: 3653,
+} as const;
 
 export interface StatefulStackProps extends StackProps {
   /** The address every email is sent from; its domain is the SES identity. */
@@ -21,6 +40,8 @@ export class StatefulStack extends Stack {
   readonly auditBucket: Bucket;
   readonly statementsBucket: Bucket;
   readonly emailIdentity: EmailIdentity;
+  /** Every email is sent with it: its bounce and complaint events reach the ses-feedback function. */
+  readonly configurationSet: ConfigurationSet;
   readonly senderEmail: string;
   readonly paymentWebhookSecret: Secret;
   /** The Stripe secret key (`sk_live_...`, or `sk_test_...` in a sandbox): only the functions that charge read it. */
@@ -102,6 +123,27 @@ export class StatefulStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'audit/',
       removalPolicy: RemovalPolicy.RETAIN,
+      // Every object version is locked for 30 months from its writing: in governance mode, nobody
+      // alters or deletes it before then without s3:BypassGovernanceRetention, which no role here has.
+      objectLockEnabled: true,
+      objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(RETENTION.auditTrailDays)),
+      lifecycleRules: [
+        {
+          id: 'audit-trail-30-months',
+          prefix: 'orders/',
+          expiration: Duration.days(RETENTION.auditTrailDays),
+          // A rewritten entry (a retried step writes the same key) leaves an older version: gone
+          // with the same rule, once its lock has run out too.
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        {
+          id: 'order-documents-10-years',
+          prefix: 'documents/',
+          expiration: Duration.days(RETENTION.orderDocumentsDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+      ],
     });
 
     // The bank's statement files (camt.054, camt.053), as it sent them: put under `incoming/` (by
@@ -148,7 +190,12 @@ export class StatefulStack extends Stack {
     );
 
     const senderDomain = props.senderEmail.split('@')[1] ?? props.senderEmail;
-    this.emailIdentity = new EmailIdentity(this, 'SenderIdentity', { identity: Identity.domain(senderDomain) });
+    this.configurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', { reputationMetrics: true });
+    this.emailIdentity = new EmailIdentity(this, 'SenderIdentity', {
+      identity: Identity.domain(senderDomain),
+      // The identity's default too: an email sent without naming it still reports its bounces.
+      configurationSet: this.configurationSet,
+    });
   }
 
   /** A secret whose value Stripe issues (and rotates, in its Dashboard): created with a placeholder. */

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
 import { API_ROUTES } from './api-routes.ts';
 import { BankStatementIntake } from './constructs/bank-statement-intake.ts';
+import { EmailFeedback } from './constructs/email-feedback.ts';
 import { NeedsBinder } from './constructs/needs.ts';
 import { OperationsAlarms } from './constructs/operations-alarms.ts';
 import { PecFunction } from './constructs/pec-function.ts';
@@ -17,6 +18,8 @@ export interface StatelessStackProps extends StackProps {
   settings: ProductSettings;
   /** The storefronts, each with its own API key and usage plan. */
   storefronts: readonly string[];
+  /** Subscribed to the alarm topic (an email subscription, confirmed once by its owner), when set. */
+  alarmEmail?: string;
 }
 
 /** The code: functions, the order workflow, the API. Safe to destroy and redeploy at will. */
@@ -68,6 +71,12 @@ export class StatelessStack extends Stack {
     // The bank's statements: each file put in the statements bucket registers its credits.
     const statements = new BankStatementIntake(this, 'BankStatements', { binder, bucket: stateful.statementsBucket });
 
+    // SES's bounces and complaints: a hard bounce of a holder's reference email marks the mailbox.
+    const emailFeedback = new EmailFeedback(this, 'EmailFeedback', {
+      binder,
+      configurationSet: stateful.configurationSet,
+    });
+
     this.api = new StorefrontApi(this, 'StorefrontApi', {
       routes,
       throttle: { rateLimit: 50, burstLimit: 100 },
@@ -81,8 +90,12 @@ export class StatelessStack extends Stack {
         ...Object.fromEntries(routes.map(({ route, fn }) => [route.handler, fn])),
         'renewal-sweep': sweep,
         'bank-statement': statements.function,
+        'ses-feedback': emailFeedback.function,
       },
       tolerant: this.orderFulfilment.functions,
+      operatorStatesReached: this.orderFulfilment.operatorStatesReached,
+      operatorEnds: this.orderFulfilment.operatorEnds,
+      alarmEmail: props.alarmEmail,
       watch: {
         BankStatementRejected: {
           metric: statements.rejectedFiles,

@@ -8,7 +8,7 @@ import { DEFAULT_ASSEMBLY_DIR, synthesizeAssembly } from './template.ts';
  * secrets): storefront keys `sk_local_dev` and `sk_local_other` (two storefronts), webhook secret
  * `whsec_local_dev`, Stripe webhook secret `whsec_local_stripe`, operator key `ok_local_ops`; override them with
  * STOREFRONT_API_KEYS (comma-separated), PAYMENT_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET and OPERATOR_API_KEY, the port
- * with PORT. Cards are charged through the Stripe stand-in (key `sk_test_local`).
+ * with PORT; METRICS=off hides the business metrics' EMF lines. Cards are charged through the Stripe stand-in (key `sk_test_local`).
  */
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
@@ -45,6 +45,7 @@ const runtime = await startLocalRuntime({
   ...(env.STRIPE_WEBHOOK_SECRET ? { stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET } : {}),
   paymentWaitSeconds: env.PAYMENT_WAIT_SECONDS ? Number(env.PAYMENT_WAIT_SECONDS) : undefined,
   logLevel: env.LOG_LEVEL ?? 'WARN',
+  metrics: env.METRICS !== 'off',
   verbose: true,
 }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: set PORT to another one.`);
@@ -73,6 +74,12 @@ Try it:
   curl -s -X PUT ${runtime.url}/_local/dns/example.it -d '{"mx":["mx1.pec.example.com","mx2.pec.example.com"]}'
   curl -s -X POST ${runtime.url}/_local/payments/<orderId>/authenticate -d '{"approve":true}'   # the holder completes 3-D Secure (pm_card_authenticationRequired)
   curl -s -X POST ${runtime.url}/mailboxes/info%40example.it/dns-check -H 'x-api-key: ${apiKey}'   # check now
+  curl -s -X POST ${runtime.url}/_local/ses/bounces -d '{"recipient":"mario.rossi@example.com"}'   # SES reports a hard bounce: the mailbox's contact shows undeliverable
+
+Business metrics (orders placed, paid, activated...; README "Operations"): each function writes them
+to this console as CloudWatch embedded-metric JSON lines (look for "_aws"), as it writes them to its
+log in AWS, where they become the PecProvisioning metrics the alarms and the dashboard read.
+METRICS=off hides them.
 
 Operators (x-api-key ${operatorKey} here, OPERATOR_API_KEY to change it; IAM SigV4 in AWS, see README.md):
   curl -s '${runtime.url}/operator/orders?attention=true' -H 'x-api-key: ${operatorKey}'      # orders that need a person

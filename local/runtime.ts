@@ -4,7 +4,7 @@ import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDbThread } from './aws/dynamodb.ts';
 import { FaultInjector, startFaultProxy } from './aws/fault-proxy.ts';
 import { startS3Server } from './aws/s3-server.ts';
-import { type LocalOutbox, startSes } from './aws/ses.ts';
+import { hardBounceEvent, type LocalOutbox, startSes } from './aws/ses.ts';
 import {
   type LocalExecutionRecord,
   type LocalStepFunctionsServer,
@@ -62,6 +62,11 @@ export interface LocalRuntimeOptions {
   assemblyDir?: string;
   /** Handler log level (Powertools): WARN keeps the console readable. */
   logLevel?: string;
+  /**
+   * Lets the functions write their business metrics (CloudWatch EMF JSON lines, as in their log in
+   * AWS) to this process's stdout; off by default (POWERTOOLS_METRICS_DISABLED), as in the tests.
+   */
+  metrics?: boolean;
   /** Prints one line per request and per workflow outcome. */
   verbose?: boolean;
   /**
@@ -113,6 +118,7 @@ const LOCAL_RESOURCES = {
   TABLE_NAME: 'pec-local',
   AUDIT_BUCKET: 'pec-local-audit',
   STATEMENTS_BUCKET: 'pec-local-statements',
+  SES_CONFIGURATION_SET: 'pec-local',
   // Locally the secrets themselves are in PAYMENT_WEBHOOK_SECRET, STRIPE_SECRET_KEY and
   // STRIPE_WEBHOOK_SECRET, which take precedence.
   PAYMENT_WEBHOOK_SECRET_ARN: 'local-secret',
@@ -173,6 +179,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           method: 'GET',
           pattern: /^\/_local\/outbox$/,
           handle: async () => ({ status: 200, body: { messages: await ses.outbox.messages() } }),
+        },
+        {
+          // Every email sent to `recipient` hard-bounces, as SES reports it (local runtime only): the
+          // ses-feedback function gets each bounce event, as from the configuration set's topic.
+          method: 'POST',
+          pattern: /^\/_local\/ses\/bounces$/,
+          handle: async (_match, body) => {
+            const recipient = parseRecipientBody(body);
+            if (!recipient) return localProblem('recipient', 'The body must be { "recipient": "<email address>" }.');
+            const fn = functions.find((candidate) => candidate.handler === 'ses-feedback');
+            if (!fn) throw new Error('The template has no ses-feedback function');
+            const sent = (await ses.outbox.messages()).filter((message) =>
+              message.to.some((to) => to.toLowerCase() === recipient),
+            );
+            const outcomes: unknown[] = [];
+            for (const message of sent) {
+              const result = (await invoke(fn, hardBounceEvent(message, new Date()))) as { outcomes: unknown[] };
+              outcomes.push(...result.outcomes);
+            }
+            return { status: 200, body: { recipient, bounced: sent.length, outcomes } };
+          },
         },
         {
           // Runs the scheduled sweep as if it were `at`, and answers once the workflows it started have ended.
@@ -328,6 +355,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         _HANDLER: fn.entryPoint,
         ...fn.environment,
         POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+        ...(options.metrics ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),
         ...(fn.references.includes('PAYMENT_WEBHOOK_SECRET_ARN')
           ? { PAYMENT_WEBHOOK_SECRET: options.paymentWebhookSecret ?? 'whsec_local_dev' }
           : {}),
@@ -473,6 +501,16 @@ function parseMxBody(body: string): string[] | undefined {
       return undefined;
     }
     return parsed.mx as string[];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `{ "recipient": "<email>" }` of POST /_local/ses/bounces, lower-cased. */
+function parseRecipientBody(body: string): string | undefined {
+  try {
+    const { recipient } = JSON.parse(body) as { recipient?: unknown };
+    return typeof recipient === 'string' && /^[^@\s]+@[^@\s]+$/.test(recipient) ? recipient.toLowerCase() : undefined;
   } catch {
     return undefined;
   }

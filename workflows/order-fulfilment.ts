@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type IMetric, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
@@ -18,6 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { CLOSED_AS_DESIGNED } from '../functions/domain/attention.ts';
 import { ErrorName } from '../functions/domain/errors.ts';
 import { IMMEDIATE_PAYMENT_METHODS } from '../functions/domain/payment-methods.ts';
 import type { NeedsBinder, StateNeeds } from '../infra/constructs/needs.ts';
@@ -106,6 +109,10 @@ export interface OrderFulfilmentProps {
 export class OrderFulfilment extends Construct {
   readonly stateMachine: StateMachine;
   readonly functions: Record<string, PecFunction> = {};
+  /** Executions that ended needing an operator (failed other than as designed), per 5 minutes. */
+  readonly operatorStatesReached: IMetric;
+  /** The EventBridge rule that matches those executions' ends. */
+  readonly operatorEnds: Rule;
 
   constructor(scope: Construct, id: string, props: OrderFulfilmentProps) {
     super(scope, id);
@@ -384,19 +391,43 @@ export class OrderFulfilment extends Construct {
       .when(immediate, chargePayment)
       .otherwise(awaitPayment);
 
+    const logs = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: StateMachineType.STANDARD,
       timeout: props.maxPaymentWait.plus(props.dnsDeadline).plus(Duration.days(1)),
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'Logs', {
-          retention: RetentionDays.ONE_MONTH,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
+        destination: logs,
         level: LogLevel.ALL,
         includeExecutionData: false,
       },
+    });
+
+    // Step Functions tells EventBridge how each execution ended, with its error: one that failed,
+    // timed out or was aborted, other than in a designed end, is matched by this rule (its target,
+    // the alarm topic, is added by OperationsAlarms), whatever the logging level or data settings.
+    this.operatorEnds = new Rule(this, 'OperatorEnds', {
+      description: 'Order executions that ended needing an operator (not a designed OrderFailed/OrderCancelled).',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          error: [{ 'anything-but': [...CLOSED_AS_DESIGNED] }],
+        },
+      },
+    });
+    this.operatorStatesReached = new Metric({
+      namespace: 'AWS/Events',
+      metricName: 'TriggeredRules',
+      dimensionsMap: { RuleName: this.operatorEnds.ruleName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
     });
   }
 }

@@ -5,6 +5,7 @@ import { stepFunctions } from './clients/step-functions.ts';
 import { dynamoMailboxRepository } from './dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from './dynamodb/order-repository.ts';
 import { tableVariables } from './dynamodb/table.ts';
+import { powertoolsMetrics } from './metrics.ts';
 import { stepFunctionsWorkflow } from './step-functions-workflow.ts';
 
 /** The variables every order intake reads, for its function's `defineConfig`. */
@@ -27,5 +28,6 @@ export function orderIntakeDeps(config: {
     mailboxes: dynamoMailboxRepository(table),
     workflow: stepFunctionsWorkflow({ client: stepFunctions, stateMachineArn: config.ORDER_WORKFLOW_ARN }),
     paymentWaitSeconds: config.PAYMENT_WAIT_SECONDS,
+    metrics: powertoolsMetrics,
   };
 }

@@ -1,5 +1,5 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
+import { secrets } from './clients/secrets-manager.ts';
 
 type SecretShape<Name extends string> = { [K in Name | `${Name}_ARN`]: z.ZodOptional<z.ZodString> };
 
@@ -34,7 +34,7 @@ export function withSecretVariables<Name extends string, Shape extends z.ZodRawS
 export function secretValue(source: { secret?: string | undefined; secretArn?: string | undefined }, what: string) {
   return async (): Promise<string> => {
     if (source.secret) return source.secret;
-    const secret = await getSecret(source.secretArn as string, { maxAge: 300 });
+    const secret = await secrets.get(source.secretArn as string, { maxAge: 300 });
     if (typeof secret !== 'string' || secret.length === 0) throw new Error(`The ${what} is empty`);
     return secret;
   };

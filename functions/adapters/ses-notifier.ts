@@ -36,12 +36,28 @@ export const senderOf = (
   configurationSet: config.SES_CONFIGURATION_SET,
 });
 
+/** The SES message tag naming the mailbox an email is about: SES hands it back with a bounce or complaint. */
+export const MAILBOX_TAG = 'mailbox';
+
 /**
- * Sends one email through SES, as text and HTML in UTF-8. An error SES answered (throttling, a
- * rejected message, a service error) means the email was not sent and reaches the caller as it is;
- * no answer at all (a timeout, a dropped connection) is EmailOutcomeUnknownError: it may have been sent.
+ * A mailbox address as a message tag value, which SES limits to letters, digits, `_` and `-`:
+ * base64url (no padding) of its UTF-8 bytes. `mailboxOfTag` reads it back.
  */
-export async function sendEmail({ client, sender, configurationSet }: Sender, message: EmailMessage): Promise<string> {
+export const mailboxTag = (address: string) => Buffer.from(address, 'utf8').toString('base64url');
+export const mailboxOfTag = (value: string) => Buffer.from(value, 'base64url').toString('utf8');
+
+/**
+ * Sends one email through SES, as text and HTML in UTF-8, with the configuration set (its bounce and
+ * complaint events) and, for an email about a mailbox, that mailbox as a message tag (`MAILBOX_TAG`).
+ * An error SES answered (throttling, a rejected message, a service error) means the email was not
+ * sent and reaches the caller as it is; no answer at all (a timeout, a dropped connection) is
+ * EmailOutcomeUnknownError: it may have been sent.
+ */
+export async function sendEmail(
+  { client, sender, configurationSet }: Sender,
+  message: EmailMessage,
+  mailbox?: string,
+): Promise<string> {
   try {
     const { MessageId } = await client.send(
       new SendEmailCommand({
@@ -52,6 +68,7 @@ export async function sendEmail({ client, sender, configurationSet }: Sender, me
           Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
         },
         ConfigurationSetName: configurationSet,
+        ...(mailbox ? { Tags: [{ Name: MAILBOX_TAG, Value: mailboxTag(mailbox) }] } : {}),
       }),
     );
     return MessageId ?? '';
@@ -70,12 +87,12 @@ const answeredBySes = (error: unknown): boolean =>
  * that needs the bank details), rendered from the Italian templates and sent through SES.
  */
 export const sesNotifier = (sender: Sender): Omit<Notifier, 'paymentInstructions'> => ({
-  orderConfirmation: (input) => sendEmail(sender, orderConfirmationEmail(input)),
-  firstAccess: (input) => sendEmail(sender, firstAccessEmail(input)),
-  passwordReset: (input) => sendEmail(sender, passwordResetEmail(input)),
-  orderFailed: (input) => sendEmail(sender, orderFailedEmail(input)),
-  orderCancelled: (input) => sendEmail(sender, orderCancelledEmail(input)),
-  renewalConfirmed: (input) => sendEmail(sender, renewalConfirmedEmail(input)),
-  domainDnsInstructions: (input) => sendEmail(sender, domainDnsInstructionsEmail(input)),
-  expiryReminder: (input) => sendEmail(sender, expiryReminderEmail(input)),
+  orderConfirmation: (input) => sendEmail(sender, orderConfirmationEmail(input), input.address),
+  firstAccess: (input) => sendEmail(sender, firstAccessEmail(input), input.address),
+  passwordReset: (input) => sendEmail(sender, passwordResetEmail(input), input.address),
+  orderFailed: (input) => sendEmail(sender, orderFailedEmail(input), input.address),
+  orderCancelled: (input) => sendEmail(sender, orderCancelledEmail(input), input.address),
+  renewalConfirmed: (input) => sendEmail(sender, renewalConfirmedEmail(input), input.address),
+  domainDnsInstructions: (input) => sendEmail(sender, domainDnsInstructionsEmail(input), input.address),
+  expiryReminder: (input) => sendEmail(sender, expiryReminderEmail(input), input.address),
 });

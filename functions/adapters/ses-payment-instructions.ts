@@ -20,5 +20,5 @@ export interface BankDetails {
 
 /** The payment instructions email of a transfer or postal slip order, with the bank details, sent through SES. */
 export const sesPaymentInstructions = (sender: Sender, bank: BankDetails): Pick<Notifier, 'paymentInstructions'> => ({
-  paymentInstructions: (input) => sendEmail(sender, paymentInstructionsEmail({ ...input, ...bank })),
+  paymentInstructions: (input) => sendEmail(sender, paymentInstructionsEmail({ ...input, ...bank }), input.address),
 });

@@ -1,9 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ZodType, z } from 'zod';
 import { logger, logOrderKeys } from './logger.ts';
+import { metrics } from './metrics.ts';
 import { synchronousSchema } from './synchronous-schema.ts';
 
 /**
@@ -18,6 +20,7 @@ export function stateHandler<Schema extends ZodType, Result>(
 ) {
   return middy<unknown, Result>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
     .use(parser({ schema: synchronousSchema(schema) }))
     .use({
       onError: async (request) => {

@@ -36,7 +36,27 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   renewalOrders?: Set<string>;
   /** Expiry reminders already sent (`<expiresAt>#<days>`), so each is sent once. */
   remindersSent?: Set<string>;
+  /** Set when email to `holderEmail` hard-bounced (SES): no more email reaches the holder there. */
+  contact?: MailboxContact;
 }
+
+/** What is known of the holder's reference email as a way to reach the holder. */
+export interface MailboxContact {
+  undeliverable: true;
+  /** When the first hard bounce was reported (ISO 8601). */
+  since: string;
+  reason: string;
+}
+
+/**
+ * The personal data a deleted mailbox's item no longer keeps (README, "Retention"): the holder's
+ * reference email and what was learnt about it. What invoicing needs (holder, fiscal code, billing)
+ * stays on the orders, kept 10 years by the bookkeeping rule.
+ */
+export const ERASED_AT_DELETION = ['holderEmail', 'contact'] as const satisfies readonly (keyof Mailbox)[];
+
+/** The value an erased reference email is replaced with (the field stays, the address is gone). */
+export const ERASED_EMAIL = '';
 
 /** Whether a storefront may see this mailbox: only the one whose order created it (another one gets a 404). */
 export const isMailboxOf = (mailbox: Mailbox | undefined, storefrontId: string): mailbox is Mailbox =>
@@ -67,6 +87,7 @@ export function toPublicMailbox(mailbox: Mailbox): PublicMailbox | undefined {
     expiresAt: mailbox.expiresAt ?? null,
     autoRenew: mailbox.autoRenew,
     passwordSet: mailbox.passwordSet,
+    ...(mailbox.contact ? { contact: mailbox.contact } : {}),
   };
 }
 

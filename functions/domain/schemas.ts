@@ -424,6 +424,18 @@ export const PublicMailboxSchema = z.object({
   expiresAt: timestamp.nullable().meta({ description: 'Null while the mailbox is activating.' }),
   autoRenew: z.boolean(),
   passwordSet: z.boolean(),
+  contact: z
+    .object({
+      undeliverable: z.literal(true),
+      since: timestamp.meta({ description: 'When the first hard bounce was reported.' }),
+      reason: z.string().meta({ description: "The receiving server's diagnostic, or the kind of bounce." }),
+    })
+    .optional()
+    .meta({
+      description:
+        "Present when email to the holder's reference address hard-bounced: the holder gets no more emails " +
+        '(first-access links, reminders) until the storefront has the address corrected.',
+    }),
 });
 export type PublicMailbox = z.infer<typeof PublicMailboxSchema>;
 

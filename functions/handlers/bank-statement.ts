@@ -6,6 +6,7 @@ import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts'
 import { dynamoPaymentEventRepository } from '../adapters/dynamodb/payment-event-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { logger } from '../adapters/logger.ts';
+import { powertoolsMetrics } from '../adapters/metrics.ts';
 import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { STATEMENT_REJECTED_MESSAGE, s3StatementFiles, statementsVariables } from '../adapters/s3-statement-files.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
@@ -16,6 +17,7 @@ import { processBankStatement } from '../use-cases/bank-statements.ts';
 const config = defineConfig({ ...tableVariables, ...auditVariables, ...statementsVariables });
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const deps = {
+  metrics: powertoolsMetrics,
   orders: dynamoOrderRepository(table),
   events: dynamoPaymentEventRepository(table),
   callbacks: stepFunctionsCallbacks(stepFunctions),

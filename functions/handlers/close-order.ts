@@ -5,6 +5,7 @@ import { ses } from '../adapters/clients/ses.ts';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
+import { powertoolsMetrics } from '../adapters/metrics.ts';
 import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
@@ -15,6 +16,7 @@ import { closeOrder } from '../use-cases/order-fulfilment.ts';
 const config = defineConfig(withStripeVariables({ ...tableVariables, ...senderVariables, ...auditVariables }));
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const deps = {
+  metrics: powertoolsMetrics,
   orders: dynamoOrderRepository(table),
   mailboxes: dynamoMailboxRepository(table),
   gateway: stripeGatewayFrom(config),

@@ -6,6 +6,7 @@ import { dynamoPaymentEventRepository } from '../adapters/dynamodb/payment-event
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { anyEvent, header, httpHandler } from '../adapters/http/http-handler.ts';
 import { logger } from '../adapters/logger.ts';
+import { powertoolsMetrics } from '../adapters/metrics.ts';
 import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { stepFunctionsCallbacks } from '../adapters/step-functions-callbacks.ts';
 import { webhookSecret, withWebhookSecretVariables } from '../adapters/webhook-secret.ts';
@@ -15,6 +16,7 @@ import { handlePaymentEvent } from '../use-cases/handle-payment-event.ts';
 const config = defineConfig(withWebhookSecretVariables({ ...tableVariables, ...auditVariables }));
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const deps = {
+  metrics: powertoolsMetrics,
   orders: dynamoOrderRepository(table),
   events: dynamoPaymentEventRepository(table),
   callbacks: stepFunctionsCallbacks(stepFunctions),

@@ -5,6 +5,7 @@ import type { Payer } from '../domain/order.ts';
 import { isImmediatePayment } from '../domain/payment-methods.ts';
 import { type PaymentWebhookEvent, PaymentWebhookEventSchema, parseOrThrow, ROOT_PATH } from '../domain/schemas.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
+import { BusinessCount, type BusinessMetrics } from './business-metrics.ts';
 import type {
   AuditLog,
   OrderRepository,
@@ -19,6 +20,8 @@ export interface PaymentEventDeps {
   callbacks: WorkflowCallbacks;
   audit: AuditLog;
   secret: string;
+  /** Where paid orders and anomalies are counted (absent: nothing is). */
+  metrics?: BusinessMetrics;
 }
 
 export interface PaymentEventResult {
@@ -109,6 +112,7 @@ export async function registerPaymentEvent(
     });
   }
   await deps.events.finish(event.id, applied, now);
+  if (anomaly) deps.metrics?.count(BusinessCount.PaymentAnomalies);
   return { eventId: event.id, outcome, duplicate: recorded === 'seen', refundRequired: refund !== undefined, anomaly };
 }
 
@@ -176,6 +180,7 @@ async function apply(deps: Omit<PaymentEventDeps, 'secret'>, event: IncomingPaym
   // The order remembers which event paid it (as its charge id), so a redelivery of that event can
   // finish resuming the workflow, while any other credit is money received twice.
   const paid = await deps.orders.markPaid(order.orderId, now, event.id, event.payer);
+  if (paid) deps.metrics?.count(BusinessCount.OrdersPaid);
   if (!paid) {
     const current = await deps.orders.get(order.orderId);
     if (current && isClosedOrder(current.status)) return toRefund(event, 'credit_for_closed_order');

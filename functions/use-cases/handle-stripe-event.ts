@@ -1,6 +1,7 @@
 import { ErrorName } from '../domain/errors.ts';
 import { canPay, isClosedOrder } from '../domain/lifecycles.ts';
 import type { Order } from '../domain/order.ts';
+import { BusinessCount, type BusinessMetrics } from './business-metrics.ts';
 import type {
   AuditLog,
   OrderRepository,
@@ -18,6 +19,8 @@ export interface StripeEventDeps {
   audit: AuditLog;
   /** Verifies a delivery's signature over its raw body and reads the event (a bad one throws a ValidationError). */
   verify: (rawBody: string, signature: string | undefined) => Promise<ProviderEvent>;
+  /** Where refunds and anomalies are counted (absent: nothing is). */
+  metrics?: BusinessMetrics;
 }
 
 export interface StripeEventResult {
@@ -91,6 +94,7 @@ export async function handleStripeEvent(
     },
   });
   await deps.events.finish(event.id, applied, now);
+  if (applied.anomaly) deps.metrics?.count(BusinessCount.PaymentAnomalies);
   return { eventId: event.id, outcome: applied.outcome, duplicate: recorded === 'seen' };
 }
 
@@ -148,6 +152,7 @@ async function refunded(deps: StripeEventDeps, event: ProviderEvent): Promise<Ap
     status: 'refunded',
     refundedAt: event.occurredAt,
   });
+  if (marked) deps.metrics?.count(BusinessCount.OrdersRefunded);
   return { outcome: marked ? 'refunded' : 'refund_reported', anomaly: false };
 }
 

@@ -24,6 +24,7 @@ import {
 import { AUTHENTICATION_REQUIRED, credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
 import { hasExtraGb, NO_EXTRA_GB, type PlanChoice, quotaOf } from '../domain/renewal-plan.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
+import { BusinessCount, type BusinessMetrics } from './business-metrics.ts';
 import type {
   AccessTokenRepository,
   AuditLog,
@@ -59,6 +60,8 @@ export interface FulfilmentDeps {
   audit: AuditLog;
   documents: DocumentStore;
   dns: Pick<DnsResolver, 'mx'>;
+  /** Where the transitions are counted (absent: nothing is, as in tests that do not look). */
+  metrics?: BusinessMetrics;
 }
 
 async function loadOrder(orders: OrderRepository, orderId: string): Promise<Order> {
@@ -92,7 +95,7 @@ export const customerKeyOf = (orderId: string) => `order-${orderId}-customer`;
  * to authenticate is declined (`authentication_required`), it never waits for them.
  */
 export async function chargePayment(
-  deps: Pick<FulfilmentDeps, 'orders' | 'gateway' | 'audit'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'gateway' | 'audit' | 'metrics'>,
   orderId: string,
   now: Date,
 ): Promise<void> {
@@ -113,12 +116,16 @@ export async function chargePayment(
         detail: { reason: result.reason, ...(offSession ? { offSession } : {}) },
       });
       await deps.orders.markPaymentFailed(orderId, result.reason);
+      if (order.kind === 'renewal') deps.metrics?.count(BusinessCount.RenewalsDeclined);
       throw new PaymentDeclinedError(`The payment was declined: ${result.reason}.`);
     }
     chargeId = result.chargeId;
     const { method } = order.payment;
     const saved = result.saved && isImmediatePayment(method) ? { method, ...result.saved } : undefined;
-    await deps.orders.markPaid(orderId, now, chargeId, undefined, saved);
+    if (await deps.orders.markPaid(orderId, now, chargeId, undefined, saved)) {
+      deps.metrics?.count(BusinessCount.OrdersPaid);
+      if (order.kind === 'renewal') deps.metrics?.count(BusinessCount.RenewalsCharged);
+    }
   }
 
   // Paid now or by an earlier attempt: what is left is the audit entry.
@@ -518,15 +525,16 @@ export async function sendFirstAccessEmail(
  * even when the other fails: a retry after the order was marked completes whichever is missing.
  */
 export async function completeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'audit' | 'documents'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'audit' | 'documents' | 'metrics'>,
   orderId: string,
   now: Date,
 ): Promise<void> {
-  await deps.orders.markCompleted(orderId, now);
+  const marked = await deps.orders.markCompleted(orderId, now);
   const order = await loadOrder(deps.orders, orderId);
   if (order.status !== 'completed') {
     throw new ProvisioningImpossibleError(`Order ${orderId} is ${order.status}: it cannot be completed.`);
   }
+  if (marked) countActivation(deps.metrics, order, now);
   await allEffects(`completing order ${orderId}`, [
     // ProvisionMailbox's own entry, when an audit outage kept it from writing it.
     async () => {
@@ -539,6 +547,17 @@ export async function completeOrder(
   ]);
   // Filed and audited: nothing more for anyone to do.
   await deps.orders.settleAttention(orderId);
+}
+
+/** A new mailbox's order completed: one more active mailbox, and how long it took from the payment. */
+function countActivation(metrics: BusinessMetrics | undefined, order: Order, now: Date): void {
+  if (!metrics || order.kind === 'renewal') return;
+  metrics.count(BusinessCount.OrdersActivated);
+  if (order.paidAt) {
+    const completedAt = new Date(order.completedAt ?? now).getTime();
+    const promise = order.mailbox.domainPec ? 'ownDomain' : 'generic';
+    metrics.paymentToActive(Math.max(0, completedAt - new Date(order.paidAt).getTime()), promise);
+  }
 }
 
 export type CloseOutcome = 'failed' | 'cancelled';
@@ -556,15 +575,18 @@ export type CloseOutcome = 'failed' | 'cancelled';
  *    the refund are audited.
  */
 export async function closeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit' | 'metrics'>,
   orderId: string,
   outcome: CloseOutcome,
   reason: string,
   now: Date,
 ): Promise<void> {
   const paymentDeclined = reason === ErrorName.PaymentDeclinedError || reason === ErrorName.PaymentFailed;
-  const closed =
-    (await deps.orders.close(orderId, outcome, reason, now, paymentDeclined)) ?? (await deps.orders.get(orderId));
+  const justClosed = await deps.orders.close(orderId, outcome, reason, now, paymentDeclined);
+  if (justClosed) {
+    deps.metrics?.count(outcome === 'failed' ? BusinessCount.OrdersFailed : BusinessCount.OrdersCancelled);
+  }
+  const closed = justClosed ?? (await deps.orders.get(orderId));
   if (!closed || closed.status === 'completed') return;
   if (!isClosedOrder(closed.status)) {
     throw new Error(`Order ${orderId} is still ${closed.status}; closing it will be retried.`);
@@ -683,7 +705,11 @@ export const refundKeyOf = (orderId: string) => `refund-${orderId}`;
  * event; one the provider refuses stays `refund_required`, for an operator. A bank transfer or postal
  * slip is given back by hand. Answers the order as it now is.
  */
-async function giveBack(deps: Pick<FulfilmentDeps, 'orders' | 'gateway'>, order: Order, now: Date): Promise<Order> {
+async function giveBack(
+  deps: Pick<FulfilmentDeps, 'orders' | 'gateway' | 'metrics'>,
+  order: Order,
+  now: Date,
+): Promise<Order> {
   const { refund, providerPaymentId } = order;
   if (refund?.status !== 'required' || !isImmediatePayment(order.payment.method)) return order;
   if (!providerPaymentId || refund.chargeId !== providerPaymentId) return order;
@@ -691,6 +717,7 @@ async function giveBack(deps: Pick<FulfilmentDeps, 'orders' | 'gateway'>, order:
   if (result.status !== 'succeeded') return order;
   const refunded: Refund = { ...refund, status: 'refunded', refundId: result.refundId, refundedAt: now.toISOString() };
   if (await deps.orders.markRefunded(order.orderId, refunded)) {
+    deps.metrics?.count(BusinessCount.OrdersRefunded);
     return { ...order, payment: { ...order.payment, status: 'refunded' }, refund: refunded };
   }
   return loadOrder(deps.orders, order.orderId);

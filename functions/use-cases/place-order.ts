@@ -3,6 +3,7 @@ import { AddressUnavailableError, ValidationError } from '../domain/errors.ts';
 import { pendingOrder, toPublicOrder } from '../domain/order.ts';
 import { isImmediatePayment } from '../domain/payment-methods.ts';
 import type { CreateOrderRequest, PublicOrder } from '../domain/schemas.ts';
+import { BusinessCount, type BusinessMetrics } from './business-metrics.ts';
 import { fingerprint, type IntakeContext, intakeOrderId, replay, startWorkflow } from './order-intake.ts';
 import type { DnsResolver, MailboxRepository, OrderRepository, WorkflowStarter } from './ports.ts';
 
@@ -14,6 +15,8 @@ export interface PlaceOrderDeps {
   dns: Pick<DnsResolver, 'existence'>;
   /** How long a bank transfer or postal slip order waits for its credit. */
   paymentWaitSeconds: number;
+  /** Where placed orders are counted (absent: nothing is). */
+  metrics?: BusinessMetrics;
 }
 
 export type PlaceOrderContext = IntakeContext;
@@ -93,6 +96,7 @@ export async function placeOrder(
   }
 
   await startWorkflow(deps, order, context.now, () => deps.mailboxes.release(address, orderId));
+  deps.metrics?.count(BusinessCount.OrdersPlaced);
   return { order: toPublicOrder(order), replayed: false };
 }
 

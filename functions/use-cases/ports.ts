@@ -2,7 +2,7 @@ import type { AccessLinkPurpose, RateLimit } from '../domain/access-links.ts';
 import type { MailboxType } from '../domain/catalog.ts';
 import type { ErrorName } from '../domain/errors.ts';
 import type { OrderStatus } from '../domain/lifecycles.ts';
-import type { Mailbox } from '../domain/mailbox.ts';
+import type { Mailbox, MailboxContact } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Payer, Refund } from '../domain/order.ts';
 import type {
   CreditPaymentMethod,
@@ -208,6 +208,12 @@ export interface MailboxRepository {
   suspend(address: string, expiresAt: string): Promise<boolean>;
   /** `suspended` → `deleted` (the address becomes free), if it still expires at `expiresAt`. */
   markDeleted(address: string, expiresAt: string): Promise<boolean>;
+  /**
+   * Records that email to the holder's reference address hard-bounced, on the mailbox whose
+   * `holderEmail` it still is (compared case-insensitively by the caller); the first report is kept.
+   * False when the mailbox is gone, its reference email is another one, or it was recorded already.
+   */
+  markContactUndeliverable(address: string, holderEmail: string, contact: MailboxContact): Promise<boolean>;
 }
 
 export interface AccessToken {

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { ProductSettings } from '../product-settings.ts';
@@ -16,7 +17,7 @@ export interface Needs {
   audit?: true;
   /** Files order documents under `documents/` of the same bucket (AUDIT_BUCKET). */
   documents?: true;
-  /** Sends email from the product's SES identity (SENDER_EMAIL). */
+  /** Sends email from the product's SES identity, with its configuration set (SENDER_EMAIL, SES_CONFIGURATION_SET). */
   mailer?: true;
   /** Where transfers and slips are paid to, for the payment instructions (PAYMENT_BENEFICIARY, PAYMENT_IBAN, PAYMENT_POSTAL_ACCOUNT). */
   bankDetails?: true;
@@ -97,10 +98,21 @@ export class NeedsBinder {
         fn.addEnvironment('AUDIT_BUCKET', auditBucket.bucketName);
       },
       mailer: (fn) => {
+        const { configurationSetName } = stateful.configurationSet;
+        const configurationSetArn = Stack.of(stateful).formatArn({
+          service: 'ses',
+          resource: 'configuration-set',
+          resourceName: configurationSetName,
+        });
+        // SES authorises a send on the identity and on the configuration set it names.
         fn.addToRolePolicy(
-          new PolicyStatement({ actions: ['ses:SendEmail'], resources: [stateful.emailIdentity.emailIdentityArn] }),
+          new PolicyStatement({
+            actions: ['ses:SendEmail'],
+            resources: [stateful.emailIdentity.emailIdentityArn, configurationSetArn],
+          }),
         );
         fn.addEnvironment('SENDER_EMAIL', stateful.senderEmail);
+        fn.addEnvironment('SES_CONFIGURATION_SET', configurationSetName);
       },
       bankDetails: (fn) => {
         const { name, iban, postalAccount } = settings.beneficiary;

@@ -5,6 +5,7 @@ import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/use-cases/business-metrics.ts';
 import { BUNDLING, bundleAssetHash, handlerEntry, REPOSITORY_ROOT } from '../bundling.ts';
 
 /** Metadata key naming the handler file a function runs; the local runtime reads it from the template. */
@@ -45,7 +46,9 @@ export class PecFunction extends NodejsFunction {
       depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
       bundling: { ...BUNDLING, assetHash: bundleAssetHash(props.handler) },
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'pec-provisioning',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        // Powertools Metrics: the business metrics (EMF in the function's log) go to this namespace.
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },

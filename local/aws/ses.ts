@@ -16,6 +16,8 @@ export type OutboxMessage = {
   html: string;
   /** When SES accepted the email (ISO 8601, to the second). */
   sentAt: string;
+  /** The email's SES message tags (e.g. `mailbox`, naming the mailbox it is about). */
+  tags: Record<string, string>;
 };
 
 /** An email as aws-ses-v2-local's `GET /store` answers it. */
@@ -31,15 +33,18 @@ type StoredEmail = {
 /** Every email accepted by the local SES, oldest first. */
 export class LocalOutbox {
   readonly #store: string;
+  readonly #tags: string;
 
   constructor(sesEndpoint: string) {
     this.#store = `${sesEndpoint}/store`;
+    this.#tags = `${sesEndpoint}/_tags`;
   }
 
   async messages(): Promise<OutboxMessage[]> {
     const response = await fetch(this.#store);
     if (!response.ok) throw new Error(`The local SES answered ${response.status} to GET /store`);
     const { emails } = (await response.json()) as { emails: StoredEmail[] };
+    const tags = (await (await fetch(this.#tags)).json()) as Record<string, Record<string, string>>;
     return emails.map((email) => ({
       id: email.messageId,
       to: email.destination.to,
@@ -47,6 +52,7 @@ export class LocalOutbox {
       text: email.body.text ?? '',
       html: email.body.html ?? '',
       sentAt: new Date(email.at * 1000).toISOString(),
+      tags: tags[email.messageId] ?? {},
     }));
   }
 
@@ -66,4 +72,53 @@ export class LocalOutbox {
 export async function startSes(): Promise<LocalService & { outbox: LocalOutbox }> {
   const ses = await startInThread(new URL('./ses-thread.ts', import.meta.url));
   return { ...ses, outbox: new LocalOutbox(ses.endpoint) };
+}
+
+/**
+ * The SNS event the configuration set's event destination would deliver for a hard bounce of
+ * `message` (as SES's mailbox simulator does for bounce@simulator.amazonses.com): an SES `Bounce`
+ * event, `Permanent`, for each of its recipients, with the email's message tags.
+ */
+export function hardBounceEvent(message: OutboxMessage, at: Date) {
+  const timestamp = at.toISOString();
+  const event = {
+    eventType: 'Bounce',
+    bounce: {
+      bounceType: 'Permanent',
+      bounceSubType: 'General',
+      bouncedRecipients: message.to.map((emailAddress) => ({
+        emailAddress,
+        action: 'failed',
+        status: '5.1.1',
+        diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+      })),
+      timestamp,
+      feedbackId: `local-${message.id}`,
+    },
+    mail: {
+      timestamp: message.sentAt,
+      messageId: message.id,
+      destination: message.to,
+      tags: Object.fromEntries(Object.entries(message.tags).map(([name, value]) => [name, [value]])),
+    },
+  };
+  const topicArn = 'arn:aws:sns:eu-south-1:000000000000:pec-local-email-feedback';
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:local`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: `local-${message.id}`,
+          TopicArn: topicArn,
+          Message: JSON.stringify(event),
+          Timestamp: timestamp,
+          UnsubscribeUrl: 'http://127.0.0.1/unsubscribe',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
 }

@@ -30,7 +30,7 @@ async function waitingMailbox(payment?: Record<string, unknown>) {
     mailbox: { address, type: 'standard', domainPec: true },
   });
   expect(created.status).toBe(201);
-  await local.runtime.outbox.waitFor((m) => m.text.includes(domain) && m.subject.includes('MX'), 10_000);
+  await local.runtime.outbox.waitFor((m) => m.text.includes(domain) && m.subject.includes('record MX'), 10_000);
   return { domain, address, orderId: created.json.orderId as string };
 }
 

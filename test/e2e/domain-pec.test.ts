@@ -33,7 +33,7 @@ describe('PEC on the holder’s own domain', () => {
 
     // Paid, but the domain does not point at us yet: the holder is told which records to set.
     const instructions = await local.runtime.outbox.waitFor(
-      (m) => m.text.includes(domain) && m.subject.includes('MX'),
+      (m) => m.text.includes(domain) && m.subject.includes('record MX'),
       10_000,
     );
     for (const host of PROVIDER_MX) expect(instructions.text).toContain(host);
@@ -58,7 +58,7 @@ describe('PEC on the holder’s own domain', () => {
       domainPec: true,
     });
     const emails = (await local.api.outbox()).filter((m) => m.text.includes(domain));
-    expect(emails.filter((m) => m.subject.includes('MX'))).toHaveLength(1); // told once, not at every check
+    expect(emails.filter((m) => m.subject.includes('record MX'))).toHaveLength(1); // told once, not at every check
     expect(emails.filter((m) => m.text.includes('token='))).toHaveLength(1);
   });
 
@@ -71,9 +71,9 @@ describe('PEC on the holder’s own domain', () => {
       mailbox: { address, type: 'standard', domainPec: true },
     });
     await local.api.waitForOrder(created.json.orderId, (o) => o.status === 'completed');
-    expect((await local.api.outbox()).filter((m) => m.text.includes(domain) && m.subject.includes('MX'))).toHaveLength(
-      0,
-    );
+    expect(
+      (await local.api.outbox()).filter((m) => m.text.includes(domain) && m.subject.includes('record MX')),
+    ).toHaveLength(0);
   });
 
   it('is Standard only, on a domain of the holder, and the DNS stand-in checks its input', async () => {

@@ -128,7 +128,7 @@ it('an own domain whose MX records are not set by the deadline fails the paid ca
     async () => {
       expect((await local.api.get(`/mailboxes/${encodeURIComponent(address)}`)).status).toBe(404);
       const emails = (await local.api.outbox()).filter((m) => m.text.includes(address));
-      expect(emails.some((m) => m.subject.includes('MX'))).toBe(true);
+      expect(emails.some((m) => m.subject.includes('record MX'))).toBe(true);
       expect(emails.filter((m) => m.text.includes('ti verrà rimborsato'))).toHaveLength(1);
       const audited = [...local.runtime.auditObjects().keys()].filter(
         (key) => key.startsWith(`orders/${orderId}/`) && key.includes('refund'),

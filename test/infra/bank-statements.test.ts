@@ -147,7 +147,11 @@ describe('the bank statement function', () => {
     const logGroup = referencedLogicalId(
       (fn.Properties?.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup,
     );
-    const filters = Object.values(resourcesOfType(stateless, 'AWS::Logs::MetricFilter'));
+    const filters = Object.values(resourcesOfType(stateless, 'AWS::Logs::MetricFilter')).filter(
+      (filter) =>
+        filter.Properties?.LogGroupName !== undefined &&
+        referencedLogicalId(filter.Properties.LogGroupName) === logGroup,
+    );
     expect(filters).toHaveLength(1);
     expect(filters[0]?.Properties).toMatchObject({
       FilterPattern: '{ $.message = "Bank statement rejected: nothing applied" }',

@@ -15,6 +15,7 @@ import { type BundleLoad, deployedEnvironment, importInWorker } from '../support
 const NOT_REQUIRED = new Set([
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_METRICS_NAMESPACE',
   'NODE_OPTIONS',
   /** Without one, postal slip instructions show the IBAN. */
   'PAYMENT_POSTAL_ACCOUNT',

@@ -56,6 +56,7 @@ describe('NeedsBinder', () => {
       'PAYMENT_BENEFICIARY',
       'PAYMENT_IBAN',
       'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_SERVICE_NAME',
       'TABLE_NAME',
     ]);

@@ -51,8 +51,8 @@ const stateFunctionIds = () => {
 };
 
 describe('every Lambda function', () => {
-  it('number one per API route, one per function the workflow invokes, the renewal sweep and the bank statements', () => {
-    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 2);
+  it('number one per API route, one per function the workflow invokes, the renewal sweep, the bank statements and the SES feedback', () => {
+    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 3);
   });
 
   it('runs Node.js 24 on arm64 with active X-Ray tracing', () => {

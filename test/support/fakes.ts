@@ -7,10 +7,11 @@ import {
   type PaymentEvent,
   paymentLifecycle,
 } from '../../functions/domain/lifecycles.ts';
-import type { Mailbox } from '../../functions/domain/mailbox.ts';
+import { ERASED_EMAIL, type Mailbox, type MailboxContact } from '../../functions/domain/mailbox.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
 import type { PlanChoice, Quota, SpaceInUse } from '../../functions/domain/renewal-plan.ts';
+import type { ActivationPromise, BusinessCount, BusinessMetrics } from '../../functions/use-cases/business-metrics.ts';
 import type {
   AccessToken,
   AccessTokenRepository,
@@ -404,8 +405,17 @@ export class InMemoryMailboxRepository implements MailboxRepository {
       mailbox.autoRenew = false;
       mailbox.passwordSet = false;
       delete mailbox.renewalPayment;
+      mailbox.holderEmail = ERASED_EMAIL;
+      delete mailbox.contact;
     }
     return deleted;
+  }
+
+  async markContactUndeliverable(address: string, holderEmail: string, contact: MailboxContact) {
+    const mailbox = this.mailboxes.get(address);
+    if (!mailbox || mailbox.holderEmail !== holderEmail || mailbox.contact) return false;
+    mailbox.contact = { ...contact };
+    return true;
   }
 
   private moveAt(address: string, event: MailboxEvent, expiresAt: string) {
@@ -773,5 +783,24 @@ export class InMemoryStatementFiles implements StatementFiles {
     const rejectedKey = `rejected/${key.replace(/^incoming\//, '')}`;
     this.rejected.set(rejectedKey, { text: (await this.read(key)).text, problems: copy(problems) });
     return rejectedKey;
+  }
+}
+
+/** Business metrics as the use cases count them: each count and latency, in order. */
+export class RecordingMetrics implements BusinessMetrics {
+  readonly counts: { metric: BusinessCount; value: number }[] = [];
+  readonly latencies: { milliseconds: number; promise: ActivationPromise }[] = [];
+
+  count(metric: BusinessCount, value = 1) {
+    this.counts.push({ metric, value });
+  }
+
+  paymentToActive(milliseconds: number, promise: ActivationPromise) {
+    this.latencies.push({ milliseconds, promise });
+  }
+
+  /** The names counted, in order. */
+  get names(): BusinessCount[] {
+    return this.counts.map(({ metric }) => metric);
   }
 }

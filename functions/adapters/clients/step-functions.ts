@@ -1,4 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { tracer } from './tracer.ts';
 
 /** The Step Functions client, once per execution environment (see `dynamodb.ts` beside it). */
-export const stepFunctions = new SFNClient({});
+export const stepFunctions = tracer.captureAWSv3Client(new SFNClient({}));

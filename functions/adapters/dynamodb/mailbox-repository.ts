@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type MailboxEvent, mailboxLifecycle, PUBLIC_MAILBOX_STATUSES } from '../../domain/lifecycles.ts';
-import type { Mailbox } from '../../domain/mailbox.ts';
+import { ERASED_EMAIL, type Mailbox } from '../../domain/mailbox.ts';
 import type { MailboxRepository } from '../../use-cases/ports.ts';
 import {
   type ListSource,
@@ -352,16 +352,29 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
         Key: mailboxKey(address),
         ConditionExpression: `${from.expression} AND expiresAt = :expiresAt AND ${listed.condition}`,
         // Out of the sweep's expiry index, nothing left to charge: the address is free to be ordered
-        // again. Still listed (as deleted) until it is.
-        UpdateExpression: `SET #status = :to, autoRenew = :false, passwordSet = :false, ${listed.set} REMOVE gsi1pk, gsi1sk, renewalPayment`,
+        // again. Still listed (as deleted) until it is. The holder's personal data goes with it
+        // (ERASED_AT_DELETION: the reference email, what was learnt of it); invoicing data stays
+        // on the orders (README, "Retention").
+        UpdateExpression: `SET #status = :to, autoRenew = :false, passwordSet = :false, holderEmail = :erased, ${listed.set} REMOVE gsi1pk, gsi1sk, renewalPayment, contact`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ...from.values,
           ...moveTo('delete'),
           ':expiresAt': expiresAt,
           ':false': false,
+          ':erased': ERASED_EMAIL,
           ...listed.values,
         },
+      });
+    },
+
+    async markContactUndeliverable(address, holderEmail, contact) {
+      return updateIf(table, {
+        Key: mailboxKey(address),
+        // Only while the bounced address is still the mailbox's reference email; the first report stays.
+        ConditionExpression: 'attribute_exists(pk) AND holderEmail = :email AND attribute_not_exists(contact)',
+        UpdateExpression: 'SET contact = :contact',
+        ExpressionAttributeValues: { ':email': holderEmail, ':contact': contact },
       });
     },
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ParseError } from '@aws-lambda-powertools/parser';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -10,6 +11,7 @@ import { ValidationError } from '../../domain/errors.ts';
 import { parseJsonText } from '../../domain/json-text.ts';
 import { fieldErrors, type SchemaIssue } from '../../domain/schemas.ts';
 import { logger } from '../logger.ts';
+import { metrics } from '../metrics.ts';
 import { synchronousSchema } from '../synchronous-schema.ts';
 import { decodePercentEncoded } from './percent-encoding.ts';
 import { CORS_HEADERS, problemFor, problemHeaders, problemResponse } from './problem.ts';
@@ -67,6 +69,7 @@ export function httpHandler<Schema extends ZodType>(
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
     .use(problemDetails())
     .use(parser({ schema: synchronousSchema(schema) }))
     .handler(async (event, context) => {

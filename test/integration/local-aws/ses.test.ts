@@ -53,7 +53,24 @@ describe('local SES (aws-ses-v2-local)', () => {
       text: 'Imposta la password: https://pec.example/setup?token=abc_123-XYZ',
       html: '<p>Imposta la <b>password</b> è facile</p>',
       sentAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/),
+      tags: {},
     });
+  });
+
+  it("keeps each email's message tags, which SES hands back with its bounces", async () => {
+    const sent = await client.send(
+      new SendEmailCommand({
+        Source: 'no-reply@pec.example',
+        Destination: { ToAddresses: ['tagged@example.com'] },
+        Message: { Subject: { Data: 'tagged' }, Body: { Text: { Data: 'a' } } },
+        Tags: [
+          { Name: 'mailbox', Value: 'aW5mb0BleGFtcGxlLml0' },
+          { Name: 'kind', Value: 'first-access' },
+        ],
+      }),
+    );
+    const message = (await outbox.messages()).find((candidate) => candidate.id === sent.MessageId);
+    expect(message?.tags).toEqual({ mailbox: 'aW5mb0BleGFtcGxlLml0', kind: 'first-access' });
   });
 
   it('keeps messages oldest first and lets a test wait for one still to come', async () => {

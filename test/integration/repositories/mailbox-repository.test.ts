@@ -265,3 +265,39 @@ describe('DynamoDB mailbox repository: setAutoRenew', () => {
     expect((await mailboxes.get(address))?.autoRenew).toBe(false);
   });
 });
+
+describe("DynamoDB mailbox repository: the holder's contact", () => {
+  const contact = { undeliverable: true as const, since: '2026-11-22T10:00:00.000Z', reason: 'smtp; 550 5.1.1' };
+
+  async function activeMailbox() {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+    await mailboxes.activate(address, 'HOLDER', activation);
+    return address;
+  }
+
+  it('marks the contact undeliverable while the bounced address is the reference email, keeping the first report', async () => {
+    const address = await activeMailbox();
+
+    expect(await mailboxes.markContactUndeliverable(address, 'someone.else@example.com', contact)).toBe(false);
+    expect(await mailboxes.markContactUndeliverable(address, 'mario.rossi@example.com', contact)).toBe(true);
+    expect(
+      await mailboxes.markContactUndeliverable(address, 'mario.rossi@example.com', { ...contact, since: 'later' }),
+    ).toBe(false);
+    expect((await mailboxes.get(address))?.contact).toEqual(contact);
+    expect(await mailboxes.markContactUndeliverable(freshAddress(), 'mario.rossi@example.com', contact)).toBe(false);
+  });
+
+  it("a deleted mailbox keeps neither the holder's email nor what was learnt of it", async () => {
+    const address = await activeMailbox();
+    await mailboxes.markContactUndeliverable(address, 'mario.rossi@example.com', contact);
+    expect(await mailboxes.suspend(address, activation.expiresAt)).toBe(true);
+
+    expect(await mailboxes.markDeleted(address, activation.expiresAt)).toBe(true);
+
+    const item = await table.item(mailboxKey(address));
+    expect(item).toMatchObject({ status: 'deleted', holderEmail: '' });
+    expect(item).not.toHaveProperty('contact');
+    expect(JSON.stringify(item)).not.toContain('mario.rossi@example.com');
+  });
+});
