@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
@@ -43,10 +43,13 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       globalSecondaryIndexes: [
         {
-          // Mailboxes by month of expiry, sorted by expiry: what the renewal sweep reads.
-          indexName: 'byExpiry',
+          // What the renewal sweep reads: mailboxes by the day of their next renewal stage
+          // (`DUE#<YYYY-MM-DD>#<shard>`, sorted by `<nextSweepAt>#<address>`). Sparse (a mailbox with
+          // nothing ahead is in no partition) and keys only: the sweep reads each due mailbox itself.
+          indexName: 'byDueDay',
           partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
           sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
         },
         // A storefront's orders and mailboxes (GET /orders, GET /mailboxes): sparse, so an address
         // reservation (not a mailbox yet) is in none of them. Partitions: `STOREFRONT#<id>#ORDER`

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { EmailOutcomeUnknownError } from '../domain/errors.ts';
 import type { EmailMessage, Notifier } from '../use-cases/ports.ts';
 import {
+  chargeNoticeEmail,
   domainDnsInstructionsEmail,
   expiryReminderEmail,
   firstAccessEmail,
@@ -11,6 +12,7 @@ import {
   orderFailedEmail,
   passwordResetEmail,
   renewalConfirmedEmail,
+  renewalDeclinedEmail,
 } from './email/templates.ts';
 
 /** The sender settings, for the `defineConfig` of a function that sends email. */
@@ -78,4 +80,6 @@ export const sesNotifier = (sender: Sender): Omit<Notifier, 'paymentInstructions
   renewalConfirmed: (input) => sendEmail(sender, renewalConfirmedEmail(input)),
   domainDnsInstructions: (input) => sendEmail(sender, domainDnsInstructionsEmail(input)),
   expiryReminder: (input) => sendEmail(sender, expiryReminderEmail(input)),
+  chargeNotice: (input) => sendEmail(sender, chargeNoticeEmail(input)),
+  renewalDeclined: (input) => sendEmail(sender, renewalDeclinedEmail(input)),
 });

@@ -21,6 +21,7 @@ import {
   renewalPaymentOf,
 } from '../domain/order.ts';
 import { credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
+import { LAST_CHARGE_ATTEMPT, nextChargeAttemptAt } from '../domain/renewal-policy.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
 import type {
   AccessTokenRepository,
@@ -55,6 +56,8 @@ export interface FulfilmentDeps {
   audit: AuditLog;
   documents: DocumentStore;
   dns: Pick<DnsResolver, 'mx'>;
+  /** The storefront's renewal page for a mailbox (the email of a declined automatic renewal names it). */
+  renewalLink: (storefrontId: string, address: string) => string;
 }
 
 async function loadOrder(orders: OrderRepository, orderId: string): Promise<Order> {
@@ -466,7 +469,7 @@ export type CloseOutcome = 'failed' | 'cancelled';
  *    the refund are audited.
  */
 export async function closeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit' | 'renewalLink'>,
   orderId: string,
   outcome: CloseOutcome,
   reason: string,
@@ -488,6 +491,11 @@ export async function closeOrder(
       settled = await giveBack(deps, settled, now);
     },
     () => deps.mailboxes.release(address, orderId),
+    // The last attempt of an automatic renewal failed: automatic renewal switches off, so that the
+    // holder can renew by hand (before the email that says so).
+    async () => {
+      if (isLastAutoRenewalAttempt(closed)) await deps.mailboxes.setAutoRenew(address, false, closed.storefrontId);
+    },
     // Once the money is settled: the email says whether it is refunded.
     async () => settled && (await tellClosed(deps, settled, now)),
     () =>
@@ -501,12 +509,37 @@ export async function closeOrder(
   ]);
 }
 
-/** Tells the holder, at most once, that the order failed or was cancelled (and, if paid, that it is refunded). */
-function tellClosed(deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>, order: Order, now: Date): Promise<void> {
-  const { orderId, kind } = order;
+const isLastAutoRenewalAttempt = (order: Order) =>
+  order.autoRenewal !== undefined && order.autoRenewal.attempt >= LAST_CHARGE_ATTEMPT;
+
+/**
+ * Tells the holder, at most once, that the order failed or was cancelled (and, if paid, that it is
+ * refunded). A failed automatic renewal (not refunded: nothing was taken) says what happens next:
+ * the next attempt, or, after the last one, that automatic renewal is off; with the storefront's
+ * renewal page and the day the mailbox stops sending.
+ */
+function tellClosed(
+  deps: Pick<FulfilmentDeps, 'orders' | 'notifier' | 'renewalLink'>,
+  order: Order,
+  now: Date,
+): Promise<void> {
+  const { orderId, kind, autoRenewal } = order;
   const { address } = order.mailbox;
   const to = order.holder.email;
   const refundCents = order.refund?.amountCents;
+  if (autoRenewal && order.status === 'failed' && refundCents === undefined) {
+    const nextAttemptAt = nextChargeAttemptAt(autoRenewal.expiresAt, autoRenewal.attempt);
+    return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
+      deps.notifier.renewalDeclined({
+        to,
+        address,
+        orderId,
+        expiresAt: autoRenewal.expiresAt,
+        renewalLink: deps.renewalLink(order.storefrontId, address),
+        ...(nextAttemptAt ? { nextAttemptAt } : {}),
+      }),
+    );
+  }
   return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
     order.status === 'cancelled'
       ? deps.notifier.orderCancelled({

@@ -29,6 +29,7 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
     gsi3pk: _g5,
     gsi3sk: _g6,
     ttl: _ttl,
+    revision: _revision,
     ...entity
   } = item;
   return entity as T;

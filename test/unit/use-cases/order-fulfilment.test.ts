@@ -15,6 +15,7 @@ import {
   sendOrderConfirmation,
 } from '../../../functions/use-cases/order-fulfilment.ts';
 import {
+  fakeRenewalLink,
   InMemoryDns,
   InMemoryMailboxRepository,
   InMemoryMailPlatform,
@@ -60,6 +61,7 @@ function world(order: Order, mailbox?: Partial<Mailbox>) {
     audit: new RecordingAuditLog(),
     documents: new RecordingDocuments(),
     gateway: new InMemoryPaymentGateway(),
+    renewalLink: fakeRenewalLink,
   };
 }
 
