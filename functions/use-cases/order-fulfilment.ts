@@ -258,6 +258,8 @@ export async function provisionMailbox(
       // A card or PayPal holder renews automatically by default; a transfer has nothing to charge.
       autoRenew: renewalPayment !== undefined,
       ...(renewalPayment ? { renewalPayment } : {}),
+      // Automatic renewals renew for the years chosen in the order.
+      renewalYears: order.years,
     });
     if (!activated)
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);

@@ -11,6 +11,7 @@ import {
   type StateDefinition,
   type StateMachineDefinition,
   stateMachineDefinition,
+  stateMachineOf,
 } from './template-queries.ts';
 
 let template: Template;
@@ -20,7 +21,7 @@ let definition: StateMachineDefinition;
 beforeAll(() => {
   const { stateless } = buildPecApp({ skipBundling: true, nag: false });
   template = Template.fromStack(stateless);
-  [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+  [, stateMachine] = stateMachineOf(template, 'OrderFulfilment');
   definition = stateMachineDefinition(stateMachine);
 });
 
@@ -153,7 +154,7 @@ describe('AwaitAuthentication: 3-D Secure and PayPal’s approval', () => {
   it('takes its bound from pec:authenticationWaitMinutes, or pec:authenticationWaitSeconds', () => {
     const timeoutWith = (context: Record<string, unknown>) => {
       const { stateless } = buildPecApp({ skipBundling: true, nag: false, context });
-      const [, machine] = onlyResourceOfType(Template.fromStack(stateless), 'AWS::StepFunctions::StateMachine');
+      const [, machine] = stateMachineOf(Template.fromStack(stateless), 'OrderFulfilment');
       return stateMachineDefinition(machine).States.AwaitAuthentication?.TimeoutSeconds;
     };
     expect(timeoutWith({ 'pec:authenticationWaitMinutes': 15 })).toBe(900);

@@ -25,15 +25,16 @@ describe('the product table', () => {
     });
   });
 
-  it('has the byExpiry index on gsi1pk / gsi1sk', () => {
+  it("has the renewal sweep's due-day index byDueDay on gsi1pk / gsi1sk, keys only", () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: Match.arrayWith([
         Match.objectLike({
-          IndexName: 'byExpiry',
+          IndexName: 'byDueDay',
           KeySchema: [
             { AttributeName: 'gsi1pk', KeyType: 'HASH' },
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         }),
       ]),
     });

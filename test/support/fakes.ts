@@ -310,7 +310,7 @@ export class InMemoryMailboxRepository implements MailboxRepository {
   async activate(
     address: string,
     orderId: string,
-    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment'>,
+    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment' | 'renewalYears'>,
   ) {
     const move = this.movable(address, 'activate');
     if (!move?.mailbox || move.mailbox.orderId !== orderId || move.to === 'absent') return false;
