@@ -141,10 +141,12 @@ export const addDays = (day: string, days: number) =>
   dayOf(new Date(Date.parse(`${day}T00:00:00.000Z`) + days * DAY_MS));
 
 /**
- * A first sweep (no record of an earlier one, or one recorded later than `at`) looks this far back:
- * longer than a whole term's stages, so nothing due is left behind after a new deployment.
+ * A first sweep (no record of an earlier one, or one recorded later than `at`) looks this far back.
+ * Writes never file a stage under a day before they happen (see the due-day index), so after the
+ * first deployment's backfill nothing is due in the past: this only has to cover a run whose record
+ * is missing, and 100 days covers a whole term's reminders.
  */
-export const FIRST_SWEEP_LOOKBACK_DAYS = 400;
+export const FIRST_SWEEP_LOOKBACK_DAYS = 100;
 
 /**
  * The days whose due partitions a sweep at `at` reads: from the day after the last one recorded as

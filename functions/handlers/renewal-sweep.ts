@@ -21,7 +21,7 @@ const input = z.looseObject({
   days: z.array(z.iso.date()).optional(),
   completes: z.iso.date().optional(),
   cursor: z.object({ partition: count, sortKey: z.string().optional() }).nullable().optional(),
-  totals: z.record(z.string(), count).optional(),
+  totals: z.record(z.string(), z.number().nonnegative()).optional(),
   results: z
     .array(
       z.object({

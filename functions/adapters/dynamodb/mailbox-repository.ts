@@ -44,14 +44,15 @@ export const dueShardOf = (address: string) =>
  * The renewal sweep's index (`byDueDay`, sparse, keys only): a mailbox with a stage ahead (reminder,
  * notice, charge, retry, suspension, deletion; `nextSweepAt` of the renewal policy) is in the
  * partition of that day, sorted by `<nextSweepAt>#<address>`; one with nothing ahead is in none.
+ * A stage already due when the mailbox is written (automatic renewal switched off 20 days before
+ * expiry: the 30-day reminder is due) goes in the partition of `notBefore`'s day, never in one of
+ * a day the sweep has read already.
  */
-export function dueIndexKeys(mailbox: Mailbox): { gsi1pk: string; gsi1sk: string } | undefined {
+export function dueIndexKeys(mailbox: Mailbox, notBefore?: Date): { gsi1pk: string; gsi1sk: string } | undefined {
   const due = nextSweepAt(mailbox);
   if (!due) return undefined;
-  return {
-    gsi1pk: duePartition(dayOf(due), dueShardOf(mailbox.address)),
-    gsi1sk: `${due.toISOString()}#${mailbox.address}`,
-  };
+  const day = notBefore && notBefore > due ? dayOf(notBefore) : dayOf(due);
+  return { gsi1pk: duePartition(day, dueShardOf(mailbox.address)), gsi1sk: `${due.toISOString()}#${mailbox.address}` };
 }
 
 /**
@@ -121,7 +122,11 @@ function mayMove(event: MailboxEvent): Expression {
 /** The status `event` moves a mailbox to, as the value `:to`. */
 const moveTo = (event: MailboxEvent) => ({ ':to': mailboxLifecycle.targetOf(event) });
 
-export function dynamoMailboxRepository(table: Table): MailboxRepository {
+/**
+ * The mailboxes of the table. `clock` is when a write happens (for the due-day index: a stage due
+ * already is filed under today, see `dueIndexKeys`).
+ */
+export function dynamoMailboxRepository(table: Table, clock: () => Date = () => new Date()): MailboxRepository {
   const { client, tableName } = table;
 
   /**
@@ -161,7 +166,7 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
    * only if no other write came since, which then writes its own.
    */
   const reschedule = async (item: Record<string, unknown>): Promise<void> => {
-    const keys = dueIndexKeys(stripKeys<Mailbox>(item));
+    const keys = dueIndexKeys(stripKeys<Mailbox>(item), clock());
     if (keys?.gsi1pk === item.gsi1pk && keys?.gsi1sk === item.gsi1sk) return;
     await updateIf(table, {
       Key: mailboxKey(String(item.address)),
