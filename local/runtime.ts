@@ -97,6 +97,8 @@ export interface LocalRuntime {
   measureImports(): Promise<{ function: LocalFunction; importMs: number }[]>;
   /** Arms failures of the stand-ins, when started with `faults: true`. */
   faults?: FaultInjector;
+  /** Runs the renewal sweep workflow as of `at` (what POST /_local/renewal-sweep does): its totals, read units included. */
+  sweep(at: string): Promise<SweepSummary>;
   /** Resolves when no workflow execution is running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -412,6 +414,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       return results;
     },
     ...(faults ? { faults } : {}),
+    sweep: (at) => runSweep(stepFunctions, sweepMachineArn, stateMachineArn, at),
     idle: () => stepFunctions.idle(),
     async stop() {
       for (const stop of stopAll) await stop();
