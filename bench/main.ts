@@ -251,6 +251,10 @@ if (SECTIONS.has('sweep')) {
         `${String(run.read).padStart(6)} ${run.seconds.toFixed(1).padStart(8)}  ${reminders} reminders, ${chargeNotices} notices, ` +
         `${autoRenewals} renewals, ${suspended} suspended, ${deleted} deleted, ${failed} failed ${verdict(ok)}`,
     );
+    console.log(
+      `          the sweep's functions: ${run.invocations} invocations, ${(run.lambdaMs / 1000).toFixed(1)} s in all ` +
+        `(${(run.lambdaMs / run.due).toFixed(0)} ms per item due)`,
+    );
   }
   const [smallest, largest] = [runs[0], runs.at(-1)];
   if (smallest && largest && smallest !== largest) {

@@ -31,6 +31,9 @@ export interface SweepFigures {
   /** Read capacity units the sweep's functions consumed. */
   read: number;
   seconds: number;
+  /** Time the sweep's own functions ran (NextPage and SweepMailbox), and how many invocations. */
+  lambdaMs: number;
+  invocations: number;
   counts: Record<string, number>;
 }
 
@@ -118,7 +121,19 @@ async function load(documents: DynamoDBDocumentClient, tableName: string, items:
 export async function benchSweep(assemblyDir: string, sizes: number[], due: number): Promise<SweepFigures[]> {
   const figures: SweepFigures[] = [];
   for (const size of sizes) {
-    const runtime = await startLocalRuntime({ port: 0, logLevel: 'ERROR', assemblyDir });
+    let lambdaMs = 0;
+    let invocations = 0;
+    const runtime = await startLocalRuntime({
+      port: 0,
+      logLevel: 'ERROR',
+      assemblyDir,
+      // The sweep's own functions (not the order workflows it starts): their billed time, warm.
+      onInvoked: (record) => {
+        if (!record.function.startsWith('RenewalSweep')) return;
+        lambdaMs += record.durationMs;
+        invocations++;
+      },
+    });
     const client = new DynamoDBClient({
       endpoint: runtime.dynamoDb.endpoint,
       region: LOCAL_REGION,
@@ -140,6 +155,8 @@ export async function benchSweep(assemblyDir: string, sizes: number[], due: numb
         }),
       );
       const loadSeconds = (performance.now() - loadStarted) / 1000;
+      lambdaMs = 0;
+      invocations = 0;
       const started = performance.now();
       const totals = await runtime.sweep(new Date(AT).toISOString());
       const seconds = (performance.now() - started) / 1000;
@@ -150,6 +167,8 @@ export async function benchSweep(assemblyDir: string, sizes: number[], due: numb
         listed: totals.listed,
         read: Math.round(totals.readUnits),
         seconds,
+        lambdaMs,
+        invocations,
         counts: { reminders, chargeNotices, autoRenewals, retries, suspended, deleted, failed, loadSeconds },
       });
     } finally {

@@ -43,13 +43,11 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       globalSecondaryIndexes: [
         {
-          // What the renewal sweep reads: mailboxes by the day of their next renewal stage
-          // (`DUE#<YYYY-MM-DD>#<shard>`, sorted by `<nextSweepAt>#<address>`). Sparse (a mailbox with
-          // nothing ahead is in no partition) and keys only: the sweep reads each due mailbox itself.
-          indexName: 'byDueDay',
+          // A generic index (its name from its first use, mailboxes by month of expiry, which the
+          // due-day index below replaced): orders with a refund to make, payment anomalies by day.
+          indexName: 'byExpiry',
           partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
           sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
-          projectionType: ProjectionType.KEYS_ONLY,
         },
         // A storefront's orders and mailboxes (GET /orders, GET /mailboxes): sparse, so an address
         // reservation (not a mailbox yet) is in none of them. Partitions: `STOREFRONT#<id>#ORDER`
@@ -72,6 +70,15 @@ export class StatefulStack extends Stack {
           indexName: 'byStorefrontExpiry',
           partitionKey: { name: 'gsi3pk', type: AttributeType.STRING },
           sortKey: { name: 'gsi3sk', type: AttributeType.STRING },
+        },
+        {
+          // What the renewal sweep reads: mailboxes by the day of their next renewal stage
+          // (`DUE#<YYYY-MM-DD>#<shard>`, sorted by `<nextSweepAt>#<address>`). Sparse (a mailbox with
+          // nothing ahead is in no partition) and keys only: the sweep reads each due mailbox itself.
+          indexName: 'byDueDay',
+          partitionKey: { name: 'gsi4pk', type: AttributeType.STRING },
+          sortKey: { name: 'gsi4sk', type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
         },
       ],
     });

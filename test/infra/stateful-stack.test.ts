@@ -25,14 +25,28 @@ describe('the product table', () => {
     });
   });
 
-  it("has the renewal sweep's due-day index byDueDay on gsi1pk / gsi1sk, keys only", () => {
+  it('has the generic index byExpiry on gsi1pk / gsi1sk (refunds to make, anomalies)', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'byExpiry',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+        }),
+      ]),
+    });
+  });
+
+  it("has the renewal sweep's due-day index byDueDay on gsi4pk / gsi4sk, keys only", () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: Match.arrayWith([
         Match.objectLike({
           IndexName: 'byDueDay',
           KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            { AttributeName: 'gsi4pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi4sk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         }),

@@ -48,11 +48,11 @@ export const dueShardOf = (address: string) =>
  * expiry: the 30-day reminder is due) goes in the partition of `notBefore`'s day, never in one of
  * a day the sweep has read already.
  */
-export function dueIndexKeys(mailbox: Mailbox, notBefore?: Date): { gsi1pk: string; gsi1sk: string } | undefined {
+export function dueIndexKeys(mailbox: Mailbox, notBefore?: Date): { gsi4pk: string; gsi4sk: string } | undefined {
   const due = nextSweepAt(mailbox);
   if (!due) return undefined;
   const day = notBefore && notBefore > due ? dayOf(notBefore) : dayOf(due);
-  return { gsi1pk: duePartition(day, dueShardOf(mailbox.address)), gsi1sk: `${due.toISOString()}#${mailbox.address}` };
+  return { gsi4pk: duePartition(day, dueShardOf(mailbox.address)), gsi4sk: `${due.toISOString()}#${mailbox.address}` };
 }
 
 /**
@@ -167,22 +167,22 @@ export function dynamoMailboxRepository(table: Table, clock: () => Date = () => 
    */
   const reschedule = async (item: Record<string, unknown>): Promise<void> => {
     const keys = dueIndexKeys(stripKeys<Mailbox>(item), clock());
-    if (keys?.gsi1pk === item.gsi1pk && keys?.gsi1sk === item.gsi1sk) return;
+    if (keys?.gsi4pk === item.gsi4pk && keys?.gsi4sk === item.gsi4sk) return;
     await updateIf(table, {
       Key: mailboxKey(String(item.address)),
       ConditionExpression: item.revision === undefined ? 'attribute_not_exists(revision)' : 'revision = :revision',
-      UpdateExpression: keys ? 'SET gsi1pk = :pk, gsi1sk = :sk' : 'REMOVE gsi1pk, gsi1sk',
+      UpdateExpression: keys ? 'SET gsi4pk = :pk, gsi4sk = :sk' : 'REMOVE gsi4pk, gsi4sk',
       ExpressionAttributeValues: {
         ...(item.revision === undefined ? {} : { ':revision': item.revision }),
-        ...(keys ? { ':pk': keys.gsi1pk, ':sk': keys.gsi1sk } : {}),
+        ...(keys ? { ':pk': keys.gsi4pk, ':sk': keys.gsi4sk } : {}),
       },
     });
   };
 
   /** Where a due-day query resumes: the index key of the last item read (its address is in the sort key). */
   const dueStartKey = (partition: string, sortKey: string) => ({
-    gsi1pk: partition,
-    gsi1sk: sortKey,
+    gsi4pk: partition,
+    gsi4sk: sortKey,
     ...mailboxKey(addressIn(sortKey)),
   });
 
@@ -390,18 +390,18 @@ export function dynamoMailboxRepository(table: Table, clock: () => Date = () => 
             TableName: tableName,
             IndexName: 'byDueDay',
             // Only what is due by `until`: today's partition also holds what falls due later today.
-            KeyConditionExpression: 'gsi1pk = :partition AND gsi1sk <= :until',
+            KeyConditionExpression: 'gsi4pk = :partition AND gsi4sk <= :until',
             ExpressionAttributeValues: { ':partition': partitions[partition], ':until': `${until}#\uffff` },
             Limit: limit - addresses.length,
             ExclusiveStartKey: start,
           }),
         );
-        addresses.push(...(page.Items ?? []).map((item) => addressIn(String(item.gsi1sk))));
+        addresses.push(...(page.Items ?? []).map((item) => addressIn(String(item.gsi4sk))));
         start = page.LastEvaluatedKey;
         if (!start) partition++;
       }
       if (partition >= partitions.length) return { addresses };
-      return { addresses, next: { partition, ...(start ? { sortKey: String(start.gsi1sk) } : {}) } };
+      return { addresses, next: { partition, ...(start ? { sortKey: String(start.gsi4sk) } : {}) } };
     },
 
     async markStageDone(address, expiresAt, key) {
@@ -455,7 +455,7 @@ export function dynamoMailboxRepository(table: Table, clock: () => Date = () => 
         ConditionExpression: `${from.expression} AND expiresAt = :expiresAt AND ${listed.condition}`,
         // Out of the sweep's due-day index, nothing left to charge: the address is free to be ordered
         // again. Still listed (as deleted) until it is.
-        UpdateExpression: `SET #status = :to, autoRenew = :false, passwordSet = :false, ${listed.set} REMOVE gsi1pk, gsi1sk, renewalPayment`,
+        UpdateExpression: `SET #status = :to, autoRenew = :false, passwordSet = :false, ${listed.set} REMOVE gsi1pk, gsi1sk, gsi4pk, gsi4sk, renewalPayment`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ...from.values,

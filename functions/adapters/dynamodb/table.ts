@@ -28,6 +28,8 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
     gsi2sk: _g4,
     gsi3pk: _g5,
     gsi3sk: _g6,
+    gsi4pk: _g7,
+    gsi4sk: _g8,
     ttl: _ttl,
     revision: _revision,
     ...entity
