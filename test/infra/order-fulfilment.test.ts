@@ -5,7 +5,6 @@ import { HANDLER_METADATA_KEY } from '../../infra/constructs/pec-function.ts';
 import { buildPecApp } from '../../infra/pec-app.ts';
 import {
   type CfnResource,
-  onlyResourceOfType,
   referencedLogicalId,
   resourcesOfType,
   type StateDefinition,

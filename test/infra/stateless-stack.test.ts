@@ -288,7 +288,8 @@ describe('least privilege', () => {
   /** The role the renewal sweep's schedule starts its workflow with. */
   const scheduleRole = () => {
     const [, schedule] = onlyResourceOfType(template, 'AWS::Scheduler::Schedule');
-    return referencedLogicalId((schedule.Properties?.Target as { RoleArn: unknown }).RoleArn) ?? '';
+    const target = schedule.Properties?.Target as { RoleArn: unknown } | undefined;
+    return referencedLogicalId(target?.RoleArn) ?? '';
   };
 
   it('lets only the order intake functions (new orders, renewals, the renewal sweep) and the cancellation start the workflow', () => {
