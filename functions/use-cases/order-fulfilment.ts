@@ -529,7 +529,7 @@ function tellClosed(
   const { address } = order.mailbox;
   const to = order.holder.email;
   const refundCents = order.refund?.amountCents;
-  if (autoRenewal && order.status === 'failed' && refundCents === undefined) {
+  if (autoRenewal && order.status === 'failed' && order.payment.status === 'failed' && refundCents === undefined) {
     const nextAttemptAt = nextChargeAttemptAt(autoRenewal.expiresAt, autoRenewal.attempt);
     return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
       deps.notifier.renewalDeclined({

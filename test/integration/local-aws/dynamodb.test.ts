@@ -32,6 +32,7 @@ describe('local DynamoDB (dynalite, in its own thread)', () => {
       ['byStorefront', 'ACTIVE'],
       ['byStorefrontStatus', 'ACTIVE'],
       ['byStorefrontExpiry', 'ACTIVE'],
+      ['byDueDay', 'ACTIVE'],
     ]);
   });
 
