@@ -7,6 +7,7 @@ import { ApiClient } from '../test/support/client.ts';
 import { transitionsWithin } from '../test/support/dns-wait.ts';
 import { freshAddress, orderBody } from '../test/support/fixtures.ts';
 import { benchListPage } from './list-page.ts';
+import { benchSweep } from './sweep.ts';
 
 /*
  * `npm run bench`: card orders to completion through the local runtime, which runs the bundles
@@ -17,14 +18,15 @@ import { benchListPage } from './list-page.ts';
  * of one run with each other, not across runs.
  *
  * Then one page of GET /mailboxes and GET /orders with 1k and 10k mailboxes in the table (`list-page.ts`).
+ * Then the renewal sweep with 10k and 100k mailboxes in the table, the same 120 due (`sweep.ts`).
  *
  * Every figure is printed for people and as one line for scripts (`card-orders: ...`, `bundle: ...`,
- * `list-page: ...`, `dns-wait: ...`). `BENCH_SECTIONS=dns-wait` (comma-separated: card-orders, dns-wait,
- * list-page) runs only some.
+ * `list-page: ...`, `dns-wait: ...`, `sweep: ...`). `BENCH_SECTIONS=dns-wait` (comma-separated: card-orders,
+ * dns-wait, list-page, sweep) runs only some.
  */
 
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'card-orders,dns-wait,list-page').split(',').map((s) => s.trim()),
+  (process.env.BENCH_SECTIONS ?? 'card-orders,dns-wait,list-page,sweep').split(',').map((s) => s.trim()),
 );
 const LEVELS = SECTIONS.has('card-orders') ? (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number) : [];
 const ORDERS_PER_CLIENT = Number(process.env.BENCH_ORDERS_PER_CLIENT ?? 6);
@@ -228,6 +230,44 @@ if (SECTIONS.has('list-page')) {
     console.log(
       `${page.list === 'mailboxes' ? 'list-page' : 'list-page-orders'}: table=${page.table} read=${page.read} ms=${page.ms.toFixed(0)}`,
     );
+  }
+}
+if (SECTIONS.has('sweep')) {
+  const sizes = (process.env.BENCH_SWEEP_SIZES ?? '10000,100000').split(',').map(Number);
+  const runs = await benchSweep(assemblyDir, sizes, Number(process.env.BENCH_SWEEP_DUE ?? 120));
+  console.log(
+    '\nThe renewal sweep (the workflow, until the order workflows it started have ended), the same mailboxes due' +
+      ' whatever the table holds: read = read capacity units its functions consumed (budget: at most 2 per item due)',
+  );
+  console.log(
+    `  ${'table'.padStart(7)} ${'due'.padStart(5)} ${'listed'.padStart(7)} ${'read'.padStart(6)} ${'seconds'.padStart(8)}  done`,
+  );
+  for (const run of runs) {
+    const ok = run.read <= 2 * run.due;
+    over += ok ? 0 : 1;
+    const { reminders, chargeNotices, autoRenewals, suspended, deleted, failed } = run.counts;
+    console.log(
+      `  ${String(run.table).padStart(7)} ${String(run.due).padStart(5)} ${String(run.listed).padStart(7)} ` +
+        `${String(run.read).padStart(6)} ${run.seconds.toFixed(1).padStart(8)}  ${reminders} reminders, ${chargeNotices} notices, ` +
+        `${autoRenewals} renewals, ${suspended} suspended, ${deleted} deleted, ${failed} failed ${verdict(ok)}`,
+    );
+    console.log(
+      `          the sweep's functions: ${run.invocations} invocations, ${(run.lambdaMs / 1000).toFixed(1)} s in all ` +
+        `(${(run.lambdaMs / run.due).toFixed(0)} ms per item due)`,
+    );
+  }
+  const [smallest, largest] = [runs[0], runs.at(-1)];
+  if (smallest && largest && smallest !== largest) {
+    const ratio = largest.read / smallest.read;
+    const ok = Math.abs(ratio - 1) <= 0.1;
+    over += ok ? 0 : 1;
+    console.log(
+      `  ${largest.table / smallest.table}x the table: ${ratio.toFixed(2)}x the reads (budget 1 ± 0.1) ${verdict(ok)}, ` +
+        `${(largest.seconds / smallest.seconds).toFixed(2)}x the time`,
+    );
+  }
+  for (const run of runs) {
+    console.log(`sweep: table=${run.table} due=${run.due} read=${run.read} seconds=${run.seconds.toFixed(1)}`);
   }
 }
 process.exitCode = over > 0 ? 1 : 0;

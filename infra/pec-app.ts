@@ -44,6 +44,11 @@ export const SETTING_DEFAULTS = {
   stripeSecretName: '',
   /** Where the alarms are emailed (an SNS email subscription, confirmed once). Empty: no subscription. */
   alarmEmail: '',
+  /**
+   * The storefronts' renewal pages, JSON: storefront id (its API key id) → URL where `{address}` is the
+   * mailbox's address; `*` for any storefront not named.
+   */
+  renewalLinks: '{"*":"https://www.example.com/rinnovo?indirizzo={address}"}',
 };
 type SettingKey = keyof typeof SETTING_DEFAULTS;
 
@@ -148,9 +153,28 @@ export function buildPecApp(options: PecAppOptions = {}) {
         postalAccount: setting('beneficiaryPostalAccount'),
       },
       payments: paymentSettings(setting('sandbox'), setting('stripeApiUrl')),
+      renewalLinks: renewalLinks(setting('renewalLinks')),
     },
   });
   return { app, stateful, stateless };
+}
+
+/** The `pec:renewalLinks` setting: a JSON object of http(s) URL templates; anything else fails the synthesis. */
+export function renewalLinks(text: string): Record<string, string> {
+  let links: unknown;
+  try {
+    links = JSON.parse(text);
+  } catch {
+    throw new Error(`The setting pec:renewalLinks must be a JSON object, not "${text}"`);
+  }
+  const entries = links && typeof links === 'object' && !Array.isArray(links) ? Object.entries(links) : [];
+  if (entries.length === 0) throw new Error('The setting pec:renewalLinks must name at least one storefront (or "*")');
+  for (const [storefront, url] of entries) {
+    if (typeof url !== 'string' || !/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) {
+      throw new Error(`The setting pec:renewalLinks has no http(s) URL for "${storefront}"`);
+    }
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 /**

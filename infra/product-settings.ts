@@ -24,6 +24,11 @@ export interface ProductSettings {
   domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPoll: { first: Duration; max: Duration } };
   /** Where transfers and slips are paid to (shown in the payment instructions). */
   beneficiary: { name: string; iban: string; postalAccount?: string };
+  /**
+   * Each storefront's renewal page (storefront id, i.e. its API key id → URL with `{address}`; `*` for
+   * any storefront not named): the reminders and the declined-renewal emails link to it.
+   */
+  renewalLinks: Record<string, string>;
   /** Card and PayPal payments, through Stripe. */
   payments: {
     /**

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import {
   BlockPublicAccess,
   Bucket,
@@ -64,7 +64,8 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       globalSecondaryIndexes: [
         {
-          // Mailboxes by month of expiry, sorted by expiry: what the renewal sweep reads.
+          // A generic index (its name from its first use, mailboxes by month of expiry, which the
+          // due-day index below replaced): orders with a refund to make, payment anomalies by day.
           indexName: 'byExpiry',
           partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
           sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
@@ -98,6 +99,15 @@ export class StatefulStack extends Stack {
           indexName: 'byAttention',
           partitionKey: { name: 'attentionPk', type: AttributeType.STRING },
           sortKey: { name: 'attentionSk', type: AttributeType.STRING },
+        },
+        {
+          // What the renewal sweep reads: mailboxes by the day of their next renewal stage
+          // (`DUE#<YYYY-MM-DD>#<shard>`, sorted by `<nextSweepAt>#<address>`). Sparse (a mailbox with
+          // nothing ahead is in no partition) and keys only: the sweep reads each due mailbox itself.
+          indexName: 'byDueDay',
+          partitionKey: { name: 'gsi4pk', type: AttributeType.STRING },
+          sortKey: { name: 'gsi4sk', type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
         },
       ],
     });

@@ -1,8 +1,7 @@
-import { Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
+import { RenewalSweep } from '../workflows/renewal-sweep.ts';
 import { API_ROUTES } from './api-routes.ts';
 import { BankStatementIntake } from './constructs/bank-statement-intake.ts';
 import { EmailFeedback } from './constructs/email-feedback.ts';
@@ -26,6 +25,7 @@ export interface StatelessStackProps extends StackProps {
 export class StatelessStack extends Stack {
   readonly api: StorefrontApi;
   readonly orderFulfilment: OrderFulfilment;
+  readonly renewalSweep: RenewalSweep;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -53,20 +53,9 @@ export class StatelessStack extends Stack {
       fn: binder.bind(new PecFunction(this, `Route-${route.handler}`, route), route.needs),
     }));
 
-    // The daily renewal sweep: reminders, automatic renewals, suspensions, deletions.
-    const sweep = binder.bind(
-      new PecFunction(this, 'RenewalSweep', {
-        handler: 'renewal-sweep',
-        description: 'Daily renewal sweep',
-        timeout: Duration.minutes(10),
-      }),
-      { table: 'readWrite', audit: true, mailer: true, workflowStart: true, paymentWait: true },
-    );
-    new Rule(this, 'RenewalSweepSchedule', {
-      description: 'Runs the renewal sweep every day at 02:00 UTC',
-      schedule: Schedule.cron({ hour: '2', minute: '0' }),
-      targets: [new LambdaFunction(sweep, { retryAttempts: 2 })],
-    });
+    // The daily renewal sweep: reminders, charge notices, automatic renewals and their retries,
+    // suspensions, deletions; a workflow started by a schedule, fanning out over the due mailboxes.
+    this.renewalSweep = new RenewalSweep(this, 'RenewalSweep', { binder });
 
     // The bank's statements: each file put in the statements bucket registers its credits.
     const statements = new BankStatementIntake(this, 'BankStatements', { binder, bucket: stateful.statementsBucket });
@@ -88,7 +77,8 @@ export class StatelessStack extends Stack {
       stateMachine,
       strict: {
         ...Object.fromEntries(routes.map(({ route, fn }) => [route.handler, fn])),
-        'renewal-sweep': sweep,
+        'renewal-sweep': this.renewalSweep.functions.NextPage,
+        'sweep-mailbox': this.renewalSweep.functions.SweepMailbox,
         'bank-statement': statements.function,
         'ses-feedback': emailFeedback.function,
       },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { decodePercentEncoded } from '../functions/adapters/http/percent-encoding.ts';
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDbThread } from './aws/dynamodb.ts';
@@ -10,7 +11,7 @@ import {
   type LocalStepFunctionsServer,
   startStepFunctionsServer,
 } from './aws/stepfunctions/server.ts';
-import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
+import { type HttpGateway, localApiKeyId, startHttpGateway } from './http-gateway.ts';
 import { type InvocationRecord, LocalLambda } from './lambda/local-lambda.ts';
 import { type LocalStripe, startStripeServer } from './stripe/server.ts';
 import {
@@ -108,10 +109,24 @@ export interface LocalRuntime {
   measureImports(): Promise<{ function: LocalFunction; importMs: number }[]>;
   /** Arms failures of the stand-ins, when started with `faults: true`. */
   faults?: FaultInjector;
+  /** Runs the renewal sweep workflow as of `at` (what POST /_local/renewal-sweep does): its totals, read units included. */
+  sweep(at: string): Promise<SweepSummary>;
   /** Resolves when no workflow execution is running. */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/**
+ * Local defaults: the renewal pages (`pec:renewalLinks`) of the two local storefronts, by API key
+ * (a storefront's id is its key's id, `localApiKeyId`), unless `context` names others.
+ */
+export const LOCAL_RENEWAL_PAGES = {
+  sk_local_dev: 'https://negozio.example.com/rinnovo?indirizzo={address}',
+  sk_local_other: 'https://altro-negozio.example.com/pec/rinnova/{address}',
+};
+const LOCAL_RENEWAL_LINKS = Object.fromEntries(
+  Object.entries(LOCAL_RENEWAL_PAGES).map(([key, url]) => [localApiKeyId(key), url]),
+);
 
 /** The local names of the resources a function's environment refers to (a Ref or GetAtt in the template). */
 const LOCAL_RESOURCES = {
@@ -165,6 +180,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let stepFunctions: LocalStepFunctionsServer;
   let functions: (LocalFunction & { codeDir: string })[];
   const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-order-fulfilment`;
+  const sweepMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-renewal-sweep`;
   try {
     // The gateway listens first: the first-access link points at it, and the templates need that URL.
     gateway = await startHttpGateway({
@@ -202,18 +218,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           },
         },
         {
-          // Runs the scheduled sweep as if it were `at`, and answers once the workflows it started have ended.
+          // Runs the scheduled sweep as if it were `at`: starts the sweep workflow as its schedule
+          // does, and answers its counts once it and the order workflows it started have ended.
           method: 'POST',
           pattern: /^\/_local\/renewal-sweep$/,
           handle: async (_match, body) => {
             const at = parseSweepBody(body);
             if (!at) return localProblem('at', 'The body must be { "at": "<ISO 8601 time>" }.');
-            const sweep = functions.find((fn) => fn.handler === 'renewal-sweep');
-            if (!sweep) throw new Error('The template has no renewal-sweep function');
-            const result = (await invoke(sweep, { at })) as SweepSummary;
-            await executionsEnded(stepFunctions, result.startedOrders);
-            const { reminders, autoRenewals, suspended, deleted } = result;
-            return { status: 200, body: { reminders, autoRenewals, suspended, deleted } };
+            const totals = await runSweep(stepFunctions, sweepMachineArn, stateMachineArn, at);
+            const { reminders, chargeNotices, autoRenewals, retries, suspended, deleted } = totals;
+            return { status: 200, body: { reminders, chargeNotices, autoRenewals, retries, suspended, deleted } };
           },
         },
         {
@@ -286,6 +300,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // A sandbox stage, charging through the Stripe stand-in.
       'pec:sandbox': 'true',
       'pec:stripeApiUrl': endpoints.stripe,
+      // Local defaults: a renewal page for each of the two local storefronts.
+      'pec:renewalLinks': JSON.stringify(LOCAL_RENEWAL_LINKS),
       ...(options.paymentWaitSeconds === undefined ? {} : { 'pec:paymentWaitSeconds': options.paymentWaitSeconds }),
       ...(options.accessTokenTtlSeconds === undefined
         ? {}
@@ -302,8 +318,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const definition = stateMachineDefinitionOf(stateless);
     const taskStates = taskFunctions(definition, functions);
+    const sweepDefinition = stateMachineDefinitionOf(stateless, 'RenewalSweep');
+    const sweepStates = taskFunctions(sweepDefinition, functions);
     stepFunctions = await startStepFunctionsServer(
       [
+        {
+          arn: sweepMachineArn,
+          definition: sweepDefinition,
+          taskHandlers: Object.fromEntries(
+            Object.entries(sweepStates).map(([state, fn]) => [state, (input: unknown) => invoke(fn, input)]),
+          ),
+          ...(options.retryIntervalMs === undefined
+            ? {}
+            : {
+                retryIntervalOverrides: Object.fromEntries(
+                  Object.keys(sweepStates).map((state) => [state, options.retryIntervalMs as number]),
+                ),
+              }),
+        },
         {
           arn: stateMachineArn,
           definition,
@@ -343,7 +375,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       DNS_SERVERS: dns.address,
       TZ: 'UTC',
     };
-    const resources: Record<string, string> = { ...LOCAL_RESOURCES, ORDER_WORKFLOW_ARN: stateMachineArn };
+    const resources: Record<string, string> = {
+      ...LOCAL_RESOURCES,
+      ORDER_WORKFLOW_ARN: stateMachineArn,
+      SWEEP_WORKFLOW_ARN: sweepMachineArn,
+    };
     for (const fn of functions) {
       const environment: Record<string, string> = {
         ...platform,
@@ -417,6 +453,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       return results;
     },
     ...(faults ? { faults } : {}),
+    sweep: (at) => runSweep(stepFunctions, sweepMachineArn, stateMachineArn, at),
     idle: () => stepFunctions.idle(),
     async stop() {
       for (const stop of stopAll) await stop();
@@ -424,12 +461,54 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 }
 
-interface SweepSummary {
+/** The sweep workflow's output (`SweepTotals`), as far as the local route reads it. */
+export interface SweepSummary {
   reminders: number;
+  chargeNotices: number;
   autoRenewals: number;
+  retries: number;
   suspended: number;
   deleted: number;
-  startedOrders: string[];
+  failed: number;
+  listed: number;
+  readUnits: number;
+}
+
+/**
+ * Starts the sweep workflow as of `at`, as its schedule would, and waits for it to end, then for the
+ * order workflows started meanwhile (the renewals it placed): answers the workflow's output.
+ */
+export async function runSweep(
+  stepFunctions: LocalStepFunctionsServer,
+  sweepMachineArn: string,
+  orderMachineArn: string,
+  at: string,
+): Promise<SweepSummary> {
+  const started = new Date();
+  const client = new SFNClient({
+    endpoint: stepFunctions.endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const { executionArn } = await client.send(
+    new StartExecutionCommand({ stateMachineArn: sweepMachineArn, input: JSON.stringify({ at }) }),
+  );
+  client.destroy();
+  for (;;) {
+    const execution = stepFunctions.executions().find((candidate) => candidate.executionArn === executionArn);
+    if (execution && execution.status !== 'RUNNING') {
+      if (execution.status !== 'SUCCEEDED') {
+        throw new Error(`The renewal sweep ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`);
+      }
+      const orders = stepFunctions
+        .executions()
+        .filter((candidate) => candidate.stateMachineArn === orderMachineArn && candidate.startDate >= started)
+        .map((candidate) => candidate.name.replace(/-\d+$/, ''));
+      await executionsEnded(stepFunctions, orders);
+      return JSON.parse(execution.output ?? '{}') as SweepSummary;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** What the bank-statement function answers (`BankStatementResult`), as far as the local route reads it. */

@@ -166,10 +166,15 @@ export function functionsOf(template: Template): LocalFunction[] {
     });
 }
 
-/** The order workflow's definition, with function ARNs resolved to local ones. */
-export function stateMachineDefinitionOf(template: Template): object {
-  const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`Expected one state machine, found ${machines.length}`);
+/**
+ * A workflow's definition (the state machine whose logical id starts with `construct`: the order
+ * workflow by default, `RenewalSweep` for the sweep), with function ARNs resolved to local ones.
+ */
+export function stateMachineDefinitionOf(template: Template, construct = 'OrderFulfilment'): object {
+  const machines = Object.entries(template.Resources)
+    .filter(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith(construct))
+    .map(([, r]) => r);
+  if (machines.length !== 1) throw new Error(`Expected one ${construct} state machine, found ${machines.length}`);
   const definition = resolveIntrinsic(machines[0]?.Properties?.DefinitionString, (logicalId) => {
     if (template.Resources[logicalId]?.Type !== 'AWS::Lambda::Function') {
       throw new Error(`The workflow references ${logicalId}, which the local runtime cannot stand in for`);
@@ -192,10 +197,17 @@ export function tableOf(template: Template): { logicalId: string; properties: Re
 export function taskFunctions(definition: object, functions: LocalFunction[]): Record<string, LocalFunction> {
   const byArn = new Map(functions.map((fn) => [fn.arn, fn]));
   const result: Record<string, LocalFunction> = {};
-  const states = (
-    definition as { States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }> }
-  ).States;
-  for (const [name, state] of Object.entries(states)) {
+  type States = Record<
+    string,
+    { Type: string; Resource?: string; Parameters?: Record<string, unknown>; ItemProcessor?: { States: States } }
+  >;
+  // The states of Map item processors too.
+  const all = (states: States): [string, States[string]][] =>
+    Object.entries(states).flatMap(([name, state]) => [
+      [name, state] as [string, States[string]],
+      ...(state.ItemProcessor ? all(state.ItemProcessor.States) : []),
+    ]);
+  for (const [name, state] of all((definition as { States: States }).States)) {
     if (state.Type !== 'Task') continue;
     const arn = String(
       state.Resource?.startsWith('arn:aws:states:::lambda:invoke') ? state.Parameters?.FunctionName : state.Resource,

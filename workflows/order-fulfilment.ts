@@ -58,7 +58,7 @@ export const TRANSIENT_RETRY = {
  * retried for request-response tasks; for a callback wait it means the wait ran out, which a Catch
  * handles.
  */
-function retryTransient<T extends LambdaInvoke>(
+export function retryTransient<T extends LambdaInvoke>(
   task: T,
   options: { permanent?: readonly string[]; retryTimeout: boolean; maxAttempts?: number },
 ): T {
@@ -154,6 +154,7 @@ export class OrderFulfilment extends Construct {
       audit: true,
       mailer: true,
       stripe: true,
+      renewalLinks: true,
     });
     // Closing re-checks each of its effects on a retry (refund, address, audit, email at most once),
     // so it may be retried longer than the other steps. When the retries run out, the execution

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { EmailOutcomeUnknownError } from '../domain/errors.ts';
 import type { EmailMessage, Notifier } from '../use-cases/ports.ts';
 import {
+  chargeNoticeEmail,
   domainDnsInstructionsEmail,
   expiryReminderEmail,
   firstAccessEmail,
@@ -11,6 +12,7 @@ import {
   orderFailedEmail,
   passwordResetEmail,
   renewalConfirmedEmail,
+  renewalDeclinedEmail,
 } from './email/templates.ts';
 
 /** The sender settings, for the `defineConfig` of a function that sends email. */
@@ -95,4 +97,6 @@ export const sesNotifier = (sender: Sender): Omit<Notifier, 'paymentInstructions
   renewalConfirmed: (input) => sendEmail(sender, renewalConfirmedEmail(input), input.address),
   domainDnsInstructions: (input) => sendEmail(sender, domainDnsInstructionsEmail(input), input.address),
   expiryReminder: (input) => sendEmail(sender, expiryReminderEmail(input), input.address),
+  chargeNotice: (input) => sendEmail(sender, chargeNoticeEmail(input), input.address),
+  renewalDeclined: (input) => sendEmail(sender, renewalDeclinedEmail(input), input.address),
 });

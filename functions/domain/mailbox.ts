@@ -34,8 +34,13 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
   extraGb?: ExtraGb;
   /** Renewal orders already applied, so a retried extension never adds the years twice. */
   renewalOrders?: Set<string>;
-  /** Expiry reminders already sent (`<expiresAt>#<days>`), so each is sent once. */
-  remindersSent?: Set<string>;
+  /**
+   * The renewal stages done (`<expiresAt>#<stage>`: `remind-90`, `charge-notice`, `charge-1`...,
+   * see `domain/renewal-policy.ts`), so each is done once per term.
+   */
+  stagesDone?: Set<string>;
+  /** The years an automatic renewal renews for: those chosen in the order (1 to 5). */
+  renewalYears?: number;
   /** Set when email to `holderEmail` hard-bounced (SES): no more email reaches the holder there. */
   contact?: MailboxContact;
 }

@@ -19,6 +19,11 @@ export type OrderKind = PublicOrder['kind'];
 export interface Order extends Omit<PublicOrder, 'payment'> {
   /** The storefront (API key id) that placed the order: no other storefront sees it. */
   storefrontId: string;
+  /**
+   * For an automatic renewal: the term it renews (the expiry it was placed for) and which attempt it
+   * is (1 the charge, 2 to 4 the retries after a decline; the renewal policy's `ChargeAttempt`).
+   */
+  autoRenewal?: { expiresAt: string; attempt: number };
   /** `paymentMethod` or `token`: what the storefront collected for a card or PayPal payment. */
   payment: Omit<PublicOrder['payment'], 'status' | 'nextAction'> & {
     /** The payment's own status (`requires_action` is only how the public view shows a kept `nextAction`). */

@@ -6,6 +6,7 @@ import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { powertoolsMetrics } from '../adapters/metrics.ts';
+import { renewalLinksFrom, renewalLinksVariables } from '../adapters/renewal-links.ts';
 import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
@@ -13,7 +14,9 @@ import { stripeGatewayFrom, withStripeVariables } from '../adapters/stripe-payme
 import { defineConfig } from '../config.ts';
 import { closeOrder } from '../use-cases/order-fulfilment.ts';
 
-const config = defineConfig(withStripeVariables({ ...tableVariables, ...senderVariables, ...auditVariables }));
+const config = defineConfig(
+  withStripeVariables({ ...tableVariables, ...senderVariables, ...auditVariables, ...renewalLinksVariables }),
+);
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const deps = {
   metrics: powertoolsMetrics,
@@ -22,6 +25,7 @@ const deps = {
   gateway: stripeGatewayFrom(config),
   notifier: sesNotifier(senderOf(ses, config)),
   audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
+  renewalLink: renewalLinksFrom(config),
 };
 
 const input = z.object({

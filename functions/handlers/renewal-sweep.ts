@@ -1,31 +1,50 @@
 import * as z from 'zod';
 import { dynamoDb } from '../adapters/clients/dynamodb.ts';
-import { s3 } from '../adapters/clients/s3.ts';
-import { ses } from '../adapters/clients/ses.ts';
-import { dynamoMailPlatform } from '../adapters/dynamodb-mail-platform.ts';
+import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
+import { meterReads } from '../adapters/dynamodb/read-meter.ts';
+import { dynamoSweepStateRepository } from '../adapters/dynamodb/sweep-state-repository.ts';
+import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { logger } from '../adapters/logger.ts';
-import { orderIntakeDeps, orderIntakeVariables } from '../adapters/order-intake-deps.ts';
-import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
-import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
 import { defineConfig } from '../config.ts';
-import { runRenewalSweep } from '../use-cases/renewal-sweep.ts';
+import { nextSweepPage } from '../use-cases/renewal-sweep.ts';
 
-const config = defineConfig({ ...orderIntakeVariables, ...senderVariables, ...auditVariables });
-const deps = {
-  ...orderIntakeDeps(config),
-  platform: dynamoMailPlatform({ client: dynamoDb, tableName: config.TABLE_NAME }),
-  notifier: sesNotifier(senderOf(ses, config)),
-  audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
-};
+const config = defineConfig(tableVariables);
+const table = { client: dynamoDb, tableName: config.TABLE_NAME };
+const reads = meterReads(dynamoDb);
+const deps = { mailboxes: dynamoMailboxRepository(table), sweepState: dynamoSweepStateRepository(table) };
 
-/** The EventBridge schedule's event (its `time`), or `{ at }` to sweep as of another instant. */
-const input = z.looseObject({ at: z.iso.datetime().optional(), time: z.iso.datetime().optional() });
+const count = z.number().int().nonnegative();
+/** The state the sweep workflow carries (`SweepState`): at first only `{ at }`, the schedule's time. */
+const input = z.looseObject({
+  at: z.iso.datetime({ offset: true }).transform((at) => new Date(at).toISOString()),
+  days: z.array(z.iso.date()).optional(),
+  completes: z.iso.date().optional(),
+  cursor: z.object({ partition: count, sortKey: z.string().optional() }).nullable().optional(),
+  totals: z.record(z.string(), z.number().nonnegative()).optional(),
+  results: z
+    .array(
+      z.object({
+        outcome: z.enum([
+          'reminder',
+          'charge-notice',
+          'auto-renewal',
+          'retry',
+          'suspended',
+          'deleted',
+          'nothing',
+          'failed',
+        ]),
+        readUnits: z.number().nonnegative().optional(),
+      }),
+    )
+    .optional(),
+});
 
-/** The daily renewal sweep: reminders, automatic renewals, suspensions, deletions. */
-export const handler = stateHandler(input, async (event) => {
-  const at = new Date(event.at ?? event.time ?? Date.now());
-  const result = await runRenewalSweep(deps, at);
-  logger.info('Renewal sweep done', { at: at.toISOString(), ...result, startedOrders: result.startedOrders.length });
-  return result;
+/** Sweep workflow state NextPage: a page of due mailboxes, the tally of the page before; the days recorded as swept at the end. */
+export const handler = stateHandler(input, async (state) => {
+  const before = reads.units();
+  const page = await nextSweepPage(deps, state as Parameters<typeof nextSweepPage>[1], () => reads.units() - before);
+  if (page.done) logger.info('Renewal sweep done', { at: page.at, days: page.days.length, ...page.totals });
+  return page;
 });

@@ -23,6 +23,7 @@ import {
 } from '../domain/order.ts';
 import { AUTHENTICATION_REQUIRED, credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
 import { hasExtraGb, NO_EXTRA_GB, type PlanChoice, quotaOf } from '../domain/renewal-plan.ts';
+import { LAST_CHARGE_ATTEMPT, nextChargeAttemptAt } from '../domain/renewal-policy.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
 import { BusinessCount, type BusinessMetrics } from './business-metrics.ts';
 import type {
@@ -62,6 +63,8 @@ export interface FulfilmentDeps {
   dns: Pick<DnsResolver, 'mx'>;
   /** Where the transitions are counted (absent: nothing is, as in tests that do not look). */
   metrics?: BusinessMetrics;
+  /** The storefront's renewal page for a mailbox (the email of a declined automatic renewal names it). */
+  renewalLink: (storefrontId: string, address: string) => string;
 }
 
 async function loadOrder(orders: OrderRepository, orderId: string): Promise<Order> {
@@ -325,6 +328,8 @@ export async function provisionMailbox(
       ...(renewalPayment ? { renewalPayment } : {}),
       // Kept for the renewals, which are invoiced the same way unless they say otherwise.
       ...(Object.keys(order.billing).length > 0 ? { billing: order.billing } : {}),
+      // Automatic renewals renew for the years chosen in the order.
+      renewalYears: order.years,
     });
     if (!activated)
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
@@ -575,7 +580,7 @@ export type CloseOutcome = 'failed' | 'cancelled';
  *    the refund are audited.
  */
 export async function closeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit' | 'metrics'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit' | 'metrics' | 'renewalLink'>,
   orderId: string,
   outcome: CloseOutcome,
   reason: string,
@@ -600,6 +605,11 @@ export async function closeOrder(
       settled = await giveBack(deps, settled, now);
     },
     () => deps.mailboxes.release(address, orderId),
+    // The last attempt of an automatic renewal failed: automatic renewal switches off, so that the
+    // holder can renew by hand (before the email that says so).
+    async () => {
+      if (isLastAutoRenewalAttempt(closed)) await deps.mailboxes.setAutoRenew(address, false, closed.storefrontId);
+    },
     // Once the money is settled: the email says whether it is refunded.
     async () => settled && (await tellClosed(deps, settled, now)),
     () =>
@@ -618,12 +628,37 @@ export async function closeOrder(
   await deps.orders.settleAttention(orderId);
 }
 
-/** Tells the holder, at most once, that the order failed or was cancelled (and, if paid, that it is refunded). */
-function tellClosed(deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>, order: Order, now: Date): Promise<void> {
-  const { orderId, kind } = order;
+const isLastAutoRenewalAttempt = (order: Order) =>
+  order.autoRenewal !== undefined && order.autoRenewal.attempt >= LAST_CHARGE_ATTEMPT;
+
+/**
+ * Tells the holder, at most once, that the order failed or was cancelled (and, if paid, that it is
+ * refunded). A failed automatic renewal (not refunded: nothing was taken) says what happens next:
+ * the next attempt, or, after the last one, that automatic renewal is off; with the storefront's
+ * renewal page and the day the mailbox stops sending.
+ */
+function tellClosed(
+  deps: Pick<FulfilmentDeps, 'orders' | 'notifier' | 'renewalLink'>,
+  order: Order,
+  now: Date,
+): Promise<void> {
+  const { orderId, kind, autoRenewal } = order;
   const { address } = order.mailbox;
   const to = order.holder.email;
   const refundCents = order.refund?.amountCents;
+  if (autoRenewal && order.status === 'failed' && order.payment.status === 'failed' && refundCents === undefined) {
+    const nextAttemptAt = nextChargeAttemptAt(autoRenewal.expiresAt, autoRenewal.attempt);
+    return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
+      deps.notifier.renewalDeclined({
+        to,
+        address,
+        orderId,
+        expiresAt: autoRenewal.expiresAt,
+        renewalLink: deps.renewalLink(order.storefrontId, address),
+        ...(nextAttemptAt ? { nextAttemptAt } : {}),
+      }),
+    );
+  }
   return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
     order.status === 'cancelled'
       ? deps.notifier.orderCancelled({

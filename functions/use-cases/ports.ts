@@ -175,7 +175,7 @@ export interface MailboxRepository {
   activate(
     address: string,
     orderId: string,
-    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment' | 'billing'>,
+    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment' | 'billing' | 'renewalYears'>,
   ): Promise<boolean>;
   /** Records the first password: false when one was already set. */
   markPasswordSet(address: string): Promise<boolean>;
@@ -200,10 +200,22 @@ export interface MailboxRepository {
    * meanwhile (no longer renewable, no card, or the address now another storefront's).
    */
   setAutoRenew(address: string, enabled: boolean, storefrontId: string): Promise<Mailbox | undefined>;
-  /** Mailboxes whose expiry falls in a month (`YYYY-MM`), from the expiry index. */
-  byExpiryMonth(month: string): Promise<Mailbox[]>;
-  /** Records a reminder as sent; true only for the one caller that recorded it. */
-  markReminded(address: string, reminderKey: string): Promise<boolean>;
+  /**
+   * The addresses due by `until` in the due-day index partitions of `days` (`YYYY-MM-DD`, every
+   * shard of each), at most `limit`; `next` is where the following page starts. Every write that
+   * changes a mailbox's renewal schedule moves it to the partition of its next stage's day.
+   */
+  listDue(query: { days: string[]; until: string; limit: number; after?: DueCursor }): Promise<{
+    addresses: string[];
+    next?: DueCursor;
+  }>;
+  /**
+   * Records a renewal stage as done (`stageKey` of the renewal policy) while the mailbox still expires
+   * at `expiresAt`; true only for the one caller that recorded it.
+   */
+  markStageDone(address: string, expiresAt: string, stageKey: string): Promise<boolean>;
+  /** Writes the mailbox's renewal schedule again, as it is now (the index said something stale). */
+  reschedule(address: string): Promise<void>;
   /** `active` → `suspended`, if the mailbox still expires at `expiresAt` (not renewed meanwhile). */
   suspend(address: string, expiresAt: string): Promise<boolean>;
   /** `suspended` → `deleted` (the address becomes free), if it still expires at `expiresAt`. */
@@ -214,6 +226,19 @@ export interface MailboxRepository {
    * False when the mailbox is gone, its reference email is another one, or it was recorded already.
    */
   markContactUndeliverable(address: string, holderEmail: string, contact: MailboxContact): Promise<boolean>;
+}
+
+/** Where a page of due addresses ended: which partition of the query, and the last sort key read in it. */
+export interface DueCursor {
+  partition: number;
+  sortKey?: string;
+}
+
+/** The renewal sweep's own record: the last day whose due partitions a sweep has read completely. */
+export interface SweepStateRepository {
+  sweptThrough(): Promise<string | undefined>;
+  /** Records `day` as swept through, unless a later day is recorded already. */
+  recordSwept(day: string): Promise<void>;
 }
 
 export interface AccessToken {
@@ -421,7 +446,36 @@ export interface Notifier {
     refundCents?: number;
   }): Promise<string>;
   renewalConfirmed(input: RenewalConfirmation): Promise<string>;
-  expiryReminder(input: { to: string; address: string; expiresAt: string; daysLeft: number }): Promise<string>;
+  /** Without automatic renewal: the mailbox expires in `daysLeft` days; `renewalLink` is the storefront's renewal page. */
+  expiryReminder(input: {
+    to: string;
+    address: string;
+    expiresAt: string;
+    daysLeft: number;
+    renewalLink: string;
+  }): Promise<string>;
+  /** With automatic renewal: the card or PayPal account will be charged `grossCents` on `chargeAt`, for `years`. */
+  chargeNotice(input: {
+    to: string;
+    address: string;
+    expiresAt: string;
+    chargeAt: string;
+    years: number;
+    grossCents: number;
+  }): Promise<string>;
+  /**
+   * An automatic renewal's charge was declined: what happened, the storefront's renewal page, the
+   * day the mailbox stops sending (its expiry), and the next attempt (`nextAttemptAt`; absent after
+   * the last one, when automatic renewal is switched off).
+   */
+  renewalDeclined(input: {
+    to: string;
+    address: string;
+    orderId: string;
+    expiresAt: string;
+    renewalLink: string;
+    nextAttemptAt?: string;
+  }): Promise<string>;
   domainDnsInstructions(input: {
     to: string;
     address: string;

@@ -7,7 +7,7 @@ import {
   manualRenewalRefusal,
   toPublicMailbox,
 } from '../domain/mailbox.ts';
-import { orderIdFromBytes, pendingOrder, toPublicOrder } from '../domain/order.ts';
+import { type Order, orderIdFromBytes, pendingOrder, toPublicOrder } from '../domain/order.ts';
 import {
   choiceRefusal,
   hasExtraGb,
@@ -18,7 +18,7 @@ import {
   shrinks,
   usageRefusal,
 } from '../domain/renewal-plan.ts';
-import { AUTO_RENEW_YEARS } from '../domain/renewal-policy.ts';
+import { type ChargeAttempt, DEFAULT_RENEWAL_YEARS } from '../domain/renewal-policy.ts';
 import type { PublicMailbox, PublicOrder, RenewalRequest } from '../domain/schemas.ts';
 import {
   fingerprint,
@@ -135,36 +135,47 @@ export async function setAutoRenew(
 }
 
 /**
- * The automatic renewal of a mailbox for its current expiry: a one-year renewal order charged
- * off-session (the holder is away) to the payment method saved with the provider. Named after
- * (address, expiry), so however often the sweep runs, one expiry gets one order. Answers the order
- * id, and whether this call created it.
+ * The id of an automatic renewal order: named after (address, expiry, attempt), so however often the
+ * sweep runs, one attempt of one term is one order (attempt 1, the charge, keeps the name it had
+ * before retries existed).
+ */
+export function autoRenewalOrderId(address: string, expiresAt: string, attempt: number): string {
+  const name = `auto-renew\n${address}\n${expiresAt}${attempt === 1 ? '' : `\n${attempt}`}`;
+  return orderIdFromBytes(createHash('sha256').update(name).digest());
+}
+
+/**
+ * The automatic renewal of a mailbox for its current expiry: a renewal order for the years chosen in
+ * the order (`renewalYears`), charged off-session (the holder is away) to the payment method saved with the provider. `attempt` 2 to 4 are the
+ * retries after a decline. Answers the order id, and whether this call created it.
  */
 export async function placeAutoRenewal(
   deps: Omit<RenewalDeps, 'mailboxes' | 'platform'>,
   mailbox: Mailbox,
   now: Date,
+  attempt: ChargeAttempt = 1,
 ): Promise<{ orderId: string; created: boolean }> {
   if (!mailbox.renewalPayment || !mailbox.expiresAt)
     throw new Error(`${mailbox.address} has nothing to renew automatically`);
-  const orderId = orderIdFromBytes(
-    createHash('sha256').update(`auto-renew\n${mailbox.address}\n${mailbox.expiresAt}`).digest(),
-  );
-  const order = pendingOrder({
-    orderId,
-    storefrontId: mailbox.storefrontId,
-    kind: 'renewal',
-    mailbox: { address: mailbox.address, type: mailbox.type, domainPec: mailbox.domainPec },
-    years: AUTO_RENEW_YEARS,
-    // The same plan and extra GB again, invoiced as the mailbox's first order was.
-    ...(hasExtraGb(mailbox.extraGb) ? { extraGb: mailbox.extraGb } : {}),
-    payment: { ...mailbox.renewalPayment, offSession: true },
-    holder: { email: mailbox.holderEmail },
-    billing: mailbox.billing ?? {},
-    requestHash: fingerprint({ autoRenew: mailbox.address, expiresAt: mailbox.expiresAt }),
-    now,
-    paymentWaitSeconds: deps.paymentWaitSeconds,
-  });
+  const orderId = autoRenewalOrderId(mailbox.address, mailbox.expiresAt, attempt);
+  const order: Order = {
+    ...pendingOrder({
+      orderId,
+      storefrontId: mailbox.storefrontId,
+      kind: 'renewal',
+      mailbox: { address: mailbox.address, type: mailbox.type, domainPec: mailbox.domainPec },
+      years: mailbox.renewalYears ?? DEFAULT_RENEWAL_YEARS,
+      // The same plan and extra GB again, invoiced as the mailbox's first order was.
+      ...(hasExtraGb(mailbox.extraGb) ? { extraGb: mailbox.extraGb } : {}),
+      payment: { ...mailbox.renewalPayment, offSession: true },
+      holder: { email: mailbox.holderEmail },
+      billing: mailbox.billing ?? {},
+      requestHash: fingerprint({ autoRenew: mailbox.address, expiresAt: mailbox.expiresAt, attempt }),
+      now,
+      paymentWaitSeconds: deps.paymentWaitSeconds,
+    }),
+    autoRenewal: { expiresAt: mailbox.expiresAt, attempt },
+  };
   const created = (await deps.orders.create(order)) === 'created';
   if (created) {
     await startWorkflow(deps, order, now, async () => {});

@@ -46,6 +46,10 @@ const DOCUMENTED: Documented[] = [
     finding: /^Resource::<OrderFulfilment[A-Za-z0-9]+Function[A-F0-9]{8}\.Arn>:\*$/,
     reason: 'The order workflow may invoke any version of its own state functions.',
   },
+  {
+    finding: /^Resource::<RenewalSweep[A-Za-z0-9]+Function[A-F0-9]{8}\.Arn>:\*$/,
+    reason: 'The renewal sweep workflow may invoke any version of its own state functions.',
+  },
 ];
 
 /**

@@ -51,6 +51,8 @@ export interface Needs {
   stripe?: true;
   /** Reads the Stripe webhook endpoint's signing secret (STRIPE_WEBHOOK_SECRET_ARN). */
   stripeWebhookSecret?: true;
+  /** The storefronts' renewal pages, for the emails that link to them (RENEWAL_LINKS, the `pec:renewalLinks` setting). */
+  renewalLinks?: true;
   /** Reads the bank's statement files under `incoming/` and sets refused ones aside under `rejected/` (STATEMENTS_BUCKET). */
   statements?: true;
 }
@@ -173,6 +175,9 @@ export class NeedsBinder {
       stripeWebhookSecret: (fn) => {
         stripeWebhookSecret.grantRead(fn);
         fn.addEnvironment('STRIPE_WEBHOOK_SECRET_ARN', stripeWebhookSecret.secretArn);
+      },
+      renewalLinks: (fn) => {
+        fn.addEnvironment('RENEWAL_LINKS', JSON.stringify(settings.renewalLinks));
       },
       statements: (fn) => {
         const bucket = stateful.statementsBucket;

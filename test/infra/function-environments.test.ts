@@ -80,6 +80,7 @@ it('every function fails to load without any one of the variables it is given, n
       'STRIPE_SANDBOX',
       'STRIPE_WEBHOOK_SECRET_ARN',
       'STATEMENTS_BUCKET',
+      'RENEWAL_LINKS',
     ]),
   );
   expect(

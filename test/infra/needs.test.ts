@@ -25,6 +25,7 @@ const settings: ProductSettings & { passwordSetupUrl: string } = {
   },
   beneficiary: { name: 'PEC Provisioning S.p.A.', iban: 'IT60X0542811101000000123456' },
   payments: { sandbox: false },
+  renewalLinks: { '*': 'https://shop.example/rinnovo?indirizzo={address}' },
 };
 
 let stack: Stack;

@@ -5,12 +5,12 @@ import { HANDLER_METADATA_KEY } from '../../infra/constructs/pec-function.ts';
 import { buildPecApp } from '../../infra/pec-app.ts';
 import {
   type CfnResource,
-  onlyResourceOfType,
   referencedLogicalId,
   resourcesOfType,
   type StateDefinition,
   type StateMachineDefinition,
   stateMachineDefinition,
+  stateMachineOf,
 } from './template-queries.ts';
 
 let template: Template;
@@ -20,7 +20,7 @@ let definition: StateMachineDefinition;
 beforeAll(() => {
   const { stateless } = buildPecApp({ skipBundling: true, nag: false });
   template = Template.fromStack(stateless);
-  [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+  [, stateMachine] = stateMachineOf(template, 'OrderFulfilment');
   definition = stateMachineDefinition(stateMachine);
 });
 
@@ -156,7 +156,7 @@ describe('AwaitAuthentication: 3-D Secure and PayPal’s approval', () => {
   it('takes its bound from pec:authenticationWaitMinutes, or pec:authenticationWaitSeconds', () => {
     const timeoutWith = (context: Record<string, unknown>) => {
       const { stateless } = buildPecApp({ skipBundling: true, nag: false, context });
-      const [, machine] = onlyResourceOfType(Template.fromStack(stateless), 'AWS::StepFunctions::StateMachine');
+      const [, machine] = stateMachineOf(Template.fromStack(stateless), 'OrderFulfilment');
       return stateMachineDefinition(machine).States.AwaitAuthentication?.TimeoutSeconds;
     };
     expect(timeoutWith({ 'pec:authenticationWaitMinutes': 15 })).toBe(900);

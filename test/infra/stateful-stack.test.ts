@@ -25,7 +25,7 @@ describe('the product table', () => {
     });
   });
 
-  it('has the byExpiry index on gsi1pk / gsi1sk', () => {
+  it('has the generic index byExpiry on gsi1pk / gsi1sk (refunds to make, anomalies)', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: Match.arrayWith([
         Match.objectLike({
@@ -34,6 +34,21 @@ describe('the product table', () => {
             { AttributeName: 'gsi1pk', KeyType: 'HASH' },
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
+        }),
+      ]),
+    });
+  });
+
+  it("has the renewal sweep's due-day index byDueDay on gsi4pk / gsi4sk, keys only", () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'byDueDay',
+          KeySchema: [
+            { AttributeName: 'gsi4pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi4sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         }),
       ]),
     });

@@ -16,6 +16,7 @@ import {
   resourcesOfType,
   rolesAllowing,
   stateMachineDefinition,
+  stateMachineOf,
 } from './template-queries.ts';
 
 const handlersDir = fileURLToPath(new URL('../../functions/handlers/', import.meta.url));
@@ -41,17 +42,17 @@ const functionOfHandler = (handler: string): [string, CfnResource] => {
 const functionIdOfHandler = (handler: string) => functionOfHandler(handler)[0];
 const roleOfHandler = (handler: string) => roleOf(functionOfHandler(handler)[1]);
 const stateMachineRole = () => {
-  const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+  const [, stateMachine] = stateMachineOf(template, 'OrderFulfilment');
   return referencedLogicalId(stateMachine.Properties?.RoleArn);
 };
 /** The functions the order workflow invokes: its state functions. */
 const stateFunctionIds = () => {
-  const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+  const [, stateMachine] = stateMachineOf(template, 'OrderFulfilment');
   return [...invokedLogicalIds(stateMachineDefinition(stateMachine))];
 };
 
 describe('every Lambda function', () => {
-  it('number one per API route, one per function the workflow invokes, the renewal sweep, the bank statements and the SES feedback', () => {
+  it("number one per API route, one per function the workflow invokes, the renewal sweep's two, the bank statements and the SES feedback", () => {
     expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 3);
   });
 
@@ -283,11 +284,22 @@ describe('least privilege', () => {
   // The cancellation starts a run only to close a cancelled order whose run ended.
   const starters = () =>
     new Set(
-      ['create-order', 'renew-mailbox', 'renewal-sweep', 'cancel-order'].map((handler) => roleOfHandler(handler)),
+      ['create-order', 'renew-mailbox', 'sweep-mailbox', 'cancel-order'].map((handler) => roleOfHandler(handler)),
     );
+  /** The role the renewal sweep's schedule starts its workflow with. */
+  const scheduleRole = () => {
+    const [, schedule] = onlyResourceOfType(template, 'AWS::Scheduler::Schedule');
+    const target = schedule.Properties?.Target as { RoleArn: unknown } | undefined;
+    return referencedLogicalId(target?.RoleArn) ?? '';
+  };
 
   it('lets only the order intake functions (new orders, renewals, the renewal sweep) and the cancellation start the workflow', () => {
-    expect(new Set(rolesAllowing(template, 'states:StartExecution'))).toEqual(starters());
+    expect(new Set(rolesAllowing(template, 'states:StartExecution'))).toEqual(new Set([...starters(), scheduleRole()]));
+    // The schedule starts the sweep workflow, and nothing else.
+    const started = allowStatementsOfRole(template, scheduleRole())
+      .filter((statement) => asArray(statement.Action).includes('states:StartExecution'))
+      .flatMap((statement) => [...referencedLogicalIds(statement.Resource)]);
+    expect(started).toEqual([stateMachineOf(template, 'RenewalSweep')[0]]);
   });
 
   it('lets the same functions, and only them, read an execution’s status (to restart an order whose run ended)', () => {
@@ -329,14 +341,52 @@ describe('least privilege', () => {
     );
   });
 
-  it('runs the renewal sweep every day, with retries', () => {
-    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).filter(
-      (rule) => rule.Properties?.ScheduleExpression !== undefined,
+  it('starts the renewal sweep workflow every day, with a retry policy and a dead-letter queue', () => {
+    const [, schedule] = onlyResourceOfType(template, 'AWS::Scheduler::Schedule');
+    expect(schedule.Properties?.ScheduleExpression).toBe('cron(0 2 * * ? *)');
+    const target = schedule.Properties?.Target as {
+      Arn: unknown;
+      Input: string;
+      RetryPolicy?: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+      DeadLetterConfig?: { Arn: unknown };
+    };
+    expect(referencedLogicalId(target.Arn)).toBe(stateMachineOf(template, 'RenewalSweep')[0]);
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 6 * 3600 });
+    const [queueId, queue] = onlyResourceOfType(template, 'AWS::SQS::Queue');
+    expect(referencedLogicalId(target.DeadLetterConfig?.Arn)).toBe(queueId);
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    // The sweep runs as of the time it was scheduled for.
+    expect(JSON.parse(target.Input)).toEqual({ at: '<aws.scheduler.scheduled-time>' });
+  });
+
+  it('sweeps the due mailboxes of a page a bounded number at a time, a failed one caught so the others go on', () => {
+    const definition = stateMachineDefinition(stateMachineOf(template, 'RenewalSweep')[1]) as unknown as {
+      StartAt: string;
+      States: Record<string, Record<string, unknown>>;
+    };
+    expect(definition.StartAt).toBe('NextPage');
+    const map = definition.States.SweepMailboxes as {
+      Type: string;
+      MaxConcurrency: number;
+      ItemsPath: string;
+      Next: string;
+      ItemProcessor: { StartAt: string; States: Record<string, { Catch?: { ErrorEquals: string[]; Next: string }[] }> };
+    };
+    expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 10, ItemsPath: '$.addresses', Next: 'NextPage' });
+    const item = map.ItemProcessor.States[map.ItemProcessor.StartAt];
+    expect(item?.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'MailboxFailed' })]);
+    expect(definition.States.AllSwept).toMatchObject({ Type: 'Choice', Default: 'SweepMailboxes' });
+  });
+
+  it('lets the sweep workflow invoke its two functions, and no other', () => {
+    const [, machine] = stateMachineOf(template, 'RenewalSweep');
+    const role = referencedLogicalId(machine.Properties?.RoleArn) ?? '';
+    const invokable = allowStatementsOfRole(template, role)
+      .filter((statement) => asArray(statement.Action).includes('lambda:InvokeFunction'))
+      .flatMap((statement) => [...referencedLogicalIds(statement.Resource)]);
+    expect(new Set(invokable)).toEqual(
+      new Set([functionIdOfHandler('renewal-sweep'), functionIdOfHandler('sweep-mailbox')]),
     );
-    expect(rules).toHaveLength(1);
-    expect(rules[0]?.Properties?.ScheduleExpression).toBe('cron(0 2 * * ? *)');
-    const targets = rules[0]?.Properties?.Targets as { Arn: unknown; RetryPolicy?: { MaximumRetryAttempts: number } }[];
-    expect(targets[0]?.RetryPolicy?.MaximumRetryAttempts).toBe(2);
   });
 
   it('lets the state machine invoke each of its state functions, and no other function', () => {

@@ -60,6 +60,18 @@ export function onlyResourceOfType(template: Template, type: string): [string, C
   return entries[0] as [string, CfnResource];
 }
 
+/** The state machine of one workflow construct (`OrderFulfilment`, `RenewalSweep`), by its logical ID's prefix. */
+export function stateMachineOf(
+  template: Template,
+  construct: 'OrderFulfilment' | 'RenewalSweep',
+): [string, CfnResource] {
+  const entries = Object.entries(resourcesOfType(template, 'AWS::StepFunctions::StateMachine')).filter(([id]) =>
+    id.startsWith(construct),
+  );
+  if (entries.length !== 1) throw new Error(`expected exactly one ${construct} state machine, found ${entries.length}`);
+  return entries[0] as [string, CfnResource];
+}
+
 export const asArray = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 

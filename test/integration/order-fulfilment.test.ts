@@ -14,6 +14,7 @@ import type {
   PaymentGateway,
 } from '../../functions/use-cases/ports.ts';
 import { type LocalStripe, startStripeServer } from '../../local/stripe/server.ts';
+import { fakeRenewalLink } from '../support/fakes.ts';
 import { Faults, namedError } from '../support/faults.ts';
 import { storedOrder } from '../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
@@ -73,6 +74,8 @@ class RecordingNotifier {
     orderCancelled: this.record('orderCancelled'),
     renewalConfirmed: this.record('renewalConfirmed'),
     expiryReminder: this.record('expiryReminder'),
+    chargeNotice: this.record('chargeNotice'),
+    renewalDeclined: this.record('renewalDeclined'),
     domainDnsInstructions: this.record('domainDnsInstructions'),
     paymentInstructions: this.record('paymentInstructions'),
   };
@@ -115,6 +118,7 @@ beforeAll(async () => {
     audit: faults.wrap('audit', audit as AuditLog),
     documents: faults.wrap('documents', documents as DocumentStore),
     dns: { mx: async () => [] },
+    renewalLink: fakeRenewalLink,
   };
 });
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { ERASED_EMAIL, type Mailbox, type MailboxContact } from '../../functions
 import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
 import type { PlanChoice, Quota, SpaceInUse } from '../../functions/domain/renewal-plan.ts';
+import { nextSweepAt } from '../../functions/domain/renewal-policy.ts';
 import type { ActivationPromise, BusinessCount, BusinessMetrics } from '../../functions/use-cases/business-metrics.ts';
 import type {
   AccessToken,
@@ -36,6 +37,7 @@ import type {
   RateDecision,
   RateLimiter,
   StatementFiles,
+  SweepStateRepository,
   WorkflowCallbacks,
   WorkflowStarter,
 } from '../../functions/use-cases/ports.ts';
@@ -336,7 +338,7 @@ export class InMemoryMailboxRepository implements MailboxRepository {
   async activate(
     address: string,
     orderId: string,
-    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment' | 'billing'>,
+    fields: Pick<Mailbox, 'activatedAt' | 'expiresAt' | 'autoRenew' | 'renewalPayment' | 'billing' | 'renewalYears'>,
   ) {
     const move = this.movable(address, 'activate');
     if (!move?.mailbox || move.mailbox.orderId !== orderId || move.to === 'absent') return false;
@@ -383,16 +385,31 @@ export class InMemoryMailboxRepository implements MailboxRepository {
     return copy(move.mailbox);
   }
 
-  async byExpiryMonth(month: string) {
-    return [...this.mailboxes.values()].filter((mailbox) => mailbox.expiresAt?.startsWith(month)).map(copy);
+  /** Due addresses as the index would hold them: by the day of `nextSweepAt`, in one partition per day. */
+  async listDue({ days, until, limit, after }: Parameters<MailboxRepository['listDue']>[0]) {
+    const due = [...this.mailboxes.values()]
+      .map((mailbox) => ({ mailbox, at: nextSweepAt(mailbox)?.toISOString() }))
+      .filter((entry): entry is { mailbox: Mailbox; at: string } => entry.at !== undefined)
+      .filter(({ at }) => days.includes(at.slice(0, 10)) && at <= until)
+      .map(({ mailbox, at }) => `${at}#${mailbox.address}`)
+      .sort();
+    const from = after?.sortKey === undefined ? 0 : due.findIndex((key) => key > (after.sortKey as string));
+    const page = (from < 0 ? [] : due.slice(from, from + limit)).map((key) => key.slice(key.indexOf('#') + 1));
+    const last = from < 0 ? undefined : due[from + limit - 1];
+    return from >= 0 && from + limit < due.length && last
+      ? { addresses: page, next: { partition: 0, sortKey: last } }
+      : { addresses: page };
   }
 
-  async markReminded(address: string, reminderKey: string) {
+  async markStageDone(address: string, expiresAt: string, key: string) {
     const mailbox = this.mailboxes.get(address);
-    if (!mailbox || mailbox.remindersSent?.has(reminderKey)) return false;
-    mailbox.remindersSent = new Set([...(mailbox.remindersSent ?? []), reminderKey]);
+    if (!mailbox || mailbox.expiresAt !== expiresAt || mailbox.stagesDone?.has(key)) return false;
+    mailbox.stagesDone = new Set([...(mailbox.stagesDone ?? []), key]);
     return true;
   }
+
+  /** The in-memory "index" is computed when listed: always as the mailbox is. */
+  async reschedule(_address: string) {}
 
   async suspend(address: string, expiresAt: string) {
     return this.moveAt(address, 'suspend', expiresAt);
@@ -539,6 +556,9 @@ export class RecordingNotifier implements Notifier {
     this.record({ email: 'renewalConfirmed', input });
   expiryReminder = (input: Parameters<Notifier['expiryReminder']>[0]) =>
     this.record({ email: 'expiryReminder', input });
+  chargeNotice = (input: Parameters<Notifier['chargeNotice']>[0]) => this.record({ email: 'chargeNotice', input });
+  renewalDeclined = (input: Parameters<Notifier['renewalDeclined']>[0]) =>
+    this.record({ email: 'renewalDeclined', input });
   domainDnsInstructions = (input: Parameters<Notifier['domainDnsInstructions']>[0]) =>
     this.record({ email: 'domainDnsInstructions', input });
   paymentInstructions = (input: Parameters<Notifier['paymentInstructions']>[0]) =>
@@ -802,5 +822,22 @@ export class RecordingMetrics implements BusinessMetrics {
   /** The names counted, in order. */
   get names(): BusinessCount[] {
     return this.counts.map(({ metric }) => metric);
+  }
+}
+
+/** A storefront's renewal page, as the `pec:renewalLinks` setting would name it. */
+export const fakeRenewalLink = (storefrontId: string, address: string) =>
+  `https://shop.example/${storefrontId}/renew?address=${encodeURIComponent(address)}`;
+
+/** The renewal sweep's record of the last day swept through. */
+export class InMemorySweepState implements SweepStateRepository {
+  day: string | undefined;
+
+  async sweptThrough() {
+    return this.day;
+  }
+
+  async recordSwept(day: string) {
+    if (this.day === undefined || this.day < day) this.day = day;
   }
 }

@@ -61,7 +61,8 @@ describe('defineConfig', () => {
  */
 const HANDLER_SETTINGS = [
   { handler: 'create-order', variable: 'PAYMENT_WAIT_SECONDS' },
-  { handler: 'renewal-sweep', variable: 'PAYMENT_WAIT_SECONDS' },
+  { handler: 'sweep-mailbox', variable: 'PAYMENT_WAIT_SECONDS' },
+  { handler: 'sweep-mailbox', variable: 'RENEWAL_LINKS' },
   { handler: 'send-first-access-email', variable: 'ACCESS_TOKEN_TTL_SECONDS' },
   { handler: 'check-domain-dns', variable: 'DNS_DEADLINE_SECONDS' },
   { handler: 'check-domain-dns', variable: 'DNS_POLL_MAX_SECONDS' },
@@ -86,6 +87,7 @@ const FULL_ENV = {
   DNS_DEADLINE_SECONDS: '1209600',
   DNS_POLL_FIRST_SECONDS: '300',
   DNS_POLL_MAX_SECONDS: '7200',
+  RENEWAL_LINKS: '{"*":"https://shop.example/rinnovo?indirizzo={address}"}',
 };
 
 const importHandler = (handler: string) => import(`../../functions/handlers/${handler}.ts`);
@@ -102,5 +104,24 @@ describe('a handler without a setting it needs', () => {
     for (const [name, value] of Object.entries(FULL_ENV)) vi.stubEnv(name, value);
 
     expect((await importHandler(handler)).handler).toBeTypeOf('function');
+  });
+});
+
+describe('the renewal links (RENEWAL_LINKS)', () => {
+  it("names each storefront's page for an address, the `*` one for any other", async () => {
+    const { renewalLinksFrom, renewalLinksVariables } = await import('../../functions/adapters/renewal-links.ts');
+    vi.stubEnv(
+      'RENEWAL_LINKS',
+      '{"shop-a":"https://a.example/rinnovo?pec={address}","*":"https://www.example.com/rinnova/{address}"}',
+    );
+    const links = renewalLinksFrom(defineConfig(renewalLinksVariables));
+    expect(links('shop-a', 'mario.rossi@pec.it')).toBe('https://a.example/rinnovo?pec=mario.rossi%40pec.it');
+    expect(links('shop-b', 'a&b@pec.it')).toBe('https://www.example.com/rinnova/a%26b%40pec.it');
+  });
+
+  it.each(['not json', '[]', '{}', '{"shop":"ftp://x.example/{address}"}'])('refuses %s at load', async (value) => {
+    const { renewalLinksVariables } = await import('../../functions/adapters/renewal-links.ts');
+    vi.stubEnv('RENEWAL_LINKS', value);
+    expect(() => defineConfig(renewalLinksVariables)).toThrow(/RENEWAL_LINKS/);
   });
 });

@@ -1,6 +1,15 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { type MailboxEvent, mailboxLifecycle, PUBLIC_MAILBOX_STATUSES } from '../../domain/lifecycles.ts';
 import { ERASED_EMAIL, type Mailbox } from '../../domain/mailbox.ts';
+import { dayOf, nextSweepAt } from '../../domain/renewal-policy.ts';
 import type { MailboxRepository } from '../../use-cases/ports.ts';
 import {
   type ListSource,
@@ -18,11 +27,33 @@ import { type Expression, isConditionFailed, statusIn, stripKeys, type Table, up
  */
 export const mailboxKey = (address: string) => ({ pk: `MAILBOX#${address}`, sk: 'MAILBOX' });
 
-/** The renewal sweep's index: mailboxes by month of expiry, sorted by expiry instant. */
-export const expiryIndexKeys = (mailbox: Pick<Mailbox, 'address' | 'expiresAt'>) =>
-  mailbox.expiresAt
-    ? { gsi1pk: `EXPIRY#${mailbox.expiresAt.slice(0, 7)}`, gsi1sk: `${mailbox.expiresAt}#${mailbox.address}` }
-    : {};
+/** The due-day index is split in this many shards per day, so that no day's partition gets too many writes. */
+export const DUE_SHARDS = 4;
+
+/** The due-day partition of one shard of one day (`YYYY-MM-DD`). */
+export const duePartition = (day: string, shard: number) => `DUE#${day}#${shard}`;
+
+/** The address in a due-day sort key (`<nextSweepAt>#<address>`). */
+const addressIn = (sortKey: string) => sortKey.slice(sortKey.indexOf('#') + 1);
+
+/** A stable shard for an address: the first bytes of its hash. */
+export const dueShardOf = (address: string) =>
+  createHash('sha256').update(address).digest().readUInt16BE(0) % DUE_SHARDS;
+
+/**
+ * The renewal sweep's index (`byDueDay`, sparse, keys only): a mailbox with a stage ahead (reminder,
+ * notice, charge, retry, suspension, deletion; `nextSweepAt` of the renewal policy) is in the
+ * partition of that day, sorted by `<nextSweepAt>#<address>`; one with nothing ahead is in none.
+ * A stage already due when the mailbox is written (automatic renewal switched off 20 days before
+ * expiry: the 30-day reminder is due) goes in the partition of `notBefore`'s day, never in one of
+ * a day the sweep has read already.
+ */
+export function dueIndexKeys(mailbox: Mailbox, notBefore?: Date): { gsi4pk: string; gsi4sk: string } | undefined {
+  const due = nextSweepAt(mailbox);
+  if (!due) return undefined;
+  const day = notBefore && notBefore > due ? dayOf(notBefore) : dayOf(due);
+  return { gsi4pk: duePartition(day, dueShardOf(mailbox.address)), gsi4sk: `${due.toISOString()}#${mailbox.address}` };
+}
 
 /**
  * The storefront indexes' keys (GET /mailboxes). The sort key, `<orderedAt>#<address>`, comes with
@@ -46,7 +77,7 @@ export function storefrontIndexKeys(
 /** The stored item of a mailbox or reservation, keys and all (what `reserve` puts; the bench loads these). */
 export const mailboxItem = (mailbox: Mailbox) => ({
   ...mailboxKey(mailbox.address),
-  ...expiryIndexKeys(mailbox),
+  ...dueIndexKeys(mailbox),
   ...storefrontIndexKeys(mailbox),
   ...mailbox,
 });
@@ -91,7 +122,11 @@ function mayMove(event: MailboxEvent): Expression {
 /** The status `event` moves a mailbox to, as the value `:to`. */
 const moveTo = (event: MailboxEvent) => ({ ':to': mailboxLifecycle.targetOf(event) });
 
-export function dynamoMailboxRepository(table: Table): MailboxRepository {
+/**
+ * The mailboxes of the table. `clock` is when a write happens (for the due-day index: a stage due
+ * already is filed under today, see `dueIndexKeys`).
+ */
+export function dynamoMailboxRepository(table: Table, clock: () => Date = () => new Date()): MailboxRepository {
   const { client, tableName } = table;
 
   /**
@@ -109,6 +144,47 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
     );
     return Item?.storefrontId as string | undefined;
   };
+
+  /** A conditional update answering the item as written; undefined when its condition did not hold. */
+  const updateReturning = async (
+    update: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>,
+  ): Promise<Record<string, unknown> | undefined> => {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateCommand({ TableName: tableName, ...update, ReturnValues: 'ALL_NEW' }),
+      );
+      return Attributes;
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  };
+
+  /**
+   * Puts the mailbox in the due-day partition its renewal schedule names (or in none), after a
+   * write that may have changed it. Every such write adds one to `revision`: the schedule is written
+   * only if no other write came since, which then writes its own.
+   */
+  const reschedule = async (item: Record<string, unknown>): Promise<void> => {
+    const keys = dueIndexKeys(stripKeys<Mailbox>(item), clock());
+    if (keys?.gsi4pk === item.gsi4pk && keys?.gsi4sk === item.gsi4sk) return;
+    await updateIf(table, {
+      Key: mailboxKey(String(item.address)),
+      ConditionExpression: item.revision === undefined ? 'attribute_not_exists(revision)' : 'revision = :revision',
+      UpdateExpression: keys ? 'SET gsi4pk = :pk, gsi4sk = :sk' : 'REMOVE gsi4pk, gsi4sk',
+      ExpressionAttributeValues: {
+        ...(item.revision === undefined ? {} : { ':revision': item.revision }),
+        ...(keys ? { ':pk': keys.gsi4pk, ':sk': keys.gsi4sk } : {}),
+      },
+    });
+  };
+
+  /** Where a due-day query resumes: the index key of the last item read (its address is in the sort key). */
+  const dueStartKey = (partition: string, sortKey: string) => ({
+    gsi4pk: partition,
+    gsi4sk: sortKey,
+    ...mailboxKey(addressIn(sortKey)),
+  });
 
   return {
     async get(address) {
@@ -206,18 +282,18 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
     async activate(address, orderId, fields) {
       const storefrontId = await storefrontOf(address);
       if (!storefrontId) return false;
-      const expiry = expiryIndexKeys({ address, expiresAt: fields.expiresAt });
       const from = mayMove('activate');
       const listed = listedAs(storefrontId, 'activate');
-      return updateIf(table, {
+      const item = await updateReturning({
         Key: mailboxKey(address),
         ConditionExpression: `orderId = :orderId AND ${from.expression} AND ${listed.condition}`,
         UpdateExpression:
-          'SET #status = :to, activatedAt = :activatedAt, expiresAt = :expiresAt, autoRenew = :autoRenew, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, ' +
+          'SET #status = :to, activatedAt = :activatedAt, expiresAt = :expiresAt, autoRenew = :autoRenew, ' +
           `${listed.set}, gsi3sk = :expiryKey` +
           (fields.renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
           (fields.billing ? ', billing = :billing' : '') +
-          ' REMOVE holdUntil',
+          (fields.renewalYears ? ', renewalYears = :renewalYears' : '') +
+          ' REMOVE holdUntil ADD revision :one',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':orderId': orderId,
@@ -228,28 +304,29 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
           ':activatedAt': fields.activatedAt,
           ':expiresAt': fields.expiresAt,
           ':autoRenew': fields.autoRenew,
-          ':gsi1pk': expiry.gsi1pk,
-          ':gsi1sk': expiry.gsi1sk,
+          ':one': 1,
           ...(fields.renewalPayment ? { ':renewalPayment': fields.renewalPayment } : {}),
           ...(fields.billing ? { ':billing': fields.billing } : {}),
+          ...(fields.renewalYears ? { ':renewalYears': fields.renewalYears } : {}),
         },
       });
+      if (item) await reschedule(item);
+      return item !== undefined;
     },
 
     async extend(address, orderId, { previousExpiresAt, expiresAt, renewalPayment, plan }) {
       const storefrontId = await storefrontOf(address);
       if (!storefrontId) return 'gone';
-      const expiry = expiryIndexKeys({ address, expiresAt });
       const from = mayMove('renew');
       const listed = listedAs(storefrontId, 'renew');
-      const extended = await updateIf(table, {
+      const item = await updateReturning({
         Key: mailboxKey(address),
         ConditionExpression: `${from.expression} AND expiresAt = :previous AND (attribute_not_exists(renewalOrders) OR NOT contains(renewalOrders, :orderId)) AND ${listed.condition}`,
         UpdateExpression:
-          `SET #status = :to, expiresAt = :expiresAt, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, ${listed.set}, gsi3sk = :expiryKey` +
+          `SET #status = :to, expiresAt = :expiresAt, ${listed.set}, gsi3sk = :expiryKey` +
           (renewalPayment ? ', renewalPayment = :renewalPayment' : '') +
           (plan ? ', #type = :type, extraGb = :extraGb' : '') +
-          ' ADD renewalOrders :orders',
+          ' ADD renewalOrders :orders, revision :one',
         ExpressionAttributeNames: { '#status': 'status', ...(plan ? { '#type': 'type' } : {}) },
         ExpressionAttributeValues: {
           ...from.values,
@@ -259,14 +336,16 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
           ':previous': previousExpiresAt ?? '',
           ':orderId': orderId,
           ':expiresAt': expiresAt,
-          ':gsi1pk': expiry.gsi1pk,
-          ':gsi1sk': expiry.gsi1sk,
           ':orders': new Set([orderId]),
+          ':one': 1,
           ...(renewalPayment ? { ':renewalPayment': renewalPayment } : {}),
           ...(plan ? { ':type': plan.type, ':extraGb': plan.extraGb } : {}),
         },
       });
-      if (extended) return 'extended';
+      if (item) {
+        await reschedule(item);
+        return 'extended';
+      }
       const current = await this.get(address);
       if (current?.renewalOrders?.has(orderId)) return 'applied';
       if (!current || !mailboxLifecycle.canMove(current.status, 'renew')) return 'gone';
@@ -282,12 +361,18 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
             Key: mailboxKey(address),
             // Enabling needs something to charge: the card or PayPal token kept on the mailbox.
             ConditionExpression: `${from.expression} AND storefrontId = :storefrontId${enabled ? ' AND attribute_exists(renewalPayment)' : ''}`,
-            UpdateExpression: 'SET autoRenew = :enabled',
+            UpdateExpression: 'SET autoRenew = :enabled ADD revision :one',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ...from.values, ':enabled': enabled, ':storefrontId': storefrontId },
+            ExpressionAttributeValues: {
+              ...from.values,
+              ':enabled': enabled,
+              ':storefrontId': storefrontId,
+              ':one': 1,
+            },
             ReturnValues: 'ALL_NEW',
           }),
         );
+        if (Attributes) await reschedule(Attributes);
         return Attributes ? stripKeys<Mailbox>(Attributes) : undefined;
       } catch (error) {
         if (isConditionFailed(error)) return undefined;
@@ -295,33 +380,51 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
       }
     },
 
-    async byExpiryMonth(month) {
-      const mailboxes: Mailbox[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
+    async listDue({ days, until, limit, after }) {
+      const partitions = days.flatMap((day) =>
+        Array.from({ length: DUE_SHARDS }, (_, shard) => duePartition(day, shard)),
+      );
+      const addresses: string[] = [];
+      let partition = after?.partition ?? 0;
+      let start: Record<string, unknown> | undefined =
+        after?.sortKey !== undefined ? dueStartKey(partitions[partition] ?? '', after.sortKey) : undefined;
+      while (partition < partitions.length && addresses.length < limit) {
         const page = await client.send(
           new QueryCommand({
             TableName: tableName,
-            IndexName: 'byExpiry',
-            KeyConditionExpression: 'gsi1pk = :month',
-            ExpressionAttributeValues: { ':month': `EXPIRY#${month}` },
+            IndexName: 'byDueDay',
+            // Only what is due by `until`: today's partition also holds what falls due later today.
+            KeyConditionExpression: 'gsi4pk = :partition AND gsi4sk <= :until',
+            ExpressionAttributeValues: { ':partition': partitions[partition], ':until': `${until}#\uffff` },
+            Limit: limit - addresses.length,
             ExclusiveStartKey: start,
           }),
         );
-        mailboxes.push(...(page.Items ?? []).map((item) => stripKeys<Mailbox>(item)));
+        addresses.push(...(page.Items ?? []).map((item) => addressIn(String(item.gsi4sk))));
         start = page.LastEvaluatedKey;
-      } while (start);
-      return mailboxes;
+        if (!start) partition++;
+      }
+      if (partition >= partitions.length) return { addresses };
+      return { addresses, next: { partition, ...(start ? { sortKey: String(start.gsi4sk) } : {}) } };
     },
 
-    async markReminded(address, reminderKey) {
-      return updateIf(table, {
+    async markStageDone(address, expiresAt, key) {
+      const item = await updateReturning({
         Key: mailboxKey(address),
         ConditionExpression:
-          'attribute_exists(pk) AND (attribute_not_exists(remindersSent) OR NOT contains(remindersSent, :key))',
-        UpdateExpression: 'ADD remindersSent :keys',
-        ExpressionAttributeValues: { ':key': reminderKey, ':keys': new Set([reminderKey]) },
+          'expiresAt = :expiresAt AND (attribute_not_exists(stagesDone) OR NOT contains(stagesDone, :key))',
+        UpdateExpression: 'ADD stagesDone :keys, revision :one',
+        ExpressionAttributeValues: { ':expiresAt': expiresAt, ':key': key, ':keys': new Set([key]), ':one': 1 },
       });
+      if (item) await reschedule(item);
+      return item !== undefined;
+    },
+
+    async reschedule(address) {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: mailboxKey(address), ConsistentRead: true }),
+      );
+      if (Item) await reschedule(Item);
     },
 
     async suspend(address, expiresAt) {
@@ -329,18 +432,21 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
       if (!storefrontId) return false;
       const from = mayMove('suspend');
       const listed = listedAs(storefrontId, 'suspend');
-      return updateIf(table, {
+      const item = await updateReturning({
         Key: mailboxKey(address),
         ConditionExpression: `${from.expression} AND expiresAt = :expiresAt AND ${listed.condition}`,
-        UpdateExpression: `SET #status = :to, ${listed.set}`,
+        UpdateExpression: `SET #status = :to, ${listed.set} ADD revision :one`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ...from.values,
           ...moveTo('suspend'),
           ':expiresAt': expiresAt,
+          ':one': 1,
           ...listed.values,
         },
       });
+      if (item) await reschedule(item);
+      return item !== undefined;
     },
 
     async markDeleted(address, expiresAt) {
@@ -351,11 +457,11 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
       return updateIf(table, {
         Key: mailboxKey(address),
         ConditionExpression: `${from.expression} AND expiresAt = :expiresAt AND ${listed.condition}`,
-        // Out of the sweep's expiry index, nothing left to charge: the address is free to be ordered
+        // Out of the sweep's due-day index, nothing left to charge: the address is free to be ordered
         // again. Still listed (as deleted) until it is. The holder's personal data goes with it
         // (ERASED_AT_DELETION: the reference email, what was learnt of it); invoicing data stays
         // on the orders (README, "Retention").
-        UpdateExpression: `SET #status = :to, autoRenew = :false, passwordSet = :false, holderEmail = :erased, ${listed.set} REMOVE gsi1pk, gsi1sk, renewalPayment, contact`,
+        UpdateExpression: `SET #status = :to, autoRenew = :false, passwordSet = :false, holderEmail = :erased, ${listed.set} REMOVE gsi1pk, gsi1sk, gsi4pk, gsi4sk, renewalPayment, contact`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ...from.values,

@@ -30,7 +30,10 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
     gsi3sk: _g6,
     attentionPk: _a1,
     attentionSk: _a2,
+    gsi4pk: _g7,
+    gsi4sk: _g8,
     ttl: _ttl,
+    revision: _revision,
     ...entity
   } = item;
   return entity as T;

@@ -289,5 +289,37 @@ export function expiryReminderEmail(input: EmailInput<'expiryReminder'>) {
       `la casella di posta elettronica certificata ${input.address} scade il ${italianDate(input.expiresAt)}.`,
       'Rinnovala per continuare a usarla: alla scadenza la casella può solo ricevere messaggi per 90 giorni, poi viene cancellata con tutto il suo contenuto.',
     ],
+    link: { href: input.renewalLink, label: 'Rinnova la casella' },
+  });
+}
+
+export function chargeNoticeEmail(input: EmailInput<'chargeNotice'>) {
+  const years = input.years === 1 ? '1 anno' : `${input.years} anni`;
+  return render(input.to, `Avviso di addebito: rinnovo automatico della casella PEC ${input.address}`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `la casella di posta elettronica certificata ${input.address} scade il ${italianDate(input.expiresAt)} e si rinnova automaticamente per ${years}.`,
+      `Il ${italianDate(input.chargeAt)} addebiteremo ${euro(input.grossCents)} (IVA inclusa) sul metodo di pagamento che hai usato per l'ultimo pagamento.`,
+      'Se non vuoi rinnovarla, disattiva il rinnovo automatico prima di quella data dal sito dove hai acquistato la casella.',
+    ],
+    facts: [
+      ['Data di addebito', italianDate(input.chargeAt)],
+      ['Importo', euro(input.grossCents)],
+    ],
+  });
+}
+
+export function renewalDeclinedEmail(input: EmailInput<'renewalDeclined'>) {
+  return render(input.to, `Rinnovo automatico non riuscito: la casella PEC ${input.address}`, {
+    greeting: 'Gentile cliente,',
+    paragraphs: [
+      `non siamo riusciti ad addebitare il rinnovo automatico della casella ${input.address}: il pagamento è stato rifiutato (ordine ${input.orderId}).`,
+      input.nextAttemptAt
+        ? `Riproveremo il ${italianDate(input.nextAttemptAt)}. Per evitarlo, rinnova subito la casella con un altro metodo di pagamento dal link qui sotto.`
+        : 'Il rinnovo automatico è stato disattivato: rinnova la casella dal link qui sotto.',
+      `Se non viene rinnovata, dal ${italianDate(input.expiresAt)} la casella non può più inviare messaggi: può solo riceverli per 90 giorni, poi viene cancellata.`,
+    ],
+    facts: [['La casella smette di inviare il', italianDate(input.expiresAt)]],
+    link: { href: input.renewalLink, label: 'Rinnova la casella' },
   });
 }

@@ -33,6 +33,7 @@ describe('local DynamoDB (dynalite, in its own thread)', () => {
       ['byStorefrontStatus', 'ACTIVE'],
       ['byStorefrontExpiry', 'ACTIVE'],
       ['byAttention', 'ACTIVE'],
+      ['byDueDay', 'ACTIVE'],
     ]);
   });
 

@@ -22,7 +22,7 @@ import {
 } from '../../../functions/use-cases/order-fulfilment.ts';
 import { placeOrder } from '../../../functions/use-cases/place-order.ts';
 import type { AuditLog, MailPlatform, Notifier } from '../../../functions/use-cases/ports.ts';
-import { InMemoryDns, InMemoryPaymentGateway } from '../../support/fakes.ts';
+import { fakeRenewalLink, InMemoryDns, InMemoryPaymentGateway } from '../../support/fakes.ts';
 import { orderBody } from '../../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../../support/local-dynamodb.ts';
 
@@ -59,6 +59,12 @@ class RecordingNotifier implements Notifier {
   async expiryReminder() {
     return 'msg-reminder';
   }
+  async chargeNotice() {
+    return 'msg-notice';
+  }
+  async renewalDeclined() {
+    return 'msg-declined';
+  }
 }
 
 class RecordingAuditLog implements AuditLog {
@@ -90,6 +96,7 @@ beforeAll(async () => {
     audit: new RecordingAuditLog(),
     dns: { mx: async () => [] },
     documents: { putOrderDocument: async () => {} },
+    renewalLink: fakeRenewalLink,
   };
   deps = { tokens: fulfilment.tokens, mailboxes: fulfilment.mailboxes, platform: fulfilment.platform };
   linkDeps = { mailboxes, tokens, limiter: dynamoAdapters(table).limiter, notifier };

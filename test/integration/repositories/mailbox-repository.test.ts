@@ -1,6 +1,11 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoMailboxRepository, mailboxKey } from '../../../functions/adapters/dynamodb/mailbox-repository.ts';
+import {
+  duePartition,
+  dueShardOf,
+  dynamoMailboxRepository,
+  mailboxKey,
+} from '../../../functions/adapters/dynamodb/mailbox-repository.ts';
 import type { MailboxStatus } from '../../../functions/domain/lifecycles.ts';
 import type { Mailbox } from '../../../functions/domain/mailbox.ts';
 import type { MailboxRepository } from '../../../functions/use-cases/ports.ts';
@@ -12,7 +17,7 @@ let mailboxes: MailboxRepository;
 
 beforeAll(async () => {
   table = await startLocalTable();
-  mailboxes = dynamoMailboxRepository(table);
+  mailboxes = dynamoMailboxRepository(table, () => now);
 });
 afterAll(() => table?.stop());
 
@@ -123,7 +128,7 @@ describe('DynamoDB mailbox repository: release', () => {
 });
 
 describe('DynamoDB mailbox repository: activate', () => {
-  it('turns the reservation into an active mailbox, indexed by month of expiry', async () => {
+  it('turns the reservation into an active mailbox, in the due-day index at its first renewal stage', async () => {
     const address = freshAddress();
     await mailboxes.reserve(reservation(address, 'HOLDER'), now);
 
@@ -132,19 +137,18 @@ describe('DynamoDB mailbox repository: activate', () => {
     const mailbox = await mailboxes.get(address);
     expect(mailbox).toMatchObject({ status: 'active', orderId: 'HOLDER', ...activation });
     expect(mailbox?.holdUntil).toBeUndefined();
-    expect(mailbox).not.toHaveProperty('gsi1pk');
+    expect(mailbox).not.toHaveProperty('gsi4pk');
+    // Expiring 2026-03-16 10:00, renewing automatically: the charge notice (37 days before) is next.
     const item = await table.item(mailboxKey(address));
-    expect(item).toMatchObject({ gsi1pk: 'EXPIRY#2026-03', gsi1sk: `2026-03-16T10:00:00.000Z#${address}` });
-
-    const { Items } = await table.documents.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        IndexName: 'byExpiry',
-        KeyConditionExpression: 'gsi1pk = :month',
-        ExpressionAttributeValues: { ':month': 'EXPIRY#2026-03' },
-      }),
-    );
-    expect(Items?.map((found) => found.address)).toContain(address);
+    expect(item).toMatchObject({
+      gsi4pk: duePartition('2026-02-07', dueShardOf(address)),
+      gsi4sk: `2026-02-07T10:00:00.000Z#${address}`,
+    });
+    const due = await mailboxes.listDue({ days: ['2026-02-07'], until: '2026-02-07T10:00:00.000Z', limit: 1000 });
+    expect(due.addresses).toContain(address);
+    // Not yet due an instant before, nor on another day.
+    const before = await mailboxes.listDue({ days: ['2026-02-07'], until: '2026-02-07T09:59:59.999Z', limit: 1000 });
+    expect(before.addresses).not.toContain(address);
   });
 
   it('refuses an order that does not hold the address', async () => {
@@ -299,5 +303,75 @@ describe("DynamoDB mailbox repository: the holder's contact", () => {
     expect(item).toMatchObject({ status: 'deleted', holderEmail: '' });
     expect(item).not.toHaveProperty('contact');
     expect(JSON.stringify(item)).not.toContain('mario.rossi@example.com');
+  });
+});
+
+describe('DynamoDB mailbox repository: the due-day index', () => {
+  const activeMailbox = async (fields: Partial<typeof activation> = {}) => {
+    const address = freshAddress();
+    await mailboxes.reserve(reservation(address, 'HOLDER'), now);
+    await mailboxes.activate(address, 'HOLDER', { ...activation, ...fields });
+    return address;
+  };
+  const dueKeys = async (address: string) => {
+    const item = await table.item(mailboxKey(address));
+    return { pk: item?.gsi4pk, sk: item?.gsi4sk };
+  };
+
+  it('moves a mailbox to the day of its next stage whenever it changes, and out of the index once deleted', async () => {
+    const address = await activeMailbox();
+    // Switched off: reminders instead of the charge; the 90-day one (2025-12-16) is next.
+    await mailboxes.setAutoRenew(address, false, 'storefront-1');
+    expect(await dueKeys(address)).toEqual({
+      pk: duePartition('2025-12-16', dueShardOf(address)),
+      sk: `2025-12-16T10:00:00.000Z#${address}`,
+    });
+    expect(await mailboxes.markStageDone(address, activation.expiresAt, `${activation.expiresAt}#remind-90`)).toBe(
+      true,
+    );
+    expect(await mailboxes.markStageDone(address, activation.expiresAt, `${activation.expiresAt}#remind-90`)).toBe(
+      false,
+    );
+    expect((await dueKeys(address)).sk).toBe(`2026-02-14T10:00:00.000Z#${address}`);
+    expect(await mailboxes.suspend(address, activation.expiresAt)).toBe(true);
+    expect((await dueKeys(address)).sk).toBe(`2026-06-14T10:00:00.000Z#${address}`);
+    expect(await mailboxes.markDeleted(address, activation.expiresAt)).toBe(true);
+    expect(await dueKeys(address)).toEqual({ pk: undefined, sk: undefined });
+  });
+
+  it('files a stage due already under the day of the write, never under a day swept', async () => {
+    const late = dynamoMailboxRepository(table, () => new Date('2026-03-01T08:00:00.000Z'));
+    const address = await activeMailbox();
+    // 15 days before expiry automatic renewal goes off: the reminders, due since December, are due today.
+    await late.setAutoRenew(address, false, 'storefront-1');
+    expect(await dueKeys(address)).toEqual({
+      pk: duePartition('2026-03-01', dueShardOf(address)),
+      sk: `2025-12-16T10:00:00.000Z#${address}`,
+    });
+    expect(
+      (await late.listDue({ days: ['2026-03-01'], until: '2026-03-01T08:00:00.000Z', limit: 1000 })).addresses,
+    ).toContain(address);
+  });
+
+  it('pages through every shard of every day asked for, each address once', async () => {
+    const addresses = await Promise.all(
+      Array.from({ length: 23 }, () => activeMailbox({ expiresAt: '2027-01-20T10:00:00.000Z' })),
+    );
+    const seen: string[] = [];
+    let after: Awaited<ReturnType<MailboxRepository['listDue']>>['next'];
+    let pages = 0;
+    do {
+      const page = await mailboxes.listDue({
+        days: ['2026-12-13', '2026-12-14', '2026-12-15'],
+        until: '2026-12-15T00:00:00.000Z',
+        limit: 5,
+        ...(after ? { after } : {}),
+      });
+      seen.push(...page.addresses);
+      after = page.next;
+      pages++;
+    } while (after);
+    expect(seen.sort()).toEqual([...addresses].sort());
+    expect(pages).toBeGreaterThanOrEqual(5);
   });
 });

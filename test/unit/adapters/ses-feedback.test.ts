@@ -30,6 +30,7 @@ describe('the mailbox message tag', () => {
       address: 'mario@pec.it',
       expiresAt: '2026-03-15T09:30:00.000Z',
       daysLeft: 30,
+      renewalLink: 'https://shop.example/renew',
     });
     const input = ses.commandCalls(SendEmailCommand)[0]?.args[0].input as SendEmailCommandInput;
     expect(input.ConfigurationSetName).toBe('pec');

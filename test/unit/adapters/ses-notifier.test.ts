@@ -376,7 +376,13 @@ describe('SES notifier configuration', () => {
     vi.stubEnv('PAYMENT_IBAN', undefined);
 
     const notifier = sesNotifier(senderOf(client, defineConfig(senderVariables)));
-    await notifier.expiryReminder({ to: 'a@b.it', address: 'x@pec.it', expiresAt: '2026-01-01', daysLeft: 3 });
+    await notifier.expiryReminder({
+      to: 'a@b.it',
+      address: 'x@pec.it',
+      expiresAt: '2026-01-01',
+      daysLeft: 3,
+      renewalLink: 'https://shop.example/rinnovo',
+    });
 
     expect(sent().Destination?.ToAddresses).toEqual(['a@b.it']);
   });

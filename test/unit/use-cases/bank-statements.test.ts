@@ -5,6 +5,7 @@ import type { Order } from '../../../functions/domain/order.ts';
 import { processBankStatement } from '../../../functions/use-cases/bank-statements.ts';
 import { closeOrder } from '../../../functions/use-cases/order-fulfilment.ts';
 import {
+  fakeRenewalLink,
   InMemoryMailboxRepository,
   InMemoryOrderRepository,
   InMemoryPaymentEventRepository,
@@ -225,7 +226,13 @@ describe('processBankStatement', () => {
 
     // A transfer: nothing was asked of the card gateway.
     const gateway = new InMemoryPaymentGateway();
-    const closing = { ...deps, mailboxes: new InMemoryMailboxRepository(), gateway, notifier: new RecordingNotifier() };
+    const closing = {
+      ...deps,
+      mailboxes: new InMemoryMailboxRepository(),
+      gateway,
+      notifier: new RecordingNotifier(),
+      renewalLink: fakeRenewalLink,
+    };
     await closeOrder(closing, MARIO, 'failed', ErrorName.ProvisioningImpossibleError, later);
 
     expect(await deps.orders.get(MARIO)).toMatchObject({

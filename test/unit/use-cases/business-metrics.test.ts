@@ -5,6 +5,7 @@ import type { Order } from '../../../functions/domain/order.ts';
 import { BusinessCount } from '../../../functions/use-cases/business-metrics.ts';
 import { chargePayment, closeOrder, completeOrder } from '../../../functions/use-cases/order-fulfilment.ts';
 import {
+  fakeRenewalLink,
   InMemoryMailboxRepository,
   InMemoryOrderRepository,
   InMemoryPaymentGateway,
@@ -46,6 +47,7 @@ function world(order: Order, mailbox?: Partial<Mailbox>) {
     audit: new RecordingAuditLog(),
     documents: new RecordingDocuments(),
     metrics: new RecordingMetrics(),
+    renewalLink: fakeRenewalLink,
   };
 }
 

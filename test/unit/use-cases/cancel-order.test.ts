@@ -7,6 +7,7 @@ import { cancelOrder } from '../../../functions/use-cases/cancel-order.ts';
 import { handlePaymentEvent } from '../../../functions/use-cases/handle-payment-event.ts';
 import { awaitPayment, closeOrder } from '../../../functions/use-cases/order-fulfilment.ts';
 import {
+  fakeRenewalLink,
   InMemoryMailboxRepository,
   InMemoryOrderRepository,
   InMemoryPaymentEventRepository,
@@ -53,6 +54,7 @@ function world(order: Order = storedOrder({}, now)) {
     // A transfer order: nothing was asked of the card gateway, so it has nothing to find or cancel.
     gateway: new InMemoryPaymentGateway(),
     paymentWaitSeconds: 5 * 24 * 3600,
+    renewalLink: fakeRenewalLink,
   };
   return { order, orders, faults, deps };
 }

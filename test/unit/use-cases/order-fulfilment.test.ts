@@ -16,6 +16,7 @@ import {
   sendOrderConfirmation,
 } from '../../../functions/use-cases/order-fulfilment.ts';
 import {
+  fakeRenewalLink,
   InMemoryDns,
   InMemoryMailboxRepository,
   InMemoryMailPlatform,
@@ -61,6 +62,7 @@ function world(order: Order, mailbox?: Partial<Mailbox>) {
     audit: new RecordingAuditLog(),
     documents: new RecordingDocuments(),
     gateway: new InMemoryPaymentGateway(),
+    renewalLink: fakeRenewalLink,
   };
 }
 

@@ -3,7 +3,6 @@ import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Mailbox } from '../../../functions/domain/mailbox.ts';
 import { RenewalRequestSchema } from '../../../functions/domain/schemas.ts';
 import { checkAvailability, getMailbox, getOrder } from '../../../functions/use-cases/queries.ts';
-import { runRenewalSweep } from '../../../functions/use-cases/renewal-sweep.ts';
 import { placeRenewal, setAutoRenew } from '../../../functions/use-cases/renewals.ts';
 import {
   InMemoryMailboxRepository,
@@ -15,7 +14,7 @@ import {
 } from '../../support/fakes.ts';
 import { savedCard, storedOrder } from '../../support/fixtures.ts';
 
-/* Renewals by hand, automatic renewal, the daily sweep and the read-only queries, against the in-memory ports. */
+/* Renewals by hand, automatic renewal and the read-only queries, against the in-memory ports (the sweep: renewal-sweep.test.ts). */
 
 const now = new Date('2025-03-15T09:30:00.000Z');
 const DAY = 24 * 3600 * 1000;
@@ -154,76 +153,6 @@ describe('setAutoRenew', () => {
       name: ErrorName.ConflictError,
     });
     expect((await deps.mailboxes.get(box.address))?.autoRenew).toBe(false);
-  });
-});
-
-describe('runRenewalSweep', () => {
-  it('does what the policy says for each mailbox, once however often it runs', async () => {
-    const remind = mailbox({ expiresAt: daysFromNow(20) });
-    const renew = mailbox({
-      expiresAt: daysFromNow(5),
-      autoRenew: true,
-      renewalPayment: savedCard,
-    });
-    const suspend = mailbox({ expiresAt: daysFromNow(-1) });
-    const remove = mailbox({ status: 'suspended', expiresAt: daysFromNow(-91) });
-    const untouched = mailbox({ expiresAt: daysFromNow(120) });
-    const deps = world(remind, renew, suspend, remove, untouched);
-    for (const box of [suspend, remove]) {
-      deps.platform.accounts.set(box.address, { mailboxGb: 1, archiveGb: 0, receiveOnly: false });
-    }
-
-    const first = await runRenewalSweep(deps, now);
-    const second = await runRenewalSweep(deps, new Date(now.getTime() + 3600_000));
-
-    expect(first).toEqual({
-      reminders: 1,
-      autoRenewals: 1,
-      suspended: 1,
-      deleted: 1,
-      startedOrders: [expect.any(String)],
-    });
-    expect(second).toEqual({ reminders: 0, autoRenewals: 0, suspended: 0, deleted: 0, startedOrders: [] });
-    expect(deps.notifier.of('expiryReminder')).toEqual([
-      expect.objectContaining({ address: remind.address, daysLeft: 20 }),
-    ]);
-    expect((await deps.mailboxes.get(suspend.address))?.status).toBe('suspended');
-    expect(deps.platform.accounts.get(suspend.address)?.receiveOnly).toBe(true);
-    expect((await deps.mailboxes.get(remove.address))?.status).toBe('deleted');
-    expect(deps.platform.accounts.has(remove.address)).toBe(false);
-    expect((await deps.mailboxes.get(untouched.address))?.status).toBe('active');
-
-    const [renewal] = deps.orders.orders.values();
-    // Charged off-session to the method saved with Stripe, never to a storefront's one-time token.
-    expect(renewal).toMatchObject({
-      kind: 'renewal',
-      years: 1,
-      payment: {
-        method: 'card',
-        customerId: savedCard.customerId,
-        paymentMethod: savedCard.paymentMethod,
-        offSession: true,
-      },
-    });
-    expect(renewal?.payment).not.toHaveProperty('token');
-    expect(renewal?.mailbox.address).toBe(renew.address);
-    expect(deps.workflow.started.map((start) => start.orderId)).toEqual(first.startedOrders);
-    expect(deps.audit.eventsOf(renew.orderId)).toEqual(['auto-renewal-started']);
-    expect(deps.audit.eventsOf(suspend.orderId)).toEqual(['mailbox-suspended']);
-    expect(deps.audit.eventsOf(remove.orderId)).toEqual(['mailbox-deleted']);
-  });
-
-  it('goes on past a mailbox that fails, then fails naming it', async () => {
-    const broken = mailbox({ expiresAt: daysFromNow(-1) });
-    const fine = mailbox({ expiresAt: daysFromNow(20) });
-    const deps = world(broken, fine);
-    deps.platform.setReceiveOnly = async () => {
-      throw new Error('platform down');
-    };
-
-    await expect(runRenewalSweep(deps, now)).rejects.toThrow(broken.address);
-    expect(deps.notifier.of('expiryReminder').map((sent) => sent.address)).toEqual([fine.address]);
-    expect((await deps.mailboxes.get(broken.address))?.status).toBe('active');
   });
 });
 
