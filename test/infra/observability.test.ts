@@ -25,6 +25,7 @@ import {
   referencedLogicalIds,
   resourcesOfType,
   stateMachineDefinition,
+  stateMachineOf,
 } from './template-queries.ts';
 
 /*
@@ -127,7 +128,7 @@ describe('the alarms of their own', () => {
   });
 
   it('an execution that ends needing an operator: matched by its end (EventBridge), alarmed on the first', () => {
-    const [machineId] = onlyResourceOfType(stateless, 'AWS::StepFunctions::StateMachine');
+    const [machineId] = stateMachineOf(stateless, 'OrderFulfilment');
     const rules = Object.entries(resourcesOfType(stateless, 'AWS::Events::Rule')).filter(([, rule]) => {
       const pattern = rule.Properties?.EventPattern as { source?: string[] } | undefined;
       return pattern?.source?.includes('aws.states');
@@ -145,14 +146,14 @@ describe('the alarms of their own', () => {
     expect(pattern.detail.error).toEqual([{ 'anything-but': [...CLOSED_AS_DESIGNED] }]);
     // Each such end also goes to the alarm topic as it happens, which EventBridge may encrypt for.
     const [topicId] = alarmTopic(stateless);
-    expect((rule.Properties?.Targets as { Arn: unknown }[]).map((target) => referencedLogicalId(target.Arn))).toEqual([
-      topicId,
-    ]);
+    expect(
+      ((rule.Properties?.Targets ?? []) as { Arn: unknown }[]).map((target) => referencedLogicalId(target.Arn)),
+    ).toEqual([topicId]);
     const alarms = alarmsOn(stateless, 'TriggeredRules');
     expect(alarms).toHaveLength(1);
     const [, alarm] = alarms[0] as [string, { Properties?: Record<string, unknown> }];
     expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Events', Threshold: 1 });
-    expect(referencedLogicalId((alarm.Properties?.Dimensions as { Value: unknown }[])[0]?.Value)).toBe(ruleId);
+    expect(referencedLogicalId(((alarm.Properties?.Dimensions ?? []) as { Value: unknown }[])[0]?.Value)).toBe(ruleId);
   });
 
   it.each([

@@ -53,7 +53,7 @@ const stateFunctionIds = () => {
 
 describe('every Lambda function', () => {
   it("number one per API route, one per function the workflow invokes, the renewal sweep's two, the bank statements and the SES feedback", () => {
-    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 3);
+    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 4);
   });
 
   it('runs Node.js 24 on arm64 with active X-Ray tracing', () => {
