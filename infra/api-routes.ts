@@ -159,6 +159,22 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'GET',
+    path: '/reseller/credit',
+    handler: 'get-reseller-credit',
+    apiKey: true,
+    description: "A reseller's prepaid credit and its movements",
+    needs: { table: 'read' },
+  },
+  {
+    method: 'PUT',
+    path: '/reseller/settings',
+    handler: 'put-reseller-settings',
+    apiKey: true,
+    description: "A reseller's low-balance threshold",
+    needs: { table: 'readWrite' },
+  },
+  {
+    method: 'GET',
     path: '/openapi.json',
     handler: 'get-openapi',
     apiKey: false,

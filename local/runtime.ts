@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoResellerRepository } from '../functions/adapters/dynamodb/reseller-repository.ts';
 import { decodePercentEncoded } from '../functions/adapters/http/percent-encoding.ts';
+import { DEFAULT_RESELLER_PRICE_LIST } from '../functions/domain/catalog.ts';
+import { movementIdOf } from '../functions/domain/reseller-credit.ts';
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDbThread } from './aws/dynamodb.ts';
 import { FaultInjector, startFaultProxy } from './aws/fault-proxy.ts';
@@ -10,7 +15,7 @@ import {
   type LocalStepFunctionsServer,
   startStepFunctionsServer,
 } from './aws/stepfunctions/server.ts';
-import { type HttpGateway, startHttpGateway } from './http-gateway.ts';
+import { type HttpGateway, localApiKeyId, startHttpGateway } from './http-gateway.ts';
 import { type InvocationRecord, LocalLambda } from './lambda/local-lambda.ts';
 import { type LocalStripe, startStripeServer } from './stripe/server.ts';
 import {
@@ -29,6 +34,14 @@ import {
 /** The local storefront keys (local defaults, not secrets): two storefronts, each seeing only its own. */
 export const DEFAULT_STOREFRONT_API_KEYS = ['sk_local_dev', 'sk_local_other'] as const;
 
+/**
+ * The local reseller keys (local defaults, not secrets): one reseller, whose orders pay from its
+ * prepaid credit. Each starts with `LOCAL_RESELLER_OPENING_CENTS` of credit, written at start as a
+ * real deposit movement of its ledger (in AWS the enrolment's first payment is that deposit).
+ */
+export const DEFAULT_RESELLER_API_KEYS = ['rk_local_reseller'] as const;
+export const LOCAL_RESELLER_OPENING_CENTS = 20_000;
+
 /** The local Stripe secret key (a test key: the local stage is a sandbox) and webhook signing secret; not secrets. */
 export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local';
 export const DEFAULT_STRIPE_WEBHOOK_SECRET = 'whsec_local_stripe';
@@ -38,6 +51,8 @@ export interface LocalRuntimeOptions {
   port?: number;
   /** The keys storefront routes accept in `x-api-key`, one per storefront (default `DEFAULT_STOREFRONT_API_KEYS`). */
   storefrontApiKeys?: readonly string[];
+  /** The keys of resellers (default `DEFAULT_RESELLER_API_KEYS`): storefronts paying from prepaid credit. */
+  resellerApiKeys?: readonly string[];
   /** The secret payment webhooks are signed with. */
   paymentWebhookSecret?: string;
   /** The secret the Stripe stand-in signs its webhooks with (default `DEFAULT_STRIPE_WEBHOOK_SECRET`). */
@@ -156,7 +171,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // The gateway listens first: the first-access link points at it, and the templates need that URL.
     gateway = await startHttpGateway({
       port: options.port ?? 0,
-      storefrontApiKeys: options.storefrontApiKeys ?? DEFAULT_STOREFRONT_API_KEYS,
+      // A reseller's key is a storefront's key to the gateway (as in AWS: a key on a usage plan).
+      storefrontApiKeys: [
+        ...(options.storefrontApiKeys ?? DEFAULT_STOREFRONT_API_KEYS),
+        ...(options.resellerApiKeys ?? DEFAULT_RESELLER_API_KEYS),
+      ],
       invoke,
       verbose: options.verbose ?? false,
       localRoutes: [
@@ -259,6 +278,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     const { stateful, stateless } = synthesizeApp(context);
     await createTableFromTemplate(dynamo.endpoint, LOCAL_RESOURCES.TABLE_NAME, tableOf(stateful).properties);
+    await seedResellers(dynamo.endpoint, options.resellerApiKeys ?? DEFAULT_RESELLER_API_KEYS);
     const bundles = bundlesOf(assemblyDir);
     functions = functionsOf(stateless).map((fn) => {
       const codeDir = bundles.get(fn.logicalId);
@@ -383,6 +403,43 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       for (const stop of stopAll) await stop();
     },
   };
+}
+
+/** Enrols each local reseller with its opening deposit (a movement of its ledger), through the product's repository. */
+async function seedResellers(endpoint: string, keys: readonly string[]): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local-runtime', secretAccessKey: 'local' },
+  });
+  try {
+    const resellers = dynamoResellerRepository({
+      client: DynamoDBDocumentClient.from(client),
+      tableName: LOCAL_RESOURCES.TABLE_NAME,
+    });
+    const at = new Date().toISOString();
+    for (const [index, key] of keys.entries()) {
+      const resellerId = localApiKeyId(key);
+      await resellers.enrol(
+        {
+          resellerId,
+          name: `Rivenditore locale ${index + 1}`,
+          email: `rivenditore${index + 1}@example.com`,
+          priceList: DEFAULT_RESELLER_PRICE_LIST,
+          lowBalanceThresholdCents: 0,
+          createdAt: at,
+        },
+        {
+          movementId: movementIdOf('deposit', 'opening'),
+          kind: 'deposit',
+          amountCents: LOCAL_RESELLER_OPENING_CENTS,
+          at,
+        },
+      );
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 interface SweepSummary {

@@ -4,6 +4,7 @@ import { s3 } from '../adapters/clients/s3.ts';
 import { ses } from '../adapters/clients/ses.ts';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
+import { dynamoResellerRepository } from '../adapters/dynamodb/reseller-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
@@ -17,6 +18,7 @@ const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const deps = {
   orders: dynamoOrderRepository(table),
   mailboxes: dynamoMailboxRepository(table),
+  resellers: dynamoResellerRepository(table),
   gateway: stripeGatewayFrom(config),
   notifier: sesNotifier(senderOf(ses, config)),
   audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),

@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import {
   addressParameter,
   createdOrder,
@@ -7,14 +8,29 @@ import {
 } from '../adapters/http/http-handler.ts';
 import { orderIntakeDeps, orderIntakeVariables } from '../adapters/order-intake-deps.ts';
 import { defineConfig } from '../config.ts';
-import { RenewalRequestSchema } from '../domain/schemas.ts';
+import { parseOrThrow, RenewalRequestSchema, ResellerRenewalRequestSchema } from '../domain/schemas.ts';
 import { placeRenewal } from '../use-cases/renewals.ts';
+import { placeResellerRenewal } from '../use-cases/reseller-orders.ts';
 
 const deps = orderIntakeDeps(defineConfig(orderIntakeVariables));
 
-/** POST /mailboxes/{address}/renewals: a manual renewal order, paid like a new one. */
+/** POST /mailboxes/{address}/renewals: a manual renewal order, paid like a new one (a reseller's: from its credit). */
 export const handler = httpHandler(
-  withJsonBody(RenewalRequestSchema).extend({ pathParameters: addressParameter }),
-  async (event) =>
-    createdOrder(await placeRenewal(deps, event.pathParameters.address, event.body, intakeContext(event))),
+  withJsonBody(z.unknown()).extend({ pathParameters: addressParameter }),
+  async (event) => {
+    const context = intakeContext(event);
+    const { address } = event.pathParameters;
+    const reseller = await deps.resellers.get(context.storefrontId);
+    return createdOrder(
+      reseller
+        ? await placeResellerRenewal(
+            deps,
+            reseller,
+            address,
+            parseOrThrow(ResellerRenewalRequestSchema, event.body),
+            context,
+          )
+        : await placeRenewal(deps, address, parseOrThrow(RenewalRequestSchema, event.body), context),
+    );
+  },
 );

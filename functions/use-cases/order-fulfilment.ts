@@ -20,7 +20,7 @@ import {
   type Refund,
   renewalPaymentOf,
 } from '../domain/order.ts';
-import { credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
+import { credentialOf, isCreditPayment, isImmediatePayment, PREPAID_CREDIT } from '../domain/payment-methods.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
 import type {
   AccessTokenRepository,
@@ -34,7 +34,9 @@ import type {
   OrderRepository,
   OrderSummary,
   PaymentGateway,
+  ResellerRepository,
 } from './ports.ts';
+import { creditBackOrder } from './reseller-orders.ts';
 
 /*
  * The steps of the order workflow (workflows/order-fulfilment.ts), one function per state. Each
@@ -453,6 +455,11 @@ export async function completeOrder(
 
 export type CloseOutcome = 'failed' | 'cancelled';
 
+/** What closing a reseller's order needs: the ledger its debit goes back to (other orders need none). */
+export interface ResellerCreditDeps {
+  resellers?: Pick<ResellerRepository, 'creditBack'>;
+}
+
 /**
  * Ends an order that will not be fulfilled. `reason` is the workflow error name (e.g.
  * PaymentDeclinedError, States.Timeout). Each effect is checked on every attempt, so a retried
@@ -466,7 +473,7 @@ export type CloseOutcome = 'failed' | 'cancelled';
  *    the refund are audited.
  */
 export async function closeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit'> & ResellerCreditDeps,
   orderId: string,
   outcome: CloseOutcome,
   reason: string,
@@ -506,7 +513,8 @@ function tellClosed(deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>, order: Or
   const { orderId, kind } = order;
   const { address } = order.mailbox;
   const to = order.holder.email;
-  const refundCents = order.refund?.amountCents;
+  // A reseller's order was paid from the reseller's credit, not by the holder: nothing comes back to the holder.
+  const refundCents = order.payment.method === PREPAID_CREDIT ? undefined : order.refund?.amountCents;
   return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
     order.status === 'cancelled'
       ? deps.notifier.orderCancelled({
@@ -534,11 +542,16 @@ function tellClosed(deps: Pick<FulfilmentDeps, 'orders' | 'notifier'>, order: Or
  * Answers the order as it now is.
  */
 async function settlePayment(
-  deps: Pick<FulfilmentDeps, 'orders' | 'gateway'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'gateway'> & ResellerCreditDeps,
   order: Order,
   now: Date,
 ): Promise<Order> {
   if (order.refund) return order;
+  // A reseller's order was paid from its credit: the debit goes back to the credit, once.
+  if (order.payment.method === PREPAID_CREDIT) {
+    if (!deps.resellers) throw new Error(`Order ${order.orderId} was paid from credit: closing it needs the ledger.`);
+    return creditBackOrder({ orders: deps.orders, resellers: deps.resellers }, order, now);
+  }
   const reason = `order ${order.status}: ${order.failureReason ?? 'unknown'}`;
   if (order.payment.status === 'paid') return recordRefund(deps, order, order.chargeId ?? 'unknown', reason, now);
   // Money is only ever asked for on a payment kept on the order: without one, nothing was taken.
@@ -686,7 +699,7 @@ export async function awaitPayment(
   const order = await loadOrder(deps.orders, orderId);
   assertWaiting(order);
   const method = order.payment.method;
-  if (!isImmediatePayment(method)) {
+  if (isCreditPayment(method)) {
     // The instructions are the order's confirmation too: they summarise what was ordered.
     await sendOnce(deps.orders, orderId, 'paymentInstructionsSentAt', now, () =>
       deps.notifier.paymentInstructions({

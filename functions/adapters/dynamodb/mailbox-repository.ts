@@ -91,6 +91,26 @@ function mayMove(event: MailboxEvent): Expression {
 /** The status `event` moves a mailbox to, as the value `:to`. */
 const moveTo = (event: MailboxEvent) => ({ ':to': mailboxLifecycle.targetOf(event) });
 
+/**
+ * The conditional put that reserves an address for an order (`reserve`; a reseller's order puts it
+ * in its debit's transaction): free (never used, deleted for good, ...), and a reservation is taken
+ * only once its hold has expired, or by this very order again (a retry).
+ */
+export function reservationPut(reservation: Mailbox, now: Date) {
+  const from = mayMove('reserve');
+  return {
+    Item: mailboxItem(reservation),
+    ConditionExpression: `${from.expression} AND (attribute_not_exists(pk) OR #status <> :held OR holdUntil < :now OR orderId = :orderId)`,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ...from.values,
+      ':held': 'reserved',
+      ':now': now.toISOString(),
+      ':orderId': reservation.orderId,
+    },
+  };
+}
+
 export function dynamoMailboxRepository(table: Table): MailboxRepository {
   const { client, tableName } = table;
 
@@ -147,25 +167,7 @@ export function dynamoMailboxRepository(table: Table): MailboxRepository {
     },
 
     async reserve(reservation, now) {
-      const from = mayMove('reserve');
-      return writeIf(() =>
-        client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: mailboxItem(reservation),
-            // Free (never used, deleted for good, ...), and a reservation is taken only once its hold has
-            // expired, or by this very order again (a retry).
-            ConditionExpression: `${from.expression} AND (attribute_not_exists(pk) OR #status <> :held OR holdUntil < :now OR orderId = :orderId)`,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ...from.values,
-              ':held': 'reserved',
-              ':now': now.toISOString(),
-              ':orderId': reservation.orderId,
-            },
-          }),
-        ),
-      );
+      return writeIf(() => client.send(new PutCommand({ TableName: tableName, ...reservationPut(reservation, now) })));
     },
 
     async release(address, orderId) {

@@ -6,8 +6,10 @@ import {
   AutoRenewActiveError,
   ConflictError,
   IdempotencyKeyReusedError,
+  InsufficientCreditError,
   NotFoundError,
   type PecError,
+  ResellerOnlyError,
   RetryLaterError,
   TokenGoneError,
   TooManyRequestsError,
@@ -32,6 +34,12 @@ import {
   PublicMailboxSchema,
   PublicOrderSchema,
   RenewalRequestSchema,
+  ResellerCreditQuerySchema,
+  ResellerCreditSchema,
+  ResellerOrderRequestSchema,
+  ResellerRenewalRequestSchema,
+  ResellerSettingsRequestSchema,
+  ResellerSettingsSchema,
 } from '../../domain/schemas.ts';
 import { StripeEventSchema } from '../stripe-event-schema.ts';
 import { type ProblemDocument, problemFor } from './problem.ts';
@@ -120,6 +128,10 @@ const listRefused = new ValidationError([
   },
 ]);
 
+/** A reseller's order or renewal its credit does not cover: nothing reserved, nothing debited. */
+const insufficientCredit = new InsufficientCreditError(1220, 800);
+const resellerOnly = new ResellerOnlyError();
+
 /** Every route of `API_ROUTES` that a deployment serves, by `<METHOD> <path>`. */
 const OPERATIONS: Record<string, OperationDoc> = {
   'GET /catalog': {
@@ -139,9 +151,16 @@ const OPERATIONS: Record<string, OperationDoc> = {
   'POST /orders': {
     operationId: 'createOrder',
     parameters: [idempotencyKeyParameter],
-    request: { name: 'CreateOrderRequest', schema: CreateOrderRequestSchema },
+    request: {
+      name: 'CreateOrderRequest',
+      schema: z
+        .union([CreateOrderRequestSchema, ResellerOrderRequestSchema])
+        .meta({
+          description: "A storefront's order names its payment; a reseller's has none (debited from its credit).",
+        }),
+    },
     success: { status: 201, description: 'The order.', body: ORDER },
-    errors: [validationFailed, new AddressUnavailableError(EXAMPLE_ADDRESS), idempotencyKeyReused],
+    errors: [validationFailed, insufficientCredit, new AddressUnavailableError(EXAMPLE_ADDRESS), idempotencyKeyReused],
   },
   'GET /orders/{orderId}': {
     operationId: 'getOrder',
@@ -204,10 +223,18 @@ const OPERATIONS: Record<string, OperationDoc> = {
   'POST /mailboxes/{address}/renewals': {
     operationId: 'renewMailbox',
     parameters: [addressParameter, idempotencyKeyParameter],
-    request: { name: 'RenewalRequest', schema: RenewalRequestSchema },
+    request: {
+      name: 'RenewalRequest',
+      schema: z
+        .union([RenewalRequestSchema, ResellerRenewalRequestSchema])
+        .meta({
+          description: "A storefront's renewal names its payment; a reseller's has none (debited from its credit).",
+        }),
+    },
     success: { status: 201, description: 'The renewal order.', body: ORDER },
     errors: [
       validationFailed,
+      insufficientCredit,
       mailboxNotFound,
       new AutoRenewActiveError(EXAMPLE_ADDRESS),
       new ConflictError('mailbox_not_renewable', `The mailbox ${EXAMPLE_ADDRESS} is still being activated.`),
@@ -377,6 +404,30 @@ const OPERATIONS: Record<string, OperationDoc> = {
         'The Stripe signature is not valid.',
       ),
     ],
+  },
+  'GET /reseller/credit': {
+    operationId: 'getResellerCredit',
+    query: ResellerCreditQuerySchema,
+    success: {
+      status: 200,
+      description:
+        "The reseller's prepaid credit (euro cents net of VAT) and a page of its movements, newest first; nextCursor " +
+        "leads to the next page. A storefront's key is 403 reseller_only.",
+      body: { name: 'ResellerCredit', schema: ResellerCreditSchema },
+    },
+    errors: [listRefused, resellerOnly],
+  },
+  'PUT /reseller/settings': {
+    operationId: 'updateResellerSettings',
+    request: { name: 'ResellerSettingsRequest', schema: ResellerSettingsRequestSchema },
+    success: {
+      status: 200,
+      description:
+        'The settings, with the balance. A debit that takes the balance below lowBalanceThresholdCents emails the ' +
+        'reseller once, until the balance is back at or above it.',
+      body: { name: 'ResellerSettings', schema: ResellerSettingsSchema },
+    },
+    errors: [validationFailed, resellerOnly],
   },
   'GET /openapi.json': {
     operationId: 'getOpenApiDocument',
