@@ -10,12 +10,14 @@ import {
 import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
+import type { CreditMovement, Reseller } from '../../functions/domain/reseller-credit.ts';
 import type {
   AccessToken,
   AccessTokenRepository,
   AuditEntry,
   AuditLog,
   ChargeResult,
+  DebitedPlacement,
   DnsResolver,
   DocumentStore,
   ListPage,
@@ -33,6 +35,7 @@ import type {
   PaymentRequest,
   RateDecision,
   RateLimiter,
+  ResellerRepository,
   StatementFiles,
   WorkflowCallbacks,
   WorkflowStarter,
@@ -276,17 +279,20 @@ export class InMemoryMailboxRepository implements MailboxRepository {
     return to === undefined ? undefined : { mailbox, to };
   }
 
-  async reserve(reservation: Mailbox, now: Date) {
+  /** Whether `reserve` would hold the address for this reservation now (nothing written). */
+  canReserve(reservation: Mailbox, now: Date): boolean {
     const move = this.movable(reservation.address, 'reserve');
     if (!move) return false;
     const held = move.mailbox;
-    if (
+    return !(
       held?.status === 'reserved' &&
       held.orderId !== reservation.orderId &&
       !(held.holdUntil && held.holdUntil < now.toISOString())
-    ) {
-      return false;
-    }
+    );
+  }
+
+  async reserve(reservation: Mailbox, now: Date) {
+    if (!this.canReserve(reservation, now)) return false;
     this.mailboxes.set(reservation.address, copy(reservation));
     return true;
   }
@@ -713,5 +719,126 @@ export class InMemoryStatementFiles implements StatementFiles {
     const rejectedKey = `rejected/${key.replace(/^incoming\//, '')}`;
     this.rejected.set(rejectedKey, { text: (await this.read(key)).text, problems: copy(problems) });
     return rejectedKey;
+  }
+}
+
+/**
+ * Resellers and their ledger in memory, with the order and mailbox fakes the placement of a debited
+ * order writes to: every change is checked whole before anything is written (as one transaction).
+ */
+export class InMemoryResellerRepository implements ResellerRepository {
+  readonly resellers = new Map<string, Reseller>();
+  /** Every movement, by reseller then movement id. */
+  readonly ledger = new Map<string, Map<string, CreditMovement>>();
+
+  constructor(
+    readonly orders: InMemoryOrderRepository,
+    readonly mailboxes: InMemoryMailboxRepository,
+  ) {}
+
+  private movementsOf(resellerId: string) {
+    let movements = this.ledger.get(resellerId);
+    if (!movements) {
+      movements = new Map();
+      this.ledger.set(resellerId, movements);
+    }
+    return movements;
+  }
+
+  async get(resellerId: string) {
+    const reseller = this.resellers.get(resellerId);
+    return reseller && copy(reseller);
+  }
+
+  async enrol(reseller: Omit<Reseller, 'balanceCents'>, deposit: CreditMovement) {
+    if (this.resellers.has(reseller.resellerId)) return 'exists' as const;
+    this.resellers.set(reseller.resellerId, { ...copy(reseller), balanceCents: deposit.amountCents });
+    this.movementsOf(reseller.resellerId).set(deposit.movementId, copy(deposit));
+    return 'created' as const;
+  }
+
+  async placeDebitedOrder(input: {
+    resellerId: string;
+    order: Order;
+    debit: CreditMovement;
+    reservation?: { mailbox: Mailbox; now: Date };
+  }): Promise<DebitedPlacement> {
+    const { resellerId, order, debit, reservation } = input;
+    const reseller = this.resellers.get(resellerId);
+    const movements = this.movementsOf(resellerId);
+    if (this.orders.orders.has(order.orderId) || movements.has(debit.movementId)) return 'order_exists';
+    if (!reseller) return 'no_reseller';
+    if (reseller.balanceCents < debit.amountCents) return 'insufficient_credit';
+    // The reservation's own rule, applied synchronously: nothing else runs before the writes below.
+    if (reservation && !this.mailboxes.canReserve(reservation.mailbox, reservation.now)) return 'address_unavailable';
+    if (reservation) this.mailboxes.mailboxes.set(reservation.mailbox.address, copy(reservation.mailbox));
+    this.orders.orders.set(order.orderId, copy(order));
+    movements.set(debit.movementId, copy(debit));
+    reseller.balanceCents -= debit.amountCents;
+    return 'placed';
+  }
+
+  async creditBack(resellerId: string, order: Order, movement: CreditMovement) {
+    const movements = this.movementsOf(resellerId);
+    if (movements.has(movement.movementId)) return 'already' as const;
+    const stored = this.orders.orders.get(order.orderId);
+    const reseller = this.resellers.get(resellerId);
+    if (
+      !stored ||
+      !reseller ||
+      stored.payment.method !== 'credit' ||
+      !orderLifecycle.canMove(stored.status, 'credit_back') ||
+      !paymentLifecycle.canMove(stored.payment.status, 'credit_back')
+    ) {
+      return 'not_closed' as const;
+    }
+    stored.payment.status = paymentLifecycle.next(stored.payment.status, 'credit_back') ?? stored.payment.status;
+    stored.refund = {
+      status: 'refunded',
+      chargeId: movement.movementId,
+      amountCents: movement.amountCents,
+      currency: 'EUR',
+      reason: `credited back to the reseller: order ${stored.status}`,
+      recordedAt: movement.at,
+      refundedAt: movement.at,
+    };
+    movements.set(movement.movementId, copy(movement));
+    reseller.balanceCents += movement.amountCents;
+    return 'credited' as const;
+  }
+
+  async credit(resellerId: string, movement: CreditMovement) {
+    const reseller = this.resellers.get(resellerId);
+    if (!reseller) throw new Error(`No reseller ${resellerId}`);
+    const movements = this.movementsOf(resellerId);
+    if (movements.has(movement.movementId)) return 'already' as const;
+    movements.set(movement.movementId, copy(movement));
+    reseller.balanceCents += movement.amountCents;
+    return 'credited' as const;
+  }
+
+  async movements(resellerId: string, query: { limit: number; after?: ListPosition }) {
+    return pageOf([...this.movementsOf(resellerId).values()], (m) => ({ at: m.at, id: m.movementId }), query);
+  }
+
+  async setLowBalanceThreshold(resellerId: string, thresholdCents: number) {
+    const reseller = this.resellers.get(resellerId);
+    if (!reseller) return undefined;
+    reseller.lowBalanceThresholdCents = thresholdCents;
+    return copy(reseller);
+  }
+
+  async claimLowBalanceNotice(resellerId: string, at: Date) {
+    const reseller = this.resellers.get(resellerId);
+    if (!reseller || reseller.lowBalanceNotifiedAt || reseller.balanceCents >= reseller.lowBalanceThresholdCents) {
+      return false;
+    }
+    reseller.lowBalanceNotifiedAt = at.toISOString();
+    return true;
+  }
+
+  async rearmLowBalanceNotice(resellerId: string) {
+    const reseller = this.resellers.get(resellerId);
+    if (reseller && reseller.balanceCents >= reseller.lowBalanceThresholdCents) delete reseller.lowBalanceNotifiedAt;
   }
 }

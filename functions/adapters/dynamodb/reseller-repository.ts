@@ -1,5 +1,5 @@
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Order, Refund } from '../../domain/order.ts';
+import type { Refund } from '../../domain/order.ts';
 import type { CreditMovement, Reseller } from '../../domain/reseller-credit.ts';
 import type { ResellerRepository } from '../../use-cases/ports.ts';
 import { reservationPut } from './mailbox-repository.ts';

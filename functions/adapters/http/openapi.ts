@@ -153,11 +153,9 @@ const OPERATIONS: Record<string, OperationDoc> = {
     parameters: [idempotencyKeyParameter],
     request: {
       name: 'CreateOrderRequest',
-      schema: z
-        .union([CreateOrderRequestSchema, ResellerOrderRequestSchema])
-        .meta({
-          description: "A storefront's order names its payment; a reseller's has none (debited from its credit).",
-        }),
+      schema: z.union([CreateOrderRequestSchema, ResellerOrderRequestSchema]).meta({
+        description: "A storefront's order names its payment; a reseller's has none (debited from its credit).",
+      }),
     },
     success: { status: 201, description: 'The order.', body: ORDER },
     errors: [validationFailed, insufficientCredit, new AddressUnavailableError(EXAMPLE_ADDRESS), idempotencyKeyReused],
@@ -225,11 +223,9 @@ const OPERATIONS: Record<string, OperationDoc> = {
     parameters: [addressParameter, idempotencyKeyParameter],
     request: {
       name: 'RenewalRequest',
-      schema: z
-        .union([RenewalRequestSchema, ResellerRenewalRequestSchema])
-        .meta({
-          description: "A storefront's renewal names its payment; a reseller's has none (debited from its credit).",
-        }),
+      schema: z.union([RenewalRequestSchema, ResellerRenewalRequestSchema]).meta({
+        description: "A storefront's renewal names its payment; a reseller's has none (debited from its credit).",
+      }),
     },
     success: { status: 201, description: 'The renewal order.', body: ORDER },
     errors: [
