@@ -187,7 +187,10 @@ describe('GET /reseller/credit and PUT /reseller/settings', () => {
   it('pages the movements newest first with a cursor only this reseller can use', async () => {
     const { deps, resellers, reseller } = world();
     for (let i = 0; i < 3; i++) {
-      await placeResellerOrder(deps, reseller, request(), { ...context(), now: new Date(now.getTime() + (i + 1) * 1000) });
+      await placeResellerOrder(deps, reseller, request(), {
+        ...context(),
+        now: new Date(now.getTime() + (i + 1) * 1000),
+      });
     }
     const first = await resellerCredit(resellers, RESELLER, { limit: 2 });
     expect(first.balanceCents).toBe(20_000 - 3 * 350);
