@@ -7,6 +7,7 @@ import { ApiClient } from '../test/support/client.ts';
 import { transitionsWithin } from '../test/support/dns-wait.ts';
 import { freshAddress, orderBody } from '../test/support/fixtures.ts';
 import { benchListPage } from './list-page.ts';
+import { benchResellerDebits } from './reseller-debits.ts';
 
 /*
  * `npm run bench`: card orders to completion through the local runtime, which runs the bundles
@@ -19,12 +20,14 @@ import { benchListPage } from './list-page.ts';
  * Then one page of GET /mailboxes and GET /orders with 1k and 10k mailboxes in the table (`list-page.ts`).
  *
  * Every figure is printed for people and as one line for scripts (`card-orders: ...`, `bundle: ...`,
- * `list-page: ...`, `dns-wait: ...`). `BENCH_SECTIONS=dns-wait` (comma-separated: card-orders, dns-wait,
- * list-page) runs only some.
+ * `list-page: ...`, `dns-wait: ...`, `reseller-debits: ...`). `BENCH_SECTIONS=dns-wait` (comma-separated:
+ * card-orders, dns-wait, list-page, reseller-debits) runs only some.
+ *
+ * Last, debits per second on one reseller's credit, the hot item (`reseller-debits.ts`).
  */
 
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'card-orders,dns-wait,list-page').split(',').map((s) => s.trim()),
+  (process.env.BENCH_SECTIONS ?? 'card-orders,dns-wait,list-page,reseller-debits').split(',').map((s) => s.trim()),
 );
 const LEVELS = SECTIONS.has('card-orders') ? (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number) : [];
 const ORDERS_PER_CLIENT = Number(process.env.BENCH_ORDERS_PER_CLIENT ?? 6);
@@ -229,6 +232,19 @@ if (SECTIONS.has('list-page')) {
       `${page.list === 'mailboxes' ? 'list-page' : 'list-page-orders'}: table=${page.table} read=${page.read} ms=${page.ms.toFixed(0)}`,
     );
   }
+}
+if (SECTIONS.has('reseller-debits')) {
+  const figures = await benchResellerDebits(
+    Number(process.env.BENCH_RESELLER_DEBITS ?? 600),
+    Number(process.env.BENCH_RESELLER_CONCURRENCY ?? 16),
+  );
+  console.log(
+    `\nOne reseller's credit (one balance item): ${figures.debits} orders debited, ${figures.concurrency} at a time, ` +
+      `each the order, its debit, the balance and the reservation in one transaction: ${figures.perSecond.toFixed(0)} debits/s, ` +
+      `${figures.conflicts} transactions cancelled by a conflict (the local stand-in runs transactions one at a time: ` +
+      `always 0 here), balance back to 0 ${verdict(figures.balanced)}`,
+  );
+  console.log(`reseller-debits: per_s=${figures.perSecond.toFixed(0)} conflicts=${figures.conflicts}`);
 }
 process.exitCode = over > 0 ? 1 : 0;
 
