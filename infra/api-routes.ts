@@ -40,7 +40,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'create-order',
     apiKey: true,
     description: 'Orders a new mailbox',
-    needs: { table: 'readWrite', workflowStart: true, paymentWait: true },
+    // mailer: a reseller's debit below its threshold emails the reseller.
+    needs: { table: 'readWrite', workflowStart: true, paymentWait: true, mailer: true },
   },
   {
     method: 'GET',
@@ -89,7 +90,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'renew-mailbox',
     apiKey: true,
     description: 'Manual renewal order',
-    needs: { table: 'readWrite', workflowStart: true, paymentWait: true },
+    // mailer: a reseller's debit below its threshold emails the reseller.
+    needs: { table: 'readWrite', workflowStart: true, paymentWait: true, mailer: true },
   },
   {
     method: 'PUT',

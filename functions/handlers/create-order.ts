@@ -1,15 +1,22 @@
 import * as z from 'zod';
+import { ses } from '../adapters/clients/ses.ts';
 import { dnsResolver, dnsVariables } from '../adapters/dns-resolver.ts';
 import { createdOrder, httpHandler, intakeContext, withJsonBody } from '../adapters/http/http-handler.ts';
 import { orderIntakeDeps, orderIntakeVariables } from '../adapters/order-intake-deps.ts';
+import { senderOf, senderVariables } from '../adapters/ses-notifier.ts';
+import { sesResellerNotifier } from '../adapters/ses-reseller-notifier.ts';
 import { defineConfig } from '../config.ts';
 import { CreateOrderRequestSchema, parseOrThrow, ResellerOrderRequestSchema } from '../domain/schemas.ts';
 import { placeOrder } from '../use-cases/place-order.ts';
 import { placeResellerOrder } from '../use-cases/reseller-orders.ts';
 
-const config = defineConfig({ ...orderIntakeVariables, ...dnsVariables });
+const config = defineConfig({ ...orderIntakeVariables, ...dnsVariables, ...senderVariables });
 // An order waits for DNS only to refuse a domain that does not exist: a short budget, then it goes on.
-const deps = { ...orderIntakeDeps(config), dns: dnsResolver({ servers: config.DNS_SERVERS, timeoutMs: 1000 }) };
+const deps = {
+  ...orderIntakeDeps(config),
+  dns: dnsResolver({ servers: config.DNS_SERVERS, timeoutMs: 1000 }),
+  resellerNotifier: sesResellerNotifier(senderOf(ses, config)),
+};
 
 /**
  * POST /orders: validates the order (an own domain must exist in DNS), reserves the address, starts the

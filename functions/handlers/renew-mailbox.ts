@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ses } from '../adapters/clients/ses.ts';
 import {
   addressParameter,
   createdOrder,
@@ -7,12 +8,15 @@ import {
   withJsonBody,
 } from '../adapters/http/http-handler.ts';
 import { orderIntakeDeps, orderIntakeVariables } from '../adapters/order-intake-deps.ts';
+import { senderOf, senderVariables } from '../adapters/ses-notifier.ts';
+import { sesResellerNotifier } from '../adapters/ses-reseller-notifier.ts';
 import { defineConfig } from '../config.ts';
 import { parseOrThrow, RenewalRequestSchema, ResellerRenewalRequestSchema } from '../domain/schemas.ts';
 import { placeRenewal } from '../use-cases/renewals.ts';
 import { placeResellerRenewal } from '../use-cases/reseller-orders.ts';
 
-const deps = orderIntakeDeps(defineConfig(orderIntakeVariables));
+const config = defineConfig({ ...orderIntakeVariables, ...senderVariables });
+const deps = { ...orderIntakeDeps(config), resellerNotifier: sesResellerNotifier(senderOf(ses, config)) };
 
 /** POST /mailboxes/{address}/renewals: a manual renewal order, paid like a new one (a reseller's: from its credit). */
 export const handler = httpHandler(

@@ -457,7 +457,7 @@ export type CloseOutcome = 'failed' | 'cancelled';
 
 /** What closing a reseller's order needs: the ledger its debit goes back to (other orders need none). */
 export interface ResellerCreditDeps {
-  resellers?: Pick<ResellerRepository, 'creditBack'>;
+  resellers?: Pick<ResellerRepository, 'creditBack' | 'rearmLowBalanceNotice'>;
 }
 
 /**

@@ -534,4 +534,12 @@ export interface ResellerRepository {
   claimLowBalanceNotice(resellerId: string, at: Date): Promise<boolean>;
   /** Lets the next crossing send its email again, when the balance is back at or above the threshold. */
   rearmLowBalanceNotice(resellerId: string): Promise<void>;
+  /** Gives back the claim made `at`, after its email could not be sent, so the next debit sends it. */
+  releaseLowBalanceNotice(resellerId: string, at: Date): Promise<void>;
+}
+
+/** The emails a reseller receives about its credit. */
+export interface ResellerNotifier {
+  /** The balance went below the threshold the reseller set: time to top up. */
+  lowBalance(input: { to: string; name: string; balanceCents: number; thresholdCents: number }): Promise<string>;
 }

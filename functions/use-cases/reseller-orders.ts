@@ -19,7 +19,14 @@ import {
   startWorkflow,
 } from './order-intake.ts';
 import { ACTIVATION_MARGIN_SECONDS, assertDomainExists, reservationOf } from './place-order.ts';
-import type { DnsResolver, MailboxRepository, OrderRepository, ResellerRepository, WorkflowStarter } from './ports.ts';
+import type {
+  DnsResolver,
+  MailboxRepository,
+  OrderRepository,
+  ResellerNotifier,
+  ResellerRepository,
+  WorkflowStarter,
+} from './ports.ts';
 
 /*
  * Orders and renewals of a reseller, paid from its prepaid credit as they are placed. The order, its
@@ -33,9 +40,19 @@ import type { DnsResolver, MailboxRepository, OrderRepository, ResellerRepositor
 export interface ResellerIntakeDeps {
   orders: Pick<OrderRepository, 'get' | 'close'>;
   mailboxes: Pick<MailboxRepository, 'get' | 'release'>;
-  resellers: Pick<ResellerRepository, 'get' | 'placeDebitedOrder' | 'creditBack'>;
+  resellers: Pick<
+    ResellerRepository,
+    | 'get'
+    | 'placeDebitedOrder'
+    | 'creditBack'
+    | 'rearmLowBalanceNotice'
+    | 'claimLowBalanceNotice'
+    | 'releaseLowBalanceNotice'
+  >;
   workflow: WorkflowStarter;
   paymentWaitSeconds: number;
+  /** Tells the reseller when a debit takes its balance below its threshold. */
+  resellerNotifier: ResellerNotifier;
 }
 
 type Placed = { order: PublicOrder; replayed: boolean };
@@ -176,7 +193,32 @@ async function placeDebited(
     await creditBackOrder(deps, { ...order, status: 'failed' }, now);
     if (reservation) await deps.mailboxes.release(order.mailbox.address, order.orderId);
   });
+  await noticeLowBalance(deps, reseller.resellerId, now);
   return { order: toPublicOrder(order), replayed: false };
+}
+
+/**
+ * After a debit: when the balance is now below the reseller's threshold, the low-balance email of
+ * this crossing goes out, once (claimed on the reseller item; the claim is given back if the email
+ * cannot be sent, so the next debit tries again). The order is placed whatever happens here: an
+ * email must not turn a debited order into an error that a client without Idempotency-Key retries.
+ */
+async function noticeLowBalance(deps: ResellerIntakeDeps, resellerId: string, now: Date): Promise<void> {
+  let claimed = false;
+  try {
+    claimed = await deps.resellers.claimLowBalanceNotice(resellerId, now);
+    if (!claimed) return;
+    const reseller = await deps.resellers.get(resellerId);
+    if (!reseller) return;
+    await deps.resellerNotifier.lowBalance({
+      to: reseller.email,
+      name: reseller.name,
+      balanceCents: reseller.balanceCents,
+      thresholdCents: reseller.lowBalanceThresholdCents,
+    });
+  } catch {
+    if (claimed) await deps.resellers.releaseLowBalanceNotice(resellerId, now).catch(() => undefined);
+  }
 }
 
 /**
@@ -184,11 +226,16 @@ async function placeDebited(
  * (the movement is keyed by the order). Answers the order as it now is (payment `refunded`).
  */
 export async function creditBackOrder(
-  deps: { orders: Pick<OrderRepository, 'get'>; resellers: Pick<ResellerRepository, 'creditBack'> },
+  deps: {
+    orders: Pick<OrderRepository, 'get'>;
+    resellers: Pick<ResellerRepository, 'creditBack' | 'rearmLowBalanceNotice'>;
+  },
   order: Order,
   now: Date,
 ): Promise<Order> {
   if (order.payment.method !== PREPAID_CREDIT || order.payment.status !== 'paid') return order;
   await deps.resellers.creditBack(order.storefrontId, order, creditBackOf(order, now));
+  // Back at or above its threshold, the reseller is told again at the next crossing.
+  await deps.resellers.rearmLowBalanceNotice(order.storefrontId);
   return (await deps.orders.get(order.orderId)) ?? order;
 }

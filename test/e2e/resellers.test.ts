@@ -174,6 +174,25 @@ describe('reseller orders paid from credit', () => {
     expect(otherReseller.json.errors[0].path).toBe('cursor');
   });
 
+  it('emails the reseller once when a debit takes the balance below the threshold it set', async () => {
+    const api = reseller();
+    const { balanceCents } = await creditOf(api);
+    const settings = await api.request('PUT', '/reseller/settings', {
+      body: { lowBalanceThresholdCents: balanceCents - 100 },
+    });
+    expect(settings.status).toBe(200);
+    expect(settings.json).toEqual({ balanceCents, lowBalanceThresholdCents: balanceCents - 100 });
+
+    for (let i = 0; i < 2; i++) expect((await api.post('/orders', resellerOrder())).status).toBe(201);
+
+    const subject = 'Credito prepagato in esaurimento';
+    await local.runtime.outbox.waitFor((m) => m.subject === subject);
+    const emails = (await local.api.outbox()).filter((m) => m.subject === subject);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.to).toEqual(['rivenditore1@example.com']);
+    expect((await creditOf(api)).lowBalanceThresholdCents).toBe(balanceCents - 100);
+  });
+
   it('refuses the reseller routes to a storefront key with 403 reseller_only', async () => {
     const credit = await local.api.get('/reseller/credit');
     expect(credit.status).toBe(403);

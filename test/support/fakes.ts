@@ -35,6 +35,7 @@ import type {
   PaymentRequest,
   RateDecision,
   RateLimiter,
+  ResellerNotifier,
   ResellerRepository,
   StatementFiles,
   WorkflowCallbacks,
@@ -837,8 +838,23 @@ export class InMemoryResellerRepository implements ResellerRepository {
     return true;
   }
 
+  async releaseLowBalanceNotice(resellerId: string, at: Date) {
+    const reseller = this.resellers.get(resellerId);
+    if (reseller?.lowBalanceNotifiedAt === at.toISOString()) delete reseller.lowBalanceNotifiedAt;
+  }
+
   async rearmLowBalanceNotice(resellerId: string) {
     const reseller = this.resellers.get(resellerId);
     if (reseller && reseller.balanceCents >= reseller.lowBalanceThresholdCents) delete reseller.lowBalanceNotifiedAt;
+  }
+}
+
+/** The reseller emails, recorded instead of sent. */
+export class RecordingResellerNotifier implements ResellerNotifier {
+  readonly lowBalances: Parameters<ResellerNotifier['lowBalance']>[0][] = [];
+
+  async lowBalance(input: Parameters<ResellerNotifier['lowBalance']>[0]) {
+    this.lowBalances.push(copy(input));
+    return `msg-low-balance-${this.lowBalances.length}`;
   }
 }

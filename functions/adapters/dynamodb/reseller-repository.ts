@@ -225,6 +225,15 @@ export function dynamoResellerRepository(table: Table, options: ResellerReposito
       });
     },
 
+    async releaseLowBalanceNotice(resellerId, at) {
+      await updateIf(table, {
+        Key: resellerKey(resellerId),
+        ConditionExpression: 'lowBalanceNotifiedAt = :at',
+        UpdateExpression: 'REMOVE lowBalanceNotifiedAt',
+        ExpressionAttributeValues: { ':at': at.toISOString() },
+      });
+    },
+
     async rearmLowBalanceNotice(resellerId) {
       await updateIf(table, {
         Key: resellerKey(resellerId),

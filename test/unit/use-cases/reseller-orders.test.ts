@@ -13,6 +13,7 @@ import {
   InMemoryResellerRepository,
   RecordingAuditLog,
   RecordingNotifier,
+  RecordingResellerNotifier,
   RecordingWorkflow,
 } from '../../support/fakes.ts';
 import { freshAddress, orderBody, storedMailbox } from '../../support/fixtures.ts';
@@ -49,8 +50,17 @@ function world(balanceCents = 20_000) {
     ]),
   );
   const workflow = new RecordingWorkflow();
-  const deps = { orders, mailboxes, resellers, workflow, dns: new InMemoryDns(), paymentWaitSeconds: 3600 };
-  return { deps, orders, mailboxes, resellers, workflow, reseller };
+  const resellerNotifier = new RecordingResellerNotifier();
+  const deps = {
+    orders,
+    mailboxes,
+    resellers,
+    workflow,
+    dns: new InMemoryDns(),
+    paymentWaitSeconds: 3600,
+    resellerNotifier,
+  };
+  return { deps, orders, mailboxes, resellers, workflow, reseller, resellerNotifier };
 }
 
 let entropy = 0;
@@ -117,6 +127,45 @@ describe('placeResellerOrder', () => {
 
     expect(again).toEqual({ order: first.order, replayed: true });
     expect(resellers.resellers.get(RESELLER)?.balanceCents).toBe(20_000 - 350);
+  });
+});
+
+describe('the low-balance email', () => {
+  it('goes out once per crossing of the threshold, again after the balance is back above it', async () => {
+    const { deps, orders, mailboxes, resellers, reseller, resellerNotifier } = world(1000);
+    await updateResellerSettings(resellers, RESELLER, { lowBalanceThresholdCents: 500 });
+
+    await placeResellerOrder(deps, reseller, request(), context()); // 650: above
+    expect(resellerNotifier.lowBalances).toEqual([]);
+    const { order } = await placeResellerOrder(deps, reseller, request(), context()); // 300: crossed
+    await placeResellerOrder(deps, reseller, request({ type: 'standard' }), context()).catch(() => undefined); // 300 < 350: refused
+    expect(resellerNotifier.lowBalances).toEqual([
+      { to: 'r@example.com', name: 'Rivenditore', balanceCents: 300, thresholdCents: 500 },
+    ]);
+
+    // The failed order's debit comes back (650): the next crossing is told again.
+    const closing = {
+      orders,
+      mailboxes,
+      resellers,
+      gateway: new InMemoryPaymentGateway(),
+      notifier: new RecordingNotifier(),
+      audit: new RecordingAuditLog(),
+    };
+    await closeOrder(closing, order.orderId, 'failed', 'ProvisioningImpossibleError', now);
+    await placeResellerOrder(deps, reseller, request(), context()); // 300 again
+    expect(resellerNotifier.lowBalances.map((email) => email.balanceCents)).toEqual([300, 300]);
+  });
+
+  it('is tried again at the next debit when it could not be sent; the order is placed all the same', async () => {
+    const { deps, resellers, reseller, resellerNotifier } = world(1000);
+    await updateResellerSettings(resellers, RESELLER, { lowBalanceThresholdCents: 900 });
+    const failing = { ...deps, resellerNotifier: { lowBalance: () => Promise.reject(new Error('SES down')) } };
+
+    const placed = await placeResellerOrder(failing, reseller, request(), context());
+    expect(placed.order.status).toBe('activating');
+    await placeResellerOrder(deps, reseller, request(), context());
+    expect(resellerNotifier.lowBalances.map((email) => email.balanceCents)).toEqual([300]);
   });
 });
 
