@@ -168,6 +168,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
     needs: { table: 'read' },
   },
   {
+    method: 'POST',
+    path: '/reseller/credit/top-ups',
+    handler: 'request-top-up',
+    apiKey: true,
+    description: "Tops a reseller's credit up by bank transfer or postal slip",
+    needs: { table: 'readWrite' },
+  },
+  {
     method: 'PUT',
     path: '/reseller/settings',
     handler: 'put-reseller-settings',

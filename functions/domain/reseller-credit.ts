@@ -1,6 +1,7 @@
 import { DEFAULT_RESELLER_PRICE_LIST, isAllowedYears, type MailboxType, resellerPriceLists } from './catalog.ts';
+import { creditorReference } from './creditor-reference.ts';
 import { type NewOrder, type Order, pendingOrder } from './order.ts';
-import { PREPAID_CREDIT } from './payment-methods.ts';
+import { type CreditPaymentMethod, PREPAID_CREDIT } from './payment-methods.ts';
 import type { Totals } from './schemas.ts';
 import { totalsFromNet } from './totals.ts';
 
@@ -127,4 +128,67 @@ export const toPublicMovement = (movement: CreditMovement) => ({
   at: movement.at,
   ...(movement.orderId ? { orderId: movement.orderId } : {}),
   ...(movement.topUpId ? { topUpId: movement.topUpId } : {}),
+});
+
+/**
+ * A top-up of a reseller's credit, paid by bank transfer or postal slip: a payable of its own, with an
+ * id from the same alphabet as an order's, so its RF reference is matched by the payment webhook and
+ * the bank statements exactly like an order's. Credited once, when its credit is registered.
+ */
+export interface TopUp {
+  topUpId: string;
+  resellerId: string;
+  /** The credit it adds, net of VAT. */
+  amountCents: number;
+  /** What the reseller pays: the amount with VAT. */
+  totals: Totals;
+  payment: { method: CreditPaymentMethod; reference: string };
+  status: 'pending' | 'credited';
+  createdAt: string;
+  creditedAt?: string;
+  /** The payment event (webhook event id, statement entry) that credited it. */
+  creditedBy?: string;
+  /** Fingerprint of the request, to tell an Idempotency-Key replay from a reused key. */
+  requestHash: string;
+}
+
+/** A new top-up waiting for its transfer: VAT on top of the credit it buys, its RF reference. */
+export function pendingTopUp(input: {
+  topUpId: string;
+  resellerId: string;
+  amountCents: number;
+  method: CreditPaymentMethod;
+  requestHash: string;
+  now: Date;
+}): TopUp {
+  return {
+    topUpId: input.topUpId,
+    resellerId: input.resellerId,
+    amountCents: input.amountCents,
+    totals: totalsFromNet(input.amountCents),
+    payment: { method: input.method, reference: creditorReference(input.topUpId) },
+    status: 'pending',
+    createdAt: input.now.toISOString(),
+    requestHash: input.requestHash,
+  };
+}
+
+/** The movement of a top-up: its credit, once per top-up. */
+export const topUpMovementOf = (topUp: Pick<TopUp, 'topUpId' | 'amountCents'>, at: Date): CreditMovement => ({
+  movementId: movementIdOf('top_up', topUp.topUpId),
+  kind: 'top_up',
+  amountCents: topUp.amountCents,
+  at: at.toISOString(),
+  topUpId: topUp.topUpId,
+});
+
+/** The contract's view of a top-up. */
+export const toPublicTopUp = ({ topUpId, amountCents, totals, payment, status, createdAt, creditedAt }: TopUp) => ({
+  topUpId,
+  amountCents,
+  totals,
+  payment,
+  status,
+  createdAt,
+  creditedAt: creditedAt ?? null,
 });

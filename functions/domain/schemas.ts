@@ -582,3 +582,37 @@ export const ResellerSettingsRequestSchema = z.object({
 export type ResellerSettingsRequest = z.infer<typeof ResellerSettingsRequestSchema>;
 
 export const ResellerSettingsSchema = z.object({ balanceCents: cents, lowBalanceThresholdCents: cents });
+
+export const TopUpRequestSchema = z.object({
+  amountCents: z.number().int().min(1000).max(10_000_000).meta({
+    description: 'The credit to add, euro cents net of VAT (10 to 100,000 euro): the transfer is this plus VAT.',
+  }),
+  payment: PaymentRequestSchema.superRefine((payment, ctx) => {
+    if ((IMMEDIATE_PAYMENT_METHODS as readonly string[]).includes(payment.method)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['method'],
+        message: 'A top-up is paid by bank_transfer or postal_slip (card top-ups are not available yet).',
+      });
+    }
+  }).meta({ description: 'bank_transfer or postal_slip: the credit is added when the transfer is registered.' }),
+});
+export type TopUpRequest = z.infer<typeof TopUpRequestSchema>;
+
+export const TopUpSchema = z
+  .object({
+    topUpId: z.string(),
+    amountCents: cents.meta({ description: 'The credit it adds, net of VAT.' }),
+    totals: TotalsSchema.meta({ description: 'What to pay: the credit plus VAT (grossCents).' }),
+    payment: z.object({
+      method: z.enum(CREDIT_PAYMENT_METHODS),
+      reference: z.string().meta({ description: 'The ISO 11649 RF reference the transfer must quote.' }),
+    }),
+    status: z.enum(['pending', 'credited']),
+    createdAt: timestamp,
+    creditedAt: timestamp.nullable(),
+  })
+  .meta({
+    description:
+      'A top-up: credited once, when a transfer of exactly totals.grossCents quoting payment.reference is registered (payment webhook or bank statement).',
+  });

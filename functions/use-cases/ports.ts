@@ -5,7 +5,7 @@ import type { OrderStatus } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order, OrderEmailField, OrderKind, Payer, Refund } from '../domain/order.ts';
 import type { CreditPaymentMethod, ImmediatePaymentMethod, PaymentCredential } from '../domain/payment-methods.ts';
-import type { CreditMovement, Reseller } from '../domain/reseller-credit.ts';
+import type { CreditMovement, Reseller, TopUp } from '../domain/reseller-credit.ts';
 import type { NextAction, PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
@@ -536,6 +536,14 @@ export interface ResellerRepository {
   rearmLowBalanceNotice(resellerId: string): Promise<void>;
   /** Gives back the claim made `at`, after its email could not be sent, so the next debit sends it. */
   releaseLowBalanceNotice(resellerId: string, at: Date): Promise<void>;
+  /** Stores a new top-up unless one with its id exists. */
+  createTopUp(topUp: TopUp): Promise<'created' | 'exists'>;
+  getTopUp(topUpId: string): Promise<TopUp | undefined>;
+  /**
+   * Credits a pending top-up, in one transaction: the top-up `credited` (by `eventId`), its movement,
+   * the balance. `already` when its movement exists; `not_pending` when the top-up is not pending.
+   */
+  creditTopUp(topUp: TopUp, movement: CreditMovement, eventId: string): Promise<'credited' | 'already' | 'not_pending'>;
 }
 
 /** The emails a reseller receives about its credit. */

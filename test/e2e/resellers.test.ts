@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { localApiKeyId } from '../../local/http-gateway.ts';
+import { bankRef, camt054 } from '../support/camt.ts';
 import { ApiClient } from '../support/client.ts';
 import { freshAddress, orderBody } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
+import { deliver, paymentEvent } from '../support/webhooks.ts';
 
 /*
  * Resellers over HTTP, as a reseller uses the API: orders and renewals without a payment, debited from
@@ -145,8 +147,11 @@ describe('reseller orders paid from credit', () => {
 
     const created = await api.post('/orders', resellerOrder({ address }));
     expect(created.status).toBe(201);
-    const failed = await api.waitForOrder(created.json.orderId, (order) => order.status === 'failed', 1200);
+    // The order shows failed as its closing begins; the credit-back is the closing's first effect.
+    await local.runtime.idle();
+    const failed = (await api.get(`/orders/${created.json.orderId}`)).json;
 
+    expect(failed.status).toBe('failed');
     expect(failed.payment).toMatchObject({ method: 'credit', status: 'refunded' });
     const movements = (await creditOf(api)).movements.filter((m) => m.orderId === created.json.orderId);
     expect(movements.map((m) => [m.kind, m.amountCents])).toEqual([
@@ -193,12 +198,81 @@ describe('reseller orders paid from credit', () => {
     expect((await creditOf(api)).lowBalanceThresholdCents).toBe(balanceCents - 100);
   });
 
+  it('tops the credit up by bank transfer once the webhook registers it, once however often it is delivered', async () => {
+    const api = reseller();
+    const before = (await creditOf(api)).balanceCents;
+
+    const created = await api.post(
+      '/reseller/credit/top-ups',
+      { amountCents: 10_000, payment: { method: 'bank_transfer' } },
+      { headers: { 'Idempotency-Key': `top-up-${process.pid}-${Date.now()}` } },
+    );
+
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      amountCents: 10_000,
+      totals: { netCents: 10_000, vatCents: 2200, grossCents: 12_200 },
+      payment: { method: 'bank_transfer', reference: expect.stringMatching(/^RF\d\d/) },
+      status: 'pending',
+      creditedAt: null,
+    });
+    expect((await creditOf(api)).balanceCents).toBe(before);
+    const { topUpId } = created.json;
+    const wrong = await deliver(local.api, paymentEvent(topUpId, 10_000));
+    expect(wrong.json).toMatchObject({ outcome: 'amount_mismatch', refundRequired: true });
+
+    const event = paymentEvent(topUpId, 12_200);
+    const [first, again] = await Promise.all([deliver(local.api, event), deliver(local.api, event)]);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    const second = await deliver(local.api, paymentEvent(topUpId, 12_200));
+    expect(second.json).toMatchObject({ outcome: 'duplicate_credit', refundRequired: true });
+
+    const credit = await creditOf(api);
+    expect(credit.balanceCents).toBe(before + 10_000);
+    expect(credit.movements.filter((m) => m.kind === 'top_up' && m.movementId === `top_up#${topUpId}`)).toHaveLength(1);
+  });
+
+  it('tops the credit up when the bank statement registers the transfer', async () => {
+    const api = reseller();
+    const before = (await creditOf(api)).balanceCents;
+    const created = await api.post('/reseller/credit/top-ups', {
+      amountCents: 5000,
+      payment: { method: 'bank_transfer' },
+    });
+    const { reference } = created.json.payment;
+    const xml = camt054([{ bankRef: bankRef(), transactions: [{ amountCents: 6100, structured: reference }] }]);
+    const post = () =>
+      local.api.request('POST', '/_local/bank-statements', {
+        rawBody: xml,
+        headers: { 'content-type': 'application/xml' },
+        apiKey: null,
+      });
+
+    expect((await post()).json).toEqual({ entries: 1, matched: 1, anomalies: 0 });
+    expect((await post()).json).toEqual({ entries: 1, matched: 0, anomalies: 0 });
+    expect((await creditOf(api)).balanceCents).toBe(before + 5000);
+  });
+
+  it('refuses a top-up by card for now, naming payment.method', async () => {
+    const refused = await reseller().post('/reseller/credit/top-ups', {
+      amountCents: 5000,
+      payment: { method: 'card', paymentMethod: 'pm_card_visa' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors).toEqual([{ path: 'payment.method', message: expect.any(String) }]);
+  });
+
   it('refuses the reseller routes to a storefront key with 403 reseller_only', async () => {
     const credit = await local.api.get('/reseller/credit');
     expect(credit.status).toBe(403);
     expect(credit.json).toMatchObject({ status: 403, code: 'reseller_only' });
     const settings = await local.api.request('PUT', '/reseller/settings', { body: { lowBalanceThresholdCents: 100 } });
     expect(settings.status).toBe(403);
+    const topUp = await local.api.post('/reseller/credit/top-ups', {
+      amountCents: 5000,
+      payment: { method: 'bank_transfer' },
+    });
+    expect(topUp.status).toBe(403);
     expect(localApiKeyId(RESELLER)).not.toBe(localApiKeyId('sk_local_dev'));
   });
 });

@@ -10,7 +10,7 @@ import {
 import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
-import type { CreditMovement, Reseller } from '../../functions/domain/reseller-credit.ts';
+import type { CreditMovement, Reseller, TopUp } from '../../functions/domain/reseller-credit.ts';
 import type {
   AccessToken,
   AccessTokenRepository,
@@ -836,6 +836,31 @@ export class InMemoryResellerRepository implements ResellerRepository {
     }
     reseller.lowBalanceNotifiedAt = at.toISOString();
     return true;
+  }
+
+  readonly topUps = new Map<string, TopUp>();
+
+  async createTopUp(topUp: TopUp) {
+    if (this.topUps.has(topUp.topUpId)) return 'exists' as const;
+    this.topUps.set(topUp.topUpId, copy(topUp));
+    return 'created' as const;
+  }
+
+  async getTopUp(topUpId: string) {
+    const topUp = this.topUps.get(topUpId);
+    return topUp && copy(topUp);
+  }
+
+  async creditTopUp(topUp: TopUp, movement: CreditMovement, eventId: string) {
+    const movements = this.movementsOf(topUp.resellerId);
+    if (movements.has(movement.movementId)) return 'already' as const;
+    const stored = this.topUps.get(topUp.topUpId);
+    const reseller = this.resellers.get(topUp.resellerId);
+    if (stored?.status !== 'pending' || !reseller) return 'not_pending' as const;
+    Object.assign(stored, { status: 'credited', creditedAt: movement.at, creditedBy: eventId });
+    movements.set(movement.movementId, copy(movement));
+    reseller.balanceCents += movement.amountCents;
+    return 'credited' as const;
   }
 
   async releaseLowBalanceNotice(resellerId: string, at: Date) {

@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Refund } from '../../domain/order.ts';
-import type { CreditMovement, Reseller } from '../../domain/reseller-credit.ts';
+import type { CreditMovement, Reseller, TopUp } from '../../domain/reseller-credit.ts';
 import type { ResellerRepository } from '../../use-cases/ports.ts';
 import { reservationPut } from './mailbox-repository.ts';
 import { orderItem, orderMove } from './order-repository.ts';
@@ -16,6 +16,7 @@ import { isConditionFailed, stripKeys, type Table, updateIf } from './table.ts';
  */
 
 export const resellerKey = (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'RESELLER' });
+export const topUpKey = (topUpId: string) => ({ pk: `TOPUP#${topUpId}`, sk: 'TOPUP' });
 export const movementKey = (resellerId: string, movementId: string) => ({
   pk: `RESELLER#${resellerId}`,
   sk: `MOVEMENT#${movementId}`,
@@ -223,6 +224,52 @@ export function dynamoResellerRepository(table: Table, options: ResellerReposito
         UpdateExpression: 'SET lowBalanceNotifiedAt = :at',
         ExpressionAttributeValues: { ':at': at.toISOString() },
       });
+    },
+
+    async createTopUp(topUp) {
+      const reasons = await transact([
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...topUpKey(topUp.topUpId), ...topUp },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ]);
+      return reasons ? 'exists' : 'created';
+    },
+
+    async getTopUp(topUpId) {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: topUpKey(topUpId), ConsistentRead: true }),
+      );
+      return Item ? stripKeys<TopUp>(Item) : undefined;
+    },
+
+    async creditTopUp(topUp, movement, eventId) {
+      const reasons = await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: topUpKey(topUp.topUpId),
+            ConditionExpression: '#status = :pending',
+            UpdateExpression: 'SET #status = :credited, creditedAt = :at, creditedBy = :eventId',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':credited': 'credited',
+              ':at': movement.at,
+              ':eventId': eventId,
+            },
+          },
+        },
+        putMovement(topUp.resellerId, movement),
+        moveBalance(topUp.resellerId, movement.amountCents),
+      ]);
+      if (!reasons) return 'credited';
+      if (reasons[1] === 'ConditionalCheckFailed') return 'already';
+      if (reasons[0] === 'ConditionalCheckFailed') return 'not_pending';
+      throw new Error(`Crediting top-up ${topUp.topUpId} was cancelled: ${reasons.join(', ')}`);
     },
 
     async releaseLowBalanceNotice(resellerId, at) {

@@ -40,6 +40,8 @@ import {
   ResellerRenewalRequestSchema,
   ResellerSettingsRequestSchema,
   ResellerSettingsSchema,
+  TopUpRequestSchema,
+  TopUpSchema,
 } from '../../domain/schemas.ts';
 import { StripeEventSchema } from '../stripe-event-schema.ts';
 import { type ProblemDocument, problemFor } from './problem.ts';
@@ -412,6 +414,25 @@ const OPERATIONS: Record<string, OperationDoc> = {
       body: { name: 'ResellerCredit', schema: ResellerCreditSchema },
     },
     errors: [listRefused, resellerOnly],
+  },
+  'POST /reseller/credit/top-ups': {
+    operationId: 'requestTopUp',
+    parameters: [
+      {
+        ...idempotencyKeyParameter,
+        description:
+          'The same key with the same body returns the same top-up and creates nothing; with another body it is 422.',
+      },
+    ],
+    request: { name: 'TopUpRequest', schema: TopUpRequestSchema },
+    success: {
+      status: 201,
+      description:
+        'The top-up, pending: transfer totals.grossCents quoting payment.reference. It is credited once, when the ' +
+        'payment webhook (credit.registered with orderId = topUpId) or a bank statement registers the transfer.',
+      body: { name: 'TopUp', schema: TopUpSchema },
+    },
+    errors: [validationFailed, resellerOnly, idempotencyKeyReused],
   },
   'PUT /reseller/settings': {
     operationId: 'updateResellerSettings',
