@@ -54,6 +54,9 @@ const CONTRACT_ROUTES = [
   ['post', '/webhooks/payments', '2XX'],
   ['post', '/webhooks/stripe', '200'],
   ['get', '/openapi.json', '200'],
+  ['get', '/reseller/credit', '200'],
+  ['post', '/reseller/credit/top-ups', '201'],
+  ['put', '/reseller/settings', '200'],
 ] as const;
 
 const STOREFRONT = new Set([
@@ -65,7 +68,8 @@ const STOREFRONT = new Set([
   '/orders/{orderId}/cancel',
   '/mailboxes/{address}',
 ]);
-const isStorefront = (path: string) => STOREFRONT.has(path) || path.startsWith('/mailboxes/');
+const isStorefront = (path: string) =>
+  STOREFRONT.has(path) || path.startsWith('/mailboxes/') || path.startsWith('/reseller/');
 
 describe('buildOpenApiDocument', () => {
   it('is an OpenAPI 3.1 document that survives JSON', () => {

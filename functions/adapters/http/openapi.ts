@@ -36,8 +36,6 @@ import {
   RenewalRequestSchema,
   ResellerCreditQuerySchema,
   ResellerCreditSchema,
-  ResellerOrderRequestSchema,
-  ResellerRenewalRequestSchema,
   ResellerSettingsRequestSchema,
   ResellerSettingsSchema,
   TopUpRequestSchema,
@@ -153,13 +151,16 @@ const OPERATIONS: Record<string, OperationDoc> = {
   'POST /orders': {
     operationId: 'createOrder',
     parameters: [idempotencyKeyParameter],
-    request: {
-      name: 'CreateOrderRequest',
-      schema: z.union([CreateOrderRequestSchema, ResellerOrderRequestSchema]).meta({
-        description: "A storefront's order names its payment; a reseller's has none (debited from its credit).",
-      }),
+    // A reseller's key sends the same body without payment (debited from its credit): see ResellerOrderRequestSchema.
+    request: { name: 'CreateOrderRequest', schema: CreateOrderRequestSchema },
+    success: {
+      status: 201,
+      description:
+        "The order. With a reseller's key the body has no payment (one sent is 400 naming payment): the order is " +
+        "debited from the reseller's credit at its price list as it is placed (payment.method credit, paid), or " +
+        'refused with 402 insufficient_credit, nothing reserved.',
+      body: ORDER,
     },
-    success: { status: 201, description: 'The order.', body: ORDER },
     errors: [validationFailed, insufficientCredit, new AddressUnavailableError(EXAMPLE_ADDRESS), idempotencyKeyReused],
   },
   'GET /orders/{orderId}': {
@@ -223,13 +224,14 @@ const OPERATIONS: Record<string, OperationDoc> = {
   'POST /mailboxes/{address}/renewals': {
     operationId: 'renewMailbox',
     parameters: [addressParameter, idempotencyKeyParameter],
-    request: {
-      name: 'RenewalRequest',
-      schema: z.union([RenewalRequestSchema, ResellerRenewalRequestSchema]).meta({
-        description: "A storefront's renewal names its payment; a reseller's has none (debited from its credit).",
-      }),
+    // A reseller's key sends the same body without payment (debited from its credit).
+    request: { name: 'RenewalRequest', schema: RenewalRequestSchema },
+    success: {
+      status: 201,
+      description:
+        "The renewal order. With a reseller's key the body has no payment: the renewal is debited from the reseller's credit.",
+      body: ORDER,
     },
-    success: { status: 201, description: 'The renewal order.', body: ORDER },
     errors: [
       validationFailed,
       insufficientCredit,
