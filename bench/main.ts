@@ -7,6 +7,7 @@ import { ApiClient } from '../test/support/client.ts';
 import { transitionsWithin } from '../test/support/dns-wait.ts';
 import { freshAddress, orderBody } from '../test/support/fixtures.ts';
 import { benchListPage } from './list-page.ts';
+import { benchResellerDebits } from './reseller-debits.ts';
 import { benchSweep } from './sweep.ts';
 
 /*
@@ -21,12 +22,16 @@ import { benchSweep } from './sweep.ts';
  * Then the renewal sweep with 10k and 100k mailboxes in the table, the same 120 due (`sweep.ts`).
  *
  * Every figure is printed for people and as one line for scripts (`card-orders: ...`, `bundle: ...`,
- * `list-page: ...`, `dns-wait: ...`, `sweep: ...`). `BENCH_SECTIONS=dns-wait` (comma-separated: card-orders,
- * dns-wait, list-page, sweep) runs only some.
+ * `list-page: ...`, `dns-wait: ...`, `sweep: ...`, `reseller-debits: ...`). `BENCH_SECTIONS=dns-wait`
+ * (comma-separated: card-orders, dns-wait, list-page, sweep, reseller-debits) runs only some.
+ *
+ * Last, debits per second on one reseller's credit, the hot item (`reseller-debits.ts`).
  */
 
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'card-orders,dns-wait,list-page,sweep').split(',').map((s) => s.trim()),
+  (process.env.BENCH_SECTIONS ?? 'card-orders,dns-wait,list-page,sweep,reseller-debits')
+    .split(',')
+    .map((s) => s.trim()),
 );
 const LEVELS = SECTIONS.has('card-orders') ? (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number) : [];
 const ORDERS_PER_CLIENT = Number(process.env.BENCH_ORDERS_PER_CLIENT ?? 6);
@@ -269,6 +274,20 @@ if (SECTIONS.has('sweep')) {
   for (const run of runs) {
     console.log(`sweep: table=${run.table} due=${run.due} read=${run.read} seconds=${run.seconds.toFixed(1)}`);
   }
+}
+
+if (SECTIONS.has('reseller-debits')) {
+  const figures = await benchResellerDebits(
+    Number(process.env.BENCH_RESELLER_DEBITS ?? 600),
+    Number(process.env.BENCH_RESELLER_CONCURRENCY ?? 16),
+  );
+  console.log(
+    `\nOne reseller's credit (one balance item): ${figures.debits} orders debited, ${figures.concurrency} at a time, ` +
+      `each the order, its debit, the balance and the reservation in one transaction: ${figures.perSecond.toFixed(0)} debits/s, ` +
+      `${figures.conflicts} transactions cancelled by a conflict (the local stand-in runs transactions one at a time: ` +
+      `always 0 here), balance back to 0 ${verdict(figures.balanced)}`,
+  );
+  console.log(`reseller-debits: per_s=${figures.perSecond.toFixed(0)} conflicts=${figures.conflicts}`);
 }
 process.exitCode = over > 0 ? 1 : 0;
 

@@ -45,7 +45,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'create-order',
     apiKey: true,
     description: 'Orders a new mailbox',
-    needs: { table: 'readWrite', workflowStart: true, paymentWait: true },
+    // mailer: a reseller's debit below its threshold emails the reseller.
+    needs: { table: 'readWrite', workflowStart: true, paymentWait: true, mailer: true },
   },
   {
     method: 'GET',
@@ -94,7 +95,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'renew-mailbox',
     apiKey: true,
     description: 'Manual renewal order',
-    needs: { table: 'readWrite', workflowStart: true, paymentWait: true },
+    // mailer: a reseller's debit below its threshold emails the reseller.
+    needs: { table: 'readWrite', workflowStart: true, paymentWait: true, mailer: true },
   },
   {
     method: 'PUT',
@@ -161,6 +163,30 @@ export const API_ROUTES: readonly ApiRoute[] = [
     apiKey: false,
     description: "Stripe events, verified with Stripe's library against the endpoint's signing secret",
     needs: { table: 'readWrite', audit: true, taskResponses: true, stripeWebhookSecret: true },
+  },
+  {
+    method: 'GET',
+    path: '/reseller/credit',
+    handler: 'get-reseller-credit',
+    apiKey: true,
+    description: "A reseller's prepaid credit and its movements",
+    needs: { table: 'read' },
+  },
+  {
+    method: 'POST',
+    path: '/reseller/credit/top-ups',
+    handler: 'request-top-up',
+    apiKey: true,
+    description: "Tops a reseller's credit up by bank transfer or postal slip",
+    needs: { table: 'readWrite' },
+  },
+  {
+    method: 'PUT',
+    path: '/reseller/settings',
+    handler: 'put-reseller-settings',
+    apiKey: true,
+    description: "A reseller's low-balance threshold",
+    needs: { table: 'readWrite' },
   },
   {
     method: 'GET',

@@ -1,14 +1,21 @@
 import path from 'node:path';
 import { CONTRACT_ORDER_EXAMPLE } from './contract-example.ts';
-import { DEFAULT_OPERATOR_API_KEY, DEFAULT_STOREFRONT_API_KEYS, startLocalRuntime } from './runtime.ts';
+import {
+  DEFAULT_OPERATOR_API_KEY,
+  DEFAULT_RESELLER_API_KEYS,
+  DEFAULT_STOREFRONT_API_KEYS,
+  LOCAL_RESELLER_OPENING_CENTS,
+  startLocalRuntime,
+} from './runtime.ts';
 import { DEFAULT_ASSEMBLY_DIR, synthesizeAssembly } from './template.ts';
 
 /**
  * `npm start`: the whole product on this machine, no AWS account needed. Local defaults (not
  * secrets): storefront keys `sk_local_dev` and `sk_local_other` (two storefronts), webhook secret
- * `whsec_local_dev`, Stripe webhook secret `whsec_local_stripe`, operator key `ok_local_ops`; override them with
- * STOREFRONT_API_KEYS (comma-separated), PAYMENT_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET and OPERATOR_API_KEY, the port
- * with PORT; METRICS=off hides the business metrics' EMF lines. Cards are charged through the Stripe stand-in (key `sk_test_local`).
+ * `whsec_local_dev`, Stripe webhook secret `whsec_local_stripe`, operator key `ok_local_ops`, reseller key
+ * `rk_local_reseller`; override them with STOREFRONT_API_KEYS and RESELLER_API_KEYS (comma-separated),
+ * PAYMENT_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET and OPERATOR_API_KEY, the port with PORT; METRICS=off hides
+ * the business metrics' EMF lines. Cards are charged through the Stripe stand-in (key `sk_test_local`).
  */
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
@@ -20,6 +27,11 @@ const apiKeys = env.STOREFRONT_API_KEYS
 const apiKey = apiKeys[0];
 // The operator routes' key locally (IAM's SigV4 in AWS): a local default, not a secret.
 const operatorKey = env.OPERATOR_API_KEY || DEFAULT_OPERATOR_API_KEY;
+const resellerKeys = env.RESELLER_API_KEYS
+  ? env.RESELLER_API_KEYS.split(',')
+      .map((key) => key.trim())
+      .filter((key) => key.length > 0)
+  : DEFAULT_RESELLER_API_KEYS;
 
 console.log(
   'Synthesizing the CDK app into cdk.out, as `cdk synth` does (a bundle is rebuilt only when its sources changed)...',
@@ -41,6 +53,7 @@ const runtime = await startLocalRuntime({
   },
   storefrontApiKeys: apiKeys,
   operatorApiKey: operatorKey,
+  resellerApiKeys: resellerKeys,
   paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? 'whsec_local_dev',
   ...(env.STRIPE_WEBHOOK_SECRET ? { stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET } : {}),
   paymentWaitSeconds: env.PAYMENT_WAIT_SECONDS ? Number(env.PAYMENT_WAIT_SECONDS) : undefined,
@@ -61,6 +74,7 @@ pec-provisioning is listening on ${runtime.url}
 It runs the ${runtime.functions.length} functions of the synthesized template from their bundles in ${relative(DEFAULT_ASSEMBLY_DIR)}/asset.*,
 each in its own worker threads with only the environment variables the template gives it.
 Storefront keys: ${apiKeys.join(', ')} (each one a storefront that sees only its own orders and mailboxes).
+Reseller keys: ${resellerKeys.join(', ')} (orders without payment, debited from ${LOCAL_RESELLER_OPENING_CENTS} cents of prepaid credit each).
 
 Try it:
   curl -s ${runtime.url}/catalog -H 'x-api-key: ${apiKey}'
@@ -68,6 +82,7 @@ Try it:
     -d '${order}'
   curl -s ${runtime.url}/orders/<orderId> -H 'x-api-key: ${apiKey}'
   curl -s ${runtime.url}/_local/outbox          # every email sent, with the first-access link
+  curl -s ${runtime.url}/reseller/credit -H 'x-api-key: ${resellerKeys[0] ?? 'rk_local_reseller'}'   # a reseller's credit and movements
   curl -s ${runtime.url}/openapi.json
   curl -s -X POST ${runtime.url}/_local/renewal-sweep -d '{"at":"2028-01-01T00:00:00Z"}'   # the daily sweep, as of then
   curl -s -X PUT ${runtime.url}/_local/dns/example.it -d '{"mx":[]}'   # the domain exists (own-domain PEC), no MX yet

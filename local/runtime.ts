@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoResellerRepository } from '../functions/adapters/dynamodb/reseller-repository.ts';
 import { decodePercentEncoded } from '../functions/adapters/http/percent-encoding.ts';
+import { DEFAULT_RESELLER_PRICE_LIST } from '../functions/domain/catalog.ts';
+import { movementIdOf } from '../functions/domain/reseller-credit.ts';
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDbThread } from './aws/dynamodb.ts';
 import { FaultInjector, startFaultProxy } from './aws/fault-proxy.ts';
@@ -32,6 +37,13 @@ export const DEFAULT_STOREFRONT_API_KEYS = ['sk_local_dev', 'sk_local_other'] as
 
 /** The local operator key (a local default, not a secret): `/operator/*` routes accept it in `x-api-key` (IAM in AWS). */
 export const DEFAULT_OPERATOR_API_KEY = 'ok_local_ops';
+/**
+ * The local reseller keys (local defaults, not secrets): one reseller, whose orders pay from its
+ * prepaid credit. Each starts with `LOCAL_RESELLER_OPENING_CENTS` of credit, written at start as a
+ * real deposit movement of its ledger (in AWS the enrolment's first payment is that deposit).
+ */
+export const DEFAULT_RESELLER_API_KEYS = ['rk_local_reseller'] as const;
+export const LOCAL_RESELLER_OPENING_CENTS = 20_000;
 
 /** The local Stripe secret key (a test key: the local stage is a sandbox) and webhook signing secret; not secrets. */
 export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local';
@@ -46,6 +58,8 @@ export interface LocalRuntimeOptions {
   operatorApiKey?: string;
   /** Called with every line a function's execution environments write (its logs). */
   onLog?: (line: { function: string; handler: string; text: string }) => void;
+  /** The keys of resellers (default `DEFAULT_RESELLER_API_KEYS`): storefronts paying from prepaid credit. */
+  resellerApiKeys?: readonly string[];
   /** The secret payment webhooks are signed with. */
   paymentWebhookSecret?: string;
   /** The secret the Stripe stand-in signs its webhooks with (default `DEFAULT_STRIPE_WEBHOOK_SECRET`). */
@@ -185,7 +199,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // The gateway listens first: the first-access link points at it, and the templates need that URL.
     gateway = await startHttpGateway({
       port: options.port ?? 0,
-      storefrontApiKeys: options.storefrontApiKeys ?? DEFAULT_STOREFRONT_API_KEYS,
+      // A reseller's key is a storefront's key to the gateway (as in AWS: a key on a usage plan).
+      storefrontApiKeys: [
+        ...(options.storefrontApiKeys ?? DEFAULT_STOREFRONT_API_KEYS),
+        ...(options.resellerApiKeys ?? DEFAULT_RESELLER_API_KEYS),
+      ],
       operatorApiKey: options.operatorApiKey ?? DEFAULT_OPERATOR_API_KEY,
       invoke,
       verbose: options.verbose ?? false,
@@ -310,6 +328,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     const { stateful, stateless } = synthesizeApp(context);
     await createTableFromTemplate(dynamo.endpoint, LOCAL_RESOURCES.TABLE_NAME, tableOf(stateful).properties);
+    await seedResellers(dynamo.endpoint, options.resellerApiKeys ?? DEFAULT_RESELLER_API_KEYS);
     const bundles = bundlesOf(assemblyDir);
     functions = functionsOf(stateless).map((fn) => {
       const codeDir = bundles.get(fn.logicalId);
@@ -459,6 +478,43 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       for (const stop of stopAll) await stop();
     },
   };
+}
+
+/** Enrols each local reseller with its opening deposit (a movement of its ledger), through the product's repository. */
+async function seedResellers(endpoint: string, keys: readonly string[]): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local-runtime', secretAccessKey: 'local' },
+  });
+  try {
+    const resellers = dynamoResellerRepository({
+      client: DynamoDBDocumentClient.from(client),
+      tableName: LOCAL_RESOURCES.TABLE_NAME,
+    });
+    const at = new Date().toISOString();
+    for (const [index, key] of keys.entries()) {
+      const resellerId = localApiKeyId(key);
+      await resellers.enrol(
+        {
+          resellerId,
+          name: `Rivenditore locale ${index + 1}`,
+          email: `rivenditore${index + 1}@example.com`,
+          priceList: DEFAULT_RESELLER_PRICE_LIST,
+          lowBalanceThresholdCents: 0,
+          createdAt: at,
+        },
+        {
+          movementId: movementIdOf('deposit', 'opening'),
+          kind: 'deposit',
+          amountCents: LOCAL_RESELLER_OPENING_CENTS,
+          at,
+        },
+      );
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The sweep workflow's output (`SweepTotals`), as far as the local route reads it. */

@@ -22,7 +22,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CLOSED_AS_DESIGNED } from '../functions/domain/attention.ts';
 import { ErrorName } from '../functions/domain/errors.ts';
-import { IMMEDIATE_PAYMENT_METHODS } from '../functions/domain/payment-methods.ts';
+import { IMMEDIATE_PAYMENT_METHODS, PREPAID_CREDIT } from '../functions/domain/payment-methods.ts';
 import type { NeedsBinder, StateNeeds } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
 
@@ -91,6 +91,7 @@ export interface OrderFulfilmentProps {
  * The life of an order, from payment to an active mailbox (Step Functions Standard):
  *
  *   RoutePayment ─ card/PayPal ─▶ (a new order: SendOrderConfirmation) ▶ ChargePayment ─┐
+ *        ├─ reseller credit (paid at intake) ─────────────────────────────────────────┤
  *        │        (3-D Secure, PayPal's approval: ChargePayment ⇄ AwaitAuthentication, task token, 1 hour)
  *        └─ transfer/slip ─▶ AwaitPayment (task token, bounded wait) ─┤
  *   RouteOrderKind ─ new ─▶ ProvisionMailbox ▶ SendFirstAccessEmail ─┐
@@ -388,6 +389,8 @@ export class OrderFulfilment extends Construct {
       ...IMMEDIATE_PAYMENT_METHODS.map((method) => Condition.stringEquals('$.payment.method', method)),
     );
     const definition = new Choice(this, 'RoutePayment')
+      // A reseller's order was paid from its credit as it was placed: nothing to charge or wait for.
+      .when(Condition.stringEquals('$.payment.method', PREPAID_CREDIT), routeOrderKind)
       .when(Condition.and(immediate, Condition.not(isRenewal)), sendOrderConfirmation)
       .when(immediate, chargePayment)
       .otherwise(awaitPayment);

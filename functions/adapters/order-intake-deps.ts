@@ -4,6 +4,7 @@ import { dynamoDb } from './clients/dynamodb.ts';
 import { stepFunctions } from './clients/step-functions.ts';
 import { dynamoMailboxRepository } from './dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from './dynamodb/order-repository.ts';
+import { dynamoResellerRepository } from './dynamodb/reseller-repository.ts';
 import { tableVariables } from './dynamodb/table.ts';
 import { powertoolsMetrics } from './metrics.ts';
 import { stepFunctionsWorkflow } from './step-functions-workflow.ts';
@@ -26,6 +27,8 @@ export function orderIntakeDeps(config: {
   return {
     orders: dynamoOrderRepository(table),
     mailboxes: dynamoMailboxRepository(table),
+    /** Which keys are resellers', and their credit (their orders are debited from it). */
+    resellers: dynamoResellerRepository(table),
     workflow: stepFunctionsWorkflow({ client: stepFunctions, stateMachineArn: config.ORDER_WORKFLOW_ARN }),
     paymentWaitSeconds: config.PAYMENT_WAIT_SECONDS,
     metrics: powertoolsMetrics,

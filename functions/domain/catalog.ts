@@ -59,6 +59,8 @@ const CatalogDataSchema = z
     extraGb: z.object({ mailboxYearlyNetCentsPerGb: cents, archiveYearlyNetCentsPerGb: cents }),
     // The version and its document change together, by the people who publish the conditions: data, not a setting.
     terms: z.object({ version: z.string().trim().min(1).max(40), url: z.url({ protocol: /^https$/ }) }),
+    // Resellers pay from prepaid credit at their price list: yearly net cents per plan (not in GET /catalog).
+    resellerPriceLists: z.record(z.string(), z.object({ standard: cents, pro: cents, premium: cents })),
   })
   .superRefine((value, ctx) => {
     if (new Set(value.domains).size !== value.domains.length) {
@@ -123,3 +125,19 @@ export function isGenericDomain(domain: string): boolean {
 export function isAllowedYears(years: number): boolean {
   return catalog.years.includes(years);
 }
+
+/** A reseller price list: the yearly net price of each plan, in euro cents, for orders paid from credit. */
+export type ResellerPriceList = Readonly<Record<MailboxType, number>>;
+
+/** The reseller price lists by name (`catalog-data.json` `resellerPriceLists`); a reseller names its own. */
+export const resellerPriceLists: Readonly<Record<string, ResellerPriceList>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(CatalogDataSchema.parse(data).resellerPriceLists).map(([name, list]) => [
+      name,
+      Object.freeze({ ...list }),
+    ]),
+  ),
+);
+
+/** The price list every reseller has unless it was given another. */
+export const DEFAULT_RESELLER_PRICE_LIST = 'reseller';

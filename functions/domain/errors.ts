@@ -31,6 +31,8 @@ export const ErrorName = literalNames(
   'PaymentFailed',
   /** The storefront cancelled a waiting order: its wait is failed with it, and AwaitPayment throws it. */
   'OrderCancelledError',
+  'InsufficientCreditError',
+  'ResellerOnlyError',
 );
 export type ErrorName = (typeof ErrorName)[keyof typeof ErrorName];
 
@@ -217,4 +219,27 @@ export class EmailOutcomeUnknownError extends PecError {
 export class OrderCancelledError extends PecError {
   override readonly name = ErrorName.OrderCancelledError;
   readonly code = 'order_cancelled';
+}
+
+/** A reseller's credit does not cover the order: nothing was reserved, nothing debited. */
+export class InsufficientCreditError extends PecError {
+  override readonly name = ErrorName.InsufficientCreditError;
+  readonly code = 'insufficient_credit';
+  constructor(
+    readonly neededCents: number,
+    readonly balanceCents: number,
+  ) {
+    super(
+      `The credit (${balanceCents} cents) does not cover this order (${neededCents} cents): top it up (POST /reseller/credit/top-ups) and order again.`,
+    );
+  }
+}
+
+/** A reseller route called with a storefront's key: the key is valid, the route is not its. */
+export class ResellerOnlyError extends PecError {
+  override readonly name = ErrorName.ResellerOnlyError;
+  readonly code = 'reseller_only';
+  constructor() {
+    super("This route is for resellers: a storefront's key has no prepaid credit.");
+  }
 }

@@ -99,6 +99,7 @@ export const orderLifecycle = new Lifecycle<
   | 'storefront_cancel'
   | 'refund'
   | 'refunded'
+  | 'credit_back'
 >([
   { from: 'pending_payment', event: 'await_payment', to: 'pending_payment' }, // the workflow waits for the credit
   { from: 'pending_payment', event: 'decline', to: 'pending_payment' }, // the workflow then closes it
@@ -119,13 +120,16 @@ export const orderLifecycle = new Lifecycle<
   // ... and then given back by the provider.
   { from: 'failed', event: 'refunded', to: 'failed' },
   { from: 'cancelled', event: 'refunded', to: 'cancelled' },
+  // A reseller's order paid from its credit and ended unfulfilled: the credit is given back, once.
+  { from: 'failed', event: 'credit_back', to: 'failed' },
+  { from: 'cancelled', event: 'credit_back', to: 'cancelled' },
 ]);
 export type OrderEvent = Parameters<typeof orderLifecycle.next>[1];
 
 /** The payment of an order (`payment.status`). */
 export const paymentLifecycle = new Lifecycle<
   PaymentStatus,
-  'pay' | 'decline' | 'refund' | 'refunded' | 'storefront_cancel'
+  'pay' | 'decline' | 'refund' | 'refunded' | 'storefront_cancel' | 'credit_back'
 >([
   { from: 'pending', event: 'pay', to: 'paid' },
   // An order is cancelled by its storefront only while nothing was paid, nor reported failed.
@@ -137,6 +141,8 @@ export const paymentLifecycle = new Lifecycle<
   { from: 'pending', event: 'refund', to: 'refund_required' },
   // The provider refunded it (Stripe's refund succeeded, or its charge.refunded event said so).
   { from: 'refund_required', event: 'refunded', to: 'refunded' },
+  // Paid from a reseller's credit: given back to the credit in the same transaction as the order's move.
+  { from: 'paid', event: 'credit_back', to: 'refunded' },
 ]);
 
 export type PaymentEvent = Parameters<typeof paymentLifecycle.next>[1];

@@ -5,13 +5,22 @@
  */
 export const IMMEDIATE_PAYMENT_METHODS = ['card', 'paypal'] as const;
 export const CREDIT_PAYMENT_METHODS = ['bank_transfer', 'postal_slip'] as const;
-export const PAYMENT_METHODS = [...IMMEDIATE_PAYMENT_METHODS, ...CREDIT_PAYMENT_METHODS] as const;
+/**
+ * A reseller's order is paid from its prepaid credit, debited as the order is placed (never asked
+ * of the holder, never sent by a storefront): the order starts paid.
+ */
+export const PREPAID_CREDIT = 'credit';
+export const PAYMENT_METHODS = [...IMMEDIATE_PAYMENT_METHODS, ...CREDIT_PAYMENT_METHODS, PREPAID_CREDIT] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 export type ImmediatePaymentMethod = (typeof IMMEDIATE_PAYMENT_METHODS)[number];
 export type CreditPaymentMethod = (typeof CREDIT_PAYMENT_METHODS)[number];
 
 export const isImmediatePayment = (method: PaymentMethod): method is ImmediatePaymentMethod =>
   (IMMEDIATE_PAYMENT_METHODS as readonly PaymentMethod[]).includes(method);
+
+/** A bank transfer or postal slip: the order waits until its credit is registered. */
+export const isCreditPayment = (method: PaymentMethod): method is CreditPaymentMethod =>
+  (CREDIT_PAYMENT_METHODS as readonly PaymentMethod[]).includes(method);
 
 /**
  * What a storefront collected for a card or PayPal payment with the payment provider's client

@@ -587,3 +587,92 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
   if (!result.success) throw new ValidationError(fieldErrors(result.error.issues));
   return result.data;
 }
+
+// --- resellers (prepaid credit) ----------------------------------------------------------------
+
+/** A reseller's orders are paid from its credit: a `payment` sent is refused, naming it. */
+const noPayment = z
+  .never({ error: "A reseller's orders are paid from its prepaid credit: leave payment out." })
+  .optional()
+  .meta({ description: 'Not sent by a reseller: its orders are debited from its prepaid credit.' });
+
+/** `POST /orders` with a reseller's key: the same order, without `payment` (debited from the credit). */
+export const ResellerOrderRequestSchema = CreateOrderRequestSchema.extend({ payment: noPayment });
+export type ResellerOrderRequest = z.infer<typeof ResellerOrderRequestSchema>;
+
+/** `POST /mailboxes/{address}/renewals` with a reseller's key: without `payment`. */
+export const ResellerRenewalRequestSchema = RenewalRequestSchema.extend({ payment: noPayment });
+export type ResellerRenewalRequest = z.infer<typeof ResellerRenewalRequestSchema>;
+
+export const CreditMovementSchema = z
+  .object({
+    movementId: z.string().meta({ description: '`<kind>#<reference>`: one per kind and order (or top-up).' }),
+    kind: z.enum(['deposit', 'top_up', 'debit', 'credit_back']).meta({
+      description:
+        'deposit and top_up add to the balance, debit (an order or renewal) takes from it, credit_back gives a failed or cancelled order its debit back.',
+    }),
+    amountCents: cents.meta({ description: 'Euro cents, net of VAT, always positive: kind says which way.' }),
+    at: timestamp,
+    orderId: z.string().optional(),
+    topUpId: z.string().optional(),
+  })
+  .meta({ description: 'One movement of the credit ledger.' });
+
+export const ResellerCreditQuerySchema = z.object({ limit: listLimit, cursor: listCursor });
+export type ResellerCreditQuery = z.infer<typeof ResellerCreditQuerySchema>;
+
+export const ResellerCreditSchema = z
+  .object({
+    balanceCents: cents.meta({ description: 'The credit now, euro cents net of VAT.' }),
+    lowBalanceThresholdCents: cents,
+    movements: z.array(CreditMovementSchema).meta({ description: 'A page of movements, newest first.' }),
+    nextCursor,
+  })
+  .meta({ description: "The reseller's prepaid credit and its ledger, a page at a time." });
+export type ResellerCredit = z.infer<typeof ResellerCreditSchema>;
+
+export const ResellerSettingsRequestSchema = z.object({
+  lowBalanceThresholdCents: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000_000)
+    .meta({ description: 'A debit that takes the balance below this emails the reseller once (0: never).' }),
+});
+export type ResellerSettingsRequest = z.infer<typeof ResellerSettingsRequestSchema>;
+
+export const ResellerSettingsSchema = z.object({ balanceCents: cents, lowBalanceThresholdCents: cents });
+
+export const TopUpRequestSchema = z.object({
+  amountCents: z.number().int().min(1000).max(10_000_000).meta({
+    description: 'The credit to add, euro cents net of VAT (10 to 100,000 euro): the transfer is this plus VAT.',
+  }),
+  payment: PaymentRequestSchema.superRefine((payment, ctx) => {
+    if ((IMMEDIATE_PAYMENT_METHODS as readonly string[]).includes(payment.method)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['method'],
+        message: 'A top-up is paid by bank_transfer or postal_slip (card top-ups are not available yet).',
+      });
+    }
+  }).meta({ description: 'bank_transfer or postal_slip: the credit is added when the transfer is registered.' }),
+});
+export type TopUpRequest = z.infer<typeof TopUpRequestSchema>;
+
+export const TopUpSchema = z
+  .object({
+    topUpId: z.string(),
+    amountCents: cents.meta({ description: 'The credit it adds, net of VAT.' }),
+    totals: TotalsSchema.meta({ description: 'What to pay: the credit plus VAT (grossCents).' }),
+    payment: z.object({
+      method: z.enum(CREDIT_PAYMENT_METHODS),
+      reference: z.string().meta({ description: 'The ISO 11649 RF reference the transfer must quote.' }),
+    }),
+    status: z.enum(['pending', 'credited']),
+    createdAt: timestamp,
+    creditedAt: timestamp.nullable(),
+  })
+  .meta({
+    description:
+      'A top-up: credited once, when a transfer of exactly totals.grossCents quoting payment.reference is registered (payment webhook or bank statement).',
+  });

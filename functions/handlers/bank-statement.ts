@@ -4,6 +4,7 @@ import { s3 } from '../adapters/clients/s3.ts';
 import { stepFunctions } from '../adapters/clients/step-functions.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { dynamoPaymentEventRepository } from '../adapters/dynamodb/payment-event-repository.ts';
+import { dynamoResellerRepository } from '../adapters/dynamodb/reseller-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { logger } from '../adapters/logger.ts';
 import { powertoolsMetrics } from '../adapters/metrics.ts';
@@ -20,6 +21,8 @@ const deps = {
   metrics: powertoolsMetrics,
   orders: dynamoOrderRepository(table),
   events: dynamoPaymentEventRepository(table),
+  /** A credit may pay a reseller's top-up instead of an order. */
+  topUps: dynamoResellerRepository(table),
   callbacks: stepFunctionsCallbacks(stepFunctions),
   audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
   files: s3StatementFiles({ client: s3, bucket: config.STATEMENTS_BUCKET }),

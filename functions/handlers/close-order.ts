@@ -4,6 +4,7 @@ import { s3 } from '../adapters/clients/s3.ts';
 import { ses } from '../adapters/clients/ses.ts';
 import { dynamoMailboxRepository } from '../adapters/dynamodb/mailbox-repository.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
+import { dynamoResellerRepository } from '../adapters/dynamodb/reseller-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { powertoolsMetrics } from '../adapters/metrics.ts';
 import { renewalLinksFrom, renewalLinksVariables } from '../adapters/renewal-links.ts';
@@ -22,6 +23,7 @@ const deps = {
   metrics: powertoolsMetrics,
   orders: dynamoOrderRepository(table),
   mailboxes: dynamoMailboxRepository(table),
+  resellers: dynamoResellerRepository(table),
   gateway: stripeGatewayFrom(config),
   notifier: sesNotifier(senderOf(ses, config)),
   audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),

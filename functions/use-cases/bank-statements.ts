@@ -24,7 +24,7 @@ export type BankStatementResult =
       messageId: string;
       /** The booked credits the statement holds (each transaction of a batch booking counts as one). */
       entries: number;
-      /** Credits that paid their order. */
+      /** Credits that paid their order (or credited a reseller's top-up). */
       matched: number;
       /** Credits recorded as anomalies: unknown or missing reference, wrong amount or currency, a second credit... */
       anomalies: number;
@@ -91,7 +91,8 @@ export async function processBankStatement(
     kind: statement.kind,
     messageId: statement.messageId,
     entries: statement.credits.length,
-    matched: credits.filter((credit) => credit.outcome === 'paid').length,
+    // A credit that paid its order, or credited a reseller's top-up.
+    matched: credits.filter((credit) => credit.outcome === 'paid' || credit.outcome === 'top_up_credited').length,
     anomalies: credits.filter((credit) => credit.anomaly).length,
     duplicates: credits.filter((credit) => credit.outcome === 'duplicate').length,
     skipped: statement.skipped,

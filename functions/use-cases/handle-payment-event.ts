@@ -11,11 +11,15 @@ import type {
   OrderRepository,
   PaymentEventRefund,
   PaymentEventRepository,
+  ResellerRepository,
   WorkflowCallbacks,
 } from './ports.ts';
+import { creditTopUpEvent } from './top-ups.ts';
 
 export interface PaymentEventDeps {
   orders: Pick<OrderRepository, 'get' | 'markPaid' | 'markPaymentFailed' | 'getTaskToken'>;
+  /** Resellers' top-ups, which a credit's reference may name instead of an order. */
+  topUps?: Pick<ResellerRepository, 'getTopUp' | 'creditTopUp' | 'rearmLowBalanceNotice'>;
   events: PaymentEventRepository;
   callbacks: WorkflowCallbacks;
   audit: AuditLog;
@@ -137,6 +141,10 @@ function parseEvent(rawBody: string): PaymentWebhookEvent {
 async function apply(deps: Omit<PaymentEventDeps, 'secret'>, event: IncomingPaymentEvent, now: Date): Promise<Applied> {
   const credit = event.type !== 'payment.failed';
   const order = event.orderId === undefined ? undefined : await deps.orders.get(event.orderId);
+  const topUp = !order && event.orderId !== undefined ? await deps.topUps?.getTopUp(event.orderId) : undefined;
+  if (topUp && deps.topUps) {
+    return creditTopUpEvent(deps.topUps, topUp, event, now, (outcome) => toRefund(event, outcome));
+  }
   if (!order) {
     const outcome = event.orderId === undefined ? 'no_order_reference' : 'unknown_order';
     return credit ? toRefund(event, outcome) : { outcome, anomaly: true };

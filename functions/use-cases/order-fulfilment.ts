@@ -21,7 +21,13 @@ import {
   type Refund,
   renewalPaymentOf,
 } from '../domain/order.ts';
-import { AUTHENTICATION_REQUIRED, credentialOf, isImmediatePayment } from '../domain/payment-methods.ts';
+import {
+  AUTHENTICATION_REQUIRED,
+  credentialOf,
+  isCreditPayment,
+  isImmediatePayment,
+  PREPAID_CREDIT,
+} from '../domain/payment-methods.ts';
 import { hasExtraGb, NO_EXTRA_GB, type PlanChoice, quotaOf } from '../domain/renewal-plan.ts';
 import { LAST_CHARGE_ATTEMPT, nextChargeAttemptAt } from '../domain/renewal-policy.ts';
 import { issueAccessLink, type LinkSettings } from './access-links.ts';
@@ -40,7 +46,9 @@ import type {
   OrderSummary,
   PaymentGateway,
   PaymentInstructions,
+  ResellerRepository,
 } from './ports.ts';
+import { creditBackOrder } from './reseller-orders.ts';
 
 /*
  * The steps of the order workflow (workflows/order-fulfilment.ts), one function per state. Each
@@ -269,7 +277,7 @@ export function orderConfirmationOf(order: Order): OrderConfirmation | undefined
 /** The payment instructions of a bank transfer or postal slip order (its confirmation too); undefined for a card or PayPal one. */
 export function paymentInstructionsOf(order: Order, now: Date): PaymentInstructions | undefined {
   const { method } = order.payment;
-  if (isImmediatePayment(method)) return undefined;
+  if (!isCreditPayment(method)) return undefined;
   return {
     ...summaryOf(order),
     method,
@@ -567,6 +575,11 @@ function countActivation(metrics: BusinessMetrics | undefined, order: Order, now
 
 export type CloseOutcome = 'failed' | 'cancelled';
 
+/** What closing a reseller's order needs: the ledger its debit goes back to (other orders need none). */
+export interface ResellerCreditDeps {
+  resellers?: Pick<ResellerRepository, 'creditBack' | 'rearmLowBalanceNotice'>;
+}
+
 /**
  * Ends an order that will not be fulfilled. `reason` is the workflow error name (e.g.
  * PaymentDeclinedError, States.Timeout). Each effect is checked on every attempt, so a retried
@@ -580,7 +593,8 @@ export type CloseOutcome = 'failed' | 'cancelled';
  *    the refund are audited.
  */
 export async function closeOrder(
-  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit' | 'metrics' | 'renewalLink'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'gateway' | 'notifier' | 'audit' | 'metrics' | 'renewalLink'> &
+    ResellerCreditDeps,
   orderId: string,
   outcome: CloseOutcome,
   reason: string,
@@ -645,7 +659,8 @@ function tellClosed(
   const { orderId, kind, autoRenewal } = order;
   const { address } = order.mailbox;
   const to = order.holder.email;
-  const refundCents = order.refund?.amountCents;
+  // A reseller's order was paid from the reseller's credit, not by the holder: nothing comes back to the holder.
+  const refundCents = order.payment.method === PREPAID_CREDIT ? undefined : order.refund?.amountCents;
   if (autoRenewal && order.status === 'failed' && order.payment.status === 'failed' && refundCents === undefined) {
     const nextAttemptAt = nextChargeAttemptAt(autoRenewal.expiresAt, autoRenewal.attempt);
     return sendOnce(deps.orders, orderId, 'closeEmailSentAt', now, () =>
@@ -686,11 +701,16 @@ function tellClosed(
  * Answers the order as it now is.
  */
 async function settlePayment(
-  deps: Pick<FulfilmentDeps, 'orders' | 'gateway'>,
+  deps: Pick<FulfilmentDeps, 'orders' | 'gateway'> & ResellerCreditDeps,
   order: Order,
   now: Date,
 ): Promise<Order> {
   if (order.refund) return order;
+  // A reseller's order was paid from its credit: the debit goes back to the credit, once.
+  if (order.payment.method === PREPAID_CREDIT) {
+    if (!deps.resellers) throw new Error(`Order ${order.orderId} was paid from credit: closing it needs the ledger.`);
+    return creditBackOrder({ orders: deps.orders, resellers: deps.resellers }, order, now);
+  }
   const reason = `order ${order.status}: ${order.failureReason ?? 'unknown'}`;
   if (order.payment.status === 'paid') return recordRefund(deps, order, order.chargeId ?? 'unknown', reason, now);
   // Money is only ever asked for on a payment kept on the order: without one, nothing was taken.

@@ -1,5 +1,6 @@
 import { splitAddress } from '../domain/address.ts';
 import { AddressUnavailableError, ValidationError } from '../domain/errors.ts';
+import type { Mailbox } from '../domain/mailbox.ts';
 import { pendingOrder, toPublicOrder } from '../domain/order.ts';
 import { isImmediatePayment } from '../domain/payment-methods.ts';
 import type { CreateOrderRequest, PublicOrder } from '../domain/schemas.ts';
@@ -22,7 +23,7 @@ export interface PlaceOrderDeps {
 export type PlaceOrderContext = IntakeContext;
 
 /** After the workflow's own bound, an unfinished order stops holding its address, whatever happened to it. */
-const ACTIVATION_MARGIN_SECONDS = 24 * 3600;
+export const ACTIVATION_MARGIN_SECONDS = 24 * 3600;
 
 /**
  * Takes a storefront's order:
@@ -52,22 +53,7 @@ export async function placeOrder(
   const immediate = isImmediatePayment(request.payment.method);
   const holdSeconds = (immediate ? 0 : deps.paymentWaitSeconds) + ACTIVATION_MARGIN_SECONDS;
   const { address, type, domainPec } = request.mailbox;
-  const reserved = await deps.mailboxes.reserve(
-    {
-      address,
-      status: 'reserved',
-      storefrontId: context.storefrontId,
-      orderId,
-      orderedAt: context.now.toISOString(),
-      holdUntil: new Date(context.now.getTime() + holdSeconds * 1000).toISOString(),
-      type,
-      domainPec,
-      holderEmail: request.holder.email,
-      autoRenew: false,
-      passwordSet: false,
-    },
-    context.now,
-  );
+  const reserved = await deps.mailboxes.reserve(reservationOf(request, orderId, context, holdSeconds), context.now);
   if (!reserved) throw new AddressUnavailableError(address);
 
   const order = pendingOrder({
@@ -100,13 +86,36 @@ export async function placeOrder(
   return { order: toPublicOrder(order), replayed: false };
 }
 
+/** The reservation of a new order's address: held for the order until `holdSeconds` from now. */
+export function reservationOf(
+  request: Pick<CreateOrderRequest, 'mailbox' | 'holder'>,
+  orderId: string,
+  context: PlaceOrderContext,
+  holdSeconds: number,
+): Mailbox {
+  const { address, type, domainPec } = request.mailbox;
+  return {
+    address,
+    status: 'reserved',
+    storefrontId: context.storefrontId,
+    orderId,
+    orderedAt: context.now.toISOString(),
+    holdUntil: new Date(context.now.getTime() + holdSeconds * 1000).toISOString(),
+    type,
+    domainPec,
+    holderEmail: request.holder.email,
+    autoRenew: false,
+    passwordSet: false,
+  };
+}
+
 /**
  * A domain that does not exist in DNS (NXDOMAIN) can never point its MX records at the provider: the
  * order is refused before it is paid. Only that answer refuses it: when DNS cannot be asked (SERVFAIL,
  * a timeout) the order goes on, since a valid customer must not be turned away by a resolver's
  * trouble; a domain that truly does not exist then fails at the DNS deadline, its payment refunded.
  */
-async function assertDomainExists(dns: PlaceOrderDeps['dns'], address: string): Promise<void> {
+export async function assertDomainExists(dns: PlaceOrderDeps['dns'], address: string): Promise<void> {
   const { domain } = splitAddress(address);
   if ((await dns.existence(domain)) !== 'missing') return;
   throw new ValidationError([

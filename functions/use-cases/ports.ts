@@ -11,6 +11,7 @@ import type {
   SavedPaymentMethod,
 } from '../domain/payment-methods.ts';
 import type { ExtraGb, PlanChoice, Quota, SpaceInUse } from '../domain/renewal-plan.ts';
+import type { CreditMovement, Reseller, TopUp } from '../domain/reseller-credit.ts';
 import type { NextAction, PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
@@ -640,4 +641,74 @@ export interface StatementFiles {
    * it), for an operator to look at; answers the copy's key. Doing it again rewrites the same copy.
    */
   reject(key: string, problems: { path: string; message: string }[]): Promise<string>;
+}
+
+/** What placing a reseller's order paid from credit did (`ResellerRepository.placeDebitedOrder`). */
+export type DebitedPlacement =
+  | 'placed'
+  | 'order_exists'
+  | 'address_unavailable'
+  | 'insufficient_credit'
+  | 'no_reseller';
+
+/**
+ * Resellers and their credit ledger. Every change of a balance is one transaction with the movement
+ * that explains it (a movement can exist only once, the balance never goes below zero: conditions
+ * of that transaction, never a read-then-write).
+ */
+export interface ResellerRepository {
+  /** The reseller of an API key id, or undefined for a storefront's key. */
+  get(resellerId: string): Promise<Reseller | undefined>;
+  /** Creates the reseller with its first deposit as a movement; `exists` (nothing changed) when it is there already. */
+  enrol(reseller: Omit<Reseller, 'balanceCents'>, deposit: CreditMovement): Promise<'created' | 'exists'>;
+  /**
+   * Places an order paid from credit, all or nothing in one transaction: the order (stored paid),
+   * the address reserved for a new mailbox (`reservation`), the debit movement, and the balance
+   * lowered by it on condition that it stays at or above zero.
+   */
+  placeDebitedOrder(input: {
+    resellerId: string;
+    order: Order;
+    debit: CreditMovement;
+    reservation?: { mailbox: Mailbox; now: Date };
+  }): Promise<DebitedPlacement>;
+  /**
+   * Gives a closed (failed or cancelled) order's debit back, in one transaction with the order's
+   * payment moving `paid` → `refunded`: `credited` once, `already` for every later call, `not_closed`
+   * when the order is not a closed order paid from credit.
+   */
+  creditBack(
+    resellerId: string,
+    order: Order,
+    movement: CreditMovement,
+  ): Promise<'credited' | 'already' | 'not_closed'>;
+  /** Adds a deposit or top-up to the balance with its movement, once per movement id. */
+  credit(resellerId: string, movement: CreditMovement): Promise<'credited' | 'already'>;
+  /** The reseller's movements, newest first (`at`), from an index. */
+  movements(resellerId: string, query: { limit: number; after?: ListPosition }): Promise<ListPage<CreditMovement>>;
+  /** Sets the low-balance threshold; undefined when there is no such reseller. */
+  setLowBalanceThreshold(resellerId: string, thresholdCents: number): Promise<Reseller | undefined>;
+  /**
+   * Claims the low-balance email of the current crossing: true for exactly one caller while the
+   * balance is below the threshold and no email was claimed since it was last at or above it.
+   */
+  claimLowBalanceNotice(resellerId: string, at: Date): Promise<boolean>;
+  /** Lets the next crossing send its email again, when the balance is back at or above the threshold. */
+  rearmLowBalanceNotice(resellerId: string): Promise<void>;
+  /** Gives back the claim made `at`, after its email could not be sent, so the next debit sends it. */
+  releaseLowBalanceNotice(resellerId: string, at: Date): Promise<void>;
+  /** Stores a new top-up unless one with its id exists. */
+  createTopUp(topUp: TopUp): Promise<'created' | 'exists'>;
+  getTopUp(topUpId: string): Promise<TopUp | undefined>;
+  /**
+   * Credits a pending top-up, in one transaction: the top-up `credited` (by `eventId`), its movement,
+   * the balance. `already` when its movement exists; `not_pending` when the top-up is not pending.
+   */
+  creditTopUp(topUp: TopUp, movement: CreditMovement, eventId: string): Promise<'credited' | 'already' | 'not_pending'>;
+}
+
+/** The emails a reseller receives about its credit. */
+export interface ResellerNotifier {
+  /** The balance went below the threshold the reseller set: time to top up. */
+  lowBalance(input: { to: string; name: string; balanceCents: number; thresholdCents: number }): Promise<string>;
 }

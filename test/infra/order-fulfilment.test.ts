@@ -236,10 +236,13 @@ describe('CheckDomainDns and WaitForDns: PEC on the holder’s domain', () => {
 
 describe('SendOrderConfirmation', () => {
   it('confirms a new card or PayPal order before it is charged, and a renewal goes straight to the charge', () => {
+    // A reseller's order (paid from credit at intake) goes straight to activation.
     expect(state('RoutePayment').Choices?.map((choice) => choice.Next)).toEqual([
+      'RouteOrderKind',
       'SendOrderConfirmation',
       'ChargePayment',
     ]);
+    expect(state('RoutePayment').Choices?.[0]).toMatchObject({ Variable: '$.payment.method', StringEquals: 'credit' });
     expect(state('RoutePayment').Default).toBe('AwaitPayment');
     expect(state('SendOrderConfirmation').Next).toBe('ChargePayment');
   });

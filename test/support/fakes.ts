@@ -12,6 +12,7 @@ import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentCredential } from '../../functions/domain/payment-methods.ts';
 import type { PlanChoice, Quota, SpaceInUse } from '../../functions/domain/renewal-plan.ts';
 import { nextSweepAt } from '../../functions/domain/renewal-policy.ts';
+import type { CreditMovement, Reseller, TopUp } from '../../functions/domain/reseller-credit.ts';
 import type { ActivationPromise, BusinessCount, BusinessMetrics } from '../../functions/use-cases/business-metrics.ts';
 import type {
   AccessToken,
@@ -19,6 +20,7 @@ import type {
   AuditEntry,
   AuditLog,
   ChargeResult,
+  DebitedPlacement,
   DnsResolver,
   DocumentStore,
   ListPage,
@@ -36,6 +38,8 @@ import type {
   PaymentRequest,
   RateDecision,
   RateLimiter,
+  ResellerNotifier,
+  ResellerRepository,
   StatementFiles,
   SweepStateRepository,
   WorkflowCallbacks,
@@ -306,17 +310,20 @@ export class InMemoryMailboxRepository implements MailboxRepository {
     return to === undefined ? undefined : { mailbox, to };
   }
 
-  async reserve(reservation: Mailbox, now: Date) {
+  /** Whether `reserve` would hold the address for this reservation now (nothing written). */
+  canReserve(reservation: Mailbox, now: Date): boolean {
     const move = this.movable(reservation.address, 'reserve');
     if (!move) return false;
     const held = move.mailbox;
-    if (
+    return !(
       held?.status === 'reserved' &&
       held.orderId !== reservation.orderId &&
       !(held.holdUntil && held.holdUntil < now.toISOString())
-    ) {
-      return false;
-    }
+    );
+  }
+
+  async reserve(reservation: Mailbox, now: Date) {
+    if (!this.canReserve(reservation, now)) return false;
     this.mailboxes.set(reservation.address, copy(reservation));
     return true;
   }
@@ -839,5 +846,166 @@ export class InMemorySweepState implements SweepStateRepository {
 
   async recordSwept(day: string) {
     if (this.day === undefined || this.day < day) this.day = day;
+  }
+}
+
+/**
+ * Resellers and their ledger in memory, with the order and mailbox fakes the placement of a debited
+ * order writes to: every change is checked whole before anything is written (as one transaction).
+ */
+export class InMemoryResellerRepository implements ResellerRepository {
+  readonly resellers = new Map<string, Reseller>();
+  /** Every movement, by reseller then movement id. */
+  readonly ledger = new Map<string, Map<string, CreditMovement>>();
+
+  constructor(
+    readonly orders: InMemoryOrderRepository,
+    readonly mailboxes: InMemoryMailboxRepository,
+  ) {}
+
+  private movementsOf(resellerId: string) {
+    let movements = this.ledger.get(resellerId);
+    if (!movements) {
+      movements = new Map();
+      this.ledger.set(resellerId, movements);
+    }
+    return movements;
+  }
+
+  async get(resellerId: string) {
+    const reseller = this.resellers.get(resellerId);
+    return reseller && copy(reseller);
+  }
+
+  async enrol(reseller: Omit<Reseller, 'balanceCents'>, deposit: CreditMovement) {
+    if (this.resellers.has(reseller.resellerId)) return 'exists' as const;
+    this.resellers.set(reseller.resellerId, { ...copy(reseller), balanceCents: deposit.amountCents });
+    this.movementsOf(reseller.resellerId).set(deposit.movementId, copy(deposit));
+    return 'created' as const;
+  }
+
+  async placeDebitedOrder(input: {
+    resellerId: string;
+    order: Order;
+    debit: CreditMovement;
+    reservation?: { mailbox: Mailbox; now: Date };
+  }): Promise<DebitedPlacement> {
+    const { resellerId, order, debit, reservation } = input;
+    const reseller = this.resellers.get(resellerId);
+    const movements = this.movementsOf(resellerId);
+    if (this.orders.orders.has(order.orderId) || movements.has(debit.movementId)) return 'order_exists';
+    if (!reseller) return 'no_reseller';
+    if (reseller.balanceCents < debit.amountCents) return 'insufficient_credit';
+    // The reservation's own rule, applied synchronously: nothing else runs before the writes below.
+    if (reservation && !this.mailboxes.canReserve(reservation.mailbox, reservation.now)) return 'address_unavailable';
+    if (reservation) this.mailboxes.mailboxes.set(reservation.mailbox.address, copy(reservation.mailbox));
+    this.orders.orders.set(order.orderId, copy(order));
+    movements.set(debit.movementId, copy(debit));
+    reseller.balanceCents -= debit.amountCents;
+    return 'placed';
+  }
+
+  async creditBack(resellerId: string, order: Order, movement: CreditMovement) {
+    const movements = this.movementsOf(resellerId);
+    if (movements.has(movement.movementId)) return 'already' as const;
+    const stored = this.orders.orders.get(order.orderId);
+    const reseller = this.resellers.get(resellerId);
+    if (
+      !stored ||
+      !reseller ||
+      stored.payment.method !== 'credit' ||
+      !orderLifecycle.canMove(stored.status, 'credit_back') ||
+      !paymentLifecycle.canMove(stored.payment.status, 'credit_back')
+    ) {
+      return 'not_closed' as const;
+    }
+    stored.payment.status = paymentLifecycle.next(stored.payment.status, 'credit_back') ?? stored.payment.status;
+    stored.refund = {
+      status: 'refunded',
+      chargeId: movement.movementId,
+      amountCents: movement.amountCents,
+      currency: 'EUR',
+      reason: `credited back to the reseller: order ${stored.status}`,
+      recordedAt: movement.at,
+      refundedAt: movement.at,
+    };
+    movements.set(movement.movementId, copy(movement));
+    reseller.balanceCents += movement.amountCents;
+    return 'credited' as const;
+  }
+
+  async credit(resellerId: string, movement: CreditMovement) {
+    const reseller = this.resellers.get(resellerId);
+    if (!reseller) throw new Error(`No reseller ${resellerId}`);
+    const movements = this.movementsOf(resellerId);
+    if (movements.has(movement.movementId)) return 'already' as const;
+    movements.set(movement.movementId, copy(movement));
+    reseller.balanceCents += movement.amountCents;
+    return 'credited' as const;
+  }
+
+  async movements(resellerId: string, query: { limit: number; after?: ListPosition }) {
+    return pageOf([...this.movementsOf(resellerId).values()], (m) => ({ at: m.at, id: m.movementId }), query);
+  }
+
+  async setLowBalanceThreshold(resellerId: string, thresholdCents: number) {
+    const reseller = this.resellers.get(resellerId);
+    if (!reseller) return undefined;
+    reseller.lowBalanceThresholdCents = thresholdCents;
+    return copy(reseller);
+  }
+
+  async claimLowBalanceNotice(resellerId: string, at: Date) {
+    const reseller = this.resellers.get(resellerId);
+    if (!reseller || reseller.lowBalanceNotifiedAt || reseller.balanceCents >= reseller.lowBalanceThresholdCents) {
+      return false;
+    }
+    reseller.lowBalanceNotifiedAt = at.toISOString();
+    return true;
+  }
+
+  readonly topUps = new Map<string, TopUp>();
+
+  async createTopUp(topUp: TopUp) {
+    if (this.topUps.has(topUp.topUpId)) return 'exists' as const;
+    this.topUps.set(topUp.topUpId, copy(topUp));
+    return 'created' as const;
+  }
+
+  async getTopUp(topUpId: string) {
+    const topUp = this.topUps.get(topUpId);
+    return topUp && copy(topUp);
+  }
+
+  async creditTopUp(topUp: TopUp, movement: CreditMovement, eventId: string) {
+    const movements = this.movementsOf(topUp.resellerId);
+    if (movements.has(movement.movementId)) return 'already' as const;
+    const stored = this.topUps.get(topUp.topUpId);
+    const reseller = this.resellers.get(topUp.resellerId);
+    if (stored?.status !== 'pending' || !reseller) return 'not_pending' as const;
+    Object.assign(stored, { status: 'credited', creditedAt: movement.at, creditedBy: eventId });
+    movements.set(movement.movementId, copy(movement));
+    reseller.balanceCents += movement.amountCents;
+    return 'credited' as const;
+  }
+
+  async releaseLowBalanceNotice(resellerId: string, at: Date) {
+    const reseller = this.resellers.get(resellerId);
+    if (reseller?.lowBalanceNotifiedAt === at.toISOString()) delete reseller.lowBalanceNotifiedAt;
+  }
+
+  async rearmLowBalanceNotice(resellerId: string) {
+    const reseller = this.resellers.get(resellerId);
+    if (reseller && reseller.balanceCents >= reseller.lowBalanceThresholdCents) delete reseller.lowBalanceNotifiedAt;
+  }
+}
+
+/** The reseller emails, recorded instead of sent. */
+export class RecordingResellerNotifier implements ResellerNotifier {
+  readonly lowBalances: Parameters<ResellerNotifier['lowBalance']>[0][] = [];
+
+  async lowBalance(input: Parameters<ResellerNotifier['lowBalance']>[0]) {
+    this.lowBalances.push(copy(input));
+    return `msg-low-balance-${this.lowBalances.length}`;
   }
 }

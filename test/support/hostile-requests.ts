@@ -312,6 +312,10 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
     // Takes no body (whatever is sent is ignored); the order it names is what matters.
     'cancel-order': fc.constant({}),
     'set-auto-renew': fc.boolean().map((enabled) => ({ enabled })),
+    'put-reseller-settings': fc.nat(50_000).map((lowBalanceThresholdCents) => ({ lowBalanceThresholdCents })),
+    'request-top-up': fc
+      .tuple(fc.integer({ min: 1000, max: 100_000 }), fc.constantFrom('bank_transfer', 'postal_slip'))
+      .map(([amountCents, method]) => ({ amountCents, payment: { method } })),
     // The route takes no body: whatever is sent is ignored.
     'request-first-access-link': fc.constant({}),
     'request-password-reset': fc

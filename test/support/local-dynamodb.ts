@@ -5,6 +5,7 @@ import { dynamoMailboxRepository } from '../../functions/adapters/dynamodb/mailb
 import { dynamoOrderRepository } from '../../functions/adapters/dynamodb/order-repository.ts';
 import { dynamoPaymentEventRepository } from '../../functions/adapters/dynamodb/payment-event-repository.ts';
 import { dynamoRateLimiter } from '../../functions/adapters/dynamodb/rate-limiter.ts';
+import { dynamoResellerRepository } from '../../functions/adapters/dynamodb/reseller-repository.ts';
 import type { Table } from '../../functions/adapters/dynamodb/table.ts';
 import { dynamoMailPlatform } from '../../functions/adapters/dynamodb-mail-platform.ts';
 import { createTableFromTemplate, startDynamoDb } from '../../local/aws/dynamodb.ts';
@@ -67,4 +68,5 @@ export const dynamoAdapters = (table: Table) => ({
   limiter: dynamoRateLimiter(table),
   events: dynamoPaymentEventRepository(table),
   platform: dynamoMailPlatform(table),
+  resellers: dynamoResellerRepository(table),
 });

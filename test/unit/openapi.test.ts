@@ -59,6 +59,9 @@ const CONTRACT_ROUTES = [
   ['post', '/operator/orders/{orderId}/refund-done', '200'],
   ['post', '/operator/orders/{orderId}/redrive', '202'],
   ['post', '/operator/orders/{orderId}/resend-emails', '200'],
+  ['get', '/reseller/credit', '200'],
+  ['post', '/reseller/credit/top-ups', '201'],
+  ['put', '/reseller/settings', '200'],
 ] as const;
 
 const STOREFRONT = new Set([
@@ -70,7 +73,8 @@ const STOREFRONT = new Set([
   '/orders/{orderId}/cancel',
   '/mailboxes/{address}',
 ]);
-const isStorefront = (path: string) => STOREFRONT.has(path) || path.startsWith('/mailboxes/');
+const isStorefront = (path: string) =>
+  STOREFRONT.has(path) || path.startsWith('/mailboxes/') || path.startsWith('/reseller/');
 
 describe('buildOpenApiDocument', () => {
   it('is an OpenAPI 3.1 document that survives JSON', () => {

@@ -123,6 +123,26 @@ function mayMove(event: MailboxEvent): Expression {
 const moveTo = (event: MailboxEvent) => ({ ':to': mailboxLifecycle.targetOf(event) });
 
 /**
+ * The conditional put that reserves an address for an order (`reserve`; a reseller's order puts it
+ * in its debit's transaction): free (never used, deleted for good, ...), and a reservation is taken
+ * only once its hold has expired, or by this very order again (a retry).
+ */
+export function reservationPut(reservation: Mailbox, now: Date) {
+  const from = mayMove('reserve');
+  return {
+    Item: mailboxItem(reservation),
+    ConditionExpression: `${from.expression} AND (attribute_not_exists(pk) OR #status <> :held OR holdUntil < :now OR orderId = :orderId)`,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ...from.values,
+      ':held': 'reserved',
+      ':now': now.toISOString(),
+      ':orderId': reservation.orderId,
+    },
+  };
+}
+
+/**
  * The mailboxes of the table. `clock` is when a write happens (for the due-day index: a stage due
  * already is filed under today, see `dueIndexKeys`).
  */
@@ -223,25 +243,7 @@ export function dynamoMailboxRepository(table: Table, clock: () => Date = () => 
     },
 
     async reserve(reservation, now) {
-      const from = mayMove('reserve');
-      return writeIf(() =>
-        client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: mailboxItem(reservation),
-            // Free (never used, deleted for good, ...), and a reservation is taken only once its hold has
-            // expired, or by this very order again (a retry).
-            ConditionExpression: `${from.expression} AND (attribute_not_exists(pk) OR #status <> :held OR holdUntil < :now OR orderId = :orderId)`,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ...from.values,
-              ':held': 'reserved',
-              ':now': now.toISOString(),
-              ':orderId': reservation.orderId,
-            },
-          }),
-        ),
-      );
+      return writeIf(() => client.send(new PutCommand({ TableName: tableName, ...reservationPut(reservation, now) })));
     },
 
     async release(address, orderId) {

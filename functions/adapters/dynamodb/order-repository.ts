@@ -31,12 +31,14 @@ export const attentionKeys = (orderId: string, deadline: string) => ({
   attentionSk: `${deadline}#${orderId}`,
 });
 
-const toItem = (order: Order) => ({
+/** The stored item of an order, keys and all (what `create` puts; a reseller's order is put in its debit's transaction). */
+export const orderItem = (order: Order) => ({
   ...orderKey(order.orderId),
   ...storefrontIndexKeys(order),
   ...attentionKeys(order.orderId, pendingDeadline(order)),
   ...order,
 });
+const toItem = orderItem;
 
 /** What the order item holds for the workflow's waits only: never part of the order. */
 interface WaitAttributes {
@@ -50,7 +52,7 @@ interface WaitAttributes {
   dnsChecksStarted?: number;
 }
 
-const fromItem = (item: Record<string, unknown>): Order => {
+export const fromItem = (item: Record<string, unknown>): Order => {
   const {
     taskToken: _token,
     dnsTaskToken: _dnsToken,
@@ -67,7 +69,7 @@ const fromItem = (item: Record<string, unknown>): Order => {
  * leave), moving each status where the table says (a status the event keeps is not written), with
  * `set` attributes (by name, values as given) and an extra `condition`.
  */
-function orderMove(
+export function orderMove(
   orderId: string,
   event: OrderEvent,
   options: {

@@ -9,8 +9,8 @@ import type { Table } from './table.ts';
  * has its partition key, which is how an address reservation stays out.
  */
 
-/** `STOREFRONT#<id>#<kind>`: every order, or every mailbox, of one storefront. */
-export const storefrontPartition = (storefrontId: string, kind: 'ORDER' | 'MAILBOX') =>
+/** `STOREFRONT#<id>#<kind>`: every order, or every mailbox, of one storefront (or every credit movement of a reseller). */
+export const storefrontPartition = (storefrontId: string, kind: 'ORDER' | 'MAILBOX' | 'MOVEMENT') =>
   `STOREFRONT#${storefrontId}#${kind}`;
 
 /** `STOREFRONT#<id>#<kind>#<status>`: those in one status. */

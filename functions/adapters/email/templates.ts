@@ -323,3 +323,23 @@ export function renewalDeclinedEmail(input: EmailInput<'renewalDeclined'>) {
     link: { href: input.renewalLink, label: 'Rinnova la casella' },
   });
 }
+
+/** To a reseller whose prepaid credit went below the threshold it set (once per crossing). */
+export function lowBalanceEmail(input: {
+  to: string;
+  name: string;
+  balanceCents: number;
+  thresholdCents: number;
+}): EmailMessage {
+  return render(input.to, 'Credito prepagato in esaurimento', {
+    greeting: `Gentile ${input.name},`,
+    paragraphs: [
+      `il credito prepagato del tuo account rivenditore è sceso sotto la soglia che hai impostato: restano ${euro(input.balanceCents)}.`,
+      'Gli ordini e i rinnovi che il credito non copre vengono rifiutati: ricarica il credito con una carta o un bonifico per continuare a ordinare senza interruzioni.',
+    ],
+    facts: [
+      ['Credito disponibile', euro(input.balanceCents)],
+      ['Soglia di avviso', euro(input.thresholdCents)],
+    ],
+  });
+}

@@ -6,8 +6,10 @@ import {
   AutoRenewActiveError,
   ConflictError,
   IdempotencyKeyReusedError,
+  InsufficientCreditError,
   NotFoundError,
   type PecError,
+  ResellerOnlyError,
   RetryLaterError,
   TokenGoneError,
   TooManyRequestsError,
@@ -43,6 +45,12 @@ import {
   PublicMailboxSchema,
   PublicOrderSchema,
   RenewalRequestSchema,
+  ResellerCreditQuerySchema,
+  ResellerCreditSchema,
+  ResellerSettingsRequestSchema,
+  ResellerSettingsSchema,
+  TopUpRequestSchema,
+  TopUpSchema,
 } from '../../domain/schemas.ts';
 import { StripeEventSchema } from '../stripe-event-schema.ts';
 import { type ProblemDocument, problemFor } from './problem.ts';
@@ -133,6 +141,10 @@ const listRefused = new ValidationError([
   },
 ]);
 
+/** A reseller's order or renewal its credit does not cover: nothing reserved, nothing debited. */
+const insufficientCredit = new InsufficientCreditError(1220, 800);
+const resellerOnly = new ResellerOnlyError();
+
 /** Every route of `API_ROUTES` that a deployment serves, by `<METHOD> <path>`. */
 const OPERATIONS: Record<string, OperationDoc> = {
   'GET /catalog': {
@@ -152,9 +164,17 @@ const OPERATIONS: Record<string, OperationDoc> = {
   'POST /orders': {
     operationId: 'createOrder',
     parameters: [idempotencyKeyParameter],
+    // A reseller's key sends the same body without payment (debited from its credit): see ResellerOrderRequestSchema.
     request: { name: 'CreateOrderRequest', schema: CreateOrderRequestSchema },
-    success: { status: 201, description: 'The order.', body: ORDER },
-    errors: [validationFailed, new AddressUnavailableError(EXAMPLE_ADDRESS), idempotencyKeyReused],
+    success: {
+      status: 201,
+      description:
+        "The order. With a reseller's key the body has no payment (one sent is 400 naming payment): the order is " +
+        "debited from the reseller's credit at its price list as it is placed (payment.method credit, paid), or " +
+        'refused with 402 insufficient_credit, nothing reserved.',
+      body: ORDER,
+    },
+    errors: [validationFailed, insufficientCredit, new AddressUnavailableError(EXAMPLE_ADDRESS), idempotencyKeyReused],
   },
   'GET /orders/{orderId}': {
     operationId: 'getOrder',
@@ -217,10 +237,17 @@ const OPERATIONS: Record<string, OperationDoc> = {
   'POST /mailboxes/{address}/renewals': {
     operationId: 'renewMailbox',
     parameters: [addressParameter, idempotencyKeyParameter],
+    // A reseller's key sends the same body without payment (debited from its credit).
     request: { name: 'RenewalRequest', schema: RenewalRequestSchema },
-    success: { status: 201, description: 'The renewal order.', body: ORDER },
+    success: {
+      status: 201,
+      description:
+        "The renewal order. With a reseller's key the body has no payment: the renewal is debited from the reseller's credit.",
+      body: ORDER,
+    },
     errors: [
       validationFailed,
+      insufficientCredit,
       mailboxNotFound,
       new AutoRenewActiveError(EXAMPLE_ADDRESS),
       new ConflictError('mailbox_not_renewable', `The mailbox ${EXAMPLE_ADDRESS} is still being activated.`),
@@ -403,6 +430,49 @@ const OPERATIONS: Record<string, OperationDoc> = {
         'The Stripe signature is not valid.',
       ),
     ],
+  },
+  'GET /reseller/credit': {
+    operationId: 'getResellerCredit',
+    query: ResellerCreditQuerySchema,
+    success: {
+      status: 200,
+      description:
+        "The reseller's prepaid credit (euro cents net of VAT) and a page of its movements, newest first; nextCursor " +
+        "leads to the next page. A storefront's key is 403 reseller_only.",
+      body: { name: 'ResellerCredit', schema: ResellerCreditSchema },
+    },
+    errors: [listRefused, resellerOnly],
+  },
+  'POST /reseller/credit/top-ups': {
+    operationId: 'requestTopUp',
+    parameters: [
+      {
+        ...idempotencyKeyParameter,
+        description:
+          'The same key with the same body returns the same top-up and creates nothing; with another body it is 422.',
+      },
+    ],
+    request: { name: 'TopUpRequest', schema: TopUpRequestSchema },
+    success: {
+      status: 201,
+      description:
+        'The top-up, pending: transfer totals.grossCents quoting payment.reference. It is credited once, when the ' +
+        'payment webhook (credit.registered with orderId = topUpId) or a bank statement registers the transfer.',
+      body: { name: 'TopUp', schema: TopUpSchema },
+    },
+    errors: [validationFailed, resellerOnly, idempotencyKeyReused],
+  },
+  'PUT /reseller/settings': {
+    operationId: 'updateResellerSettings',
+    request: { name: 'ResellerSettingsRequest', schema: ResellerSettingsRequestSchema },
+    success: {
+      status: 200,
+      description:
+        'The settings, with the balance. A debit that takes the balance below lowBalanceThresholdCents emails the ' +
+        'reseller once, until the balance is back at or above it.',
+      body: { name: 'ResellerSettings', schema: ResellerSettingsSchema },
+    },
+    errors: [validationFailed, resellerOnly],
   },
   'GET /openapi.json': {
     operationId: 'getOpenApiDocument',

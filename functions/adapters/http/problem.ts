@@ -5,8 +5,10 @@ import {
   ConflictError,
   type FieldError,
   IdempotencyKeyReusedError,
+  InsufficientCreditError,
   NotFoundError,
   PecError,
+  ResellerOnlyError,
   RetryLaterError,
   TokenGoneError,
   TooManyRequestsError,
@@ -32,6 +34,8 @@ const TYPE_BASE = 'https://pec-provisioning.dev/problems/';
 const statusOf = (error: PecError): number => {
   if (error instanceof ValidationError) return 400;
   if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof InsufficientCreditError) return 402;
+  if (error instanceof ResellerOnlyError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof AddressUnavailableError || error instanceof AutoRenewActiveError) return 409;
   if (error instanceof ConflictError) return 409;
@@ -45,6 +49,8 @@ const statusOf = (error: PecError): number => {
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   410: 'Gone',
