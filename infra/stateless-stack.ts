@@ -1,4 +1,6 @@
-import { Lazy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
 import { RenewalSweep } from '../workflows/renewal-sweep.ts';
@@ -60,6 +62,20 @@ export class StatelessStack extends Stack {
     // The bank's statements: each file put in the statements bucket registers its credits.
     const statements = new BankStatementIntake(this, 'BankStatements', { binder, bucket: stateful.statementsBucket });
 
+    // Every 5 minutes, how many orders need a person (stuck past their promise, refunds to do), for the alarms.
+    const attentionGauge = binder.bind(
+      new PecFunction(this, 'AttentionGaugeFunction', {
+        handler: 'attention-gauge',
+        description: 'Counts the orders that need a person (attention index), as gauges for the alarms',
+      }),
+      { table: 'read' },
+    );
+    new Rule(this, 'AttentionGaugeSchedule', {
+      description: 'Measures the orders that need a person every 5 minutes',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(attentionGauge, { retryAttempts: 0 })],
+    });
+
     // SES's bounces and complaints: a hard bounce of a holder's reference email marks the mailbox.
     const emailFeedback = new EmailFeedback(this, 'EmailFeedback', {
       binder,
@@ -81,6 +97,7 @@ export class StatelessStack extends Stack {
         'sweep-mailbox': this.renewalSweep.functions.SweepMailbox,
         'bank-statement': statements.function,
         'ses-feedback': emailFeedback.function,
+        'attention-gauge': attentionGauge,
       },
       tolerant: this.orderFulfilment.functions,
       operatorStatesReached: this.orderFulfilment.operatorStatesReached,

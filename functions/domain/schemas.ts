@@ -311,21 +311,28 @@ export const ExtraGbSchema = z
       "Absent: the mailbox's current extra GB are kept (extra archive GB are dropped with the archive on Standard).",
   });
 
-export const RenewalRequestSchema = z
-  .object({
-    years,
-    payment: PaymentRequestSchema,
-    type: mailboxType.optional().meta({
-      description:
-        'The plan from the renewal on (an upgrade or a downgrade); default: the current one. A downgrade is ' +
-        '409 when the space in use does not fit the new plan, or when it would drop an archive that holds anything.',
-    }),
-    extraGb: ExtraGbSchema.optional(),
-    billing: BillingSchema.optional().meta({
-      description: "Where this renewal's electronic invoice goes; default: the mailbox's (its first order's).",
-    }),
-  })
-  .superRefine(
+/** What a renewal asks for; `RenewalRequestSchema` adds the rule across its fields. */
+const renewalFields = z.object({
+  years,
+  payment: PaymentRequestSchema,
+  type: mailboxType.optional().meta({
+    description:
+      'The plan from the renewal on (an upgrade or a downgrade); default: the current one. A downgrade is ' +
+      '409 when the space in use does not fit the new plan, or when it would drop an archive that holds anything.',
+  }),
+  extraGb: ExtraGbSchema.optional(),
+  billing: BillingSchema.optional().meta({
+    description: "Where this renewal's electronic invoice goes; default: the mailbox's (its first order's).",
+  }),
+});
+
+/** Extra archive GB on Standard: a rule across two fields, run whenever both are usable, even if another field failed. */
+const archiveOnlyWithArchive = <
+  S extends z.ZodType<{ type?: string | undefined; extraGb?: { archive: number } | undefined }>,
+>(
+  schema: S,
+): S =>
+  schema.superRefine(
     ({ type, extraGb }, ctx) => {
       if (type === 'standard' && (extraGb?.archive ?? 0) > 0) {
         ctx.addIssue({
@@ -335,9 +342,10 @@ export const RenewalRequestSchema = z
         });
       }
     },
-    // A rule across two fields: run it whenever both are usable, even if another field failed.
     { when: ({ value }) => isRecord(value) && isRecord(value.extraGb) && typeof value.extraGb.archive === 'number' },
   );
+
+export const RenewalRequestSchema = archiveOnlyWithArchive(renewalFields);
 export type RenewalRequest = z.infer<typeof RenewalRequestSchema>;
 
 export const PaymentWebhookEventSchema = z.object({
@@ -601,7 +609,7 @@ export const ResellerOrderRequestSchema = CreateOrderRequestSchema.extend({ paym
 export type ResellerOrderRequest = z.infer<typeof ResellerOrderRequestSchema>;
 
 /** `POST /mailboxes/{address}/renewals` with a reseller's key: without `payment`. */
-export const ResellerRenewalRequestSchema = RenewalRequestSchema.extend({ payment: noPayment });
+export const ResellerRenewalRequestSchema = archiveOnlyWithArchive(renewalFields.extend({ payment: noPayment }));
 export type ResellerRenewalRequest = z.infer<typeof ResellerRenewalRequestSchema>;
 
 export const CreditMovementSchema = z

@@ -5,6 +5,7 @@ import { meterReads } from '../adapters/dynamodb/read-meter.ts';
 import { dynamoSweepStateRepository } from '../adapters/dynamodb/sweep-state-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { logger } from '../adapters/logger.ts';
+import { powertoolsMetrics } from '../adapters/metrics.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
 import { defineConfig } from '../config.ts';
 import { nextSweepPage } from '../use-cases/renewal-sweep.ts';
@@ -12,7 +13,11 @@ import { nextSweepPage } from '../use-cases/renewal-sweep.ts';
 const config = defineConfig(tableVariables);
 const table = { client: dynamoDb, tableName: config.TABLE_NAME };
 const reads = meterReads(dynamoDb);
-const deps = { mailboxes: dynamoMailboxRepository(table), sweepState: dynamoSweepStateRepository(table) };
+const deps = {
+  mailboxes: dynamoMailboxRepository(table),
+  sweepState: dynamoSweepStateRepository(table),
+  metrics: powertoolsMetrics,
+};
 
 const count = z.number().int().nonnegative();
 /** The state the sweep workflow carries (`SweepState`): at first only `{ at }`, the schedule's time. */

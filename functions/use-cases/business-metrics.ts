@@ -29,11 +29,15 @@ export const BusinessCount = {
   /** A payment event an operator must look at (money for no order, a second credit, a foreign currency...). */
   PaymentAnomalies: 'PaymentAnomalies',
   /**
-   * Refunds to do recorded more than a day ago, as counted by whoever looks (a gauge, not a count of
-   * events): the renewal sweep emits it once a run from the orders that need a person.
+   * Refunds to do recorded more than a day ago: a gauge, not a count of events, measured every 5
+   * minutes from the attention index (`use-cases/attention-gauge.ts`).
    */
   RefundsPending: 'RefundsPending',
-  /** A renewal sweep run (or one of its batches) that failed: the sweep emits it. */
+  /** Paid orders not active past their promise, right now (a gauge, like RefundsPending). */
+  ActivationOverdue: 'ActivationOverdue',
+  /** Every order that needs a person right now (a gauge, like RefundsPending). */
+  OrdersNeedingAttention: 'OrdersNeedingAttention',
+  /** A mailbox the renewal sweep failed on (its retries ran out; the next run reads it again). */
   SweepFailures: 'SweepFailures',
   /** An SES bounce (hard) of a holder's reference email, recorded on the mailbox. */
   ContactsUndeliverable: 'ContactsUndeliverable',

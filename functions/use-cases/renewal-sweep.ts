@@ -10,6 +10,7 @@ import {
   sweepAction,
 } from '../domain/renewal-policy.ts';
 import { orderTotals } from '../domain/totals.ts';
+import { BusinessCount, type BusinessMetrics } from './business-metrics.ts';
 import type {
   AuditLog,
   DueCursor,
@@ -106,7 +107,11 @@ export const SWEEP_PAGE_SIZE = 40;
 
 /** The workflow's NextPage step (see above). `readUnits` is what this step read, added to the totals. */
 export async function nextSweepPage(
-  deps: { mailboxes: Pick<MailboxRepository, 'listDue'>; sweepState: SweepStateRepository },
+  deps: {
+    mailboxes: Pick<MailboxRepository, 'listDue'>;
+    sweepState: SweepStateRepository;
+    metrics?: BusinessMetrics;
+  },
   state: SweepState,
   measure: () => number,
 ): Promise<SweepPage> {
@@ -119,6 +124,7 @@ export async function nextSweepPage(
   for (const { outcome, readUnits } of state.results ?? []) {
     const field = COUNTED[outcome];
     if (field) totals[field]++;
+    if (outcome === 'failed') deps.metrics?.count(BusinessCount.SweepFailures);
     totals.readUnits += readUnits ?? 0;
   }
   const finished = { ...plan, at: state.at, cursor: null, addresses: [], done: true };

@@ -176,9 +176,15 @@ export class OperationsAlarms extends Construct {
     );
     alarm(
       'RefundsPending',
-      businessMetric(BusinessCount.RefundsPending, { statistic: 'Maximum', period: Duration.days(1) }),
+      businessMetric(BusinessCount.RefundsPending, { statistic: 'Maximum', period: Duration.hours(1) }),
       1,
       'A refund to do was recorded more than a day ago and is not made yet.',
+    );
+    alarm(
+      'ActivationOverdue',
+      businessMetric(BusinessCount.ActivationOverdue, { statistic: 'Maximum', period: Duration.minutes(5) }),
+      1,
+      'A paid order is still not active past its promise (10 minutes, 48 hours on its own domain): it is stuck now.',
     );
     alarm(
       'PaymentAnomalies',
@@ -298,7 +304,9 @@ export class OperationsAlarms extends Construct {
       graph('Renewals', [BusinessCount.RenewalsCharged, BusinessCount.RenewalsDeclined].map(hourly)),
       graph('Needs a person', [
         hourly(BusinessCount.PaymentAnomalies),
-        businessMetric(BusinessCount.RefundsPending, { statistic: 'Maximum', period: Duration.days(1) }),
+        businessMetric(BusinessCount.RefundsPending, { statistic: 'Maximum', period: Duration.hours(1) }),
+        businessMetric(BusinessCount.ActivationOverdue, { statistic: 'Maximum', period: Duration.minutes(5) }),
+        businessMetric(BusinessCount.OrdersNeedingAttention, { statistic: 'Maximum', period: Duration.minutes(5) }),
         props.operatorStatesReached,
         hourly(BusinessCount.SweepFailures),
       ]),

@@ -111,7 +111,8 @@ describe('the alarm topic', () => {
 
 describe('the alarms of their own', () => {
   it.each([
-    [BusinessCount.RefundsPending, 'Maximum', 86_400],
+    [BusinessCount.RefundsPending, 'Maximum', 3_600],
+    [BusinessCount.ActivationOverdue, 'Maximum', 300],
     [BusinessCount.PaymentAnomalies, 'Sum', 3_600],
     [BusinessCount.SweepFailures, 'Sum', 3_600],
   ])('%s: one alarm on the first one, on the business metric', (metric, statistic, period) => {
@@ -125,6 +126,19 @@ describe('the alarms of their own', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+  });
+
+  it('the gauges of what needs a person are measured every 5 minutes from the attention index', () => {
+    const [functionId] = Object.entries(resourcesOfType(stateless, 'AWS::Lambda::Function')).find(
+      ([, fn]) => (fn.Metadata as Record<string, unknown> | undefined)?.['pec:handler'] === 'attention-gauge',
+    ) ?? [''];
+    expect(functionId).not.toBe('');
+    const schedules = Object.values(resourcesOfType(stateless, 'AWS::Events::Rule')).filter((rule) =>
+      ((rule.Properties?.Targets ?? []) as { Arn: unknown }[]).some(
+        (target) => referencedLogicalId(target.Arn) === functionId,
+      ),
+    );
+    expect(schedules.map((rule) => rule.Properties?.ScheduleExpression)).toEqual(['rate(5 minutes)']);
   });
 
   it('an execution that ends needing an operator: matched by its end (EventBridge), alarmed on the first', () => {

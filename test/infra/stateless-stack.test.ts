@@ -52,8 +52,8 @@ const stateFunctionIds = () => {
 };
 
 describe('every Lambda function', () => {
-  it("number one per API route, one per function the workflow invokes, the renewal sweep's two, the bank statements and the SES feedback", () => {
-    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 4);
+  it("number one per API route, one per function the workflow invokes, the renewal sweep's two, the bank statements, the SES feedback and the attention gauge", () => {
+    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 5);
   });
 
   it('runs Node.js 24 on arm64 with active X-Ray tracing', () => {
