@@ -230,8 +230,16 @@ describe('automatic renewals, charged off session to the method the first paymen
     return { address, mailbox, first };
   }
 
-  /** The sweep a week before the mailbox expires, and the automatic renewal's PaymentIntent it made. */
+  /**
+   * The sweeps of an automatic renewal: the charge notice 37 days before expiry (30 before the
+   * charge), then the charge a week before; answers the charge's PaymentIntent.
+   */
   async function sweepAWeekBefore(address: string, expiresAt: string) {
+    const noticed = await local.api.request('POST', '/_local/renewal-sweep', {
+      body: { at: new Date(Date.parse(expiresAt) - 37 * DAY).toISOString() },
+      apiKey: null,
+    });
+    expect(noticed.json.chargeNotices).toBeGreaterThanOrEqual(1);
     const swept = await local.api.request('POST', '/_local/renewal-sweep', {
       body: { at: new Date(Date.parse(expiresAt) - 7 * DAY).toISOString() },
       apiKey: null,
