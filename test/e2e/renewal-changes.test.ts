@@ -202,6 +202,12 @@ describe('the billing identifier of a renewal', () => {
     const mailbox = await mailboxOf(address);
     expect(mailbox.autoRenew).toBe(true);
 
+    // The charge notice 37 days before expiry, then the charge a week before (here, six days).
+    const noticed = await local.api.request('POST', '/_local/renewal-sweep', {
+      body: { at: new Date(Date.parse(mailbox.expiresAt) - 37 * DAY).toISOString() },
+      apiKey: null,
+    });
+    expect(noticed.json.chargeNotices).toBeGreaterThanOrEqual(1);
     const swept = await local.api.request('POST', '/_local/renewal-sweep', {
       body: { at: new Date(Date.parse(mailbox.expiresAt) - 6 * DAY).toISOString() },
       apiKey: null,
