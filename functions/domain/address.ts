@@ -62,7 +62,8 @@ function isHostname(domain: string): boolean {
   return labels.length >= 2 && labels.every((label) => DNS_LABEL.test(label)) && TOP_LEVEL_LABEL.test(topLevel);
 }
 
-function ownDomainProblem(domain: string): string | undefined {
+/** Why `domain` cannot be a holder's (or a reseller's) own PEC domain, or `undefined` when it can. */
+export function ownDomainProblem(domain: string): string | undefined {
   if (!isHostname(domain)) return `The domain "${domain}" is not a valid domain name.`;
   // A subdomain of a generic domain belongs to the provider too, never to the holder.
   const generic = catalog.domains.find((candidate) => domain === candidate || domain.endsWith(`.${candidate}`));

@@ -684,3 +684,34 @@ export const TopUpSchema = z
     description:
       'A top-up: credited once, when a transfer of exactly totals.grossCents quoting payment.reference is registered (payment webhook or bank statement).',
   });
+
+/** `POST /reseller/domains`: a domain the reseller controls, to certify (trimmed, lower-cased; a trailing dot dropped). */
+export const ResellerDomainRequestSchema = z.object({
+  domain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(3)
+    .max(253)
+    .transform((domain) => domain.replace(/\.$/, ''))
+    .meta({ description: 'A second- or third-level domain the reseller controls (not a generic PEC domain).' }),
+});
+export type ResellerDomainRequest = z.infer<typeof ResellerDomainRequestSchema>;
+
+export const ResellerDomainSchema = z
+  .object({
+    domain: z.string(),
+    status: z.enum(['pending_dns', 'certified']).meta({
+      description:
+        'pending_dns until every MX record of the domain points at the provider (GET /catalog domainPec.mxHosts).',
+    }),
+    priceCents: cents.meta({
+      description: 'What a year of certification costs, debited from the credit (net of VAT).',
+    }),
+    requestedAt: timestamp,
+    certifiedAt: timestamp.optional(),
+    expiresAt: timestamp.meta({ description: 'The end of the year paid for.' }),
+  })
+  .meta({ description: "A reseller's certified domain: its mailboxes can be ordered once it is certified." });
+
+export const ResellerDomainListSchema = z.object({ domains: z.array(ResellerDomainSchema) });

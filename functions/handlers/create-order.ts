@@ -1,6 +1,8 @@
 import * as z from 'zod';
+import { dynamoDb } from '../adapters/clients/dynamodb.ts';
 import { ses } from '../adapters/clients/ses.ts';
 import { dnsResolver, dnsVariables } from '../adapters/dns-resolver.ts';
+import { dynamoResellerDomainRepository } from '../adapters/dynamodb/reseller-domain-repository.ts';
 import { createdOrder, httpHandler, intakeContext, withJsonBody } from '../adapters/http/http-handler.ts';
 import { orderIntakeDeps, orderIntakeVariables } from '../adapters/order-intake-deps.ts';
 import { senderOf, senderVariables } from '../adapters/ses-notifier.ts';
@@ -14,6 +16,8 @@ const config = defineConfig({ ...orderIntakeVariables, ...dnsVariables, ...sende
 // An order waits for DNS only to refuse a domain that does not exist: a short budget, then it goes on.
 const deps = {
   ...orderIntakeDeps(config),
+  /** A reseller's certified domains: its mailboxes on its own domain need one. */
+  domains: dynamoResellerDomainRepository({ client: dynamoDb, tableName: config.TABLE_NAME }),
   dns: dnsResolver({ servers: config.DNS_SERVERS, timeoutMs: 1000 }),
   resellerNotifier: sesResellerNotifier(senderOf(ses, config)),
 };

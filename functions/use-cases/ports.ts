@@ -12,6 +12,7 @@ import type {
 } from '../domain/payment-methods.ts';
 import type { ExtraGb, PlanChoice, Quota, SpaceInUse } from '../domain/renewal-plan.ts';
 import type { CreditMovement, Reseller, TopUp } from '../domain/reseller-credit.ts';
+import type { ResellerDomain } from '../domain/reseller-domains.ts';
 import type { NextAction, PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
@@ -711,4 +712,18 @@ export interface ResellerRepository {
 export interface ResellerNotifier {
   /** The balance went below the threshold the reseller set: time to top up. */
   lowBalance(input: { to: string; name: string; balanceCents: number; thresholdCents: number }): Promise<string>;
+}
+
+/** What requesting a domain's certification did (`ResellerDomainRepository.request`). */
+export type DomainRequest = 'requested' | 'domain_taken' | 'insufficient_credit' | 'no_reseller';
+
+/** A reseller's certified domains (`DOMAIN#<domain>`), each paid with a debit of the reseller's ledger. */
+export interface ResellerDomainRepository {
+  get(domain: string): Promise<ResellerDomain | undefined>;
+  /** The domain (pending) with its debit and the balance lowered, in one transaction; nothing written when refused. */
+  request(domain: ResellerDomain, debit: CreditMovement): Promise<DomainRequest>;
+  /** Marks a pending domain certified; answers the domain as it now is. */
+  certify(domain: string, at: Date): Promise<ResellerDomain | undefined>;
+  /** The reseller's domains, newest first. */
+  list(resellerId: string): Promise<ResellerDomain[]>;
 }

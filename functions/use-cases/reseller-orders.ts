@@ -18,15 +18,16 @@ import {
   replay,
   startWorkflow,
 } from './order-intake.ts';
-import { ACTIVATION_MARGIN_SECONDS, assertDomainExists, reservationOf } from './place-order.ts';
+import { ACTIVATION_MARGIN_SECONDS, reservationOf } from './place-order.ts';
 import type {
-  DnsResolver,
   MailboxRepository,
   OrderRepository,
+  ResellerDomainRepository,
   ResellerNotifier,
   ResellerRepository,
   WorkflowStarter,
 } from './ports.ts';
+import { assertCertifiedDomain } from './reseller-domains.ts';
 
 /*
  * Orders and renewals of a reseller, paid from its prepaid credit as they are placed. The order, its
@@ -60,14 +61,16 @@ type Placed = { order: PublicOrder; replayed: boolean };
 /**
  * A reseller's new mailbox:
  * 1. names the order (an Idempotency-Key replay finds the first one);
- * 2. for PEC on the holder's own domain, refuses a domain DNS says does not exist;
+ * 2. on the reseller's own domain (`domainPec`), only a domain it has certified (`409 domain_not_certified`
+ *    naming `mailbox.address`); the mailbox shares the domain's certification, so it activates at
+ *    once, without the DNS wait of a holder's own domain;
  * 3. in one transaction: the order stored paid (`credit`, the reseller's price list), its debit,
  *    the balance lowered (never below zero: else `402 insufficient_credit`), the address reserved;
  * 4. starts the workflow, which activates the mailbox without waiting for a payment.
  */
 export async function placeResellerOrder(
-  /** `dns` is asked whether the holder's domain exists, for PEC on the holder's own domain. */
-  deps: ResellerIntakeDeps & { dns: Pick<DnsResolver, 'existence'> },
+  /** `domains`: the reseller's certified domains, for a mailbox on its own domain. */
+  deps: ResellerIntakeDeps & { domains: Pick<ResellerDomainRepository, 'get'> },
   reseller: Reseller,
   request: ResellerOrderRequest,
   context: IntakeContext,
@@ -76,15 +79,16 @@ export async function placeResellerOrder(
   const orderId = intakeOrderId(context);
   const replayed = await replayOf(deps, orderId, requestHash, context);
   if (replayed) return replayed;
-  if (request.mailbox.domainPec) await assertDomainExists(deps.dns, request.mailbox.address);
-
   const { address, type, domainPec } = request.mailbox;
+  if (domainPec) await assertCertifiedDomain(deps.domains, reseller.resellerId, address);
+
   const order = creditPaidOrder(
     {
       orderId,
       storefrontId: context.storefrontId,
       kind: 'new',
-      mailbox: { address, type, domainPec },
+      // On a certified domain the MX records were checked when it was certified: no DNS wait.
+      mailbox: { address, type, domainPec: false },
       years: request.years,
       holder: request.holder,
       billing: request.billing,

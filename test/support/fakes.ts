@@ -13,6 +13,7 @@ import type { PaymentCredential } from '../../functions/domain/payment-methods.t
 import type { PlanChoice, Quota, SpaceInUse } from '../../functions/domain/renewal-plan.ts';
 import { nextSweepAt } from '../../functions/domain/renewal-policy.ts';
 import type { CreditMovement, Reseller, TopUp } from '../../functions/domain/reseller-credit.ts';
+import type { ResellerDomain } from '../../functions/domain/reseller-domains.ts';
 import type { ActivationPromise, BusinessCount, BusinessMetrics } from '../../functions/use-cases/business-metrics.ts';
 import type {
   AccessToken,
@@ -38,6 +39,7 @@ import type {
   PaymentRequest,
   RateDecision,
   RateLimiter,
+  ResellerDomainRepository,
   ResellerNotifier,
   ResellerRepository,
   StatementFiles,
@@ -1007,5 +1009,42 @@ export class RecordingResellerNotifier implements ResellerNotifier {
   async lowBalance(input: Parameters<ResellerNotifier['lowBalance']>[0]) {
     this.lowBalances.push(copy(input));
     return `msg-low-balance-${this.lowBalances.length}`;
+  }
+}
+
+/** A reseller's domains in memory, debited from the in-memory ledger (all or nothing, as the transaction). */
+export class InMemoryResellerDomainRepository implements ResellerDomainRepository {
+  readonly domains = new Map<string, ResellerDomain>();
+  constructor(private readonly resellers: InMemoryResellerRepository) {}
+
+  async get(domain: string) {
+    const found = this.domains.get(domain);
+    return found ? { ...found } : undefined;
+  }
+
+  async request(domain: ResellerDomain, debit: CreditMovement) {
+    const ledger = this.resellers.ledger.get(domain.resellerId) ?? new Map<string, CreditMovement>();
+    if (this.domains.has(domain.domain) || ledger.has(debit.movementId)) return 'domain_taken' as const;
+    const reseller = this.resellers.resellers.get(domain.resellerId);
+    if (!reseller) return 'no_reseller' as const;
+    if (reseller.balanceCents < debit.amountCents) return 'insufficient_credit' as const;
+    reseller.balanceCents -= debit.amountCents;
+    ledger.set(debit.movementId, debit);
+    this.resellers.ledger.set(domain.resellerId, ledger);
+    this.domains.set(domain.domain, { ...domain });
+    return 'requested' as const;
+  }
+
+  async certify(domain: string, at: Date) {
+    const found = this.domains.get(domain);
+    if (found?.status === 'pending_dns')
+      this.domains.set(domain, { ...found, status: 'certified', certifiedAt: at.toISOString() });
+    return this.get(domain);
+  }
+
+  async list(resellerId: string) {
+    return [...this.domains.values()]
+      .filter((domain) => domain.resellerId === resellerId)
+      .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
   }
 }

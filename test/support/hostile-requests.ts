@@ -316,6 +316,14 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
     'request-top-up': fc
       .tuple(fc.integer({ min: 1000, max: 100_000 }), fc.constantFrom('bank_transfer', 'postal_slip'))
       .map(([amountCents, method]) => ({ amountCents, payment: { method } })),
+    'request-reseller-domain': fc
+      .oneof(
+        addressLike.map((address) => address.slice(address.indexOf('@') + 1)),
+        fc.constantFrom('pec.it', 'gmail.com'),
+      )
+      .map((domain) => ({ domain })),
+    // The route takes no body: whatever is sent is ignored.
+    'check-reseller-domain': fc.constant({}),
     // The route takes no body: whatever is sent is ignored.
     'request-first-access-link': fc.constant({}),
     'request-password-reset': fc

@@ -62,6 +62,9 @@ const CONTRACT_ROUTES = [
   ['get', '/reseller/credit', '200'],
   ['post', '/reseller/credit/top-ups', '201'],
   ['put', '/reseller/settings', '200'],
+  ['post', '/reseller/domains', '201'],
+  ['get', '/reseller/domains', '200'],
+  ['post', '/reseller/domains/{domain}/dns-check', '200'],
 ] as const;
 
 const STOREFRONT = new Set([

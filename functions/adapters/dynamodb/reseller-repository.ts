@@ -292,7 +292,7 @@ export function dynamoResellerRepository(table: Table, options: ResellerReposito
 }
 
 /** The codes of a TransactionCanceledException's reasons, or undefined for another error. */
-function cancellationReasons(error: unknown): string[] | undefined {
+export function cancellationReasons(error: unknown): string[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
   const reasons = (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.map((reason) => reason.Code ?? 'None');

@@ -10,7 +10,7 @@ import type { Table } from './table.ts';
  */
 
 /** `STOREFRONT#<id>#<kind>`: every order, or every mailbox, of one storefront (or every credit movement of a reseller). */
-export const storefrontPartition = (storefrontId: string, kind: 'ORDER' | 'MAILBOX' | 'MOVEMENT') =>
+export const storefrontPartition = (storefrontId: string, kind: 'ORDER' | 'MAILBOX' | 'MOVEMENT' | 'DOMAIN') =>
   `STOREFRONT#${storefrontId}#${kind}`;
 
 /** `STOREFRONT#<id>#<kind>#<status>`: those in one status. */

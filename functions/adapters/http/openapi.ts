@@ -47,6 +47,9 @@ import {
   RenewalRequestSchema,
   ResellerCreditQuerySchema,
   ResellerCreditSchema,
+  ResellerDomainListSchema,
+  ResellerDomainRequestSchema,
+  ResellerDomainSchema,
   ResellerSettingsRequestSchema,
   ResellerSettingsSchema,
   TopUpRequestSchema,
@@ -473,6 +476,50 @@ const OPERATIONS: Record<string, OperationDoc> = {
       body: { name: 'ResellerSettings', schema: ResellerSettingsSchema },
     },
     errors: [validationFailed, resellerOnly],
+  },
+  'POST /reseller/domains': {
+    operationId: 'requestResellerDomain',
+    request: { name: 'ResellerDomainRequest', schema: ResellerDomainRequestSchema },
+    success: {
+      status: 201,
+      description:
+        'The domain, pending_dns (or certified at once when its MX records already point at the provider), its ' +
+        "first year debited from the reseller's credit. The same reseller asking again gets it as it is (200), " +
+        'debited once. A generic PEC domain, a public mail provider or a domain that does not exist is 400 naming domain.',
+      body: { name: 'ResellerDomain', schema: ResellerDomainSchema },
+    },
+    errors: [
+      new ValidationError([
+        { path: 'domain', message: 'The domain "gmail.com" belongs to the public mailbox provider gmail.com.' },
+      ]),
+      resellerOnly,
+      insufficientCredit,
+      new ConflictError(
+        'domain_taken',
+        'The domain example.it is certified (or being certified) by another reseller.',
+        [{ path: 'domain', message: 'The domain example.it is held by another reseller.' }],
+      ),
+    ],
+  },
+  'GET /reseller/domains': {
+    operationId: 'listResellerDomains',
+    success: {
+      status: 200,
+      description: "The reseller's domains, newest first, each pending_dns or certified.",
+      body: { name: 'ResellerDomainList', schema: ResellerDomainListSchema },
+    },
+    errors: [resellerOnly],
+  },
+  'POST /reseller/domains/{domain}/dns-check': {
+    operationId: 'checkResellerDomain',
+    parameters: [{ name: 'domain', in: 'path', required: true, schema: { type: 'string' }, example: 'example.it' }],
+    success: {
+      status: 200,
+      description:
+        'The MX records were checked now: the domain as it is, certified once they all point at the provider.',
+      body: { name: 'ResellerDomain', schema: ResellerDomainSchema },
+    },
+    errors: [resellerOnly, new NotFoundError('Domain example.it', 'domain_not_found')],
   },
   'GET /openapi.json': {
     operationId: 'getOpenApiDocument',

@@ -11,6 +11,7 @@ import {
   InMemoryMailboxRepository,
   InMemoryOrderRepository,
   InMemoryPaymentGateway,
+  InMemoryResellerDomainRepository,
   InMemoryResellerRepository,
   RecordingAuditLog,
   RecordingNotifier,
@@ -58,6 +59,7 @@ function world(balanceCents = 20_000) {
     resellers,
     workflow,
     dns: new InMemoryDns(),
+    domains: new InMemoryResellerDomainRepository(resellers),
     paymentWaitSeconds: 3600,
     resellerNotifier,
   };

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/client.ts';
+import { orderBody } from '../support/fixtures.ts';
+import { withLocalRuntime } from '../support/runtime.ts';
+
+/*
+ * A reseller's certified domains over HTTP: refused for generic PEC domains, public mail providers and
+ * names DNS does not know; a year debited from the credit with the request (402 when short, nothing
+ * written); certified once the MX records point at the provider (`PUT /_local/dns/{domain}`); no
+ * mailbox on a domain before it is certified, and one on a certified domain activated at once.
+ */
+
+const RESELLER = 'rk_local_reseller';
+/** Resellers whose balance the tests need to know exactly. */
+const OTHER = 'rk_local_domains_other';
+const POOR = 'rk_local_domains_poor';
+
+const local = withLocalRuntime({ resellerApiKeys: [RESELLER, OTHER, POOR] });
+const as = (key: string) => new ApiClient(local.runtime.url, key);
+
+// The provider's mail exchangers, as configured in the CDK app defaults.
+const PROVIDER_MX = ['mx1.pec.example.com', 'mx2.pec.example.com'];
+let counter = 0;
+const freshDomain = () => `rivendita-${process.pid}-${Date.now().toString(36)}-${counter++}.it`;
+const setMx = (domain: string, mx: string[]) =>
+  local.api.request('PUT', `/_local/dns/${domain}`, { body: { mx }, apiKey: null });
+
+const creditOf = async (api: ApiClient) => {
+  const response = await api.get('/reseller/credit?limit=100');
+  expect(response.status).toBe(200);
+  return response.json as {
+    balanceCents: number;
+    movements: { movementId: string; kind: string; amountCents: number }[];
+  };
+};
+
+/** A reseller's mailbox order on `address` (own domain: `domainPec`). */
+function resellerOrder(address: string) {
+  const { payment: _payment, ...body } = orderBody({ address });
+  return { ...body, mailbox: { ...body.mailbox, domainPec: true } };
+}
+
+describe('certified domains of a reseller', () => {
+  it('refuses generic PEC domains, public mail providers and domains DNS does not know, debiting nothing', async () => {
+    const api = as(RESELLER);
+    const before = (await creditOf(api)).balanceCents;
+    for (const domain of ['pec.it', 'studio.pec.it', 'gmail.com', 'libero.it', freshDomain()]) {
+      const refused = await api.post('/reseller/domains', { domain });
+      expect(refused.status, domain).toBe(400);
+      expect(refused.json.errors).toEqual([{ path: 'domain', message: expect.any(String) }]);
+    }
+    expect((await creditOf(api)).balanceCents).toBe(before);
+  });
+
+  it('refuses the domain routes to a storefront key with 403 reseller_only', async () => {
+    const domain = freshDomain();
+    await setMx(domain, []);
+    for (const response of [
+      await local.api.post('/reseller/domains', { domain }),
+      await local.api.get('/reseller/domains'),
+      await local.api.post(`/reseller/domains/${domain}/dns-check`, {}),
+    ]) {
+      expect(response.status).toBe(403);
+      expect(response.json).toMatchObject({ code: 'reseller_only' });
+    }
+  });
+
+  it('debits the yearly price, waits for the MX records, then takes mailboxes on the domain', async () => {
+    const api = as(RESELLER);
+    const domain = freshDomain();
+    await setMx(domain, []); // exists, no MX yet
+    const before = (await creditOf(api)).balanceCents;
+
+    const requested = await api.post('/reseller/domains', { domain });
+    expect(requested.status).toBe(201);
+    expect(requested.json).toMatchObject({ domain, status: 'pending_dns', priceCents: 1500 });
+    const credit = await creditOf(api);
+    expect(credit.balanceCents).toBe(before - 1500);
+    expect(credit.movements).toContainEqual(
+      expect.objectContaining({ kind: 'debit', amountCents: 1500, movementId: expect.stringContaining(domain) }),
+    );
+
+    // Not certified yet: no mailbox on it, nothing debited.
+    const early = await api.post('/orders', resellerOrder(`info@${domain}`));
+    expect(early.status).toBe(409);
+    expect(early.json).toMatchObject({ code: 'domain_not_certified' });
+    expect(early.json.errors).toEqual([{ path: 'mailbox.address', message: expect.any(String) }]);
+    expect((await creditOf(api)).balanceCents).toBe(before - 1500);
+
+    // MX pointing elsewhere: still pending.
+    await setMx(domain, ['mx.elsewhere.example']);
+    const pending = await api.post(`/reseller/domains/${domain}/dns-check`, {});
+    expect(pending.json).toMatchObject({ status: 'pending_dns' });
+
+    await setMx(domain, PROVIDER_MX);
+    const checked = await api.post(`/reseller/domains/${domain}/dns-check`, {});
+    expect(checked.status).toBe(200);
+    expect(checked.json).toMatchObject({ domain, status: 'certified', certifiedAt: expect.any(String) });
+    const listed = await api.get('/reseller/domains');
+    expect(listed.json.domains).toContainEqual(expect.objectContaining({ domain, status: 'certified' }));
+
+    // Asking again answers the domain as it is, debited once.
+    const again = await api.post('/reseller/domains', { domain });
+    expect(again.status).toBe(200);
+    expect((await creditOf(api)).balanceCents).toBe(before - 1500);
+
+    // On the certified domain: debited as any reseller order (Standard 3.50 net), active without a DNS wait.
+    const address = `info@${domain}`;
+    const created = await api.post('/orders', resellerOrder(address));
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ status: 'activating', payment: { method: 'credit', status: 'paid' } });
+    expect((await creditOf(api)).balanceCents).toBe(before - 1500 - 350);
+    await api.waitForOrder(created.json.orderId, (order) => order.status === 'completed');
+    expect((await api.get(`/mailboxes/${encodeURIComponent(address)}`)).json).toMatchObject({ status: 'active' });
+  });
+
+  it('certifies at once a domain whose MX records already point at the provider', async () => {
+    const domain = freshDomain();
+    await setMx(domain, PROVIDER_MX);
+    const requested = await as(RESELLER).post('/reseller/domains', { domain });
+    expect(requested.status).toBe(201);
+    expect(requested.json).toMatchObject({ status: 'certified' });
+  });
+
+  it("refuses another reseller's domain, and mailboxes on it", async () => {
+    const domain = freshDomain();
+    await setMx(domain, PROVIDER_MX);
+    expect((await as(RESELLER).post('/reseller/domains', { domain })).status).toBe(201);
+    const other = as(OTHER);
+    const before = (await creditOf(other)).balanceCents;
+
+    const taken = await other.post('/reseller/domains', { domain });
+    expect(taken.status).toBe(409);
+    expect(taken.json.errors).toEqual([{ path: 'domain', message: expect.any(String) }]);
+    const order = await other.post('/orders', resellerOrder(`info@${domain}`));
+    expect(order.status).toBe(409);
+    expect(order.json.errors[0].path).toBe('mailbox.address');
+    expect(
+      (await other.post(`/reseller/domains/${domain}/dns-check`, {})).status,
+      "another reseller's domain is not found",
+    ).toBe(404);
+    expect((await creditOf(other)).balanceCents).toBe(before);
+  });
+
+  it('refuses with 402 a domain the credit does not cover, writing nothing', async () => {
+    const api = as(POOR);
+    const domains = Array.from({ length: 14 }, freshDomain);
+    for (const domain of domains) await setMx(domain, []);
+    // 20,000 cents: thirteen years of 1,500 leave 500.
+    for (const domain of domains.slice(0, 13))
+      expect((await api.post('/reseller/domains', { domain })).status).toBe(201);
+    expect((await creditOf(api)).balanceCents).toBe(500);
+
+    const last = domains[13] ?? '';
+    const refused = await api.post('/reseller/domains', { domain: last });
+    expect(refused.status).toBe(402);
+    expect(refused.json).toMatchObject({ code: 'insufficient_credit' });
+    const credit = await creditOf(api);
+    expect(credit.balanceCents).toBe(500);
+    expect(credit.movements.filter((movement) => movement.kind === 'debit')).toHaveLength(13);
+    const listed = await api.get('/reseller/domains');
+    expect(listed.json.domains.map((domain: { domain: string }) => domain.domain)).not.toContain(last);
+  });
+});
