@@ -2,7 +2,7 @@
 /// <reference lib="dom.iterable" />
 // The callbacks given to page.evaluate run in the browser, on its DOM.
 import { randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { PASSWORD_RULES } from '../../functions/domain/password-policy.ts';
 import { focusState, lowContrastText, PHONE, unlabelledFields, withBrowser } from '../support/browser.ts';
@@ -35,6 +35,9 @@ const passwordField = (page: Page) => page.getByLabel('Nuova password', { exact:
 const confirmField = (page: Page) => page.getByLabel('Ripeti la nuova password');
 const message = (page: Page) => page.locator('#message');
 
+/** Waits, as long as the server may take on a loaded machine, until the element says `text`. */
+const shows = (element: Locator, text: string) => element.filter({ hasText: text }).waitFor({ timeout: 30_000 });
+
 describe('the password-setup page in Chromium', () => {
   it('refuses a weak password, explains a refusal of the server, sets a good one, then explains the used link and offers a reset', async () => {
     const { address, link } = await activatedMailbox(local.api);
@@ -62,7 +65,7 @@ describe('the password-setup page in Chromium', () => {
 
     await confirmField(page).fill('password');
     await page.getByRole('button', { name: 'Imposta la password' }).click();
-    await expect.poll(() => message(page).textContent()).toContain('non rispetta ancora queste regole');
+    await shows(message(page), 'non rispetta ancora queste regole');
     expect(await message(page).textContent()).toContain('Almeno una lettera maiuscola');
     expect(await passwordField(page).getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
@@ -74,7 +77,7 @@ describe('the password-setup page in Chromium', () => {
     await passwordField(page).fill(fromAddress);
     await confirmField(page).fill(fromAddress);
     await page.getByRole('button', { name: 'Imposta la password' }).click();
-    await expect.poll(() => message(page).textContent()).toContain('non è stata accettata');
+    await shows(message(page), 'non è stata accettata');
     expect(await message(page).textContent()).toContain("Nessuna parte dell'indirizzo della casella");
     expect((await ruleStates(page)).addressPart).toBe('unmet');
     await checkState(page, problems);
@@ -104,7 +107,7 @@ describe('the password-setup page in Chromium', () => {
     // What to do next: ask for a reset link from the page, and use it.
     await page.getByLabel('Indirizzo della casella PEC').fill(address);
     await page.getByRole('button', { name: 'Invia il link per reimpostare la password' }).click();
-    await expect.poll(() => page.locator('#reset-message').textContent()).toContain('Richiesta ricevuta');
+    await shows(page.locator('#reset-message'), 'Richiesta ricevuta');
     await checkState(page, problems);
     await chromium.screenshot(page, '07-reset-asked-for');
     const [resetEmail] = (await emailsAbout(local.api, address)).filter((m) => m.subject.startsWith('Reimposta'));
@@ -167,7 +170,7 @@ describe('the password-setup page in Chromium', () => {
     await passwordField(page).tap();
     await page.keyboard.type('sole2026');
     await page.getByRole('button', { name: 'Imposta la password' }).tap();
-    await expect.poll(() => message(page).textContent()).toContain('non rispetta ancora queste regole');
+    await shows(message(page), 'non rispetta ancora queste regole');
     await checkState(page, problems);
     await chromium.screenshot(page, '11-phone-weak-password-refused');
     await close();
