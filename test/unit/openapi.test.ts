@@ -62,6 +62,9 @@ const CONTRACT_ROUTES = [
   ['get', '/reseller/credit', '200'],
   ['post', '/reseller/credit/top-ups', '201'],
   ['put', '/reseller/settings', '200'],
+  ['post', '/resellers', '202'],
+  ['post', '/operator/resellers/{resellerId}/approve', '200'],
+  ['post', '/operator/resellers/{resellerId}/reject', '200'],
 ] as const;
 
 const STOREFRONT = new Set([
