@@ -7,7 +7,7 @@ import { RenewalSweep } from '../workflows/renewal-sweep.ts';
 import { API_ROUTES } from './api-routes.ts';
 import { BankStatementIntake } from './constructs/bank-statement-intake.ts';
 import { EmailFeedback } from './constructs/email-feedback.ts';
-import { NeedsBinder } from './constructs/needs.ts';
+import { NeedsBinder, resellersUsagePlan } from './constructs/needs.ts';
 import { OperationsAlarms } from './constructs/operations-alarms.ts';
 import { PecFunction } from './constructs/pec-function.ts';
 import { StorefrontApi } from './constructs/storefront-api.ts';
@@ -87,6 +87,8 @@ export class StatelessStack extends Stack {
       throttle: { rateLimit: 50, burstLimit: 100 },
       storefronts: props.storefronts,
     });
+    // The resellers' keys (created at approval) open this API's stage.
+    resellersUsagePlan(this).addApiStage({ api: this.api.api, stage: this.api.api.deploymentStage });
 
     new OperationsAlarms(this, 'Alarms', {
       api: this.api.api,

@@ -26,6 +26,8 @@ export interface HttpGateway {
   url: string;
   /** Starts serving the API routes with these functions (until then they answer 503). */
   serve(functions: LocalFunction[]): void;
+  /** Accepts one more key from now on, with its id: a key put on a usage plan at runtime (an approved reseller's). */
+  acceptApiKey(key: string, id: string): void;
   stop(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   return {
     url,
     serve,
+    acceptApiKey: (key, id) => apiKeyIds.set(key, id),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -16,7 +16,7 @@ import {
   type LocalStepFunctionsServer,
   startStepFunctionsServer,
 } from './aws/stepfunctions/server.ts';
-import { type HttpGateway, localApiKeyId, startHttpGateway } from './http-gateway.ts';
+import { type HttpGateway, type LocalRoute, localApiKeyId, startHttpGateway } from './http-gateway.ts';
 import { type InvocationRecord, LocalLambda } from './lambda/local-lambda.ts';
 import { type LocalStripe, startStripeServer } from './stripe/server.ts';
 import {
@@ -208,6 +208,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       invoke,
       verbose: options.verbose ?? false,
       localRoutes: [
+        ...apiKeyRoutes(() => gateway),
         {
           // Every email sent (CONTRACT.md, local runtime only).
           method: 'GET',
@@ -391,6 +392,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       AWS_ENDPOINT_URL_SES: endpoints.ses,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+      // API Gateway's control plane (reseller keys): the gateway itself, see `apiKeyRoutes`.
+      AWS_ENDPOINT_URL_API_GATEWAY: gateway.url,
       DNS_SERVERS: dns.address,
       TZ: 'UTC',
     };
@@ -717,4 +720,45 @@ function printExecution(execution: LocalExecutionRecord) {
     .join(' → ');
   const error = execution.error ? ` (${execution.error})` : '';
   console.log(`workflow ${execution.name}: ${execution.status}${error}: ${states}`);
+}
+
+/**
+ * API Gateway's GetUsagePlans, CreateApiKey and CreateUsagePlanKey, as the SDK calls them (REST JSON), played by the
+ * local gateway for the approval of a reseller: a key is accepted once it is on a usage plan.
+ */
+function apiKeyRoutes(gateway: () => HttpGateway): LocalRoute[] {
+  const created = new Map<string, string>();
+  return [
+    {
+      // The resellers' usage plan of the stack (`resellersUsagePlan` in infra/constructs/needs.ts).
+      method: 'GET',
+      pattern: /^\/usageplans$/,
+      handle: async () => ({
+        status: 200,
+        body: { item: [{ id: 'local-resellers', name: 'PecStateless-resellers' }] },
+      }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/apikeys$/,
+      handle: async (_match, body) => {
+        const { name } = JSON.parse(body) as { name?: string };
+        const value = `rk_local_${randomBytes(16).toString('hex')}`;
+        const id = localApiKeyId(value);
+        created.set(id, value);
+        return { status: 201, body: { id, value, name, enabled: true } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/usageplans\/([^/]+)\/keys$/,
+      handle: async (_match, body) => {
+        const { keyId } = JSON.parse(body) as { keyId: string };
+        const value = created.get(keyId);
+        if (!value) return { status: 404, body: { message: 'Invalid API Key identifier specified' } };
+        gateway().acceptApiKey(value, keyId);
+        return { status: 201, body: { id: keyId, type: 'API_KEY' } };
+      },
+    },
+  ];
 }

@@ -1,8 +1,10 @@
-import type { ResellerNotifier } from '../use-cases/ports.ts';
-import { lowBalanceEmail } from './email/templates.ts';
+import type { EnrolmentNotifier, ResellerNotifier } from '../use-cases/ports.ts';
+import { enrolmentApprovedEmail, enrolmentRejectedEmail, lowBalanceEmail } from './email/templates.ts';
 import { type Sender, sendEmail } from './ses-notifier.ts';
 
-/** The reseller's emails about its credit, in Italian, sent through SES. */
-export const sesResellerNotifier = (sender: Sender): ResellerNotifier => ({
+/** The reseller's emails about its credit and its enrolment, in Italian, sent through SES. */
+export const sesResellerNotifier = (sender: Sender): ResellerNotifier & EnrolmentNotifier => ({
   lowBalance: (input) => sendEmail(sender, lowBalanceEmail(input)),
+  enrolmentApproved: (input) => sendEmail(sender, enrolmentApprovedEmail(input)),
+  enrolmentRejected: (input) => sendEmail(sender, enrolmentRejectedEmail(input)),
 });

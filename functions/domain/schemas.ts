@@ -715,3 +715,55 @@ export const ResellerDomainSchema = z
   .meta({ description: "A reseller's certified domain: its mailboxes can be ordered once it is certified." });
 
 export const ResellerDomainListSchema = z.object({ domains: z.array(ResellerDomainSchema) });
+// --- reseller enrolment ------------------------------------------------------------------------
+
+/** The documents an applicant uploads, one presigned form each. */
+export const ENROLMENT_DOCUMENTS = ['adhesionForm', 'identityDocument'] as const;
+/** What an enrolment document may be. */
+export const ENROLMENT_CONTENT_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
+const enrolmentDocument = z.object({ contentType: z.enum(ENROLMENT_CONTENT_TYPES) });
+
+/**
+ * `POST /resellers`: the applicant company, validated exactly as a company holder (VAT number and
+ * fiscal code checksums, registered office, contacts) plus where its invoices go, and the content
+ * type of each document it will upload.
+ */
+export const EnrolmentRequestSchema = z.object({
+  company: CompanyHolderSchema.omit({ kind: true }),
+  billing: BillingSchema,
+  documents: z.object({ adhesionForm: enrolmentDocument, identityDocument: enrolmentDocument }),
+});
+export type EnrolmentRequest = z.infer<typeof EnrolmentRequestSchema>;
+
+const UploadFormSchema = z
+  .object({
+    url: z.string().meta({ description: 'Where to POST the multipart/form-data form.' }),
+    fields: z
+      .record(z.string(), z.string())
+      .meta({ description: 'The form fields to send, as they are, before `file`.' }),
+    maxBytes: z.number().int(),
+    expiresAt: timestamp,
+  })
+  .meta({
+    description:
+      'An S3 presigned POST: the fields first, then the file as `file`; the content type and size are enforced by S3.',
+  });
+
+export const EnrolmentSchema = z
+  .object({
+    enrolmentId: z.string(),
+    status: z.enum(['pending_documents', 'approved', 'rejected']),
+    companyName: z.string(),
+    createdAt: timestamp,
+    uploads: z.record(z.string(), UploadFormSchema).optional(),
+    resellerId: z.string().optional(),
+    apiKey: z.string().optional().meta({ description: 'The new reseller key, given once in the approval answer.' }),
+    topUp: TopUpSchema.optional().meta({
+      description: 'The first deposit to pay (200 euro + VAT), credited when registered.',
+    }),
+    reason: z.string().optional(),
+  })
+  .meta({ description: 'A reseller enrolment, as the applicant and the operators see it.' });
+export type PublicEnrolment = z.infer<typeof EnrolmentSchema>;
+
+export const EnrolmentRejectionRequestSchema = z.object({ reason: trimmedText(1000) });

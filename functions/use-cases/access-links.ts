@@ -68,7 +68,7 @@ export interface AccessLinkDeps {
 }
 
 /** Counts one request against `limit`, or refuses it with when to retry. */
-async function throttle(limiter: RateLimiter, limit: RateLimit, subject: string, now: Date, what: string) {
+export async function throttle(limiter: RateLimiter, limit: RateLimit, subject: string, now: Date, what: string) {
   const decision = await limiter.hit(limit, subject, now);
   if (!decision.allowed) {
     throw new TooManyRequestsError(

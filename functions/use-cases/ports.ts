@@ -13,6 +13,7 @@ import type {
 import type { ExtraGb, PlanChoice, Quota, SpaceInUse } from '../domain/renewal-plan.ts';
 import type { CreditMovement, Reseller, TopUp } from '../domain/reseller-credit.ts';
 import type { ResellerDomain } from '../domain/reseller-domains.ts';
+import type { Enrolment } from '../domain/reseller-enrolment.ts';
 import type { NextAction, PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
@@ -726,4 +727,40 @@ export interface ResellerDomainRepository {
   certify(domain: string, at: Date): Promise<ResellerDomain | undefined>;
   /** The reseller's domains, newest first. */
   list(resellerId: string): Promise<ResellerDomain[]>;
+}
+
+/** The applicant's emails about its enrolment. */
+export interface EnrolmentNotifier {
+  /** An enrolment was approved: the first deposit to pay (gross) and its RF reference. */
+  enrolmentApproved(input: { to: string; name: string; grossCents: number; reference: string }): Promise<string>;
+  /** An enrolment was rejected, with the operator's reason. */
+  enrolmentRejected(input: { to: string; name: string; reason: string }): Promise<string>;
+}
+
+/** Reseller enrolments (`POST /resellers`, decided by an operator). */
+export interface EnrolmentRepository {
+  create(enrolment: Enrolment): Promise<void>;
+  get(enrolmentId: string): Promise<Enrolment | undefined>;
+  /** Records the decision of a pending enrolment: `not_pending` (nothing changed) once it was decided. */
+  decide(
+    enrolmentId: string,
+    decision: Pick<Enrolment, 'status' | 'decidedAt' | 'decidedBy' | 'reason' | 'resellerId' | 'openingTopUpId'>,
+  ): Promise<'decided' | 'not_pending'>;
+}
+
+/** A browser form that uploads one object straight to storage (an S3 presigned POST). */
+export interface UploadForm {
+  url: string;
+  fields: Record<string, string>;
+}
+
+export interface UploadForms {
+  /** A form that uploads exactly `key`, of `contentType`, at most `maxBytes`, for `expiresSeconds`. */
+  form(input: { key: string; contentType: string; maxBytes: number; expiresSeconds: number }): Promise<UploadForm>;
+}
+
+/** Reseller API keys: in AWS an API Gateway key on the resellers' usage plan. */
+export interface ApiKeyIssuer {
+  /** Creates a key named after `name`: its id (the reseller's id) and its value (shown once). */
+  create(name: string): Promise<{ id: string; value: string }>;
 }

@@ -1,6 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
+import { UsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
 import type { ProductSettings } from '../product-settings.ts';
 import type { StatefulStack } from '../stateful-stack.ts';
 import type { PecFunction } from './pec-function.ts';
@@ -55,6 +57,30 @@ export interface Needs {
   renewalLinks?: true;
   /** Reads the bank's statement files under `incoming/` and sets refused ones aside under `rejected/` (STATEMENTS_BUCKET). */
   statements?: true;
+  /**
+   * Creates reseller API keys on the resellers' usage plan (RESELLER_USAGE_PLAN_NAME; apigateway:GET
+   * on `/usageplans` to find its id, apigateway:POST on `/apikeys` and `/usageplans/{id}/keys`).
+   */
+  resellerKeys?: true;
+}
+
+/** The name of the resellers' usage plan: `<stack>-resellers`, which the function looks its id up by. */
+export const resellersUsagePlanName = (scope: Construct) => `${Stack.of(scope).stackName}-resellers`;
+
+/**
+ * The usage plan of the resellers' keys, one per stack: created by the first function that needs
+ * to put keys on it; the API adds its stage to it (`StatelessStack`).
+ */
+export function resellersUsagePlan(scope: Construct): UsagePlan {
+  const stack = Stack.of(scope);
+  return (
+    (stack.node.tryFindChild('ResellersUsagePlan') as UsagePlan | undefined) ??
+    new UsagePlan(stack, 'ResellersUsagePlan', {
+      name: resellersUsagePlanName(stack),
+      description: 'The resellers approved by an operator: one key each, created at approval.',
+      throttle: { rateLimit: 50, burstLimit: 100 },
+    })
+  );
 }
 
 /** The needs that refer to the order workflow: none of its own states may have them (it would depend on itself). */
@@ -94,6 +120,28 @@ export class NeedsBinder {
       audit: (fn) => {
         auditBucket.grantPut(fn, 'orders/*');
         fn.addEnvironment('AUDIT_BUCKET', auditBucket.bucketName);
+      },
+      resellerKeys: (fn) => {
+        // By name, not by id: the plan names the API's stage, whose deployment includes this very
+        // function's route, so a reference to the plan's id would be a circular dependency.
+        const plan = resellersUsagePlan(fn);
+        const { region, partition } = Stack.of(fn);
+        fn.addEnvironment('RESELLER_USAGE_PLAN_NAME', resellersUsagePlanName(plan));
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['apigateway:GET'],
+            resources: [`arn:${partition}:apigateway:${region}::/usageplans`],
+          }),
+        );
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['apigateway:POST'],
+            resources: [
+              `arn:${partition}:apigateway:${region}::/apikeys`,
+              `arn:${partition}:apigateway:${region}::/usageplans/*/keys`,
+            ],
+          }),
+        );
       },
       documents: (fn) => {
         auditBucket.grantPut(fn, 'documents/*');

@@ -5,7 +5,9 @@ import { closeServer, listen, readBody, xmlEscape } from './http-util.ts';
 /*
  * Local stand-in for Amazon S3, for the calls the product makes, path-style (`/<bucket>/<key>`, as
  * `@aws-sdk/client-s3` sends them with `forcePathStyle` and `AWS_ENDPOINT_URL_S3`): PutObject of a
- * string body (`PUT`), CopyObject (`PUT` with `x-amz-copy-source`) and GetObject (`GET`). Objects
+ * string body (`PUT`), CopyObject (`PUT` with `x-amz-copy-source`), GetObject (`GET`) and the browser
+ * upload of a presigned POST (`POST /<bucket>`, multipart form: its policy's key, content type,
+ * size range and expiry enforced as S3 does; the signature is not verified). Objects
  * are kept in memory for the runtime to read (`objects`) or to put itself (`put`); signatures and
  * checksums are not verified.
  */
@@ -28,6 +30,9 @@ export async function startS3Server(options: { buckets: string[] }): Promise<Loc
     const [, bucketName = '', ...key] = new URL(req.url ?? '/', 'http://localhost').pathname.split('/');
     const body = await readBody(req);
     const objectKey = decodeURIComponent(key.join('/'));
+    if (req.method === 'POST' && key.length === 0) {
+      return postObject(res, buckets.get(decodeURIComponent(bucketName)), req, body);
+    }
     const copySource = req.headers['x-amz-copy-source'];
     const operation =
       req.method === 'GET' ? 'GetObject' : req.method === 'PUT' ? (copySource ? 'CopyObject' : 'PutObject') : '';
@@ -75,6 +80,86 @@ export async function startS3Server(options: { buckets: string[] }): Promise<Loc
       objects.set(key, body);
     },
   };
+}
+
+type PolicyCondition = Record<string, string> | [string, string | number, string | number];
+
+/**
+ * A presigned POST upload: the form's fields and its `file`, checked against the policy it carries
+ * (every condition must hold: exact fields, `starts-with`, `content-length-range`; expiry), then stored
+ * under its key. 204 as S3 answers without `success_action_status`.
+ */
+async function postObject(
+  res: ServerResponse,
+  bucket: Map<string, Buffer> | undefined,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<void> {
+  if (!bucket) return sendError(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+  const contentType = String(req.headers['content-type'] ?? '');
+  if (!contentType.startsWith('multipart/form-data')) {
+    return sendError(res, 412, 'PreconditionFailed', 'A POST upload is a multipart/form-data form.');
+  }
+  const form = await new Request('http://local/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: new Uint8Array(body),
+  }).formData();
+  const fields = new Map<string, string>();
+  let file: Buffer | undefined;
+  for (const [name, value] of form) {
+    if (typeof value === 'string') fields.set(name.toLowerCase(), value);
+    else if (name === 'file') file = Buffer.from(await value.arrayBuffer());
+  }
+  const key = fields.get('key');
+  const policyText = fields.get('policy');
+  if (!key || !policyText || file === undefined) {
+    return sendError(res, 400, 'InvalidArgument', 'A POST upload needs key, policy and file.');
+  }
+  const policy = JSON.parse(Buffer.from(policyText, 'base64').toString('utf8')) as {
+    expiration: string;
+    conditions: PolicyCondition[];
+  };
+  if (Date.parse(policy.expiration) < Date.now()) {
+    return sendError(res, 403, 'AccessDenied', 'Invalid according to Policy: Policy expired.');
+  }
+  for (const condition of policy.conditions) {
+    if (Array.isArray(condition)) {
+      const [operator, first, second] = condition;
+      if (operator === 'content-length-range') {
+        if (file.length < Number(first) || file.length > Number(second)) {
+          const code = file.length > Number(second) ? 'EntityTooLarge' : 'EntityTooSmall';
+          return sendError(res, 400, code, 'Your proposed upload is outside the size the policy allows.');
+        }
+        continue;
+      }
+      const field = String(first).replace(/^\$/, '').toLowerCase();
+      const actual = field === 'bucket' ? undefined : fields.get(field);
+      const holds =
+        operator === 'eq' ? actual === second : operator === 'starts-with' && (actual ?? '').startsWith(String(second));
+      if (field !== 'bucket' && !holds) {
+        return sendError(
+          res,
+          403,
+          'AccessDenied',
+          `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`,
+        );
+      }
+      continue;
+    }
+    for (const [name, value] of Object.entries(condition)) {
+      if (name !== 'bucket' && fields.get(name.toLowerCase()) !== value) {
+        return sendError(
+          res,
+          403,
+          'AccessDenied',
+          `Invalid according to Policy: Policy Condition failed: ["eq", "$${name}", "${value}"]`,
+        );
+      }
+    }
+  }
+  bucket.set(key, file);
+  res.writeHead(204).end();
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {

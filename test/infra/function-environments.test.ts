@@ -81,6 +81,7 @@ it('every function fails to load without any one of the variables it is given, n
       'STRIPE_WEBHOOK_SECRET_ARN',
       'STATEMENTS_BUCKET',
       'RENEWAL_LINKS',
+      'RESELLER_USAGE_PLAN_NAME',
     ]),
   );
   expect(

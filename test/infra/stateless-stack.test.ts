@@ -184,7 +184,11 @@ describe('the REST API', () => {
   });
 
   it('throttles storefront keys with a usage plan on the deployed stage', () => {
-    const [, plan] = onlyResourceOfType(template, 'AWS::ApiGateway::UsagePlan');
+    const storefrontPlans = Object.values(resourcesOfType(template, 'AWS::ApiGateway::UsagePlan')).filter((plan) =>
+      String(plan.Properties?.UsagePlanName).startsWith('storefront-'),
+    );
+    expect(storefrontPlans).toHaveLength(1);
+    const plan = storefrontPlans[0] as (typeof storefrontPlans)[number];
     expect(plan.Properties?.Throttle).toEqual({ RateLimit: 50, BurstLimit: 100 });
     const [stageId] = onlyResourceOfType(template, 'AWS::ApiGateway::Stage');
     const stages = asArray(plan.Properties?.ApiStages as { Stage?: unknown }[] | undefined).map((s) =>
@@ -201,7 +205,9 @@ describe('the REST API', () => {
       context: { 'pec:storefronts': 'shop-one,shop-two,shop-three' },
     });
     const several = Template.fromStack(stateless);
-    const plans = Object.entries(resourcesOfType(several, 'AWS::ApiGateway::UsagePlan'));
+    const plans = Object.entries(resourcesOfType(several, 'AWS::ApiGateway::UsagePlan')).filter(([, plan]) =>
+      String(plan.Properties?.UsagePlanName).startsWith('storefront-'),
+    );
     const keys = Object.keys(resourcesOfType(several, 'AWS::ApiGateway::ApiKey'));
     const links = Object.values(resourcesOfType(several, 'AWS::ApiGateway::UsagePlanKey')).map((link) => ({
       plan: referencedLogicalId(link.Properties?.UsagePlanId),
@@ -309,6 +315,21 @@ describe('least privilege', () => {
     );
   });
 
+  it('lets only the approval of a reseller create API keys, on the resellers’ usage plan of the deployed stage', () => {
+    expect(rolesAllowing(template, 'apigateway:POST')).toEqual([roleOfHandler('operator-approve-reseller')]);
+    expect(rolesAllowing(template, 'apigateway:GET')).toEqual([roleOfHandler('operator-approve-reseller')]);
+    const [planId, plan] = Object.entries(resourcesOfType(template, 'AWS::ApiGateway::UsagePlan')).find(
+      ([, candidate]) => candidate.Properties?.UsagePlanName === 'PecStateless-resellers',
+    ) ?? ['', undefined];
+    expect(plan).toBeDefined();
+    const [stageId] = onlyResourceOfType(template, 'AWS::ApiGateway::Stage');
+    const stages = asArray(plan?.Properties?.ApiStages as { Stage?: unknown }[] | undefined);
+    expect(stages.map((stage) => referencedLogicalId(stage.Stage))).toEqual([stageId]);
+    // Keys are created at approval, never in the template.
+    const links = Object.values(resourcesOfType(template, 'AWS::ApiGateway::UsagePlanKey'));
+    expect(links.map((link) => referencedLogicalId(link.Properties?.UsagePlanId))).not.toContain(planId);
+  });
+
   it('lets only the operator redrive function redrive an execution, and only the order workflow’s', () => {
     expect(rolesAllowing(template, 'states:RedriveExecution')).toEqual([roleOfHandler('operator-redrive')]);
   });
@@ -319,10 +340,12 @@ describe('least privilege', () => {
     );
     const iam = methods.filter((method) => method.Properties?.AuthorizationType === 'AWS_IAM');
     expect(iam.map((method) => method.Properties?.OperationName).sort()).toEqual([
+      'operator-approve-reseller',
       'operator-list-anomalies',
       'operator-list-orders',
       'operator-redrive',
       'operator-refund-done',
+      'operator-reject-reseller',
       'operator-resend-emails',
     ]);
     for (const method of iam) expect(method.Properties?.ApiKeyRequired).toBe(false);

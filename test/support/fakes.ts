@@ -24,6 +24,7 @@ import type {
   DebitedPlacement,
   DnsResolver,
   DocumentStore,
+  EnrolmentNotifier,
   ListPage,
   ListPosition,
   MailboxListQuery,
@@ -1003,12 +1004,24 @@ export class InMemoryResellerRepository implements ResellerRepository {
 }
 
 /** The reseller emails, recorded instead of sent. */
-export class RecordingResellerNotifier implements ResellerNotifier {
+export class RecordingResellerNotifier implements ResellerNotifier, EnrolmentNotifier {
   readonly lowBalances: Parameters<ResellerNotifier['lowBalance']>[0][] = [];
 
   async lowBalance(input: Parameters<ResellerNotifier['lowBalance']>[0]) {
     this.lowBalances.push(copy(input));
     return `msg-low-balance-${this.lowBalances.length}`;
+  }
+
+  readonly enrolmentEmails: { kind: 'approved' | 'rejected'; to: string }[] = [];
+
+  async enrolmentApproved(input: Parameters<EnrolmentNotifier['enrolmentApproved']>[0]) {
+    this.enrolmentEmails.push({ kind: 'approved', to: input.to });
+    return `msg-enrolment-${this.enrolmentEmails.length}`;
+  }
+
+  async enrolmentRejected(input: Parameters<EnrolmentNotifier['enrolmentRejected']>[0]) {
+    this.enrolmentEmails.push({ kind: 'rejected', to: input.to });
+    return `msg-enrolment-${this.enrolmentEmails.length}`;
   }
 }
 

@@ -334,6 +334,22 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
     'operator-refund-done': fc.stringMatching(/^[A-Z0-9-]{1,30}$/).map((reference) => ({ reference })),
     'operator-redrive': fc.constant({}),
     'operator-resend-emails': fc.constant({}),
+    // Enrolment: a company's application (public, 5 an hour per IP: most valid ones meet the 429);
+    // the decisions take no body but the rejection's reason.
+    'enrol-reseller': fc.constantFrom('application/pdf', 'image/png').map((contentType) => ({
+      company: {
+        companyName: 'Fuzz S.r.l.',
+        fiscalCode: '12345678903',
+        vatNumber: '12345678903',
+        residence: { street: 'Via Roma 1', postalCode: '52100', city: 'Arezzo', province: 'AR' },
+        phone: '0575 000000',
+        email: 'fuzz@example.com',
+      },
+      billing: { recipientCode: '0000000' },
+      documents: { adhesionForm: { contentType }, identityDocument: { contentType } },
+    })),
+    'operator-approve-reseller': fc.constant({}),
+    'operator-reject-reseller': fc.string({ minLength: 1, maxLength: 50 }).map((reason) => ({ reason })),
     'set-first-password': fc
       .stringMatching(/^[A-Za-z0-9_-]{43}$/)
       .map((accessToken) => ({ token: accessToken, password: 'Sole-Luna-2026!' })),

@@ -65,6 +65,9 @@ const CONTRACT_ROUTES = [
   ['post', '/reseller/domains', '201'],
   ['get', '/reseller/domains', '200'],
   ['post', '/reseller/domains/{domain}/dns-check', '200'],
+  ['post', '/resellers', '202'],
+  ['post', '/operator/resellers/{resellerId}/approve', '200'],
+  ['post', '/operator/resellers/{resellerId}/reject', '200'],
 ] as const;
 
 const STOREFRONT = new Set([

@@ -343,3 +343,36 @@ export function lowBalanceEmail(input: {
     ],
   });
 }
+
+/** The operator approved a reseller enrolment: what to pay for the first deposit, which becomes the credit. */
+export function enrolmentApprovedEmail(input: {
+  to: string;
+  name: string;
+  grossCents: number;
+  reference: string;
+}): EmailMessage {
+  return render(input.to, 'Adesione al programma rivenditori approvata', {
+    greeting: `Gentile ${input.name},`,
+    paragraphs: [
+      'la tua adesione al programma rivenditori è stata approvata. La chiave API ti è stata consegnata con la risposta di approvazione.',
+      'Per attivare il credito prepagato effettua il primo versamento con un bonifico, indicando nella causale il riferimento qui sotto: quando lo riceviamo diventa il tuo credito iniziale.',
+    ],
+    facts: [
+      ['Importo da versare', euro(input.grossCents)],
+      ['Riferimento (causale)', input.reference],
+    ],
+  });
+}
+
+/** The operator rejected a reseller enrolment, with the reason. */
+export function enrolmentRejectedEmail(input: { to: string; name: string; reason: string }): EmailMessage {
+  return render(input.to, 'Adesione al programma rivenditori non accolta', {
+    greeting: `Gentile ${input.name},`,
+    paragraphs: [
+      'abbiamo esaminato la tua richiesta di adesione al programma rivenditori e non possiamo accoglierla.',
+      `Motivo: ${input.reason}`,
+      'Puoi presentare una nuova richiesta con i dati e i documenti corretti.',
+    ],
+    facts: [],
+  });
+}

@@ -138,6 +138,9 @@ export const addressParameter = z.object({
 /** The `{orderId}` of an order route. */
 export const orderIdParameter = z.object({ orderId: pathParameter(z.string().min(1).max(64)) });
 
+/** The `{resellerId}` of an operator's reseller route (an enrolment's id until it is approved). */
+export const resellerIdParameter = z.object({ resellerId: pathParameter(z.string().min(1).max(64)) });
+
 /** An API Gateway event whose query string must match `query`. */
 export const withQuery = <Query extends ZodType>(query: Query) =>
   z.looseObject({ queryStringParameters: z.preprocess((value) => value ?? {}, query), requestContext });

@@ -33,6 +33,9 @@ import {
   AvailabilityResponseSchema,
   CatalogResponseSchema,
   CreateOrderRequestSchema,
+  EnrolmentRejectionRequestSchema,
+  EnrolmentRequestSchema,
+  EnrolmentSchema,
   ListMailboxesQuerySchema,
   ListOrdersQuerySchema,
   MailboxListSchema,
@@ -592,6 +595,57 @@ const OPERATIONS: Record<string, OperationDoc> = {
       validationFailed,
       new NotFoundError('Order 7GQ2M3XK9P1A', 'order_not_found'),
       new ConflictError('nothing_to_resend', 'Order 7GQ2M3XK9P1A (failed, payment failed) has no email to send again.'),
+    ],
+  },
+  'POST /resellers': {
+    operationId: 'applyForResale',
+    tag: 'holder',
+    request: { name: 'EnrolmentRequest', schema: EnrolmentRequestSchema },
+    success: {
+      status: 202,
+      description:
+        'The application, pending_documents, with one S3 presigned POST form per document (adhesionForm, ' +
+        'identityDocument): send its fields, then the file as `file`; S3 refuses another content type or more than maxBytes.',
+      body: { name: 'Enrolment', schema: EnrolmentSchema },
+    },
+    errors: [
+      new ValidationError([
+        { path: 'company.vatNumber', message: 'A VAT number (partita IVA) has 11 digits and a valid check digit.' },
+      ]),
+      new TooManyRequestsError('At most 5 applications in 1 hours: retry in 3000 seconds.', 3000),
+    ],
+  },
+  'POST /operator/resellers/{resellerId}/approve': {
+    operationId: 'approveReseller',
+    parameters: [
+      { name: 'resellerId', in: 'path', required: true, description: 'The enrolment id.', schema: { type: 'string' } },
+    ],
+    success: {
+      status: 200,
+      description:
+        'Approved: the reseller (resellerId), its API key (apiKey, shown only here) and its first deposit to pay ' +
+        '(topUp: 200 euro + VAT by transfer quoting its RF reference), credited when the transfer is registered.',
+      body: { name: 'Enrolment', schema: EnrolmentSchema },
+    },
+    errors: [
+      new NotFoundError('Enrolment 7GQ2M3XK9P1A', 'not_found'),
+      new ConflictError('enrolment_not_pending', 'Enrolment 7GQ2M3XK9P1A was already approved.'),
+    ],
+  },
+  'POST /operator/resellers/{resellerId}/reject': {
+    operationId: 'rejectReseller',
+    parameters: [
+      { name: 'resellerId', in: 'path', required: true, description: 'The enrolment id.', schema: { type: 'string' } },
+    ],
+    request: { name: 'EnrolmentRejectionRequest', schema: EnrolmentRejectionRequestSchema },
+    success: {
+      status: 200,
+      description: 'Rejected with the reason, emailed to the applicant.',
+      body: { name: 'Enrolment', schema: EnrolmentSchema },
+    },
+    errors: [
+      new NotFoundError('Enrolment 7GQ2M3XK9P1A', 'not_found'),
+      new ConflictError('enrolment_not_pending', 'Enrolment 7GQ2M3XK9P1A was already approved.'),
     ],
   },
 };

@@ -1,0 +1,26 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { UploadForms } from '../use-cases/ports.ts';
+
+/**
+ * Upload forms as S3 presigned POSTs on the audit bucket: the policy fixes the key, the content type
+ * and the size range, so S3 itself refuses anything else. The bucket's default encryption (its KMS
+ * key) encrypts every upload; its `documents/` lifecycle keeps them.
+ */
+export function s3UploadForms({ client, bucket }: { client: S3Client; bucket: string }): UploadForms {
+  return {
+    async form({ key, contentType, maxBytes, expiresSeconds }) {
+      const { url, fields } = await createPresignedPost(client, {
+        Bucket: bucket,
+        Key: key,
+        Fields: { 'Content-Type': contentType },
+        Conditions: [
+          ['content-length-range', 1, maxBytes],
+          ['eq', '$Content-Type', contentType],
+        ],
+        Expires: expiresSeconds,
+      });
+      return { url, fields };
+    },
+  };
+}
