@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { dynamoMailboxRepository, mailboxItem } from '../functions/adapters/dynamodb/mailbox-repository.ts';
 import {
   dynamoOrderRepository,
@@ -14,6 +14,7 @@ import { startLocalRuntime } from '../local/runtime.ts';
 import { LOCAL_REGION } from '../local/template.ts';
 import { ApiClient } from '../test/support/client.ts';
 import { storedOrder } from '../test/support/fixtures.ts';
+import { loadTable } from './load-table.ts';
 
 /*
  * One page of GET /mailboxes (and GET /orders) with 1k, then 10k, mailboxes (and as many orders) in
@@ -92,24 +93,6 @@ function orderAt(n: number, listing: string): Order {
   });
 }
 
-async function load(documents: DynamoDBDocumentClient, tableName: string, items: Record<string, unknown>[]) {
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  let next = 0;
-  const writer = async () => {
-    while (next < batches.length) {
-      let requests = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
-      while (requests.length > 0) {
-        const { UnprocessedItems } = await documents.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
-        );
-        requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, writer));
-}
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 export async function benchListPage(assemblyDir: string, sizes: number[]): Promise<ListPageFigures[]> {
@@ -141,13 +124,18 @@ export async function benchListPage(assemblyDir: string, sizes: number[]): Promi
     let loaded = 0;
     for (const size of sizes) {
       const fresh = Array.from({ length: size - loaded }, (_, i) => loaded + i);
-      await load(documents, table.tableName, [
-        ...fresh.map((n) => mailboxItem(mailboxAt(n, listing))),
-        ...fresh.map((n) => {
-          const order = orderAt(n, listing);
-          return { ...orderKey(order.orderId), ...storefrontIndexKeys(order), ...order };
-        }),
-      ]);
+      await loadTable(
+        documents,
+        table.tableName,
+        [
+          ...fresh.map((n) => mailboxItem(mailboxAt(n, listing))),
+          ...fresh.map((n) => {
+            const order = orderAt(n, listing);
+            return { ...orderKey(order.orderId), ...storefrontIndexKeys(order), ...order };
+          }),
+        ],
+        8,
+      );
       loaded = size;
 
       const expiresBefore = new Date(started + 365 * DAY).toISOString();

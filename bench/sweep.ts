@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mailboxItem } from '../functions/adapters/dynamodb/mailbox-repository.ts';
 import { sweepStateKey } from '../functions/adapters/dynamodb/sweep-state-repository.ts';
 import type { Mailbox } from '../functions/domain/mailbox.ts';
@@ -7,6 +7,7 @@ import { addDays, dayOf, type Stage, stageKey } from '../functions/domain/renewa
 import { localApiKeyId } from '../local/http-gateway.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { LOCAL_REGION } from '../local/template.ts';
+import { loadTable } from './load-table.ts';
 
 /*
  * The renewal sweep with 10k, then 100k, mailboxes in the local table, loaded directly with
@@ -100,24 +101,6 @@ function mailboxAt(n: number, due: number): Mailbox {
 }
 const autoRenewing = () => ({ autoRenew: true, renewalPayment: card, renewalYears: 1 });
 
-async function load(documents: DynamoDBDocumentClient, tableName: string, items: Record<string, unknown>[]) {
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  let next = 0;
-  const writer = async () => {
-    while (next < batches.length) {
-      let requests = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
-      while (requests.length > 0) {
-        const { UnprocessedItems } = await documents.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
-        );
-        requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, writer));
-}
-
 /** One fresh runtime per size: load the table, record yesterday's sweep as missed, sweep. */
 export async function benchSweep(assemblyDir: string, sizes: number[], due: number): Promise<SweepFigures[]> {
   const figures: SweepFigures[] = [];
@@ -143,10 +126,11 @@ export async function benchSweep(assemblyDir: string, sizes: number[], due: numb
     const documents = DynamoDBDocumentClient.from(client);
     try {
       const loadStarted = performance.now();
-      await load(
+      await loadTable(
         documents,
         runtime.dynamoDb.tableName,
         Array.from({ length: size }, (_, n) => mailboxItem(mailboxAt(n, due))),
+        16,
       );
       // The last run swept through the day before yesterday: this one reads yesterday and today.
       await documents.send(

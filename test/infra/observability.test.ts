@@ -24,7 +24,6 @@ import {
   referencedLogicalId,
   referencedLogicalIds,
   resourcesOfType,
-  stateMachineDefinition,
   stateMachineOf,
 } from './template-queries.ts';
 

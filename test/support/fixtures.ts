@@ -61,6 +61,21 @@ export function storedOrder(overrides: Partial<Order> = {}, now = new Date('2025
   };
 }
 
+/** The Standard mailbox `order` reserved (as intake stores it), changed by `overrides`. */
+export function mailboxOf(order: Order, overrides: Partial<Mailbox> = {}): Mailbox {
+  return {
+    address: order.mailbox.address,
+    type: 'standard',
+    domainPec: false,
+    status: 'reserved',
+    orderId: order.orderId,
+    holderEmail: order.holder.email,
+    autoRenew: false,
+    passwordSet: false,
+    ...overrides,
+  } as Mailbox;
+}
+
 /** A stored, active Standard mailbox of `storefrontId`, ordered at `orderedAt`, with an address of its own. */
 export function storedMailbox(storefrontId: string, orderedAt: Date, overrides: Partial<Mailbox> = {}): Mailbox {
   const id = counter++;

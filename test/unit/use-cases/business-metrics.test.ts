@@ -14,7 +14,7 @@ import {
   RecordingMetrics,
   RecordingNotifier,
 } from '../../support/fakes.ts';
-import { storedOrder } from '../../support/fixtures.ts';
+import { mailboxOf, storedOrder } from '../../support/fixtures.ts';
 
 /*
  * What the business watches is counted once per transition, where it happens: a step that runs
@@ -27,17 +27,7 @@ const later = new Date('2025-03-15T09:34:00.000Z');
 function world(order: Order, mailbox?: Partial<Mailbox>) {
   const mailboxes = new InMemoryMailboxRepository();
   if (mailbox) {
-    mailboxes.seed({
-      address: order.mailbox.address,
-      type: 'standard',
-      domainPec: false,
-      status: 'active',
-      orderId: order.orderId,
-      holderEmail: order.holder.email,
-      autoRenew: false,
-      passwordSet: false,
-      ...mailbox,
-    } as Mailbox);
+    mailboxes.seed(mailboxOf(order, { status: 'active', ...mailbox }));
   }
   return {
     orders: new InMemoryOrderRepository().seed(order),

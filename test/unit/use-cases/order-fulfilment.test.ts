@@ -27,7 +27,7 @@ import {
   RecordingDocuments,
   RecordingNotifier,
 } from '../../support/fakes.ts';
-import { savedCard, storedOrder } from '../../support/fixtures.ts';
+import { mailboxOf, savedCard, storedOrder } from '../../support/fixtures.ts';
 
 /*
  * The workflow's steps against the in-memory ports: what each does to the order, the mailbox, the
@@ -42,17 +42,7 @@ function world(order: Order, mailbox?: Partial<Mailbox>) {
   const orders = new InMemoryOrderRepository().seed(order);
   const mailboxes = new InMemoryMailboxRepository();
   if (mailbox) {
-    mailboxes.seed({
-      address: order.mailbox.address,
-      type: 'standard',
-      domainPec: false,
-      status: 'reserved',
-      orderId: order.orderId,
-      holderEmail: order.holder.email,
-      autoRenew: false,
-      passwordSet: false,
-      ...mailbox,
-    } as Mailbox);
+    mailboxes.seed(mailboxOf(order, { ...mailbox }));
   }
   return {
     orders,

@@ -12,7 +12,7 @@ import {
   RecordingNotifier,
   RecordingWorkflow,
 } from '../../support/fakes.ts';
-import { savedCard, storedOrder } from '../../support/fixtures.ts';
+import { savedCard, storedMailbox, storedOrder } from '../../support/fixtures.ts';
 
 /* Renewals by hand, automatic renewal and the read-only queries, against the in-memory ports (the sweep: renewal-sweep.test.ts). */
 
@@ -21,21 +21,13 @@ const DAY = 24 * 3600 * 1000;
 const daysFromNow = (days: number) => new Date(now.getTime() + days * DAY).toISOString();
 
 let counter = 0;
-const mailbox = (overrides: Partial<Mailbox> = {}): Mailbox => ({
-  address: `renew.${++counter}@pec.it`,
-  type: 'standard',
-  domainPec: false,
-  status: 'active',
-  storefrontId: 'storefront-1',
-  orderId: `FIRSTORDER${counter}`,
-  orderedAt: '2024-03-15T09:30:00.000Z',
-  holderEmail: 'mario.rossi@example.com',
-  activatedAt: '2024-03-15T09:30:00.000Z',
-  expiresAt: daysFromNow(200),
-  autoRenew: false,
-  passwordSet: true,
-  ...overrides,
-});
+/** An active Standard mailbox of storefront-1, a year old, expiring in 200 days unless `overrides` say otherwise. */
+const mailbox = (overrides: Partial<Mailbox> = {}): Mailbox =>
+  storedMailbox('storefront-1', new Date('2024-03-15T09:30:00.000Z'), {
+    expiresAt: daysFromNow(200),
+    passwordSet: true,
+    ...overrides,
+  });
 
 function world(...mailboxes: Mailbox[]) {
   return {
