@@ -5,8 +5,10 @@ import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Order } from '../../../functions/domain/order.ts';
 import { handleStripeEvent } from '../../../functions/use-cases/handle-stripe-event.ts';
 import {
+  InMemoryMailboxRepository,
   InMemoryOrderRepository,
   InMemoryPaymentEventRepository,
+  InMemoryResellerRepository,
   RecordingAuditLog,
   RecordingCallbacks,
 } from '../../support/fakes.ts';
@@ -44,9 +46,11 @@ function world(changes: Partial<Order> = {}) {
     },
     now,
   );
+  const orders = new InMemoryOrderRepository().seed(order);
   const deps = {
-    orders: new InMemoryOrderRepository().seed(order),
+    orders,
     events: new InMemoryPaymentEventRepository(),
+    topUps: new InMemoryResellerRepository(orders, new InMemoryMailboxRepository()),
     callbacks: new RecordingCallbacks(),
     audit: new RecordingAuditLog(),
     verify: stripeEventVerifier({ STRIPE_WEBHOOK_SECRET: SECRET }),
