@@ -177,8 +177,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/reseller/credit/top-ups',
     handler: 'request-top-up',
     apiKey: true,
-    description: "Tops a reseller's credit up by bank transfer or postal slip",
-    needs: { table: 'readWrite' },
+    description: "Tops a reseller's credit up by bank transfer or postal slip, or by card or PayPal charged at once",
+    needs: { table: 'readWrite', stripe: true },
   },
   {
     method: 'PUT',

@@ -279,17 +279,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           },
         },
         {
-          // The holder completes (or abandons) 3-D Secure or PayPal's approval of the order's
-          // PaymentIntent, as Stripe.js would; the Stripe stand-in then sends its webhook.
+          // The holder completes (or abandons) 3-D Secure or PayPal's approval of the order's (or a
+          // reseller top-up's) PaymentIntent, as Stripe.js would; the Stripe stand-in then sends its webhook.
           method: 'POST',
           pattern: /^\/_local\/payments\/([^/]+)\/authenticate$/,
           handle: async (match, body) => {
             const orderId = decodePercentEncoded(match[1] ?? '');
             const approve = parseApproveBody(body);
             if (approve === undefined) return localProblem('approve', 'The body must be { "approve": true | false }.');
+            // A reseller's card top-up is named the same way (its id, in metadata.topUpId).
+            const named = (metadata: Record<string, string>) =>
+              metadata.orderId === orderId || metadata.topUpId === orderId;
             const intent = stripe
               .paymentIntents()
-              .find((candidate) => candidate.metadata.orderId === orderId && candidate.status === 'requires_action');
+              .find((candidate) => named(candidate.metadata) && candidate.status === 'requires_action');
             if (!intent) {
               return notWaitingProblem(`No PaymentIntent of order ${orderId} waits for the holder to authenticate it.`);
             }

@@ -5,7 +5,7 @@ const WELL_FORMED = /^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
 
 /**
  * What is read of a Stripe event, checked: an event's id, type and time, and of its object (a
- * PaymentIntent or a Charge) the ids, amount, currency and `metadata.orderId`. Anything else in the
+ * PaymentIntent or a Charge) the ids, amount, currency and `metadata.orderId` (or `metadata.topUpId`). Anything else in the
  * event is left as Stripe sent it. Bounds keep a signed but odd event from reaching the table or the
  * audit trail with keys they cannot hold.
  */
@@ -32,7 +32,11 @@ export const StripeEventSchema = z
         metadata: z
           // Well-formed text only: a lone surrogate cannot be part of an S3 key (the audit trail's),
           // and names no order of ours.
-          .looseObject({ orderId: z.string().min(1).max(64).regex(WELL_FORMED).optional().catch(undefined) })
+          .looseObject({
+            orderId: z.string().min(1).max(64).regex(WELL_FORMED).optional().catch(undefined),
+            // A reseller's top-up charged by card or PayPal names itself, never an order.
+            topUpId: z.string().min(1).max(64).regex(WELL_FORMED).optional().catch(undefined),
+          })
           .optional()
           .catch(undefined),
       }),

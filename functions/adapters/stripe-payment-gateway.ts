@@ -33,7 +33,8 @@ export interface StripeGatewaySettings {
  * method type of its own), in euro.
  *
  * - `createPayment`: `POST /v1/payment_intents` (`allowed_payment_method_types`: card or paypal)
- *   with the order's idempotency key and its id in `metadata.orderId`; nothing is charged (no confirmation), so the id can be kept on the order
+ *   with the order's idempotency key and its id in `metadata.orderId` (a reseller's top-up: its id in
+ *   `metadata.topUpId`, so Stripe's events name the top-up, never an order); nothing is charged (no confirmation), so the id can be kept on the order
  *   before any money is asked for. A payment that saves its method for automatic renewals first
  *   creates the holder's Customer (`POST /v1/customers`, under its own idempotency key) and names
  *   it with `setup_future_usage: off_session`; an off-session charge names the saved one's Customer.
@@ -59,15 +60,14 @@ export function stripePaymentGateway(settings: StripeGatewaySettings): PaymentGa
   return {
     async createPayment(request) {
       const { saveFor } = request;
+      const metadata: Record<string, string> =
+        'topUpId' in request ? { topUpId: request.topUpId } : { orderId: request.orderId };
       const customer = saveFor
         ? (
             await call(async () =>
               (
                 await stripe()
-              ).customers.create(
-                { email: saveFor.email, metadata: { orderId: request.orderId } },
-                { idempotencyKey: saveFor.idempotencyKey },
-              ),
+              ).customers.create({ email: saveFor.email, metadata }, { idempotencyKey: saveFor.idempotencyKey }),
             )
           ).id
         : request.customerId;
@@ -78,7 +78,7 @@ export function stripePaymentGateway(settings: StripeGatewaySettings): PaymentGa
             currency: request.currency.toLowerCase(),
             allowed_payment_method_types: [request.method],
             description: request.description,
-            metadata: { orderId: request.orderId },
+            metadata,
             ...(customer ? { customer } : {}),
             ...(saveFor ? { setup_future_usage: 'off_session' as const } : {}),
           },

@@ -51,7 +51,7 @@ export function stripeEventVerifier(config: {
 const signatureProblem = (message: string) =>
   new ValidationError([{ path: 'Stripe-Signature', message }], 'The Stripe signature is not valid.');
 
-/** What the use cases read of a Stripe event: its PaymentIntent's (or Charge's) order, amount and currency. */
+/** What the use cases read of a Stripe event: its PaymentIntent's (or Charge's) order or top-up, amount and currency. */
 export function providerEvent(event: unknown): ProviderEvent {
   const parsed = StripeEventSchema.safeParse(event);
   if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error.issues));
@@ -60,6 +60,7 @@ export function providerEvent(event: unknown): ProviderEvent {
   const isCharge = object.object === 'charge';
   const paymentId = isCharge ? object.payment_intent : object.object === 'payment_intent' ? object.id : undefined;
   const orderId = object.metadata?.orderId;
+  const topUpId = object.metadata?.topUpId;
   const amount = isCharge ? object.amount_refunded : object.amount;
   return {
     id,
@@ -67,6 +68,7 @@ export function providerEvent(event: unknown): ProviderEvent {
     occurredAt: new Date(created * 1000).toISOString(),
     ...(paymentId ? { paymentId } : {}),
     ...(orderId ? { orderId } : {}),
+    ...(topUpId ? { topUpId } : {}),
     amountCents: amount ?? 0,
     currency: object.currency?.toUpperCase() ?? '',
   };

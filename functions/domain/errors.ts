@@ -151,10 +151,19 @@ export class RetryLaterError extends PecError {
   readonly code = 'retry_later';
 }
 
-/** The payment gateway refused the charge: final, retrying will not help. */
+/**
+ * The payment gateway refused the charge: final, retrying will not help. Answered at once (a
+ * reseller's card top-up) it is a 402 whose `errors` name the field (`payment`).
+ */
 export class PaymentDeclinedError extends PecError {
   override readonly name = ErrorName.PaymentDeclinedError;
   readonly code = 'payment_declined';
+  constructor(
+    message: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(message);
+  }
 }
 
 /** The payment gateway could not be reached or answered with a transient error: worth a retry. */

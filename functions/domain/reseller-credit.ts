@@ -1,8 +1,13 @@
 import { DEFAULT_RESELLER_PRICE_LIST, isAllowedYears, type MailboxType, resellerPriceLists } from './catalog.ts';
 import { creditorReference } from './creditor-reference.ts';
 import { type NewOrder, type Order, pendingOrder } from './order.ts';
-import { type CreditPaymentMethod, PREPAID_CREDIT } from './payment-methods.ts';
-import type { Totals } from './schemas.ts';
+import {
+  type CreditPaymentMethod,
+  type ImmediatePaymentMethod,
+  type PaymentCredential,
+  PREPAID_CREDIT,
+} from './payment-methods.ts';
+import type { NextAction, Totals } from './schemas.ts';
 import { totalsFromNet } from './totals.ts';
 
 /*
@@ -130,10 +135,28 @@ export const toPublicMovement = (movement: CreditMovement) => ({
   ...(movement.topUpId ? { topUpId: movement.topUpId } : {}),
 });
 
+/** A top-up paid by bank transfer or postal slip: the RF reference its transfer quotes. */
+export interface TransferTopUpPayment {
+  method: CreditPaymentMethod;
+  reference: string;
+}
+
 /**
- * A top-up of a reseller's credit, paid by bank transfer or postal slip: a payable of its own, with an
- * id from the same alphabet as an order's, so its RF reference is matched by the payment webhook and
- * the bank statements exactly like an order's. Credited once, when its credit is registered.
+ * A top-up paid by card or PayPal, charged at once: what the reseller collected with Stripe.js, and
+ * while the payment waits for the reseller (3-D Secure, PayPal's approval) what they must do.
+ */
+export interface CardTopUpPayment {
+  method: ImmediatePaymentMethod;
+  credential: PaymentCredential;
+  nextAction?: NextAction;
+}
+
+/**
+ * A top-up of a reseller's credit: a payable of its own, with an id from the same alphabet as an
+ * order's. By bank transfer or postal slip its RF reference is matched by the payment webhook and
+ * the bank statements exactly like an order's, and it is credited once, when its credit is
+ * registered; by card or PayPal it is charged at once (a PaymentIntent naming the top-up) and
+ * credited once, when the charge succeeds (at once, or by Stripe's webhook after 3-D Secure).
  */
 export interface TopUp {
   topUpId: string;
@@ -142,15 +165,27 @@ export interface TopUp {
   amountCents: number;
   /** What the reseller pays: the amount with VAT. */
   totals: Totals;
-  payment: { method: CreditPaymentMethod; reference: string };
-  status: 'pending' | 'credited';
+  payment: TransferTopUpPayment | CardTopUpPayment;
+  /** `declined`: a card or PayPal charge the provider refused; nothing is credited, ever. */
+  status: 'pending' | 'credited' | 'declined';
   createdAt: string;
   creditedAt?: string;
-  /** The payment event (webhook event id, statement entry) that credited it. */
+  /** The payment event (webhook event id, statement entry) or the card charge (PaymentIntent id) that credited it. */
   creditedBy?: string;
+  /** A card or PayPal top-up's payment at the provider (Stripe: the PaymentIntent), kept before it is confirmed. */
+  providerPaymentId?: string;
+  /** Why the provider declined a card or PayPal top-up. */
+  declineReason?: string;
   /** Fingerprint of the request, to tell an Idempotency-Key replay from a reused key. */
   requestHash: string;
 }
+
+/** A top-up as answers show it: a declined one is answered as the refusal it was (402), never shown. */
+export type AnsweredTopUp = TopUp & { status: 'pending' | 'credited' };
+
+/** Whether a top-up is paid by card or PayPal (charged at once) rather than by transfer. */
+export const isCardTopUp = (topUp: Pick<TopUp, 'payment'>): topUp is TopUp & { payment: CardTopUpPayment } =>
+  'credential' in topUp.payment;
 
 /** A new top-up waiting for its transfer: VAT on top of the credit it buys, its RF reference. */
 export function pendingTopUp(input: {
@@ -160,13 +195,35 @@ export function pendingTopUp(input: {
   method: CreditPaymentMethod;
   requestHash: string;
   now: Date;
-}): TopUp {
+}): AnsweredTopUp & { payment: TransferTopUpPayment } {
   return {
     topUpId: input.topUpId,
     resellerId: input.resellerId,
     amountCents: input.amountCents,
     totals: totalsFromNet(input.amountCents),
     payment: { method: input.method, reference: creditorReference(input.topUpId) },
+    status: 'pending',
+    createdAt: input.now.toISOString(),
+    requestHash: input.requestHash,
+  };
+}
+
+/** A new top-up by card or PayPal, before its charge: VAT on top of the credit it buys, charged at once. */
+export function pendingCardTopUp(input: {
+  topUpId: string;
+  resellerId: string;
+  amountCents: number;
+  method: ImmediatePaymentMethod;
+  credential: PaymentCredential;
+  requestHash: string;
+  now: Date;
+}): AnsweredTopUp & { payment: CardTopUpPayment } {
+  return {
+    topUpId: input.topUpId,
+    resellerId: input.resellerId,
+    amountCents: input.amountCents,
+    totals: totalsFromNet(input.amountCents),
+    payment: { method: input.method, credential: input.credential },
     status: 'pending',
     createdAt: input.now.toISOString(),
     requestHash: input.requestHash,
@@ -182,12 +239,29 @@ export const topUpMovementOf = (topUp: Pick<TopUp, 'topUpId' | 'amountCents'>, a
   topUpId: topUp.topUpId,
 });
 
-/** The contract's view of a top-up. */
-export const toPublicTopUp = ({ topUpId, amountCents, totals, payment, status, createdAt, creditedAt }: TopUp) => ({
+/**
+ * The contract's view of a top-up: a transfer's RF reference; a card or PayPal payment's method and,
+ * while it waits for the reseller, what to do (never the credential it was paid with).
+ */
+export const toPublicTopUp = ({
   topUpId,
   amountCents,
   totals,
   payment,
+  status,
+  createdAt,
+  creditedAt,
+}: AnsweredTopUp) => ({
+  topUpId,
+  amountCents,
+  totals,
+  payment:
+    'credential' in payment
+      ? {
+          method: payment.method,
+          ...(status === 'pending' && payment.nextAction ? { nextAction: payment.nextAction } : {}),
+        }
+      : { method: payment.method, reference: payment.reference },
   status,
   createdAt,
   creditedAt: creditedAt ?? null,

@@ -655,15 +655,11 @@ export const TopUpRequestSchema = z.object({
   amountCents: z.number().int().min(1000).max(10_000_000).meta({
     description: 'The credit to add, euro cents net of VAT (10 to 100,000 euro): the transfer is this plus VAT.',
   }),
-  payment: PaymentRequestSchema.superRefine((payment, ctx) => {
-    if ((IMMEDIATE_PAYMENT_METHODS as readonly string[]).includes(payment.method)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['method'],
-        message: 'A top-up is paid by bank_transfer or postal_slip (card top-ups are not available yet).',
-      });
-    }
-  }).meta({ description: 'bank_transfer or postal_slip: the credit is added when the transfer is registered.' }),
+  payment: PaymentRequestSchema.meta({
+    description:
+      'card or paypal (with paymentMethod or token, collected with Stripe.js): charged at once, and the credit is added ' +
+      'when the charge succeeds; bank_transfer or postal_slip: the credit is added when the transfer is registered.',
+  }),
 });
 export type TopUpRequest = z.infer<typeof TopUpRequestSchema>;
 
@@ -673,16 +669,30 @@ export const TopUpSchema = z
     amountCents: cents.meta({ description: 'The credit it adds, net of VAT.' }),
     totals: TotalsSchema.meta({ description: 'What to pay: the credit plus VAT (grossCents).' }),
     payment: z.object({
-      method: z.enum(CREDIT_PAYMENT_METHODS),
-      reference: z.string().meta({ description: 'The ISO 11649 RF reference the transfer must quote.' }),
+      method: z.enum([...IMMEDIATE_PAYMENT_METHODS, ...CREDIT_PAYMENT_METHODS]),
+      reference: z
+        .string()
+        .optional()
+        .meta({ description: 'bank_transfer and postal_slip: the ISO 11649 RF reference the transfer must quote.' }),
+      nextAction: NextActionSchema.optional().meta({
+        description:
+          'card and paypal, while the charge waits for the reseller (3-D Secure, PayPal approval): hand clientSecret ' +
+          "to Stripe.js; Stripe's webhook then credits the top-up.",
+      }),
     }),
-    status: z.enum(['pending', 'credited']),
+    status: z.enum(['pending', 'credited']).meta({
+      description:
+        'credited: the credit was added (a card or PayPal charge that succeeded at once); pending: waiting for the ' +
+        'transfer, or for the reseller to complete payment.nextAction.',
+    }),
     createdAt: timestamp,
     creditedAt: timestamp.nullable(),
   })
   .meta({
     description:
-      'A top-up: credited once, when a transfer of exactly totals.grossCents quoting payment.reference is registered (payment webhook or bank statement).',
+      'A top-up: by card or PayPal charged at once and credited once when the charge succeeds; by transfer credited ' +
+      'once, when a transfer of exactly totals.grossCents quoting payment.reference is registered (payment webhook or ' +
+      'bank statement).',
   });
 
 /** `POST /reseller/domains`: a domain the reseller controls, to certify (trimmed, lower-cased; a trailing dot dropped). */

@@ -3,6 +3,7 @@ import { s3 } from '../adapters/clients/s3.ts';
 import { stepFunctions } from '../adapters/clients/step-functions.ts';
 import { dynamoOrderRepository } from '../adapters/dynamodb/order-repository.ts';
 import { dynamoPaymentEventRepository } from '../adapters/dynamodb/payment-event-repository.ts';
+import { dynamoResellerRepository } from '../adapters/dynamodb/reseller-repository.ts';
 import { tableVariables } from '../adapters/dynamodb/table.ts';
 import { anyEvent, header, httpHandler } from '../adapters/http/http-handler.ts';
 import { logger } from '../adapters/logger.ts';
@@ -19,6 +20,7 @@ const deps = {
   metrics: powertoolsMetrics,
   orders: dynamoOrderRepository(table),
   events: dynamoPaymentEventRepository(table),
+  topUps: dynamoResellerRepository(table),
   callbacks: stepFunctionsCallbacks(stepFunctions),
   audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
   verify: stripeEventVerifier(config),
@@ -26,7 +28,7 @@ const deps = {
 
 /**
  * POST /webhooks/stripe: Stripe reports what became of a PaymentIntent or a Charge (and resumes an
- * order waiting for its holder's 3-D Secure or PayPal approval). Verified with
+ * order waiting for its holder's 3-D Secure or PayPal approval, or credits a reseller's card top-up). Verified with
  * Stripe's library over the raw body, so the body is read as received, before any parsing.
  */
 export const handler = httpHandler(anyEvent, async (event) => {

@@ -8,8 +8,10 @@ import type {
   PaymentEventRefund,
   PaymentEventRepository,
   ProviderEvent,
+  ResellerRepository,
   WorkflowCallbacks,
 } from './ports.ts';
+import { topUpStripeEvent } from './top-ups.ts';
 
 export interface StripeEventDeps {
   orders: Pick<OrderRepository, 'get' | 'getTaskToken' | 'markRefunded'>;
@@ -17,6 +19,8 @@ export interface StripeEventDeps {
   /** Resumes an order's wait for the holder (AwaitAuthentication) with the task token kept on the order. */
   callbacks: WorkflowCallbacks;
   audit: AuditLog;
+  /** Resellers' top-ups charged by card or PayPal, which a PaymentIntent may name instead of an order. */
+  topUps: Pick<ResellerRepository, 'getTopUp' | 'creditTopUp' | 'declineTopUp' | 'rearmLowBalanceNotice'>;
   /** Verifies a delivery's signature over its raw body and reads the event (a bad one throws a ValidationError). */
   verify: (rawBody: string, signature: string | undefined) => Promise<ProviderEvent>;
   /** Where refunds and anomalies are counted (absent: nothing is). */
@@ -53,7 +57,8 @@ const NO_ORDER = '-';
  *    resume yet (the workflow has not kept its token) nothing is lost: the wait asks Stripe once it
  *    has kept its token. A wait resumed already (a redelivery, or the other event first) refuses the
  *    token harmlessly, so the first word stands. `charge.refunded` for the order's recorded refund
- *    marks the order `refunded`;
+ *    marks the order `refunded`. A PaymentIntent naming a reseller's top-up (`metadata.topUpId`)
+ *    credits it once when it succeeds (`topUpStripeEvent`);
  * 4. it is audited, then marked done.
  */
 export async function handleStripeEvent(
@@ -62,7 +67,8 @@ export async function handleStripeEvent(
   now: Date,
 ): Promise<StripeEventResult> {
   const event = await deps.verify(delivery.rawBody, delivery.signature);
-  const orderId = event.orderId ?? NO_ORDER;
+  // A top-up's events are recorded and audited under its id, as the payment webhook's are.
+  const orderId = event.orderId ?? event.topUpId ?? NO_ORDER;
   const recorded = await deps.events.record(
     {
       id: event.id,
@@ -76,7 +82,7 @@ export async function handleStripeEvent(
   );
   if (recorded === 'done') return { eventId: event.id, outcome: 'duplicate', duplicate: true };
 
-  const applied = await apply(deps, event);
+  const applied = await apply(deps, event, now);
   await deps.audit.record({
     orderId,
     event: 'stripe-event',
@@ -98,10 +104,12 @@ export async function handleStripeEvent(
   return { eventId: event.id, outcome: applied.outcome, duplicate: recorded === 'seen' };
 }
 
-async function apply(deps: StripeEventDeps, event: ProviderEvent): Promise<Applied> {
+async function apply(deps: StripeEventDeps, event: ProviderEvent, now: Date): Promise<Applied> {
   const aboutPayment = event.type === 'payment_intent.succeeded' || event.type === 'payment_intent.payment_failed';
   if (event.type === 'charge.refunded') return refunded(deps, event);
   if (!aboutPayment) return { outcome: 'ignored', anomaly: false };
+  // A reseller's card or PayPal top-up: credited once, never money for an order.
+  if (event.topUpId && !event.orderId) return topUpStripeEvent(deps.topUps, { ...event, topUpId: event.topUpId }, now);
   // A PaymentIntent without an order is not one of this product's (another use of the account).
   if (!event.orderId) return { outcome: 'not_an_order_payment', anomaly: false };
 

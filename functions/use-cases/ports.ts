@@ -279,10 +279,14 @@ export interface RateLimiter {
   hit(limit: RateLimit, subject: string, now: Date): Promise<RateDecision>;
 }
 
-/** A card or PayPal payment to create for an order (nothing is taken until it is confirmed). */
-export interface PaymentRequest {
-  /** The order paid: the provider keeps it with the payment (Stripe: `metadata.orderId`). */
-  orderId: string;
+/**
+ * A card or PayPal payment to create for an order, or for a reseller's top-up (nothing is taken
+ * until it is confirmed). What it pays is kept with the payment at the provider (Stripe:
+ * `metadata.orderId` or `metadata.topUpId`), so the provider's events name it.
+ */
+export type PaymentRequest = PaymentRequestFields & ({ orderId: string } | { topUpId: string });
+
+interface PaymentRequestFields {
   /** The same key creates the same payment again instead of a second one (Stripe keeps a key 24 hours). */
   idempotencyKey: string;
   amountCents: number;
@@ -609,6 +613,8 @@ export interface ProviderEvent {
   paymentId?: string;
   /** The order named in the payment's metadata (`metadata.orderId`), if any. */
   orderId?: string;
+  /** The reseller's top-up named in the payment's metadata (`metadata.topUpId`), if any. */
+  topUpId?: string;
   /** The amount the event is about (a PaymentIntent's amount, a Charge's amount refunded), in cents. */
   amountCents: number;
   /** ISO 4217, upper case. */
@@ -707,6 +713,13 @@ export interface ResellerRepository {
    * the balance. `already` when its movement exists; `not_pending` when the top-up is not pending.
    */
   creditTopUp(topUp: TopUp, movement: CreditMovement, eventId: string): Promise<'credited' | 'already' | 'not_pending'>;
+  /**
+   * Keeps a pending card or PayPal top-up's payment at the provider (and, while it waits for the
+   * reseller, what they must do): false when the top-up is no longer pending or keeps another payment.
+   */
+  saveTopUpPayment(topUpId: string, providerPaymentId: string, nextAction?: NextAction): Promise<boolean>;
+  /** Marks a pending card or PayPal top-up declined, with the provider's reason; false when it is not pending. */
+  declineTopUp(topUpId: string, reason: string): Promise<boolean>;
 }
 
 /** The emails a reseller receives about its credit. */

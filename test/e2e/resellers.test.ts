@@ -253,15 +253,6 @@ describe('reseller orders paid from credit', () => {
     expect((await creditOf(api)).balanceCents).toBe(before + 5000);
   });
 
-  it('refuses a top-up by card for now, naming payment.method', async () => {
-    const refused = await reseller().post('/reseller/credit/top-ups', {
-      amountCents: 5000,
-      payment: { method: 'card', paymentMethod: 'pm_card_visa' },
-    });
-    expect(refused.status).toBe(400);
-    expect(refused.json.errors).toEqual([{ path: 'payment.method', message: expect.any(String) }]);
-  });
-
   it('refuses the reseller routes to a storefront key with 403 reseller_only', async () => {
     const credit = await local.api.get('/reseller/credit');
     expect(credit.status).toBe(403);

@@ -59,13 +59,18 @@ describe('Stripe secrets', () => {
     }
   });
 
-  it('lets only the functions that charge, wait for the holder or close read the secret key, and only the Stripe webhook its secret', () => {
+  it('lets only the functions that charge (orders and top-ups), wait for the holder or close read the secret key, and only the Stripe webhook its secret', () => {
     const { stateless } = synth();
-    expect(readersOf(stateless, 'StripeSecretKey')).toEqual(['await-authentication', 'charge-payment', 'close-order']);
+    expect(readersOf(stateless, 'StripeSecretKey')).toEqual([
+      'await-authentication',
+      'charge-payment',
+      'close-order',
+      'request-top-up',
+    ]);
     expect(readersOf(stateless, 'StripeWebhookSecret')).toEqual(['stripe-webhook']);
     const env = environments(stateless);
     for (const [handler, variables] of Object.entries(env)) {
-      const charges = ['await-authentication', 'charge-payment', 'close-order'].includes(handler);
+      const charges = ['await-authentication', 'charge-payment', 'close-order', 'request-top-up'].includes(handler);
       expect('STRIPE_SECRET_KEY_ARN' in variables, handler).toBe(charges);
       expect('STRIPE_WEBHOOK_SECRET_ARN' in variables, handler).toBe(handler === 'stripe-webhook');
     }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mailboxKey } from '../../functions/adapters/dynamodb/mailbox-repository.ts';
 import { orderKey } from '../../functions/adapters/dynamodb/order-repository.ts';
 import { resellerKey } from '../../functions/adapters/dynamodb/reseller-repository.ts';
+import { IdempotencyKeyReusedError, PaymentDeclinedError } from '../../functions/domain/errors.ts';
 import type { Mailbox } from '../../functions/domain/mailbox.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import {
@@ -13,7 +14,10 @@ import {
   ledgerBalance,
   movementIdOf,
 } from '../../functions/domain/reseller-credit.ts';
+import { TopUpRequestSchema } from '../../functions/domain/schemas.ts';
 import type { OrderRepository, ResellerRepository } from '../../functions/use-cases/ports.ts';
+import { requestTopUp, topUpStripeEvent } from '../../functions/use-cases/top-ups.ts';
+import { InMemoryPaymentGateway } from '../support/fakes.ts';
 import { storedMailbox, storedOrder } from '../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
 
@@ -21,7 +25,9 @@ import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/loc
  * The credit ledger under random concurrent work, on the real repository and the local DynamoDB
  * (whose transactions are serializable, with real conditions): orders (debits, with an address
  * reservation) and renewals (debits alone), failures (the order closed, then its debit credited
- * back), top-ups, each possibly duplicated, in random batches run at once. At the end: the balance is
+ * back), top-ups by transfer and by card (charged through an in-memory gateway: succeeded at once,
+ * declined, or after 3-D Secure, credited by Stripe's event delivered twice while the request is
+ * replayed), each possibly duplicated, in random batches run at once. At the end: the balance is
  * deposits + top-ups − debits + credit-backs, summed from the movements; it was never negative after
  * any operation; no movement exists twice; an order the credit did not cover left nothing behind.
  */
@@ -39,7 +45,8 @@ afterAll(() => table?.stop());
 type Op =
   | { kind: 'order'; order: number; cents: number; reserve: boolean }
   | { kind: 'fail'; order: number }
-  | { kind: 'top_up'; topUp: number; cents: number };
+  | { kind: 'top_up'; topUp: number; cents: number }
+  | { kind: 'card_top_up'; topUp: number; cents: number; card: string };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -60,7 +67,22 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
     weight: 1,
   },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('card_top_up' as const),
+      topUp: fc.nat(3),
+      cents: fc.integer({ min: 1000, max: 4000 }),
+      card: fc.constantFrom('pm_card_visa', 'pm_card_authenticationRequired', 'pm_card_chargeDeclined'),
+    }),
+    weight: 1,
+  },
 );
+
+/** What a card top-up may answer besides a top-up: a declined card, or its key reused with another body. */
+const refusedTopUp = (error: unknown) => {
+  if (error instanceof PaymentDeclinedError || error instanceof IdempotencyKeyReusedError) return undefined;
+  throw error;
+};
 
 const scenario = fc.record({
   deposit: fc.nat(6000),
@@ -117,6 +139,8 @@ it('keeps balance = deposits + top-ups − debits + credit-backs, never negative
       const shortOf = new Set<string>();
       const creditedBack = new Map<string, number>();
       const toppedUp = new Map<string, number>();
+      const cardTopUps = new Set<string>();
+      const gateway = new InMemoryPaymentGateway();
       const balances: number[] = [];
       let tick = 0;
       const nextAt = () => new Date(at.getTime() + ++tick * 1000);
@@ -143,6 +167,40 @@ it('keeps balance = deposits + top-ups − debits + credit-backs, never negative
             const result = await resellers.creditBack(resellerId, stored, creditBackOf(stored, nextAt()));
             if (result === 'credited') creditedBack.set(orderId, (creditedBack.get(orderId) ?? 0) + 1);
             expect(result).not.toBe('not_closed');
+          }
+        } else if (step.kind === 'card_top_up') {
+          const request = TopUpRequestSchema.parse({
+            amountCents: step.cents,
+            payment: { method: 'card', paymentMethod: step.card },
+          });
+          const context = {
+            now: nextAt(),
+            storefrontId: resellerId,
+            idempotencyKey: `card-${step.topUp}`,
+            randomBytes: new Uint8Array(8),
+          };
+          const answer = await requestTopUp({ resellers, gateway }, request, context).catch(refusedTopUp);
+          if (answer) cardTopUps.add(answer.topUp.topUpId);
+          const stored = answer && (await resellers.getTopUp(answer.topUp.topUpId));
+          if (stored?.status === 'pending' && stored.providerPaymentId) {
+            // The reseller completes 3-D Secure; Stripe's event comes twice while the request is replayed.
+            gateway.authenticate(stored.providerPaymentId);
+            const event = {
+              type: 'payment_intent.succeeded',
+              topUpId: stored.topUpId,
+              paymentId: stored.providerPaymentId,
+              amountCents: stored.totals.grossCents,
+              currency: 'EUR',
+            };
+            const [first, second] = await Promise.all([
+              topUpStripeEvent(resellers, event, nextAt()),
+              topUpStripeEvent(resellers, event, nextAt()),
+              requestTopUp({ resellers, gateway }, request, context).catch(refusedTopUp),
+            ]);
+            expect([first, second]).toEqual([
+              { outcome: 'top_up_credited', anomaly: false },
+              { outcome: 'top_up_credited', anomaly: false },
+            ]);
           }
         } else {
           const id = `T${step.topUp}`;
@@ -190,7 +248,15 @@ it('keeps balance = deposits + top-ups − debits + credit-backs, never negative
       expect([...placed.values(), ...creditedBack.values(), ...toppedUp.values()].every((n) => n === 1)).toBe(true);
       expect(movements.filter((m) => m.kind === 'debit').length).toBe(placed.size);
       expect(movements.filter((m) => m.kind === 'credit_back').length).toBe(creditedBack.size);
-      expect(movements.filter((m) => m.kind === 'top_up').length).toBe(toppedUp.size);
+      // A card top-up is credited once when its charge succeeded, never when it was declined.
+      const cardMovements = movements.filter((m) => m.kind === 'top_up' && cardTopUps.has(m.topUpId ?? ''));
+      for (const topUpId of cardTopUps) {
+        const topUp = await resellers.getTopUp(topUpId);
+        const credited = cardMovements.filter((m) => m.topUpId === topUpId);
+        expect(credited.map((m) => m.amountCents)).toEqual(topUp?.status === 'credited' ? [topUp.amountCents] : []);
+        expect(topUp?.status).not.toBe('pending');
+      }
+      expect(movements.filter((m) => m.kind === 'top_up').length).toBe(toppedUp.size + cardMovements.length);
       // A credit-back only for a failed order, and every failed order credited back.
       for (const movement of movements.filter((m) => m.kind === 'credit_back')) {
         const order = await orders.get(movement.orderId ?? '');

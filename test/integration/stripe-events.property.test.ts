@@ -6,7 +6,7 @@ import { stripeEventVerifier } from '../../functions/adapters/stripe-webhook-eve
 import { ErrorName } from '../../functions/domain/errors.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import { handleStripeEvent, type StripeEventDeps } from '../../functions/use-cases/handle-stripe-event.ts';
-import type { OrderRepository, PaymentEventRepository } from '../../functions/use-cases/ports.ts';
+import type { OrderRepository, PaymentEventRepository, ResellerRepository } from '../../functions/use-cases/ports.ts';
 import { deliveryScenario, type Forgery, TokenRecorder } from '../support/delivery-property.ts';
 import { storedOrder } from '../support/fixtures.ts';
 import { dynamoAdapters, type LocalTable, startLocalTable } from '../support/local-dynamodb.ts';
@@ -27,10 +27,11 @@ const GROSS = 610;
 let table: LocalTable;
 let orders: OrderRepository;
 let events: PaymentEventRepository;
+let resellers: ResellerRepository;
 
 beforeAll(async () => {
   table = await startLocalTable('pec-stripe-property');
-  ({ orders, events } = dynamoAdapters(table));
+  ({ orders, events, resellers } = dynamoAdapters(table));
 });
 afterAll(() => table?.stop());
 
@@ -57,6 +58,7 @@ it('Stripe events duplicated, reordered and forged: each takes effect at most on
         events,
         callbacks: recorder,
         audit: { record: async () => {} },
+        topUps: resellers,
         verify: stripeEventVerifier({ STRIPE_WEBHOOK_SECRET: SECRET }),
       };
 

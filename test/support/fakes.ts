@@ -14,6 +14,7 @@ import type { PlanChoice, Quota, SpaceInUse } from '../../functions/domain/renew
 import { nextSweepAt } from '../../functions/domain/renewal-policy.ts';
 import type { CreditMovement, Reseller, TopUp } from '../../functions/domain/reseller-credit.ts';
 import type { ResellerDomain } from '../../functions/domain/reseller-domains.ts';
+import type { NextAction } from '../../functions/domain/schemas.ts';
 import type { ActivationPromise, BusinessCount, BusinessMetrics } from '../../functions/use-cases/business-metrics.ts';
 import type {
   AccessToken,
@@ -690,6 +691,9 @@ const byTestId: PaymentDecision = (credential) => {
   return { status: 'succeeded', chargeId: 'unset' };
 };
 
+/** The order or top-up a payment pays for. */
+const paidBy = (request: PaymentRequest) => ('topUpId' in request ? request.topUpId : request.orderId);
+
 /**
  * A payment provider in memory, as the PaymentGateway port describes it: a payment per idempotency
  * key, confirmed once (a second confirmation answers the first outcome), cancellable while it waits
@@ -706,7 +710,7 @@ export class InMemoryPaymentGateway implements PaymentGateway {
     this.calls.push('createPayment');
     const known = this.#byKey.get(request.idempotencyKey);
     if (known) return known;
-    const id = `pi_${this.payments.size + 1}_${request.orderId}`;
+    const id = `pi_${this.payments.size + 1}_${paidBy(request)}`;
     this.#byKey.set(request.idempotencyKey, id);
     this.payments.set(id, { request: copy(request), confirmations: 0 });
     return id;
@@ -723,7 +727,7 @@ export class InMemoryPaymentGateway implements PaymentGateway {
       const { credential } = confirmation;
       const result = this.decide(credential);
       // What a customer keeps: the PaymentMethod used (one made from a token has an id of its own).
-      const customerId = payment.request.customerId ?? (payment.request.saveFor && `cus_${payment.request.orderId}`);
+      const customerId = payment.request.customerId ?? (payment.request.saveFor && `cus_${paidBy(payment.request)}`);
       const paymentMethod = 'paymentMethod' in credential ? credential.paymentMethod : `pm_from_${credential.token}`;
       const saved = customerId ? { saved: { customerId, paymentMethod } } : {};
       if (result.status === 'succeeded') payment.result = { status: 'succeeded', chargeId: paymentId, ...saved };
@@ -766,7 +770,7 @@ export class InMemoryPaymentGateway implements PaymentGateway {
   authenticate(paymentId: string) {
     const { request } = this.#payment(paymentId);
     const saved = request.saveFor
-      ? { saved: { customerId: `cus_${request.orderId}`, paymentMethod: 'pm_authenticated' } }
+      ? { saved: { customerId: `cus_${paidBy(request)}`, paymentMethod: 'pm_authenticated' } }
       : {};
     this.#payment(paymentId).result = { status: 'succeeded', chargeId: paymentId, ...saved };
   }
@@ -990,6 +994,22 @@ export class InMemoryResellerRepository implements ResellerRepository {
     movements.set(movement.movementId, copy(movement));
     reseller.balanceCents += movement.amountCents;
     return 'credited' as const;
+  }
+
+  async saveTopUpPayment(topUpId: string, providerPaymentId: string, nextAction?: NextAction) {
+    const stored = this.topUps.get(topUpId);
+    if (stored?.status !== 'pending') return false;
+    if (stored.providerPaymentId && stored.providerPaymentId !== providerPaymentId) return false;
+    stored.providerPaymentId = providerPaymentId;
+    if (nextAction) Object.assign(stored.payment, { nextAction: copy(nextAction) });
+    return true;
+  }
+
+  async declineTopUp(topUpId: string, reason: string) {
+    const stored = this.topUps.get(topUpId);
+    if (stored?.status !== 'pending') return false;
+    Object.assign(stored, { status: 'declined', declineReason: reason });
+    return true;
   }
 
   async releaseLowBalanceNotice(resellerId: string, at: Date) {

@@ -314,8 +314,19 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
     'set-auto-renew': fc.boolean().map((enabled) => ({ enabled })),
     'put-reseller-settings': fc.nat(50_000).map((lowBalanceThresholdCents) => ({ lowBalanceThresholdCents })),
     'request-top-up': fc
-      .tuple(fc.integer({ min: 1000, max: 100_000 }), fc.constantFrom('bank_transfer', 'postal_slip'))
-      .map(([amountCents, method]) => ({ amountCents, payment: { method } })),
+      .tuple(
+        fc.integer({ min: 1000, max: 100_000 }),
+        fc.constantFrom<Record<string, unknown>>(
+          { method: 'bank_transfer' },
+          { method: 'postal_slip' },
+          // Charged at once through the Stripe stand-in: succeeded, declined (402), or waiting for 3-D Secure.
+          { method: 'card', paymentMethod: 'pm_card_visa' },
+          { method: 'card', token: 'tok_chargeDeclined' },
+          { method: 'card', paymentMethod: 'pm_card_authenticationRequired' },
+          { method: 'paypal', paymentMethod: 'pm_paypal' },
+        ),
+      )
+      .map(([amountCents, payment]) => ({ amountCents, payment })),
     'request-reseller-domain': fc
       .oneof(
         addressLike.map((address) => address.slice(address.indexOf('@') + 1)),

@@ -272,6 +272,34 @@ export function dynamoResellerRepository(table: Table, options: ResellerReposito
       throw new Error(`Crediting top-up ${topUp.topUpId} was cancelled: ${reasons.join(', ')}`);
     },
 
+    saveTopUpPayment(topUpId, providerPaymentId, nextAction) {
+      // Only while it is pending; the first payment kept stands.
+      return updateIf(table, {
+        Key: topUpKey(topUpId),
+        ConditionExpression:
+          '#status = :pending AND (attribute_not_exists(providerPaymentId) OR providerPaymentId = :paymentId)',
+        UpdateExpression: nextAction
+          ? 'SET providerPaymentId = :paymentId, payment.nextAction = :nextAction'
+          : 'SET providerPaymentId = :paymentId',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pending': 'pending',
+          ':paymentId': providerPaymentId,
+          ...(nextAction ? { ':nextAction': nextAction } : {}),
+        },
+      });
+    },
+
+    declineTopUp(topUpId, reason) {
+      return updateIf(table, {
+        Key: topUpKey(topUpId),
+        ConditionExpression: '#status = :pending',
+        UpdateExpression: 'SET #status = :declined, declineReason = :reason',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':declined': 'declined', ':reason': reason },
+      });
+    },
+
     async releaseLowBalanceNotice(resellerId, at) {
       await updateIf(table, {
         Key: resellerKey(resellerId),

@@ -8,6 +8,7 @@ import {
   IdempotencyKeyReusedError,
   InsufficientCreditError,
   NotFoundError,
+  PaymentDeclinedError,
   type PecError,
   ResellerOnlyError,
   RetryLaterError,
@@ -462,11 +463,24 @@ const OPERATIONS: Record<string, OperationDoc> = {
     success: {
       status: 201,
       description:
-        'The top-up, pending: transfer totals.grossCents quoting payment.reference. It is credited once, when the ' +
-        'payment webhook (credit.registered with orderId = topUpId) or a bank statement registers the transfer.',
+        'By card or PayPal: charged at once (totals.grossCents), credited when the charge succeeds (status credited); ' +
+        'pending with payment.nextAction while it waits for the reseller (3-D Secure, PayPal approval), then credited ' +
+        "once by Stripe's webhook. By transfer: pending; transfer totals.grossCents quoting payment.reference. It is " +
+        'credited once, when the payment webhook (credit.registered with orderId = topUpId) or a bank statement ' +
+        'registers the transfer.',
       body: { name: 'TopUp', schema: TopUpSchema },
     },
-    errors: [validationFailed, resellerOnly, idempotencyKeyReused],
+    errors: [
+      validationFailed,
+      new PaymentDeclinedError('The payment was declined (generic_decline): nothing was credited.', [
+        { path: 'payment', message: 'Declined by the payment provider: generic_decline.' },
+      ]),
+      resellerOnly,
+      idempotencyKeyReused,
+      new RetryLaterError(
+        'The payment provider cannot be reached: send the same request again (same Idempotency-Key) to finish the top-up.',
+      ),
+    ],
   },
   'PUT /reseller/settings': {
     operationId: 'updateResellerSettings',

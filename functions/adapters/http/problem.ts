@@ -7,6 +7,7 @@ import {
   IdempotencyKeyReusedError,
   InsufficientCreditError,
   NotFoundError,
+  PaymentDeclinedError,
   PecError,
   ResellerOnlyError,
   RetryLaterError,
@@ -34,7 +35,7 @@ const TYPE_BASE = 'https://pec-provisioning.dev/problems/';
 const statusOf = (error: PecError): number => {
   if (error instanceof ValidationError) return 400;
   if (error instanceof UnauthorizedError) return 401;
-  if (error instanceof InsufficientCreditError) return 402;
+  if (error instanceof InsufficientCreditError || error instanceof PaymentDeclinedError) return 402;
   if (error instanceof ResellerOnlyError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof AddressUnavailableError || error instanceof AutoRenewActiveError) return 409;
@@ -73,6 +74,7 @@ export function problemFor(error: unknown): ProblemDocument {
         code: error.code,
         ...(error instanceof ValidationError ? { errors: error.errors } : {}),
         ...(error instanceof ConflictError && error.errors ? { errors: error.errors } : {}),
+        ...(error instanceof PaymentDeclinedError && error.errors ? { errors: error.errors } : {}),
       };
     }
   }

@@ -109,6 +109,29 @@ describe('createPayment', () => {
   });
 });
 
+describe('createPayment for a reseller top-up', () => {
+  it('names the top-up in metadata.topUpId, never an order, under the top-up idempotency key', async () => {
+    answer(200, paymentIntent({ metadata: { topUpId: 'TOPUP0000001' } }));
+    const { orderId: _order, ...fields } = request;
+
+    await gateway().createPayment({
+      ...fields,
+      topUpId: 'TOPUP0000001',
+      idempotencyKey: 'topup-TOPUP0000001',
+      amountCents: 12_200,
+    });
+
+    const [sent] = requests;
+    expect(sent?.headers['idempotency-key']).toBe('topup-TOPUP0000001');
+    expect(Object.fromEntries(sent?.form ?? [])).toMatchObject({
+      amount: '12200',
+      'metadata[topUpId]': 'TOPUP0000001',
+    });
+    expect(sent?.form.has('metadata[orderId]')).toBe(false);
+    expect(sent?.form.has('setup_future_usage')).toBe(false);
+  });
+});
+
 describe('createPayment for automatic renewals (a saved payment method)', () => {
   const CUSTOMER = publishedCustomer().id;
   const SAVE_FOR = { idempotencyKey: 'order-ORDER0000001-customer', email: 'mario.rossi@example.com' };

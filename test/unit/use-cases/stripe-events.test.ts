@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { stripeEventVerifier } from '../../../functions/adapters/stripe-webhook-events.ts';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Order } from '../../../functions/domain/order.ts';
+import { pendingCardTopUp } from '../../../functions/domain/reseller-credit.ts';
 import { handleStripeEvent } from '../../../functions/use-cases/handle-stripe-event.ts';
 import {
+  InMemoryMailboxRepository,
   InMemoryOrderRepository,
   InMemoryPaymentEventRepository,
+  InMemoryResellerRepository,
   RecordingAuditLog,
   RecordingCallbacks,
 } from '../../support/fakes.ts';
@@ -44,9 +47,11 @@ function world(changes: Partial<Order> = {}) {
     },
     now,
   );
+  const orders = new InMemoryOrderRepository().seed(order);
   const deps = {
-    orders: new InMemoryOrderRepository().seed(order),
+    orders,
     events: new InMemoryPaymentEventRepository(),
+    topUps: new InMemoryResellerRepository(orders, new InMemoryMailboxRepository()),
     callbacks: new RecordingCallbacks(),
     audit: new RecordingAuditLog(),
     verify: stripeEventVerifier({ STRIPE_WEBHOOK_SECRET: SECRET }),
@@ -198,6 +203,43 @@ describe('handleStripeEvent', () => {
 
     expect(await handleStripeEvent(deps, event, now)).toMatchObject({ outcome });
     expect([...deps.events.events.values()][0]?.result).toMatchObject({ outcome, anomaly });
+  });
+
+  it('credits the reseller top-up its PaymentIntent names (metadata.topUpId) once, never as money for an order', async () => {
+    const { deps } = world();
+    deps.topUps.resellers.set('reseller-1', {
+      resellerId: 'reseller-1',
+      name: 'R',
+      email: 'r@example.com',
+      priceList: 'reseller',
+      balanceCents: 0,
+      lowBalanceThresholdCents: 0,
+      createdAt: now.toISOString(),
+    });
+    const topUp = pendingCardTopUp({
+      topUpId: 'TOPUP0000001',
+      resellerId: 'reseller-1',
+      amountCents: 500,
+      method: 'card',
+      credential: { paymentMethod: 'pm_card_authenticationRequired' },
+      requestHash: 'h',
+      now,
+    });
+    await deps.topUps.createTopUp({ ...topUp, providerPaymentId: paymentIntent().id });
+    const succeeded = delivery(
+      'payment_intent.succeeded',
+      paymentIntent({ status: 'succeeded', amount: 610, metadata: { topUpId: topUp.topUpId } }),
+    );
+
+    expect(await handleStripeEvent(deps, succeeded, now)).toMatchObject({
+      outcome: 'top_up_credited',
+      duplicate: false,
+    });
+    expect(await handleStripeEvent(deps, succeeded, now)).toMatchObject({ outcome: 'duplicate', duplicate: true });
+    expect(deps.topUps.resellers.get('reseller-1')?.balanceCents).toBe(500);
+    const [recorded] = [...deps.events.events.values()];
+    expect(recorded?.event.orderId).toBe(topUp.topUpId);
+    expect(recorded?.result).toEqual({ outcome: 'top_up_credited', anomaly: false });
   });
 
   it('charge.refunded of the order’s recorded refund marks it refunded, once; a partial one is an anomaly', async () => {
