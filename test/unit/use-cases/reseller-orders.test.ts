@@ -34,7 +34,7 @@ import {
   RecordingResellerNotifier,
   RecordingWorkflow,
 } from '../../support/fakes.ts';
-import { freshAddress, orderBody, storedMailbox } from '../../support/fixtures.ts';
+import { freshAddress, orderBody, RESELLER_DOCUMENTS, storedMailbox } from '../../support/fixtures.ts';
 
 /*
  * A reseller's orders against the in-memory ports: the debit with the order and the reservation as one
@@ -95,10 +95,7 @@ const context = (idempotencyKey?: string) => ({
   ...(idempotencyKey ? { idempotencyKey } : {}),
 });
 
-const DOCUMENTS = {
-  signedContract: { contentType: 'application/pdf' },
-  identityDocument: { contentType: 'image/jpeg' },
-};
+const DOCUMENTS = RESELLER_DOCUMENTS;
 
 const request = (overrides: Parameters<typeof orderBody>[0] = {}, extra: { initialPassword?: string } = {}) => {
   const { payment: _payment, ...body } = orderBody(overrides);
