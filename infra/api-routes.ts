@@ -103,15 +103,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'renew-mailbox',
     apiKey: true,
     description: 'Manual renewal order',
-    // mailer: a reseller's debit below its threshold emails the reseller; documents: its upload forms.
-    needs: {
-      table: 'readWrite',
-      workflowStart: true,
-      paymentWait: true,
-      mailer: true,
-      documents: true,
-      documentsRead: true,
-    },
+    // mailer: a reseller's debit below its threshold emails the reseller.
+    needs: { table: 'readWrite', workflowStart: true, paymentWait: true, mailer: true },
   },
   {
     method: 'PUT',
