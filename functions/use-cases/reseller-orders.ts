@@ -104,8 +104,11 @@ export async function placeResellerOrder(
   const requestHash = fingerprint({ ...rest, initialPassword: initialPassword !== undefined });
   const orderId = intakeOrderId(context);
   const replayed = await replayOf(deps, orderId, requestHash, context);
-  const forms = { documents: deps.documents, forms: { uploads: deps.uploads, now: context.now } };
-  if (replayed) return { order: await withDocuments(forms, replayed.stored, replayed.order), replayed: true };
+  const forms = { uploads: deps.uploads, now: context.now };
+  if (replayed) {
+    const order = await withDocuments({ documents: deps.documents, forms }, replayed.stored, replayed.order);
+    return { order, replayed: true };
+  }
   const { address, type, domainPec } = request.mailbox;
   if (domainPec) await assertCertifiedDomain(deps.domains, reseller.resellerId, address);
 
@@ -134,7 +137,18 @@ export async function placeResellerOrder(
   const credential = initialPassword === undefined ? undefined : await deps.platform.credentialOf(initialPassword);
   const reservation = reservationOf(request, orderId, context, ACTIVATION_MARGIN_SECONDS);
   const placed = await placeDebited(deps, reseller, withExtras, requestHash, context, reservation, credential);
-  return { order: await withDocuments(forms, placed.stored, placed.order), replayed: placed.replayed };
+  // Debited: nothing from here may fail the answer (a client without Idempotency-Key would order
+  // again). A new order's documents cannot have arrived yet, so S3 is not asked; signing the forms
+  // is a local computation.
+  const nothingYet = { received: async () => false };
+  return {
+    order: await withDocuments(
+      { documents: placed.replayed ? deps.documents : nothingYet, forms },
+      placed.stored,
+      placed.order,
+    ),
+    replayed: placed.replayed,
+  };
 }
 
 /** A reseller's renewal of one of its mailboxes: the renewal order and its debit in one transaction. */
