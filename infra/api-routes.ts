@@ -45,8 +45,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'create-order',
     apiKey: true,
     description: 'Orders a new mailbox',
-    // mailer: a reseller's debit below its threshold emails the reseller.
-    needs: { table: 'readWrite', workflowStart: true, paymentWait: true, mailer: true },
+    // mailer: a reseller's debit below its threshold emails the reseller; documents: its upload forms.
+    needs: {
+      table: 'readWrite',
+      workflowStart: true,
+      paymentWait: true,
+      mailer: true,
+      documents: true,
+      documentsRead: true,
+    },
   },
   {
     method: 'GET',
@@ -54,7 +61,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'get-order',
     apiKey: true,
     description: 'Order status',
-    needs: { table: 'read' },
+    // A reseller's order shows whether its documents arrived.
+    needs: { table: 'read', documentsRead: true },
   },
   {
     method: 'POST',

@@ -14,15 +14,29 @@ const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, key
  */
 export const platformAccountKey = (address: string) => ({ pk: `PLATFORM#${address}`, sk: 'ACCOUNT' });
 
+/** scrypt with a per-account salt (N=16384, r=8, p=1): the platform never holds the password itself. */
+async function passwordHash(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, 64);
+  return `scrypt$16384$8$1$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
 export function dynamoMailPlatform(table: Table): MailPlatform {
   const { client, tableName } = table;
   return {
-    async createMailbox({ address, mailboxGb, archiveGb }) {
+    async createMailbox({ address, mailboxGb, archiveGb, credential }) {
       const created = await writeIf(() =>
         client.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...platformAccountKey(address), address, mailboxGb, archiveGb, state: 'active' },
+            Item: {
+              ...platformAccountKey(address),
+              address,
+              mailboxGb,
+              archiveGb,
+              state: 'active',
+              ...(credential ? { passwordHash: credential } : {}),
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -85,10 +99,10 @@ export function dynamoMailPlatform(table: Table): MailPlatform {
       );
     },
 
+    credentialOf: passwordHash,
+
     async setPassword(address, password) {
-      // scrypt with a per-account salt (N=16384, r=8, p=1): the platform never holds the password itself.
-      const salt = randomBytes(16);
-      const hash = await scrypt(password, salt, 64);
+      const hash = await passwordHash(password);
       await client.send(
         new UpdateCommand({
           TableName: tableName,
@@ -96,7 +110,7 @@ export function dynamoMailPlatform(table: Table): MailPlatform {
           ConditionExpression: 'attribute_exists(pk)',
           UpdateExpression: 'SET passwordHash = :hash',
           ExpressionAttributeValues: {
-            ':hash': `scrypt$16384$8$1$${salt.toString('base64')}$${hash.toString('base64')}`,
+            ':hash': hash,
           },
         }),
       );

@@ -1,6 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import type { UploadForms } from '../use-cases/ports.ts';
+import type { UploadedDocuments, UploadForms } from '../use-cases/ports.ts';
 
 /**
  * Upload forms as S3 presigned POSTs on the audit bucket: the policy fixes the key, the content type
@@ -21,6 +21,21 @@ export function s3UploadForms({ client, bucket }: { client: S3Client; bucket: st
         Expires: expiresSeconds,
       });
       return { url, fields };
+    },
+  };
+}
+
+/** Whether an uploaded document is there: a HeadObject (metadata only; the document is never read). */
+export function s3UploadedDocuments({ client, bucket }: { client: S3Client; bucket: string }): UploadedDocuments {
+  return {
+    async received(key) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return true;
+      } catch (error) {
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+        throw error;
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import { creditorReference } from './creditor-reference.ts';
 import { orderLifecycle, type PaymentStatus, paymentLifecycle } from './lifecycles.ts';
+import type { OrderDocuments } from './order-documents.ts';
 import { isImmediatePayment, type PaymentMethod, type SavedPaymentMethod } from './payment-methods.ts';
 import type { ExtraGb } from './renewal-plan.ts';
 import type { NextAction, PublicOrder } from './schemas.ts';
@@ -16,7 +17,7 @@ export function renewalPaymentOf(order: Pick<Order, 'savedPaymentMethod'>): Save
 export type OrderKind = PublicOrder['kind'];
 
 /** An order as the system keeps it: the public view (`PublicOrder`) plus what only the back office sees. */
-export interface Order extends Omit<PublicOrder, 'payment'> {
+export interface Order extends Omit<PublicOrder, 'payment' | 'documents'> {
   /** The storefront (API key id) that placed the order: no other storefront sees it. */
   storefrontId: string;
   /**
@@ -83,6 +84,13 @@ export interface Order extends Omit<PublicOrder, 'payment'> {
   renewalEmailSentAt?: string;
   /** When the mailbox was activated, kept only while that activation's audit entry could not be written. */
   unauditedActivationAt?: string;
+  /** A reseller's order: where the signed contract and the holder's identity document are uploaded to. */
+  documents?: OrderDocuments;
+  /**
+   * A reseller's order that chose the holder's initial password: the mailbox is created with it and no
+   * first-access email is sent. The password itself is never part of the order (see `OrderRepository.initialPasswordCredential`).
+   */
+  initialPasswordByReseller?: true;
 }
 
 /** The version of the general contract conditions a holder accepted, and when the order carrying it was placed. */

@@ -12,6 +12,7 @@ import { catalog, MAILBOX_TYPES, VAT_RATE_PERCENT } from './catalog.ts';
 import { type FieldError, ValidationError } from './errors.ts';
 import { isValidNumericFiscalCode, isValidPersonalFiscalCode, isValidVatNumber } from './fiscal-code.ts';
 import { ORDER_STATUSES, PAYMENT_STATUSES, PUBLIC_MAILBOX_STATUSES } from './lifecycles.ts';
+import { passwordProblems } from './password-policy.ts';
 import { CREDIT_PAYMENT_METHODS, IMMEDIATE_PAYMENT_METHODS, PAYMENT_METHODS } from './payment-methods.ts';
 import { isProvinceCode } from './provinces.ts';
 import { MAX_EXTRA_GB } from './renewal-plan.ts';
@@ -261,6 +262,13 @@ export const ConsentsSchema = z
   });
 export type Consents = z.infer<typeof ConsentsSchema>;
 
+/** A field only a reseller's order may carry: a storefront's is refused naming it (not silently dropped). */
+const resellerOnly = (field: string, what: string) =>
+  z
+    .never({ error: `${what} (${field}) can be sent only with a reseller's key: leave ${field} out.` })
+    .optional()
+    .meta({ description: `Reseller orders only: a storefront's ${field} is refused.` });
+
 export const CreateOrderRequestSchema = z.object({
   mailbox: MailboxOrderSchema,
   years,
@@ -269,6 +277,8 @@ export const CreateOrderRequestSchema = z.object({
   payment: PaymentRequestSchema,
   // Missing consents are reported on the field the holder must give, consents.termsVersion.
   consents: z.preprocess((value) => value ?? {}, ConsentsSchema),
+  documents: resellerOnly('documents', 'Uploaded documents'),
+  initialPassword: resellerOnly('initialPassword', 'An initial password'),
 });
 export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
 
@@ -390,6 +400,31 @@ export const NextActionSchema = z
   .meta({ description: 'Present while `payment.status` is `requires_action`.' });
 export type NextAction = z.infer<typeof NextActionSchema>;
 
+const UploadFormSchema = z
+  .object({
+    url: z.string().meta({ description: 'Where to POST the multipart/form-data form.' }),
+    fields: z
+      .record(z.string(), z.string())
+      .meta({ description: 'The form fields to send, as they are, before `file`.' }),
+    maxBytes: z.number().int(),
+    expiresAt: timestamp,
+  })
+  .meta({
+    description:
+      'An S3 presigned POST: the fields first, then the file as `file`; the content type and size are enforced by S3.',
+  });
+
+/** One document of a reseller's order: whether it has arrived, and (when the order is placed) its upload form. */
+const OrderDocumentStatusSchema = z.object({
+  contentType: z.string().meta({ description: 'The content type its upload form allows.' }),
+  received: z
+    .boolean()
+    .meta({ description: 'Whether the document has been uploaded (checked when the order is read).' }),
+  upload: UploadFormSchema.optional().meta({
+    description: 'In the answer of POST /orders (and of its replay): the form to upload the document with.',
+  }),
+});
+
 /** An order as storefronts see it (no holder data, no payment token): `toPublicOrder`. */
 export const PublicOrderSchema = z.object({
   orderId: z.string(),
@@ -419,6 +454,13 @@ export const PublicOrderSchema = z.object({
   createdAt: timestamp,
   paidAt: timestamp.nullable(),
   completedAt: timestamp.nullable(),
+  documents: z
+    .object({ signedContract: OrderDocumentStatusSchema, identityDocument: OrderDocumentStatusSchema })
+    .optional()
+    .meta({
+      description:
+        "A reseller's order: the signed contract and the holder's identity document it uploads. Activation does not wait for them.",
+    }),
 });
 export type PublicOrder = z.infer<typeof PublicOrderSchema>;
 
@@ -604,10 +646,6 @@ const noPayment = z
   .optional()
   .meta({ description: 'Not sent by a reseller: its orders are debited from its prepaid credit.' });
 
-/** `POST /orders` with a reseller's key: the same order, without `payment` (debited from the credit). */
-export const ResellerOrderRequestSchema = CreateOrderRequestSchema.extend({ payment: noPayment });
-export type ResellerOrderRequest = z.infer<typeof ResellerOrderRequestSchema>;
-
 /** `POST /mailboxes/{address}/renewals` with a reseller's key: without `payment`. */
 export const ResellerRenewalRequestSchema = archiveOnlyWithArchive(renewalFields.extend({ payment: noPayment }));
 export type ResellerRenewalRequest = z.infer<typeof ResellerRenewalRequestSchema>;
@@ -745,20 +783,6 @@ export const EnrolmentRequestSchema = z.object({
 });
 export type EnrolmentRequest = z.infer<typeof EnrolmentRequestSchema>;
 
-const UploadFormSchema = z
-  .object({
-    url: z.string().meta({ description: 'Where to POST the multipart/form-data form.' }),
-    fields: z
-      .record(z.string(), z.string())
-      .meta({ description: 'The form fields to send, as they are, before `file`.' }),
-    maxBytes: z.number().int(),
-    expiresAt: timestamp,
-  })
-  .meta({
-    description:
-      'An S3 presigned POST: the fields first, then the file as `file`; the content type and size are enforced by S3.',
-  });
-
 export const EnrolmentSchema = z
   .object({
     enrolmentId: z.string(),
@@ -777,3 +801,45 @@ export const EnrolmentSchema = z
 export type PublicEnrolment = z.infer<typeof EnrolmentSchema>;
 
 export const EnrolmentRejectionRequestSchema = z.object({ reason: trimmedText(1000) });
+
+// --- reseller orders ---------------------------------------------------------------------------
+
+/** The documents a reseller uploads with an order, one presigned form each. */
+export const ORDER_DOCUMENTS = ['signedContract', 'identityDocument'] as const;
+export type OrderDocumentName = (typeof ORDER_DOCUMENTS)[number];
+const orderDocument = z.object({ contentType: z.enum(ENROLMENT_CONTENT_TYPES) });
+
+export const OrderDocumentsRequestSchema = z
+  .object({ signedContract: orderDocument, identityDocument: orderDocument })
+  .meta({
+    description:
+      "The content type of the signed contract and of the holder's identity document the reseller will upload (PDF, JPEG or PNG).",
+  });
+export type OrderDocumentsRequest = z.infer<typeof OrderDocumentsRequestSchema>;
+
+/**
+ * `POST /orders` with a reseller's key: the same order without `payment` (debited from the credit),
+ * with the documents it will upload and, optionally, the holder's initial password, checked by the
+ * password policy of the password-setup page (the address rule included) and reported on
+ * `initialPassword`.
+ */
+export const ResellerOrderRequestSchema = CreateOrderRequestSchema.extend({
+  payment: noPayment,
+  documents: OrderDocumentsRequestSchema,
+  initialPassword: z.string().max(256).optional().meta({
+    description:
+      'The mailbox password, chosen by the reseller for the holder (the password policy applies): no first-access email is sent. Never stored or shown.',
+  }),
+}).superRefine(
+  (request, ctx) => {
+    const password = request.initialPassword;
+    if (password === undefined) return;
+    const address: unknown = isRecord(request.mailbox) ? request.mailbox.address : undefined;
+    const context = typeof address === 'string' ? { address } : {};
+    for (const message of passwordProblems(password, context)) {
+      ctx.addIssue({ code: 'custom', path: ['initialPassword'], message });
+    }
+  },
+  { when: ({ value }) => isRecord(value) && typeof value.initialPassword === 'string' },
+);
+export type ResellerOrderRequest = z.infer<typeof ResellerOrderRequestSchema>;

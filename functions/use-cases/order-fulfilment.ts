@@ -309,6 +309,9 @@ function summaryOf(order: Order): OrderSummary {
 /**
  * Creates the mailbox on the mail platform and turns the address reservation into an active
  * mailbox, then audits it (also on a retry that finds the mailbox active: the audit may be what failed).
+ * A reseller's order that chose the initial password creates the account with its credential (held
+ * with the order, read here: never in the workflow's input or output) and the mailbox shows its
+ * password set.
  */
 export async function provisionMailbox(
   deps: Pick<FulfilmentDeps, 'orders' | 'mailboxes' | 'platform' | 'audit'>,
@@ -325,7 +328,20 @@ export async function provisionMailbox(
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
     }
     const plan = planFor(type);
-    await deps.platform.createMailbox({ address, mailboxGb: plan.mailboxGb, archiveGb: plan.archiveGb });
+    const credential = order.initialPasswordByReseller
+      ? await deps.orders.initialPasswordCredential(orderId)
+      : undefined;
+    if (order.initialPasswordByReseller && !credential) {
+      throw new ProvisioningImpossibleError(
+        `Order ${orderId} no longer holds the initial password it was placed with.`,
+      );
+    }
+    await deps.platform.createMailbox({
+      address,
+      mailboxGb: plan.mailboxGb,
+      archiveGb: plan.archiveGb,
+      ...(credential ? { credential } : {}),
+    });
     const renewalPayment = renewalPaymentOf(order);
     activatedAt = now.toISOString();
     const activated = await deps.mailboxes.activate(address, orderId, {
@@ -342,6 +358,8 @@ export async function provisionMailbox(
     if (!activated)
       throw new ProvisioningImpossibleError(`The address ${address} is no longer held by order ${orderId}.`);
   }
+  // Every attempt (a retry may find the mailbox active and this not yet written).
+  if (order.initialPasswordByReseller) await deps.mailboxes.markPasswordSet(address);
   // The mailbox is active: the order is fulfilled, whatever fails from here on. An audit outage must
   // not turn it into a failed order with a refund while the holder keeps the mailbox: the order
   // remembers the activation instead, and CompleteOrder (which retries, and ends in an operator
@@ -515,7 +533,8 @@ export async function awaitDomainDns(
 
 /**
  * Emails the holder a single-use link to create the mailbox password (see `issueAccessLink`: a
- * 256-bit token, kept only as its SHA-256).
+ * 256-bit token, kept only as its SHA-256). A reseller's order that chose the initial password sends
+ * none: the mailbox has its password (the holder can still ask for a reset).
  */
 export async function sendFirstAccessEmail(
   deps: Pick<FulfilmentDeps, 'orders' | 'tokens' | 'notifier'>,
@@ -524,7 +543,7 @@ export async function sendFirstAccessEmail(
   now: Date,
 ): Promise<void> {
   const order = await loadOrder(deps.orders, orderId);
-  if (order.firstAccessEmailSentAt) return;
+  if (order.firstAccessEmailSentAt || order.initialPasswordByReseller) return;
   await sendOnce(deps.orders, orderId, 'firstAccessEmailSentAt', now, async () => {
     const address = order.mailbox.address;
     const { link, expiresAt } = await issueAccessLink(deps.tokens, { address, orderId }, 'first_access', settings, now);

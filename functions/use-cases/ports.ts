@@ -75,8 +75,17 @@ export interface OrderRepository {
    * given, is kept as the order's `declineReason`.
    */
   markPaymentFailed(orderId: string, reason?: string): Promise<boolean>;
-  /** Event `complete`: `activating` → `completed`. False when the order is not activating. */
+  /**
+   * Event `complete`: `activating` → `completed`. False when the order is not activating. The order
+   * forgets its initial-password credential, if it had one (as it does when it is closed).
+   */
   markCompleted(orderId: string, at: Date): Promise<boolean>;
+  /**
+   * The mail platform's credential of the initial password a reseller chose for the order's mailbox
+   * (`MailPlatform.credentialOf`), held with the order but never part of it (nor of the workflow's
+   * input), until the order is completed or closed; undefined when there is none (any more).
+   */
+  initialPasswordCredential(orderId: string): Promise<string | undefined>;
   /**
    * Events `fail` or `cancel`: an order still open (`pending_payment` or `activating`) → `failed` or
    * `cancelled`, at `at`; with `paymentFailed`, its payment is declined with it. Answers the closed
@@ -354,10 +363,18 @@ export interface PaymentGateway {
 }
 
 export interface MailPlatform {
-  /** Creates the mailbox with its quota; creating one that exists with the same quota is a no-op. */
-  createMailbox(mailbox: { address: string; mailboxGb: number; archiveGb: number }): Promise<void>;
+  /**
+   * Creates the mailbox with its quota, and with `credential` its password already set; creating one
+   * that exists with the same quota is a no-op.
+   */
+  createMailbox(mailbox: { address: string; mailboxGb: number; archiveGb: number; credential?: string }): Promise<void>;
   /** Sets the mailbox password (the platform keeps only a hash). */
   setPassword(address: string, password: string): Promise<void>;
+  /**
+   * The form in which the platform keeps a password (for the DynamoDB platform a salted scrypt hash),
+   * to create a mailbox with later (`createMailbox`'s `credential`) without holding the password itself.
+   */
+  credentialOf(password: string): Promise<string>;
   /** Receive-only (suspended) or back to normal; a no-op for an account that does not exist. */
   setReceiveOnly(address: string, receiveOnly: boolean): Promise<void>;
   /** Deletes the account and its contents for good; a no-op when it is gone already. */
@@ -679,6 +696,8 @@ export interface ResellerRepository {
     order: Order;
     debit: CreditMovement;
     reservation?: { mailbox: Mailbox; now: Date };
+    /** The initial password's credential (`OrderRepository.initialPasswordCredential`), written with the order. */
+    initialPasswordCredential?: string;
   }): Promise<DebitedPlacement>;
   /**
    * Gives a closed (failed or cancelled) order's debit back, in one transaction with the order's
@@ -770,6 +789,11 @@ export interface UploadForm {
 export interface UploadForms {
   /** A form that uploads exactly `key`, of `contentType`, at most `maxBytes`, for `expiresSeconds`. */
   form(input: { key: string; contentType: string; maxBytes: number; expiresSeconds: number }): Promise<UploadForm>;
+}
+
+/** Documents uploaded through upload forms: whether one has arrived. */
+export interface UploadedDocuments {
+  received(key: string): Promise<boolean>;
 }
 
 /** Reseller API keys: in AWS an API Gateway key on the resellers' usage plan. */

@@ -2,7 +2,8 @@ import { NotFoundError } from '../domain/errors.ts';
 import { isAddressFree, isMailboxOf, toPublicMailbox } from '../domain/mailbox.ts';
 import { isOrderOf, toPublicOrder } from '../domain/order.ts';
 import type { PublicMailbox, PublicOrder } from '../domain/schemas.ts';
-import type { MailboxRepository, OrderRepository } from './ports.ts';
+import { withDocuments } from './order-documents.ts';
+import type { MailboxRepository, OrderRepository, UploadedDocuments } from './ports.ts';
 
 /** Whether a new order could take the address now, and if not, why. */
 export async function checkAvailability(
@@ -20,10 +21,13 @@ export async function getOrder(
   orders: Pick<OrderRepository, 'get'>,
   orderId: string,
   storefrontId: string,
+  /** Where a reseller's order's documents are looked for (without it, they are not shown). */
+  documents?: UploadedDocuments,
 ): Promise<PublicOrder> {
   const order = await orders.get(orderId);
   if (!isOrderOf(order, storefrontId)) throw new NotFoundError(`Order ${orderId}`, 'order_not_found');
-  return toPublicOrder(order);
+  const view = toPublicOrder(order);
+  return documents ? withDocuments({ documents }, order, view) : view;
 }
 
 /** A storefront's mailbox; another storefront's is not found, exactly like one that does not exist. */

@@ -6,10 +6,13 @@ import {
   NotFoundError,
 } from '../domain/errors.ts';
 import { isMailboxOf, manualRenewalRefusal } from '../domain/mailbox.ts';
-import { type Order, toPublicOrder } from '../domain/order.ts';
+import type { Order } from '../domain/order.ts';
+import { toPublicOrder } from '../domain/order.ts';
+import { expectedDocuments } from '../domain/order-documents.ts';
 import { PREPAID_CREDIT } from '../domain/payment-methods.ts';
 import { creditBackOf, creditPaidOrder, debitOf, type Reseller } from '../domain/reseller-credit.ts';
 import type { PublicOrder, ResellerOrderRequest, ResellerRenewalRequest } from '../domain/schemas.ts';
+import { withDocuments } from './order-documents.ts';
 import {
   ensureWorkflow,
   fingerprint,
@@ -21,10 +24,13 @@ import {
 import { ACTIVATION_MARGIN_SECONDS, reservationOf } from './place-order.ts';
 import type {
   MailboxRepository,
+  MailPlatform,
   OrderRepository,
   ResellerDomainRepository,
   ResellerNotifier,
   ResellerRepository,
+  UploadedDocuments,
+  UploadForms,
   WorkflowStarter,
 } from './ports.ts';
 import { assertCertifiedDomain } from './reseller-domains.ts';
@@ -37,6 +43,15 @@ import { assertCertifiedDomain } from './reseller-domains.ts';
  * leave the address held (until its hold ran out) if the process stopped between the steps; one
  * transaction has no in-between.
  */
+
+/** What a reseller's new mailbox needs besides: its documents' upload forms, and the platform's password credential. */
+export interface ResellerOrderDeps {
+  /** The reseller's certified domains, for a mailbox on its own domain. */
+  domains: Pick<ResellerDomainRepository, 'get'>;
+  uploads: UploadForms;
+  documents: UploadedDocuments;
+  platform: Pick<MailPlatform, 'credentialOf'>;
+}
 
 export interface ResellerIntakeDeps {
   orders: Pick<OrderRepository, 'get' | 'close'>;
@@ -56,7 +71,10 @@ export interface ResellerIntakeDeps {
   resellerNotifier: ResellerNotifier;
 }
 
-type Placed = { order: PublicOrder; replayed: boolean };
+type Answer = { order: PublicOrder; replayed: boolean };
+/** The answer, and the order as stored (whose documents the answer shows). */
+type Placed = Answer & { stored: Order };
+const answerOf = ({ order, replayed }: Placed): Answer => ({ order, replayed });
 
 /**
  * A reseller's new mailbox:
@@ -64,21 +82,33 @@ type Placed = { order: PublicOrder; replayed: boolean };
  * 2. on the reseller's own domain (`domainPec`), only a domain it has certified (`409 domain_not_certified`
  *    naming `mailbox.address`); the mailbox shares the domain's certification, so it activates at
  *    once, without the DNS wait of a holder's own domain;
- * 3. in one transaction: the order stored paid (`credit`, the reseller's price list), its debit,
- *    the balance lowered (never below zero: else `402 insufficient_credit`), the address reserved;
- * 4. starts the workflow, which activates the mailbox without waiting for a payment.
+ * 3. an initial password chosen by the reseller (already checked by the password policy) becomes the
+ *    mail platform's credential at once: the plain password goes no further than this function (not
+ *    in the order, not in the workflow's input or history, not in the Idempotency-Key fingerprint);
+ * 4. in one transaction: the order stored paid (`credit`, the reseller's price list) with where its
+ *    documents go (and the credential beside it), its debit, the balance lowered (never below zero:
+ *    else `402 insufficient_credit`), the address reserved;
+ * 5. starts the workflow, which activates the mailbox without waiting for a payment (nor for the
+ *    documents); answers the order with an upload form for each document.
  */
 export async function placeResellerOrder(
-  /** `domains`: the reseller's certified domains, for a mailbox on its own domain. */
-  deps: ResellerIntakeDeps & { domains: Pick<ResellerDomainRepository, 'get'> },
+  deps: ResellerIntakeDeps & ResellerOrderDeps,
   reseller: Reseller,
   request: ResellerOrderRequest,
   context: IntakeContext,
-): Promise<Placed> {
-  const requestHash = fingerprint(request);
+): Promise<Answer> {
+  const { initialPassword, ...rest } = request;
+  // Whether a password was chosen is part of the request; the password itself is not (a hash of it
+  // kept with the order would be a fast, unsalted hash of the holder's password). A replay that
+  // chose another password finds the first order, and the first password.
+  const requestHash = fingerprint({ ...rest, initialPassword: initialPassword !== undefined });
   const orderId = intakeOrderId(context);
   const replayed = await replayOf(deps, orderId, requestHash, context);
-  if (replayed) return replayed;
+  const forms = { uploads: deps.uploads, now: context.now };
+  if (replayed) {
+    const order = await withDocuments({ documents: deps.documents, forms }, replayed.stored, replayed.order);
+    return { order, replayed: true };
+  }
   const { address, type, domainPec } = request.mailbox;
   if (domainPec) await assertCertifiedDomain(deps.domains, reseller.resellerId, address);
 
@@ -99,8 +129,26 @@ export async function placeResellerOrder(
     },
     reseller.priceList,
   );
+  const withExtras: Order = {
+    ...order,
+    documents: expectedDocuments(orderId, request.documents),
+    ...(initialPassword !== undefined ? { initialPasswordByReseller: true } : {}),
+  };
+  const credential = initialPassword === undefined ? undefined : await deps.platform.credentialOf(initialPassword);
   const reservation = reservationOf(request, orderId, context, ACTIVATION_MARGIN_SECONDS);
-  return placeDebited(deps, reseller, order, requestHash, context, reservation);
+  const placed = await placeDebited(deps, reseller, withExtras, requestHash, context, reservation, credential);
+  // Debited: nothing from here may fail the answer (a client without Idempotency-Key would order
+  // again). A new order's documents cannot have arrived yet, so S3 is not asked; signing the forms
+  // is a local computation.
+  const nothingYet = { received: async () => false };
+  return {
+    order: await withDocuments(
+      { documents: placed.replayed ? deps.documents : nothingYet, forms },
+      placed.stored,
+      placed.order,
+    ),
+    replayed: placed.replayed,
+  };
 }
 
 /** A reseller's renewal of one of its mailboxes: the renewal order and its debit in one transaction. */
@@ -110,11 +158,11 @@ export async function placeResellerRenewal(
   address: string,
   request: ResellerRenewalRequest,
   context: IntakeContext,
-): Promise<Placed> {
+): Promise<Answer> {
   const requestHash = fingerprint({ address, ...request });
   const orderId = intakeOrderId(context);
   const replayed = await replayOf(deps, orderId, requestHash, context);
-  if (replayed) return replayed;
+  if (replayed) return answerOf(replayed);
 
   const found = await deps.mailboxes.get(address);
   const mailbox = isMailboxOf(found, context.storefrontId) ? found : undefined;
@@ -139,7 +187,7 @@ export async function placeResellerRenewal(
     },
     reseller.priceList,
   );
-  return placeDebited(deps, reseller, order, requestHash, context);
+  return answerOf(await placeDebited(deps, reseller, order, requestHash, context));
 }
 
 /** The stored order of a replayed Idempotency-Key (its workflow made sure of while it activates), if any. */
@@ -158,10 +206,15 @@ async function replayOf(
  * A reseller's order is paid as it is stored, so it never waits for a payment: a replay makes sure
  * its workflow runs while it activates (the request that stored it may have stopped before starting it).
  */
-async function replayDebited(deps: ResellerIntakeDeps, existing: Order, requestHash: string, now: Date) {
+async function replayDebited(
+  deps: ResellerIntakeDeps,
+  existing: Order,
+  requestHash: string,
+  now: Date,
+): Promise<Placed> {
   const replayed = await replay(deps, existing, requestHash, now);
   if (existing.status === 'activating') await ensureWorkflow(deps, existing, now);
-  return replayed;
+  return { ...replayed, stored: existing };
 }
 
 async function placeDebited(
@@ -171,6 +224,7 @@ async function placeDebited(
   requestHash: string,
   context: IntakeContext,
   reservation?: ReturnType<typeof reservationOf>,
+  initialPasswordCredential?: string,
 ): Promise<Placed> {
   const { now } = context;
   const placed = await deps.resellers.placeDebitedOrder({
@@ -178,6 +232,7 @@ async function placeDebited(
     order,
     debit: debitOf(order, now),
     ...(reservation ? { reservation: { mailbox: reservation, now } } : {}),
+    ...(initialPasswordCredential ? { initialPasswordCredential } : {}),
   });
   if (placed === 'order_exists') {
     // A concurrent request with the same Idempotency-Key placed it first.
@@ -198,7 +253,7 @@ async function placeDebited(
     if (reservation) await deps.mailboxes.release(order.mailbox.address, order.orderId);
   });
   await noticeLowBalance(deps, reseller.resellerId, now);
-  return { order: toPublicOrder(order), replayed: false };
+  return { order: toPublicOrder(order), replayed: false, stored: order };
 }
 
 /**

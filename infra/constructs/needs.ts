@@ -19,6 +19,8 @@ export interface Needs {
   audit?: true;
   /** Files order documents under `documents/` of the same bucket (AUDIT_BUCKET). */
   documents?: true;
+  /** Sees whether uploaded documents under `documents/` are there (HeadObject; AUDIT_BUCKET). */
+  documentsRead?: true;
   /** Sends email from the product's SES identity, with its configuration set (SENDER_EMAIL, SES_CONFIGURATION_SET). */
   mailer?: true;
   /** Where transfers and slips are paid to, for the payment instructions (PAYMENT_BENEFICIARY, PAYMENT_IBAN, PAYMENT_POSTAL_ACCOUNT). */
@@ -145,6 +147,21 @@ export class NeedsBinder {
       },
       documents: (fn) => {
         auditBucket.grantPut(fn, 'documents/*');
+        fn.addEnvironment('AUDIT_BUCKET', auditBucket.bucketName);
+      },
+      documentsRead: (fn) => {
+        // HeadObject needs s3:GetObject; without s3:ListBucket a missing key answers 403, not 404.
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['s3:GetObject'], resources: [auditBucket.arnForObjects('documents/*')] }),
+        );
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['s3:ListBucket'],
+            resources: [auditBucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': ['documents/orders/*'] } },
+          }),
+        );
+        auditBucket.encryptionKey?.grantDecrypt(fn);
         fn.addEnvironment('AUDIT_BUCKET', auditBucket.bucketName);
       },
       mailer: (fn) => {

@@ -5,7 +5,7 @@ import { closeServer, listen, readBody, xmlEscape } from './http-util.ts';
 /*
  * Local stand-in for Amazon S3, for the calls the product makes, path-style (`/<bucket>/<key>`, as
  * `@aws-sdk/client-s3` sends them with `forcePathStyle` and `AWS_ENDPOINT_URL_S3`): PutObject of a
- * string body (`PUT`), CopyObject (`PUT` with `x-amz-copy-source`), GetObject (`GET`) and the browser
+ * string body (`PUT`), CopyObject (`PUT` with `x-amz-copy-source`), GetObject (`GET`), HeadObject (`HEAD`) and the browser
  * upload of a presigned POST (`POST /<bucket>`, multipart form: its policy's key, content type,
  * size range and expiry enforced as S3 does; the signature is not verified). Objects
  * are kept in memory for the runtime to read (`objects`) or to put itself (`put`); signatures and
@@ -35,9 +35,22 @@ export async function startS3Server(options: { buckets: string[] }): Promise<Loc
     }
     const copySource = req.headers['x-amz-copy-source'];
     const operation =
-      req.method === 'GET' ? 'GetObject' : req.method === 'PUT' ? (copySource ? 'CopyObject' : 'PutObject') : '';
+      req.method === 'GET'
+        ? 'GetObject'
+        : req.method === 'HEAD'
+          ? 'HeadObject'
+          : req.method === 'PUT'
+            ? copySource
+              ? 'CopyObject'
+              : 'PutObject'
+            : '';
     if (operation === '' || objectKey === '') {
-      return sendError(res, 501, 'NotImplemented', 'The local S3 implements PutObject, CopyObject and GetObject only.');
+      return sendError(
+        res,
+        501,
+        'NotImplemented',
+        'The local S3 implements PutObject, CopyObject, GetObject and HeadObject only.',
+      );
     }
     if (String(req.headers['x-amz-content-sha256']).startsWith('STREAMING-')) {
       return sendError(res, 501, 'NotImplemented', 'The local S3 takes a string or a Buffer, not a stream.');
@@ -45,10 +58,13 @@ export async function startS3Server(options: { buckets: string[] }): Promise<Loc
     const bucket = buckets.get(decodeURIComponent(bucketName));
     if (!bucket) return sendError(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
 
-    if (operation === 'GetObject') {
+    if (operation === 'GetObject' || operation === 'HeadObject') {
       const object = bucket.get(objectKey);
       if (!object) return sendError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
-      res.writeHead(200, { etag: etagOf(object), 'content-length': object.length }).end(object);
+      // A HEAD answer has the headers of the GET and no body.
+      res
+        .writeHead(200, { etag: etagOf(object), 'content-length': object.length })
+        .end(operation === 'GetObject' ? object : undefined);
       return;
     }
     if (operation === 'CopyObject') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/client.ts';
-import { orderBody } from '../support/fixtures.ts';
+import { orderBody, RESELLER_DOCUMENTS } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
 
 /*
@@ -37,7 +37,7 @@ const creditOf = async (api: ApiClient) => {
 /** A reseller's mailbox order on `address` (own domain: `domainPec`). */
 function resellerOrder(address: string) {
   const { payment: _payment, ...body } = orderBody({ address });
-  return { ...body, mailbox: { ...body.mailbox, domainPec: true } };
+  return { ...body, mailbox: { ...body.mailbox, domainPec: true }, documents: RESELLER_DOCUMENTS };
 }
 
 describe('certified domains of a reseller', () => {

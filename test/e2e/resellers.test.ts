@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { localApiKeyId } from '../../local/http-gateway.ts';
 import { bankRef, camt054 } from '../support/camt.ts';
 import { ApiClient } from '../support/client.ts';
-import { freshAddress, orderBody } from '../support/fixtures.ts';
+import { freshAddress, orderBody, RESELLER_DOCUMENTS } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
 import { deliver, paymentEvent } from '../support/webhooks.ts';
 
@@ -19,10 +19,10 @@ const SHORT_RESELLER = 'rk_local_short';
 const local = withLocalRuntime({ faults: true, retryIntervalMs: 20, resellerApiKeys: [RESELLER, SHORT_RESELLER] });
 const reseller = () => new ApiClient(local.runtime.url, RESELLER);
 
-/** A reseller's order: the storefront body without its payment. */
+/** A reseller's order: the storefront body without its payment, with the documents it will upload. */
 function resellerOrder(overrides: Parameters<typeof orderBody>[0] = {}) {
   const { payment: _payment, ...body } = orderBody(overrides);
-  return body;
+  return { ...body, documents: RESELLER_DOCUMENTS };
 }
 
 const creditOf = async (api: ApiClient, query = '') => {
@@ -112,7 +112,8 @@ describe('reseller orders paid from credit', () => {
     expect((await creditOf(api)).balanceCents).toBe(before - 1050);
     await api.waitForOrder(renewal.json.orderId, (order) => order.status === 'completed');
 
-    const storefront = await local.api.post('/orders', resellerOrder());
+    const { documents: _documents, ...withoutPayment } = resellerOrder();
+    const storefront = await local.api.post('/orders', withoutPayment);
     expect(storefront.status).toBe(400);
     expect(storefront.json.errors).toEqual([{ path: 'payment', message: expect.any(String) }]);
   });

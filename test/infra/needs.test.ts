@@ -87,4 +87,20 @@ describe('NeedsBinder', () => {
       Ref: expect.stringMatching(/^Workflow/),
     });
   });
+
+  it('lets documentsRead see whether a document is there (HeadObject), and nothing more', () => {
+    binder.bind(someFunction(), { documentsRead: true });
+
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown; Condition?: unknown }[],
+    );
+    const s3 = statements.filter((statement) => String(statement.Action).startsWith('s3:'));
+    expect(s3.map((statement) => statement.Action).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    const read = s3.find((statement) => statement.Action === 's3:GetObject');
+    expect(JSON.stringify(read?.Resource)).toContain('/documents/*');
+    // Without ListBucket a missing document would answer 403, not 404: only under the orders' documents.
+    const list = s3.find((statement) => statement.Action === 's3:ListBucket');
+    expect(list?.Condition).toEqual({ StringLike: { 's3:prefix': ['documents/orders/*'] } });
+  });
 });

@@ -46,6 +46,8 @@ import type {
   ResellerRepository,
   StatementFiles,
   SweepStateRepository,
+  UploadedDocuments,
+  UploadForms,
   WorkflowCallbacks,
   WorkflowStarter,
 } from '../../functions/use-cases/ports.ts';
@@ -83,6 +85,12 @@ export class InMemoryOrderRepository implements OrderRepository {
   readonly taskTokens = new Map<string, string>();
   /** PEC on the holder's domain: the wait's token, the checks asked for, and how many when the last check began. */
   readonly dnsWaits = new Map<string, { taskToken?: string; requests: number; started: number }>();
+  /** A reseller's order: the initial password's credential, held beside the order until it is finished. */
+  readonly credentials = new Map<string, string>();
+
+  async initialPasswordCredential(orderId: string) {
+    return this.credentials.get(orderId);
+  }
 
   /** Stores orders as they are, for a test's starting point. */
   seed(...orders: Order[]): this {
@@ -146,6 +154,7 @@ export class InMemoryOrderRepository implements OrderRepository {
     return !!this.move(orderId, 'complete', undefined, (order) => {
       order.completedAt = at.toISOString();
       this.taskTokens.delete(orderId);
+      this.credentials.delete(orderId);
       delete this.dnsWaitOf(orderId).taskToken;
     });
   }
@@ -159,6 +168,7 @@ export class InMemoryOrderRepository implements OrderRepository {
         order.failureReason = reason;
         order.closedAt = at.toISOString();
         this.taskTokens.delete(orderId);
+        this.credentials.delete(orderId);
         delete this.dnsWaitOf(orderId).taskToken;
       },
     );
@@ -501,6 +511,8 @@ export class InMemoryRateLimiter implements RateLimiter {
   }
 }
 
+const SEALED = 'sealed:';
+
 /** The mail platform's accounts, by address. */
 export class InMemoryMailPlatform implements MailPlatform {
   readonly accounts = new Map<
@@ -508,8 +520,17 @@ export class InMemoryMailPlatform implements MailPlatform {
     { mailboxGb: number; archiveGb: number; receiveOnly: boolean; password?: string }
   >();
 
-  async createMailbox({ address, mailboxGb, archiveGb }: { address: string; mailboxGb: number; archiveGb: number }) {
-    if (!this.accounts.has(address)) this.accounts.set(address, { mailboxGb, archiveGb, receiveOnly: false });
+  async createMailbox(input: { address: string; mailboxGb: number; archiveGb: number; credential?: string }) {
+    const { address, mailboxGb, archiveGb, credential } = input;
+    const password = credential?.startsWith(SEALED) ? credential.slice(SEALED.length) : undefined;
+    if (!this.accounts.has(address)) {
+      this.accounts.set(address, { mailboxGb, archiveGb, receiveOnly: false, ...(password ? { password } : {}) });
+    }
+  }
+
+  /** A recognisable stand-in for the platform's hash: the tests read back which password an account got. */
+  async credentialOf(password: string) {
+    return `${SEALED}${password}`;
   }
 
   async setPassword(address: string, password: string) {
@@ -896,8 +917,9 @@ export class InMemoryResellerRepository implements ResellerRepository {
     order: Order;
     debit: CreditMovement;
     reservation?: { mailbox: Mailbox; now: Date };
+    initialPasswordCredential?: string;
   }): Promise<DebitedPlacement> {
-    const { resellerId, order, debit, reservation } = input;
+    const { resellerId, order, debit, reservation, initialPasswordCredential } = input;
     const reseller = this.resellers.get(resellerId);
     const movements = this.movementsOf(resellerId);
     if (this.orders.orders.has(order.orderId) || movements.has(debit.movementId)) return 'order_exists';
@@ -907,6 +929,7 @@ export class InMemoryResellerRepository implements ResellerRepository {
     if (reservation && !this.mailboxes.canReserve(reservation.mailbox, reservation.now)) return 'address_unavailable';
     if (reservation) this.mailboxes.mailboxes.set(reservation.mailbox.address, copy(reservation.mailbox));
     this.orders.orders.set(order.orderId, copy(order));
+    if (initialPasswordCredential) this.orders.credentials.set(order.orderId, initialPasswordCredential);
     movements.set(debit.movementId, copy(debit));
     reseller.balanceCents -= debit.amountCents;
     return 'placed';
@@ -1079,5 +1102,20 @@ export class InMemoryResellerDomainRepository implements ResellerDomainRepositor
     return [...this.domains.values()]
       .filter((domain) => domain.resellerId === resellerId)
       .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+  }
+}
+
+/** Upload forms that name their key, and the documents "uploaded" to them (a test adds the keys). */
+export class InMemoryUploads implements UploadForms, UploadedDocuments {
+  readonly uploaded = new Set<string>();
+  readonly forms: { key: string; contentType: string; maxBytes: number; expiresSeconds: number }[] = [];
+
+  async form(input: { key: string; contentType: string; maxBytes: number; expiresSeconds: number }) {
+    this.forms.push(copy(input));
+    return { url: 'https://uploads.example/bucket', fields: { key: input.key, 'Content-Type': input.contentType } };
+  }
+
+  async received(key: string) {
+    return this.uploaded.has(key);
   }
 }

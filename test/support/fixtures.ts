@@ -25,6 +25,12 @@ let counter = 0;
 export const freshAddress = (domain = 'pec.it') =>
   `test.${process.pid}.${Date.now().toString(36)}.${counter++}@${domain}`;
 
+/** The documents a reseller's order declares (it uploads them through the forms of the answer). */
+export const RESELLER_DOCUMENTS = {
+  signedContract: { contentType: 'application/pdf' },
+  identityDocument: { contentType: 'image/jpeg' },
+};
+
 export function orderBody(
   overrides: { address?: string; type?: string; years?: number; payment?: Record<string, unknown> } = {},
 ) {

@@ -2,7 +2,7 @@ import { type Agent, request as httpRequest, type IncomingHttpHeaders } from 'no
 import fc from 'fast-check';
 import { signatureHeader } from '../../functions/domain/webhook-signature.ts';
 import type { ApiRoute } from '../../infra/api-routes.ts';
-import { orderBody, validHolder } from './fixtures.ts';
+import { orderBody, RESELLER_DOCUMENTS, validHolder } from './fixtures.ts';
 import { LOCAL_STRIPE_WEBHOOK_SECRET, LOCAL_WEBHOOK_SECRET } from './webhooks.ts';
 
 /**
@@ -306,8 +306,16 @@ export function exampleBodies(known: KnownEntities): Record<string, fc.Arbitrary
         addressLike,
         // Orders that wait for a credit: a valid one costs a workflow that waits, nothing more.
         fc.constantFrom<Record<string, unknown>>({ method: 'bank_transfer' }, { method: 'postal_slip' }),
+        // A reseller's body (no payment, its documents, perhaps an initial password, weak or not):
+        // valid with the reseller's key, refused naming its fields with a storefront's.
+        fc.option(fc.constantFrom(undefined, 'Sole-Luna-2026!', 'password'), { nil: null }),
       )
-      .map(([address, payment]) => orderBody({ address: address.toLowerCase(), payment })),
+      .map(([address, payment, reseller]) => {
+        const body = orderBody({ address: address.toLowerCase(), payment });
+        if (reseller === null) return body;
+        const { payment: _payment, ...rest } = body;
+        return { ...rest, documents: RESELLER_DOCUMENTS, ...(reseller ? { initialPassword: reseller } : {}) };
+      }),
     'renew-mailbox': fc.constant({ years: 1, payment: { method: 'card', token: 'tok_visa' } }),
     // Takes no body (whatever is sent is ignored); the order it names is what matters.
     'cancel-order': fc.constant({}),
@@ -482,6 +490,8 @@ const apiKeys = fc.oneof(
   { weight: 12, arbitrary: fc.constant<string | undefined>('sk_local_dev') },
   // The operator key: the operator routes' own (and refused by every storefront route).
   { weight: 6, arbitrary: fc.constant<string | undefined>('ok_local_ops') },
+  // The reseller's key: orders without payment, with documents and an initial password.
+  { weight: 2, arbitrary: fc.constant<string | undefined>('rk_local_reseller') },
   {
     weight: 1,
     arbitrary: fc.constantFrom<string | undefined>(undefined, '', 'sk_wrong', 'sk_local_dev ', 'SK_LOCAL_DEV'),

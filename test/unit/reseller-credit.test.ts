@@ -12,7 +12,7 @@ import {
   resellerTotals,
 } from '../../functions/domain/reseller-credit.ts';
 import { ResellerOrderRequestSchema } from '../../functions/domain/schemas.ts';
-import { orderBody } from '../support/fixtures.ts';
+import { orderBody, RESELLER_DOCUMENTS } from '../support/fixtures.ts';
 
 const now = new Date('2026-11-22T10:00:00.000Z');
 
@@ -83,10 +83,12 @@ describe('reseller credit (domain)', () => {
   });
 
   it("refuses a reseller's order that names a payment, naming payment", () => {
-    const result = ResellerOrderRequestSchema.safeParse(orderBody());
+    const result = ResellerOrderRequestSchema.safeParse({ ...orderBody(), documents: RESELLER_DOCUMENTS });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['payment']);
     const { payment: _payment, ...withoutPayment } = orderBody();
-    expect(ResellerOrderRequestSchema.safeParse(withoutPayment).success).toBe(true);
+    expect(ResellerOrderRequestSchema.safeParse({ ...withoutPayment, documents: RESELLER_DOCUMENTS }).success).toBe(
+      true,
+    );
   });
 });

@@ -50,6 +50,8 @@ interface WaitAttributes {
   dnsCheckRequests?: number;
   /** How many had been asked for when the last check began. */
   dnsChecksStarted?: number;
+  /** A reseller's order: the initial password's credential, until the order is completed or closed. */
+  initialPasswordCredential?: string;
 }
 
 export const fromItem = (item: Record<string, unknown>): Order => {
@@ -58,6 +60,7 @@ export const fromItem = (item: Record<string, unknown>): Order => {
     dnsTaskToken: _dnsToken,
     dnsCheckRequests: _requests,
     dnsChecksStarted: _started,
+    initialPasswordCredential: _credential,
     ...order
   } = stripKeys<Order & WaitAttributes>(item);
   return order;
@@ -101,7 +104,8 @@ export function orderMove(
   const assignments = Object.keys(set).map((path, index) => `${path} = :set${index}`);
   const update = [
     assignments.length > 0 ? `SET ${assignments.join(', ')}` : '',
-    options.removeTaskToken ? 'REMOVE taskToken, dnsTaskToken' : '',
+    // With the waits' tokens goes the initial password's credential: a finished order needs neither.
+    options.removeTaskToken ? 'REMOVE taskToken, dnsTaskToken, initialPasswordCredential' : '',
   ];
   return {
     Key: orderKey(orderId),
@@ -257,6 +261,19 @@ export function dynamoOrderRepository(table: Table): OrderRepository {
           removeTaskToken: true,
         }),
       );
+    },
+
+    async initialPasswordCredential(orderId) {
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: orderKey(orderId),
+          ProjectionExpression: 'initialPasswordCredential',
+          ConsistentRead: true,
+        }),
+      );
+      const credential = Item?.initialPasswordCredential;
+      return typeof credential === 'string' ? credential : undefined;
     },
 
     async close(orderId, outcome, reason, at, paymentFailed = false) {

@@ -109,12 +109,12 @@ export function dynamoResellerRepository(table: Table, options: ResellerReposito
       return reasons ? 'exists' : 'created';
     },
 
-    async placeDebitedOrder({ resellerId, order, debit, reservation }) {
+    async placeDebitedOrder({ resellerId, order, debit, reservation, initialPasswordCredential }) {
       const items: TransactItem[] = [
         {
           Put: {
             TableName: tableName,
-            Item: orderItem(order),
+            Item: { ...orderItem(order), ...(initialPasswordCredential ? { initialPasswordCredential } : {}) },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

@@ -178,7 +178,13 @@ const OPERATIONS: Record<string, OperationDoc> = {
       description:
         "The order. With a reseller's key the body has no payment (one sent is 400 naming payment): the order is " +
         "debited from the reseller's credit at its price list as it is placed (payment.method credit, paid), or " +
-        'refused with 402 insufficient_credit, nothing reserved.',
+        'refused with 402 insufficient_credit, nothing reserved. A reseller also sends `documents` ' +
+        '`{ signedContract: { contentType }, identityDocument: { contentType } }` (application/pdf, image/jpeg or ' +
+        'image/png; required) and may send `initialPassword` (the password policy of the password-setup page, the ' +
+        'address rule included; 400 naming initialPassword): the answer carries one S3 presigned POST form per ' +
+        'document (`documents.*.upload`, at most 10 MB, valid one hour; a replay gives new ones), activation does ' +
+        'not wait for them, and with an initial password the mailbox is created with it and no first-access email ' +
+        'is sent (`passwordSet` true). A storefront sending documents or initialPassword is refused naming them.',
       body: ORDER,
     },
     errors: [validationFailed, insufficientCredit, new AddressUnavailableError(EXAMPLE_ADDRESS), idempotencyKeyReused],
@@ -186,7 +192,12 @@ const OPERATIONS: Record<string, OperationDoc> = {
   'GET /orders/{orderId}': {
     operationId: 'getOrder',
     parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
-    success: { status: 200, description: 'The order.', body: ORDER },
+    success: {
+      status: 200,
+      description:
+        "The order; a reseller's order shows whether each of its documents has been uploaded (`documents.*.received`).",
+      body: ORDER,
+    },
     errors: [validationFailed, new NotFoundError('Order 7GQ2M3XK9P1A', 'order_not_found')],
   },
   'POST /orders/{orderId}/cancel': {

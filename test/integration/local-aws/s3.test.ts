@@ -3,6 +3,7 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -79,6 +80,20 @@ describe('local S3', () => {
       name: 'NoSuchKey',
       status: 404,
     });
+  });
+
+  it('answers HeadObject with the length of an object and no body, or 404 for a missing key', async () => {
+    server.put('audit', 'documents/orders/ORD1/signed-contract', Buffer.from('%PDF-1.7'));
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: 'audit', Key: 'documents/orders/ORD1/signed-contract' }),
+    );
+    expect(head.ContentLength).toBe(8);
+    expect(head.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(
+      await errorOf(
+        s3.send(new HeadObjectCommand({ Bucket: 'audit', Key: 'documents/orders/ORD1/identity-document' })),
+      ),
+    ).toEqual({ name: 'NotFound', status: 404 });
   });
 
   it('copies an object within a bucket (CopyObject, its source URL-encoded), leaving the source', async () => {

@@ -71,6 +71,23 @@ describe('DynamoDB mail platform', () => {
     expect(everything).not.toContain(Buffer.from(PASSWORD).toString('base64'));
   });
 
+  it("creates an account with a credential made beforehand (a reseller's initial password), which only that password matches", async () => {
+    const address = freshAddress();
+    const credential = await platform.credentialOf(PASSWORD);
+    expect(credential).not.toContain(PASSWORD);
+
+    await platform.createMailbox({ address, mailboxGb: 1, archiveGb: 0, credential });
+    // A retry finds the account as it is, password included.
+    await platform.createMailbox({ address, mailboxGb: 1, archiveGb: 0, credential });
+
+    const stored = String((await table.item(platformAccountKey(address)))?.passwordHash);
+    expect(stored).toBe(credential);
+    const [, , , , salt, hash] = stored.split('$');
+    const recomputed = await scryptAsync(PASSWORD, Buffer.from(salt ?? '', 'base64'), 64);
+    expect(recomputed.toString('base64')).toBe(hash);
+    expect(await platform.credentialOf(PASSWORD)).not.toBe(credential);
+  });
+
   it('salts every password on its own', async () => {
     const first = freshAddress();
     const second = freshAddress();

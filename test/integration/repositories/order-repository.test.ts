@@ -1,6 +1,6 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoOrderRepository, orderKey } from '../../../functions/adapters/dynamodb/order-repository.ts';
+import { dynamoOrderRepository, orderItem, orderKey } from '../../../functions/adapters/dynamodb/order-repository.ts';
 import { ErrorName } from '../../../functions/domain/errors.ts';
 import type { Order } from '../../../functions/domain/order.ts';
 import type { OrderRepository } from '../../../functions/use-cases/ports.ts';
@@ -362,5 +362,39 @@ describe('DynamoDB order repository: recordRefund', () => {
       expect(await orders.get(order.orderId)).not.toHaveProperty('refund');
     }
     expect(await orders.recordRefund('0000000000ZZ', refund)).toBe(false);
+  });
+});
+
+describe("DynamoDB order repository: a reseller's initial-password credential", () => {
+  /** An activating order stored with a credential beside it, as the reseller's debit transaction writes it. */
+  async function withCredential(credential: string): Promise<Order> {
+    const order = newOrder({ status: 'activating' });
+    await table.client.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...orderItem(order), initialPasswordCredential: credential },
+      }),
+    );
+    return order;
+  }
+
+  it('is held beside the order, never part of it, until the order is completed', async () => {
+    const order = await withCredential('scrypt$16384$8$1$c2FsdA==$aGFzaA==');
+
+    expect(await orders.initialPasswordCredential(order.orderId)).toBe('scrypt$16384$8$1$c2FsdA==$aGFzaA==');
+    expect(await orders.get(order.orderId)).not.toHaveProperty('initialPasswordCredential');
+    expect(await orders.markCompleted(order.orderId, later)).toBe(true);
+
+    expect(await orders.initialPasswordCredential(order.orderId)).toBeUndefined();
+    expect(await table.item(orderKey(order.orderId))).not.toHaveProperty('initialPasswordCredential');
+  });
+
+  it('is forgotten when the order is closed', async () => {
+    const order = await withCredential('scrypt$x');
+
+    await orders.close(order.orderId, 'failed', 'ProvisioningImpossibleError', later);
+
+    expect(await orders.initialPasswordCredential(order.orderId)).toBeUndefined();
+    expect(await orders.initialPasswordCredential('0000000000ZZ')).toBeUndefined();
   });
 });

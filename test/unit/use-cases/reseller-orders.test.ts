@@ -1,24 +1,40 @@
 import { describe, expect, it } from 'vitest';
+import type * as z from 'zod';
 import { InsufficientCreditError, ResellerOnlyError } from '../../../functions/domain/errors.ts';
 import type { Reseller } from '../../../functions/domain/reseller-credit.ts';
-import { ResellerOrderRequestSchema, ResellerRenewalRequestSchema } from '../../../functions/domain/schemas.ts';
-import { closeOrder } from '../../../functions/use-cases/order-fulfilment.ts';
+import {
+  CreateOrderRequestSchema,
+  ResellerOrderRequestSchema,
+  ResellerRenewalRequestSchema,
+} from '../../../functions/domain/schemas.ts';
+import {
+  closeOrder,
+  completeOrder,
+  provisionMailbox,
+  sendFirstAccessEmail,
+} from '../../../functions/use-cases/order-fulfilment.ts';
+import { fingerprint } from '../../../functions/use-cases/order-intake.ts';
+import { getOrder } from '../../../functions/use-cases/queries.ts';
 import { resellerCredit, updateResellerSettings } from '../../../functions/use-cases/reseller-credit.ts';
 import { placeResellerOrder, placeResellerRenewal } from '../../../functions/use-cases/reseller-orders.ts';
 import {
   fakeRenewalLink,
+  InMemoryAccessTokenRepository,
   InMemoryDns,
   InMemoryMailboxRepository,
+  InMemoryMailPlatform,
   InMemoryOrderRepository,
   InMemoryPaymentGateway,
   InMemoryResellerDomainRepository,
   InMemoryResellerRepository,
+  InMemoryUploads,
   RecordingAuditLog,
+  RecordingDocuments,
   RecordingNotifier,
   RecordingResellerNotifier,
   RecordingWorkflow,
 } from '../../support/fakes.ts';
-import { freshAddress, orderBody, storedMailbox } from '../../support/fixtures.ts';
+import { freshAddress, orderBody, RESELLER_DOCUMENTS, storedMailbox } from '../../support/fixtures.ts';
 
 /*
  * A reseller's orders against the in-memory ports: the debit with the order and the reservation as one
@@ -53,7 +69,12 @@ function world(balanceCents = 20_000) {
   );
   const workflow = new RecordingWorkflow();
   const resellerNotifier = new RecordingResellerNotifier();
+  const documents = new InMemoryUploads();
+  const platform = new InMemoryMailPlatform();
   const deps = {
+    uploads: documents,
+    documents,
+    platform,
     orders,
     mailboxes,
     resellers,
@@ -63,7 +84,7 @@ function world(balanceCents = 20_000) {
     paymentWaitSeconds: 3600,
     resellerNotifier,
   };
-  return { deps, orders, mailboxes, resellers, workflow, reseller, resellerNotifier };
+  return { deps, orders, mailboxes, resellers, workflow, reseller, resellerNotifier, documents, platform };
 }
 
 let entropy = 0;
@@ -74,9 +95,11 @@ const context = (idempotencyKey?: string) => ({
   ...(idempotencyKey ? { idempotencyKey } : {}),
 });
 
-const request = (overrides: Parameters<typeof orderBody>[0] = {}) => {
+const DOCUMENTS = RESELLER_DOCUMENTS;
+
+const request = (overrides: Parameters<typeof orderBody>[0] = {}, extra: { initialPassword?: string } = {}) => {
   const { payment: _payment, ...body } = orderBody(overrides);
-  return ResellerOrderRequestSchema.parse(body);
+  return ResellerOrderRequestSchema.parse({ ...body, documents: DOCUMENTS, ...extra });
 };
 
 describe('placeResellerOrder', () => {
@@ -128,7 +151,7 @@ describe('placeResellerOrder', () => {
     const first = await placeResellerOrder(deps, reseller, body, context('key-1'));
     const again = await placeResellerOrder(deps, reseller, body, context('key-1'));
 
-    expect(again).toEqual({ order: first.order, replayed: true });
+    expect(again).toMatchObject({ order: { orderId: first.order.orderId }, replayed: true });
     expect(resellers.resellers.get(RESELLER)?.balanceCents).toBe(20_000 - 350);
   });
 });
@@ -270,3 +293,175 @@ describe('GET /reseller/credit and PUT /reseller/settings', () => {
     });
   });
 });
+
+describe("a reseller order's documents", () => {
+  it('are expected under documents/orders/<orderId>/, with an upload form each; the order shows which arrived', async () => {
+    const { deps, orders, documents, reseller } = world();
+    const body = request();
+
+    const { order } = await placeResellerOrder(deps, reseller, body, context('docs-1'));
+
+    const signedKey = `documents/orders/${order.orderId}/signed-contract`;
+    const identityKey = `documents/orders/${order.orderId}/identity-document`;
+    expect(orders.orders.get(order.orderId)?.documents).toEqual({
+      signedContract: { key: signedKey, contentType: 'application/pdf' },
+      identityDocument: { key: identityKey, contentType: 'image/jpeg' },
+    });
+    expect(order.documents).toEqual({
+      signedContract: {
+        contentType: 'application/pdf',
+        received: false,
+        upload: {
+          url: expect.any(String),
+          fields: expect.objectContaining({ key: signedKey }),
+          maxBytes: 10 * 1024 * 1024,
+          expiresAt: '2026-11-22T11:00:00.000Z',
+        },
+      },
+      identityDocument: expect.objectContaining({ received: false, upload: expect.anything() }),
+    });
+    expect(documents.forms.map((form) => [form.key, form.contentType, form.expiresSeconds])).toEqual([
+      [signedKey, 'application/pdf', 3600],
+      [identityKey, 'image/jpeg', 3600],
+    ]);
+
+    documents.uploaded.add(signedKey);
+    const read = await getOrder(orders, order.orderId, RESELLER, documents);
+    expect(read.documents).toEqual({
+      signedContract: { contentType: 'application/pdf', received: true },
+      identityDocument: { contentType: 'image/jpeg', received: false },
+    });
+    // A replay gives a new form for the document still missing only.
+    const again = await placeResellerOrder(deps, reseller, body, context('docs-1'));
+    expect(again.replayed).toBe(true);
+    expect(again.order.documents?.signedContract).toEqual({ contentType: 'application/pdf', received: true });
+    expect(again.order.documents?.identityDocument.upload?.fields.key).toBe(identityKey);
+  });
+
+  it('are required from a reseller, refused from a storefront, each naming its field', () => {
+    const { payment: _payment, ...body } = orderBody();
+    expect(ResellerOrderRequestSchema.safeParse(body).error?.issues.map((issue) => issue.path.join('.'))).toEqual([
+      'documents',
+    ]);
+    const wrongType = { ...body, documents: { ...DOCUMENTS, identityDocument: { contentType: 'text/html' } } };
+    expect(problemPaths(ResellerOrderRequestSchema, wrongType)).toEqual(['documents.identityDocument.contentType']);
+    expect(
+      problemPaths(CreateOrderRequestSchema, {
+        ...orderBody(),
+        documents: DOCUMENTS,
+        initialPassword: 'Xy7!long-enough',
+      }),
+    ).toEqual(['documents', 'initialPassword']);
+  });
+});
+
+describe("a reseller's initial password", () => {
+  const GOOD = 'Tr3no-Lento!2026';
+
+  it('is checked by the password policy, address rule included, on initialPassword', () => {
+    const { payment: _payment, ...body } = orderBody({ address: 'giuseppe.verdi@pec.it' });
+    const parse = (initialPassword: string) =>
+      ResellerOrderRequestSchema.safeParse({ ...body, documents: DOCUMENTS, initialPassword });
+
+    const weak = parse('short');
+    expect(weak.success).toBe(false);
+    expect(new Set(weak.error?.issues.map((issue) => issue.path.join('.')))).toEqual(new Set(['initialPassword']));
+    expect(weak.error?.issues.map((issue) => issue.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining('at least 10 characters')]),
+    );
+    const withAddress = parse('Verdi-Giuseppe!2026');
+    expect(withAddress.error?.issues).toEqual([
+      expect.objectContaining({ path: ['initialPassword'], message: expect.stringContaining('"giuseppe"') }),
+    ]);
+    expect(parse(GOOD).success).toBe(true);
+  });
+
+  it('becomes the platform credential at intake: never in the order, the workflow input or the fingerprint', async () => {
+    const { deps, orders, workflow, reseller } = world();
+    const body = request({}, { initialPassword: GOOD });
+
+    const { order } = await placeResellerOrder(deps, reseller, body, context('pw-1'));
+
+    const stored = orders.orders.get(order.orderId);
+    expect(stored?.initialPasswordByReseller).toBe(true);
+    expect(JSON.stringify(stored)).not.toContain(GOOD);
+    expect(JSON.stringify(order)).not.toContain(GOOD);
+    expect(JSON.stringify(workflow.started)).not.toContain(GOOD);
+    const { initialPassword: _password, ...rest } = body;
+    expect(stored?.requestHash).toBe(fingerprint({ ...rest, initialPassword: true }));
+    expect(orders.credentials.get(order.orderId)).toBe(`sealed:${GOOD}`);
+  });
+
+  it('activates the mailbox with its password set and sends no first-access email; the credential is forgotten', async () => {
+    const { deps, orders, mailboxes, platform, reseller } = world();
+    const address = freshAddress();
+    const { order } = await placeResellerOrder(
+      deps,
+      reseller,
+      request({ address }, { initialPassword: GOOD }),
+      context(),
+    );
+    const notifier = new RecordingNotifier();
+    const fulfilment = {
+      orders,
+      mailboxes,
+      platform,
+      notifier,
+      tokens: new InMemoryAccessTokenRepository(),
+      audit: new RecordingAuditLog(),
+      documents: new RecordingDocuments(),
+    };
+
+    await provisionMailbox(fulfilment, order.orderId, now);
+    await sendFirstAccessEmail(fulfilment, LINKS, order.orderId, now);
+    await completeOrder(fulfilment, order.orderId, now);
+
+    expect(platform.accounts.get(address)?.password).toBe(GOOD);
+    expect(mailboxes.mailboxes.get(address)).toMatchObject({ status: 'active', passwordSet: true });
+    expect(notifier.of('firstAccess')).toEqual([]);
+    expect(orders.credentials.has(order.orderId)).toBe(false);
+    expect(JSON.stringify(fulfilment.documents.documents.get(order.orderId))).not.toContain(GOOD);
+  });
+
+  it('without one, the holder gets the first-access email as for any order', async () => {
+    const { deps, orders, mailboxes, platform, reseller } = world();
+    const address = freshAddress();
+    const { order } = await placeResellerOrder(deps, reseller, request({ address }), context());
+    const notifier = new RecordingNotifier();
+    const fulfilment = {
+      orders,
+      mailboxes,
+      platform,
+      notifier,
+      tokens: new InMemoryAccessTokenRepository(),
+      audit: new RecordingAuditLog(),
+    };
+
+    await provisionMailbox(fulfilment, order.orderId, now);
+    await sendFirstAccessEmail(fulfilment, LINKS, order.orderId, now);
+
+    expect(platform.accounts.get(address)?.password).toBeUndefined();
+    expect(mailboxes.mailboxes.get(address)).toMatchObject({ status: 'active', passwordSet: false });
+    expect(notifier.of('firstAccess')).toEqual([expect.objectContaining({ address })]);
+  });
+
+  it('a closed order forgets it, and one that lost it cannot be activated without it', async () => {
+    const { deps, orders, mailboxes, platform, reseller } = world();
+    const { order } = await placeResellerOrder(deps, reseller, request({}, { initialPassword: GOOD }), context());
+    orders.credentials.delete(order.orderId);
+    const fulfilment = { orders, mailboxes, platform, audit: new RecordingAuditLog() };
+    await expect(provisionMailbox(fulfilment, order.orderId, now)).rejects.toMatchObject({
+      name: 'ProvisioningImpossibleError',
+    });
+    expect(platform.accounts.size).toBe(0);
+
+    const other = await placeResellerOrder(deps, reseller, request({}, { initialPassword: GOOD }), context());
+    await orders.close(other.order.orderId, 'failed', 'ProvisioningImpossibleError', now);
+    expect(orders.credentials.has(other.order.orderId)).toBe(false);
+  });
+});
+
+const LINKS = { passwordSetupUrl: 'https://pec.example/password-setup', tokenTtlSeconds: 3600 };
+
+const problemPaths = (schema: z.ZodType, input: unknown) =>
+  schema.safeParse(input).error?.issues.map((issue) => issue.path.join('.')) ?? [];
