@@ -713,6 +713,25 @@ export interface ResellerRepository {
 export interface ResellerNotifier {
   /** The balance went below the threshold the reseller set: time to top up. */
   lowBalance(input: { to: string; name: string; balanceCents: number; thresholdCents: number }): Promise<string>;
+  /** A mailbox of the reseller renews automatically on `chargeAt`: `amountCents` will be debited from the credit. */
+  creditRenewalNotice(input: CreditRenewalNotice): Promise<string>;
+  /**
+   * The credit did not cover a mailbox's automatic renewal: tried again on `nextAttemptAt`, or (none)
+   * automatic renewal is off and the mailbox is suspended at `expiresAt` unless renewed.
+   */
+  creditRenewalDeclined(input: CreditRenewalNotice & { balanceCents: number; nextAttemptAt?: string }): Promise<string>;
+}
+
+/** What a reseller is told about a mailbox's automatic renewal from its credit. */
+export interface CreditRenewalNotice {
+  to: string;
+  name: string;
+  address: string;
+  expiresAt: string;
+  chargeAt: string;
+  years: number;
+  /** The debit, net of VAT, at the reseller's price list. */
+  amountCents: number;
 }
 
 /** What requesting a domain's certification did (`ResellerDomainRepository.request`). */

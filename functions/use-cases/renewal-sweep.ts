@@ -22,6 +22,7 @@ import type {
   WorkflowStarter,
 } from './ports.ts';
 import { autoRenewalOrderId, placeAutoRenewal } from './renewals.ts';
+import { type CreditRenewalDeps, chargeFromCredit, noticeCreditRenewal } from './reseller-renewals.ts';
 
 /*
  * The renewal sweep, as the sweep workflow (workflows/renewal-sweep.ts) runs it:
@@ -149,8 +150,9 @@ export async function nextSweepPage(
   return { ...plan, at: state.at, cursor: page.next ?? null, addresses: page.addresses, done: false, totals };
 }
 
-export interface SweepDeps {
-  mailboxes: Pick<MailboxRepository, 'get' | 'markStageDone' | 'reschedule' | 'suspend' | 'markDeleted'>;
+export interface SweepDeps extends Pick<CreditRenewalDeps, 'resellers' | 'resellerNotifier'> {
+  mailboxes: Pick<MailboxRepository, 'get' | 'markStageDone' | 'reschedule' | 'suspend' | 'markDeleted'> &
+    CreditRenewalDeps['mailboxes'];
   orders: OrderRepository;
   workflow: WorkflowStarter;
   platform: Pick<MailPlatform, 'setReceiveOnly' | 'deleteMailbox'>;
@@ -204,6 +206,8 @@ async function act(
       return 'reminder';
     }
     case 'charge-notice': {
+      // A reseller's mailbox: the reseller is told of the debit of its credit (reseller-renewals.ts).
+      if (mailbox.renewsFromCredit) return noticeCreditRenewal(deps, mailbox, markDone);
       if (!(await markDone())) return 'nothing';
       const years = mailbox.renewalYears ?? DEFAULT_RENEWAL_YEARS;
       await deps.notifier.chargeNotice({
@@ -217,6 +221,7 @@ async function act(
       return 'charge-notice';
     }
     case 'charge': {
+      if (mailbox.renewsFromCredit) return chargeFromCredit(deps, mailbox, stage.attempt, at, markDone);
       // A retry follows a failed attempt only: one paid, or still running, is left to finish. A term
       // first seen at a retry's stage (no earlier attempt) gets its first charge there.
       const previous =

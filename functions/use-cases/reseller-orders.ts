@@ -53,7 +53,7 @@ export interface ResellerIntakeDeps {
   workflow: WorkflowStarter;
   paymentWaitSeconds: number;
   /** Tells the reseller when a debit takes its balance below its threshold. */
-  resellerNotifier: ResellerNotifier;
+  resellerNotifier: Pick<ResellerNotifier, 'lowBalance'>;
 }
 
 type Placed = { order: PublicOrder; replayed: boolean };
@@ -99,7 +99,11 @@ export async function placeResellerOrder(
     },
     reseller.priceList,
   );
-  const reservation = reservationOf(request, orderId, context, ACTIVATION_MARGIN_SECONDS);
+  // Its renewals, automatic ones included, are debited from the reseller's credit like this order.
+  const reservation = {
+    ...reservationOf(request, orderId, context, ACTIVATION_MARGIN_SECONDS),
+    renewsFromCredit: true as const,
+  };
   return placeDebited(deps, reseller, order, requestHash, context, reservation);
 }
 
@@ -164,12 +168,19 @@ async function replayDebited(deps: ResellerIntakeDeps, existing: Order, requestH
   return replayed;
 }
 
-async function placeDebited(
+/**
+ * Places an order paid from credit (the order, its debit and the balance in one transaction, see
+ * `ResellerRepository.placeDebitedOrder`), starts its workflow and tells the reseller of a low balance.
+ * The order's id is its key: placing it again debits nothing and answers it `replayed`.
+ *
+ * @throws {InsufficientCreditError} when the credit does not cover it (nothing written).
+ */
+export async function placeDebited(
   deps: ResellerIntakeDeps,
   reseller: Reseller,
   order: Order,
   requestHash: string,
-  context: IntakeContext,
+  context: Pick<IntakeContext, 'now'>,
   reservation?: ReturnType<typeof reservationOf>,
 ): Promise<Placed> {
   const { now } = context;

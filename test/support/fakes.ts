@@ -393,7 +393,7 @@ export class InMemoryMailboxRepository implements MailboxRepository {
   async setAutoRenew(address: string, enabled: boolean, storefrontId: string) {
     const move = this.movable(address, 'set_auto_renew');
     if (!move?.mailbox || move.mailbox.storefrontId !== storefrontId) return undefined;
-    if (enabled && !move.mailbox.renewalPayment) return undefined;
+    if (enabled && !move.mailbox.renewalPayment && !move.mailbox.renewsFromCredit) return undefined;
     move.mailbox.autoRenew = enabled;
     return copy(move.mailbox);
   }
@@ -1013,6 +1013,21 @@ export class RecordingResellerNotifier implements ResellerNotifier, EnrolmentNot
   async lowBalance(input: Parameters<ResellerNotifier['lowBalance']>[0]) {
     this.lowBalances.push(copy(input));
     return `msg-low-balance-${this.lowBalances.length}`;
+  }
+
+  readonly creditRenewals: ({ kind: 'notice' | 'declined' } & Partial<
+    Parameters<ResellerNotifier['creditRenewalDeclined']>[0]
+  > &
+    Parameters<ResellerNotifier['creditRenewalNotice']>[0])[] = [];
+
+  async creditRenewalNotice(input: Parameters<ResellerNotifier['creditRenewalNotice']>[0]) {
+    this.creditRenewals.push({ kind: 'notice', ...copy(input) });
+    return `msg-credit-renewal-${this.creditRenewals.length}`;
+  }
+
+  async creditRenewalDeclined(input: Parameters<ResellerNotifier['creditRenewalDeclined']>[0]) {
+    this.creditRenewals.push({ kind: 'declined', ...copy(input) });
+    return `msg-credit-renewal-${this.creditRenewals.length}`;
   }
 
   readonly enrolmentEmails: { kind: 'approved' | 'rejected'; to: string }[] = [];
