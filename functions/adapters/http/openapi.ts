@@ -279,7 +279,12 @@ const OPERATIONS: Record<string, OperationDoc> = {
     operationId: 'setAutoRenew',
     parameters: [addressParameter],
     request: { name: 'AutoRenewRequest', schema: AutoRenewRequestSchema },
-    success: { status: 200, description: 'The mailbox.', body: MAILBOX },
+    success: {
+      status: 200,
+      description:
+        "The mailbox. A reseller's mailbox renews automatically from the reseller's credit (off until switched on here).",
+      body: MAILBOX,
+    },
     errors: [
       validationFailed,
       mailboxNotFound,
