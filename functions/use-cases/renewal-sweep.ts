@@ -207,7 +207,7 @@ async function act(
     }
     case 'charge-notice': {
       // A reseller's mailbox: the reseller is told of the debit of its credit (reseller-renewals.ts).
-      if (mailbox.renewsFromCredit) return noticeCreditRenewal(deps, mailbox, markDone);
+      if (mailbox.renewsFromCredit) return noticeCreditRenewal(deps, mailbox, { markDone });
       if (!(await markDone())) return 'nothing';
       const years = mailbox.renewalYears ?? DEFAULT_RENEWAL_YEARS;
       await deps.notifier.chargeNotice({
@@ -221,7 +221,6 @@ async function act(
       return 'charge-notice';
     }
     case 'charge': {
-      if (mailbox.renewsFromCredit) return chargeFromCredit(deps, mailbox, stage.attempt, at, markDone);
       // A retry follows a failed attempt only: one paid, or still running, is left to finish. A term
       // first seen at a retry's stage (no earlier attempt) gets its first charge there.
       const previous =
@@ -232,6 +231,8 @@ async function act(
         await markDone();
         return 'nothing';
       }
+      // A reseller's mailbox: a debit of the reseller's credit (reseller-renewals.ts).
+      if (mailbox.renewsFromCredit) return chargeFromCredit(deps, mailbox, stage.attempt, at, { markDone, audit });
       // The order is named after (address, expiry, attempt): placing it again places nothing.
       const { orderId, created } = await placeAutoRenewal(deps, mailbox, at, stage.attempt);
       await markDone();

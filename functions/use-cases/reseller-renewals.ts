@@ -1,5 +1,4 @@
 import { InsufficientCreditError } from '../domain/errors.ts';
-import { isClosedOrder } from '../domain/lifecycles.ts';
 import type { Mailbox } from '../domain/mailbox.ts';
 import type { Order } from '../domain/order.ts';
 import {
@@ -10,7 +9,7 @@ import {
 } from '../domain/renewal-policy.ts';
 import { creditPaidOrder, type Reseller, resellerTotals } from '../domain/reseller-credit.ts';
 import { fingerprint } from './order-intake.ts';
-import type { AuditLog, CreditRenewalNotice, MailboxRepository, ResellerNotifier } from './ports.ts';
+import type { CreditRenewalNotice, MailboxRepository, ResellerNotifier } from './ports.ts';
 import type { MailboxOutcome } from './renewal-sweep.ts';
 import { autoRenewalOrderId } from './renewals.ts';
 import { placeDebited, type ResellerIntakeDeps } from './reseller-orders.ts';
@@ -30,7 +29,6 @@ export interface CreditRenewalDeps extends ResellerIntakeDeps {
   mailboxes: ResellerIntakeDeps['mailboxes'] & Pick<MailboxRepository, 'markStageDone' | 'setAutoRenew'>;
   resellerNotifier: ResellerIntakeDeps['resellerNotifier'] &
     Pick<ResellerNotifier, 'creditRenewalNotice' | 'creditRenewalDeclined'>;
-  audit: AuditLog;
 }
 
 type Term = Mailbox & { expiresAt: string };
@@ -60,7 +58,7 @@ function noticeOf(reseller: Reseller, mailbox: Term): CreditRenewalNotice {
 export async function noticeCreditRenewal(
   deps: Pick<CreditRenewalDeps, 'resellers' | 'resellerNotifier'>,
   mailbox: Term,
-  markDone: () => Promise<boolean>,
+  { markDone }: Pick<StageSteps, 'markDone'>,
 ): Promise<MailboxOutcome> {
   const reseller = await resellerOf(deps, mailbox);
   if (!(await markDone())) return 'nothing';
@@ -68,12 +66,18 @@ export async function noticeCreditRenewal(
   return 'charge-notice';
 }
 
+/** What the sweep gives a stage: its claim (true once per term and stage) and its audit entry (one per event and term). */
+export interface StageSteps {
+  markDone: () => Promise<boolean>;
+  audit: (event: string, detail?: Record<string, unknown>) => Promise<void>;
+}
+
 /**
- * A charge stage of a reseller's mailbox (attempt 1, or a retry 2 to 4):
- * 1. a previous attempt still running (debited, its workflow not finished) is left to finish;
- * 2. the renewal order (same plan, the years chosen, at the reseller's price list) is placed with
+ * A charge stage of a reseller's mailbox (attempt 1, or a retry 2 to 4; a term whose previous
+ * attempt is still running never gets here, the sweep leaves it to finish):
+ * 1. the renewal order (same plan, the years chosen, at the reseller's price list) is placed with
  *    its debit in one transaction, then its workflow extends the mailbox as a manual renewal's does;
- * 3. a short credit writes nothing: the stage is claimed, the reseller emailed with the next attempt
+ * 2. a short credit writes nothing: the stage is claimed, the reseller emailed with the next attempt
  *    (after the last, automatic renewal is switched off), and the attempt audited.
  */
 export async function chargeFromCredit(
@@ -81,22 +85,9 @@ export async function chargeFromCredit(
   mailbox: Term,
   attempt: ChargeAttempt,
   at: Date,
-  markDone: () => Promise<boolean>,
+  { markDone, audit }: StageSteps,
 ): Promise<MailboxOutcome> {
   const { address, expiresAt } = mailbox;
-  const audit = (event: string, detail: Record<string, unknown>) =>
-    deps.audit.record({
-      orderId: mailbox.orderId,
-      event,
-      ref: expiresAt,
-      at,
-      detail: { address, expiresAt, ...detail },
-    });
-  const previous = attempt > 1 ? await deps.orders.get(autoRenewalOrderId(address, expiresAt, attempt - 1)) : undefined;
-  if (previous && !isClosedOrder(previous.status)) {
-    await markDone();
-    return 'nothing';
-  }
   const reseller = await resellerOf(deps, mailbox);
   const order = creditRenewalOrder(deps, reseller, mailbox, attempt, at);
   const outcome = attempt > 1 ? 'retry' : 'auto-renewal';
