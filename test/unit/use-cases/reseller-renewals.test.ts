@@ -25,7 +25,7 @@ const now = new Date('2026-03-15T09:30:00.000Z');
 const DAY = 24 * 3600 * 1000;
 const expiresAt = new Date(now.getTime() + 200 * DAY).toISOString();
 /** The instant `days` before the expiry, plus an hour (the sweep runs after the stage is due). */
-const before = (days: number) => new Date(Date.parse(expiresAt) - days * DAY + 3600_000);
+const stageTime = (days: number) => new Date(Date.parse(expiresAt) - days * DAY + 3600_000);
 const RESELLER = 'reseller-1';
 /** Standard, one year, at the `reseller` price list: 3.50 euro net. */
 const PRICE = 350;
@@ -103,8 +103,8 @@ describe('automatic renewal from a reseller’s credit (policy)', () => {
 describe('automatic renewal from a reseller’s credit (sweep)', () => {
   it('tells the reseller, not the holder, what will be debited 37 days before expiry, once', async () => {
     const deps = await world(20_000);
-    expect(await sweepMailbox(deps, deps.address, before(37))).toBe('charge-notice');
-    expect(await sweepMailbox(deps, deps.address, before(37))).toBe('nothing');
+    expect(await sweepMailbox(deps, deps.address, stageTime(37))).toBe('charge-notice');
+    expect(await sweepMailbox(deps, deps.address, stageTime(37))).toBe('nothing');
     expect(deps.resellerNotifier.creditRenewals).toEqual([
       expect.objectContaining({
         kind: 'notice',
@@ -121,11 +121,11 @@ describe('automatic renewal from a reseller’s credit (sweep)', () => {
     const deps = await world(20_000);
     const orderId = autoRenewalOrderId(deps.address, expiresAt, 1);
     const outcomes = await Promise.all([
-      sweepMailbox(deps, deps.address, before(7)),
-      sweepMailbox(deps, deps.address, before(7)),
+      sweepMailbox(deps, deps.address, stageTime(7)),
+      sweepMailbox(deps, deps.address, stageTime(7)),
     ]);
     expect(outcomes.sort()).toEqual(['auto-renewal', 'nothing']);
-    expect(await sweepMailbox(deps, deps.address, before(6))).toBe('nothing');
+    expect(await sweepMailbox(deps, deps.address, stageTime(6))).toBe('nothing');
 
     expect(debitsOf(deps)).toEqual([expect.objectContaining({ orderId, amountCents: PRICE })]);
     expect(deps.resellers.resellers.get(RESELLER)?.balanceCents).toBe(20_000 - PRICE);
@@ -141,8 +141,8 @@ describe('automatic renewal from a reseller’s credit (sweep)', () => {
 
   it('treats a short credit as a declined renewal: nothing debited, the reseller told, retried after a top-up', async () => {
     const deps = await world(PRICE - 1);
-    expect(await sweepMailbox(deps, deps.address, before(7))).toBe('auto-renewal');
-    expect(await sweepMailbox(deps, deps.address, before(7))).toBe('nothing');
+    expect(await sweepMailbox(deps, deps.address, stageTime(7))).toBe('auto-renewal');
+    expect(await sweepMailbox(deps, deps.address, stageTime(7))).toBe('nothing');
     expect(deps.orders.orders.size).toBe(0);
     expect(debitsOf(deps)).toEqual([]);
     expect(deps.resellerNotifier.creditRenewals).toEqual([
@@ -162,8 +162,8 @@ describe('automatic renewal from a reseller’s credit (sweep)', () => {
       amountCents: 1000,
       at: now.toISOString(),
     });
-    expect(await sweepMailbox(deps, deps.address, before(5))).toBe('retry');
-    expect(await sweepMailbox(deps, deps.address, before(5))).toBe('nothing');
+    expect(await sweepMailbox(deps, deps.address, stageTime(5))).toBe('retry');
+    expect(await sweepMailbox(deps, deps.address, stageTime(5))).toBe('nothing');
     expect(debitsOf(deps)).toEqual([
       expect.objectContaining({ orderId: autoRenewalOrderId(deps.address, expiresAt, 2), amountCents: PRICE }),
     ]);
@@ -173,10 +173,10 @@ describe('automatic renewal from a reseller’s credit (sweep)', () => {
   it('switches automatic renewal off after the last short attempt; the mailbox is suspended at expiry', async () => {
     const deps = await world(0);
     for (const days of [7, 5, 3]) {
-      expect(await sweepMailbox(deps, deps.address, before(days))).not.toBe('nothing');
+      expect(await sweepMailbox(deps, deps.address, stageTime(days))).not.toBe('nothing');
     }
     expect((await deps.mailboxes.get(deps.address))?.autoRenew).toBe(true);
-    expect(await sweepMailbox(deps, deps.address, before(1))).toBe('retry');
+    expect(await sweepMailbox(deps, deps.address, stageTime(1))).toBe('retry');
     expect((await deps.mailboxes.get(deps.address))?.autoRenew).toBe(false);
     expect(deps.resellerNotifier.creditRenewals.map((email) => email.nextAttemptAt ?? 'off')).toEqual([
       new Date(Date.parse(expiresAt) - 5 * DAY).toISOString(),
