@@ -301,4 +301,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     description: 'Rejects an enrolment with a reason, emailed to the applicant',
     needs: { table: 'readWrite', audit: true, mailer: true },
   },
+  {
+    method: 'GET',
+    path: '/operator/resellers',
+    handler: 'operator-list-resellers',
+    apiKey: false,
+    operator: true,
+    description: 'The enrolments awaiting a decision, longest waiting first',
+    needs: { table: 'read' },
+  },
 ];

@@ -19,7 +19,11 @@ export interface HttpGatewayOptions {
 export interface LocalRoute {
   method: string;
   pattern: RegExp;
-  handle: (match: RegExpMatchArray, body: string) => Promise<{ status: number; body?: unknown }>;
+  handle: (
+    match: RegExpMatchArray,
+    body: string,
+    query: URLSearchParams,
+  ) => Promise<{ status: number; body?: unknown }>;
 }
 
 export interface HttpGateway {
@@ -107,7 +111,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     for (const local of localRoutes) {
       const match = url.path.match(local.pattern);
       if (match && local.method === method) {
-        const result = await local.handle(match, body);
+        const result = await local.handle(match, body, url.query);
         return send(response, result.status, result.body);
       }
     }

@@ -726,11 +726,12 @@ function printExecution(execution: LocalExecutionRecord) {
 }
 
 /**
- * API Gateway's GetUsagePlans, CreateApiKey and CreateUsagePlanKey, as the SDK calls them (REST JSON), played by the
- * local gateway for the approval of a reseller: a key is accepted once it is on a usage plan.
+ * API Gateway's GetUsagePlans, GetApiKeys, CreateApiKey and CreateUsagePlanKey, as the SDK calls them (REST JSON),
+ * played by the local gateway for the approval of a reseller: a key is accepted once it is on a usage plan. As in
+ * AWS, names are not unique, `name` (the SDK's nameQuery) matches a prefix, and a key already on the plan is a 409.
  */
 function apiKeyRoutes(gateway: () => HttpGateway): LocalRoute[] {
-  const created = new Map<string, string>();
+  const created = new Map<string, { id: string; value: string; name: string; createdDate: number; onPlan: boolean }>();
   return [
     {
       // The resellers' usage plan of the stack (`resellersUsagePlan` in infra/constructs/needs.ts).
@@ -742,14 +743,33 @@ function apiKeyRoutes(gateway: () => HttpGateway): LocalRoute[] {
       }),
     },
     {
+      method: 'GET',
+      pattern: /^\/apikeys$/,
+      handle: async (_match, _body, query) => {
+        const prefix = query.get('name') ?? '';
+        const values = query.get('includeValues') === 'true';
+        const items = [...created.values()]
+          .filter((key) => key.name.startsWith(prefix))
+          .map(({ id, value, name, createdDate }) => ({
+            id,
+            name,
+            enabled: true,
+            createdDate,
+            ...(values ? { value } : {}),
+          }));
+        return { status: 200, body: { item: items } };
+      },
+    },
+    {
       method: 'POST',
       pattern: /^\/apikeys$/,
       handle: async (_match, body) => {
-        const { name } = JSON.parse(body) as { name?: string };
+        const { name = '' } = JSON.parse(body) as { name?: string };
         const value = `rk_local_${randomBytes(16).toString('hex')}`;
         const id = localApiKeyId(value);
-        created.set(id, value);
-        return { status: 201, body: { id, value, name, enabled: true } };
+        const createdDate = Date.now() / 1000;
+        created.set(id, { id, value, name, createdDate, onPlan: false });
+        return { status: 201, body: { id, value, name, enabled: true, createdDate } };
       },
     },
     {
@@ -757,9 +777,16 @@ function apiKeyRoutes(gateway: () => HttpGateway): LocalRoute[] {
       pattern: /^\/usageplans\/([^/]+)\/keys$/,
       handle: async (_match, body) => {
         const { keyId } = JSON.parse(body) as { keyId: string };
-        const value = created.get(keyId);
-        if (!value) return { status: 404, body: { message: 'Invalid API Key identifier specified' } };
-        gateway().acceptApiKey(value, keyId);
+        const key = created.get(keyId);
+        if (!key) return { status: 404, body: { message: 'Invalid API Key identifier specified' } };
+        if (key.onPlan) {
+          return {
+            status: 409,
+            body: { code: 'ConflictException', message: 'Usage Plan already contains this API key' },
+          };
+        }
+        key.onPlan = true;
+        gateway().acceptApiKey(key.value, keyId);
         return { status: 201, body: { id: keyId, type: 'API_KEY' } };
       },
     },

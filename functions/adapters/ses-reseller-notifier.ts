@@ -1,10 +1,18 @@
 import type { EnrolmentNotifier, ResellerNotifier } from '../use-cases/ports.ts';
-import { enrolmentApprovedEmail, enrolmentRejectedEmail, lowBalanceEmail } from './email/templates.ts';
+import {
+  creditRenewalDeclinedEmail,
+  creditRenewalNoticeEmail,
+  enrolmentApprovedEmail,
+  enrolmentRejectedEmail,
+  lowBalanceEmail,
+} from './email/templates.ts';
 import { type Sender, sendEmail } from './ses-notifier.ts';
 
 /** The reseller's emails about its credit and its enrolment, in Italian, sent through SES. */
 export const sesResellerNotifier = (sender: Sender): ResellerNotifier & EnrolmentNotifier => ({
   lowBalance: (input) => sendEmail(sender, lowBalanceEmail(input)),
+  creditRenewalNotice: (input) => sendEmail(sender, creditRenewalNoticeEmail(input)),
+  creditRenewalDeclined: (input) => sendEmail(sender, creditRenewalDeclinedEmail(input)),
   enrolmentApproved: (input) => sendEmail(sender, enrolmentApprovedEmail(input)),
   enrolmentRejected: (input) => sendEmail(sender, enrolmentRejectedEmail(input)),
 });

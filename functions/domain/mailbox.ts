@@ -26,6 +26,11 @@ export interface Mailbox extends Omit<PublicMailbox, 'status' | 'activatedAt' | 
    */
   renewalPayment?: SavedPaymentMethod;
   /**
+   * A reseller's mailbox (its order was paid from credit): its automatic renewals are debited from
+   * the credit of the reseller that owns it (`storefrontId`), at the reseller's price list.
+   */
+  renewsFromCredit?: true;
+  /**
    * Where the electronic invoice goes (`recipientCode` or `pecAddress`): the first order's, kept at
    * activation, so that every renewal (manual or automatic) is invoiced the same way unless it says otherwise.
    */
@@ -115,8 +120,8 @@ export function autoRenewRefusal(
   enabled: boolean,
 ): 'not_found' | 'no_payment_method' | undefined {
   if (!mailbox || !mailboxLifecycle.canMove(mailbox.status, 'set_auto_renew')) return 'not_found';
-  // Only a card or PayPal token can be charged automatically.
-  if (enabled && !mailbox.renewalPayment) return 'no_payment_method';
+  // Only a card or PayPal token can be charged automatically, or a reseller's credit debited.
+  if (enabled && !mailbox.renewalPayment && !mailbox.renewsFromCredit) return 'no_payment_method';
   return undefined;
 }
 

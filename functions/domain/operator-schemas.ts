@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ORDER_STATUSES, PAYMENT_STATUSES } from './lifecycles.ts';
 import { PAYMENT_METHODS } from './payment-methods.ts';
-import { listCursor, listLimit, nextCursor } from './schemas.ts';
+import { EnrolmentSchema, listCursor, listLimit, nextCursor } from './schemas.ts';
 
 /*
  * The operator routes' requests and answers (`/operator/*`, CONTRACT.md "Operators"). Operators see
@@ -137,3 +137,18 @@ export const ResendResultSchema = z.object({
   sent: z.array(z.enum(RESENDABLE_EMAILS)).meta({ description: 'The emails sent again, in order.' }),
 });
 export type ResendResult = z.infer<typeof ResendResultSchema>;
+
+export const OperatorResellersQuerySchema = z.object({
+  status: z
+    .literal('pending', { error: 'status=pending is required: this list is of the enrolments awaiting a decision.' })
+    .meta({ description: 'Only the enrolments awaiting a decision (the one list there is).' }),
+  limit: listLimit,
+  cursor: listCursor,
+});
+export type OperatorResellersQuery = z.infer<typeof OperatorResellersQuerySchema>;
+
+export const EnrolmentListSchema = z.object({ items: z.array(EnrolmentSchema), nextCursor }).meta({
+  description:
+    'The enrolments awaiting a decision, longest waiting first: pending_documents, and approving (an approval that stopped half-way: approve again to finish it).',
+});
+export type EnrolmentList = z.infer<typeof EnrolmentListSchema>;

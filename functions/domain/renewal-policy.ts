@@ -9,7 +9,8 @@ import type { Mailbox } from './mailbox.ts';
  * Without automatic renewal: reminders 90, 30 and 7 days before expiry.
  * With automatic renewal (card/PayPal): the charge notice 30 days before the charge, the charge 7 days
  * before expiry for the years chosen in the order, and after a decline retries 5, 3 and 1 days
- * before expiry (the last failure switches automatic renewal off, see `closeOrder`).
+ * before expiry (the last failure switches automatic renewal off, see `closeOrder`). A reseller's
+ * mailbox follows the same stages, debiting the reseller's credit (a short credit is the decline).
  * Then for everyone: at expiry the mailbox is suspended (receive-only, renewable for 90 days); after
  * the grace period it is deleted for good.
  */
@@ -63,9 +64,9 @@ const OFFSET_DAYS = new Map(STAGES.map(({ stage, days }) => [stageName(stage), d
 /** Identifies one stage of one term (expiry date): what the mailbox records in `stagesDone` once it is done. */
 export const stageKey = (expiresAt: string, stage: Stage) => `${expiresAt}#${stageName(stage)}`;
 
-/** Whether automatic renewal applies: switched on, with a card or PayPal payment to charge. */
-export const renewsAutomatically = (mailbox: Pick<Mailbox, 'autoRenew' | 'renewalPayment'>) =>
-  mailbox.autoRenew && mailbox.renewalPayment !== undefined;
+/** Whether automatic renewal applies: switched on, with a card or PayPal payment to charge or a reseller's credit. */
+export const renewsAutomatically = (mailbox: Pick<Mailbox, 'autoRenew' | 'renewalPayment' | 'renewsFromCredit'>) =>
+  mailbox.autoRenew && (mailbox.renewalPayment !== undefined || mailbox.renewsFromCredit === true);
 
 export interface ScheduledStage {
   stage: Stage;

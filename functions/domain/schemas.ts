@@ -786,9 +786,11 @@ export type EnrolmentRequest = z.infer<typeof EnrolmentRequestSchema>;
 export const EnrolmentSchema = z
   .object({
     enrolmentId: z.string(),
-    status: z.enum(['pending_documents', 'approved', 'rejected']),
+    status: z.enum(['pending_documents', 'approving', 'approved', 'rejected']),
     companyName: z.string(),
     createdAt: timestamp,
+    approvingBy: z.string().optional().meta({ description: 'Who is approving it (status approving).' }),
+    approvingAt: z.string().optional().meta({ description: 'Since when (status approving).' }),
     uploads: z.record(z.string(), UploadFormSchema).optional(),
     resellerId: z.string().optional(),
     apiKey: z.string().optional().meta({ description: 'The new reseller key, given once in the approval answer.' }),

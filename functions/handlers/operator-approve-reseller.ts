@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { apiGatewayKeys, resellerKeyVariables } from '../adapters/api-gateway-keys.ts';
 import { apiGateway } from '../adapters/clients/api-gateway.ts';
 import { dynamoDb } from '../adapters/clients/dynamodb.ts';
@@ -24,8 +23,8 @@ const deps = {
   notifier: sesResellerNotifier(senderOf(ses, config)),
 };
 
-/** POST /operator/resellers/{resellerId}/approve: the reseller, its key (answered once) and its first deposit to pay. */
+/** POST /operator/resellers/{resellerId}/approve: the reseller, its key and its first deposit to pay (again, to finish an approval that stopped). */
 export const handler = httpHandler(withPathParameters(resellerIdParameter), async (event) => {
   const action = { enrolmentId: event.pathParameters.resellerId, operator: operatorOf(event) };
-  return { status: 200, body: await approveEnrolment(deps, action, { now: new Date(), randomBytes: randomBytes(8) }) };
+  return { status: 200, body: await approveEnrolment(deps, action, { now: new Date() }) };
 });

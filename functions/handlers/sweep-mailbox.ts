@@ -8,6 +8,7 @@ import { orderIntakeDeps, orderIntakeVariables } from '../adapters/order-intake-
 import { renewalLinksFrom, renewalLinksVariables } from '../adapters/renewal-links.ts';
 import { auditVariables, s3AuditLog } from '../adapters/s3-audit-log.ts';
 import { senderOf, senderVariables, sesNotifier } from '../adapters/ses-notifier.ts';
+import { sesResellerNotifier } from '../adapters/ses-reseller-notifier.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
 import { defineConfig } from '../config.ts';
 import { sweepMailbox } from '../use-cases/renewal-sweep.ts';
@@ -23,6 +24,7 @@ const deps = {
   ...orderIntakeDeps(config),
   platform: dynamoMailPlatform({ client: dynamoDb, tableName: config.TABLE_NAME }),
   notifier: sesNotifier(senderOf(ses, config)),
+  resellerNotifier: sesResellerNotifier(senderOf(ses, config)),
   audit: s3AuditLog({ client: s3, bucket: config.AUDIT_BUCKET }),
   renewalLink: renewalLinksFrom(config),
 };

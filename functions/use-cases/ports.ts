@@ -13,7 +13,7 @@ import type {
 import type { ExtraGb, PlanChoice, Quota, SpaceInUse } from '../domain/renewal-plan.ts';
 import type { CreditMovement, Reseller, TopUp } from '../domain/reseller-credit.ts';
 import type { ResellerDomain } from '../domain/reseller-domains.ts';
-import type { Enrolment } from '../domain/reseller-enrolment.ts';
+import type { Enrolment, EnrolmentStatus } from '../domain/reseller-enrolment.ts';
 import type { NextAction, PublicMailbox, Totals } from '../domain/schemas.ts';
 
 /*
@@ -745,6 +745,25 @@ export interface ResellerRepository {
 export interface ResellerNotifier {
   /** The balance went below the threshold the reseller set: time to top up. */
   lowBalance(input: { to: string; name: string; balanceCents: number; thresholdCents: number }): Promise<string>;
+  /** A mailbox of the reseller renews automatically on `chargeAt`: `amountCents` will be debited from the credit. */
+  creditRenewalNotice(input: CreditRenewalNotice): Promise<string>;
+  /**
+   * The credit did not cover a mailbox's automatic renewal: tried again on `nextAttemptAt`, or (none)
+   * automatic renewal is off and the mailbox is suspended at `expiresAt` unless renewed.
+   */
+  creditRenewalDeclined(input: CreditRenewalNotice & { balanceCents: number; nextAttemptAt?: string }): Promise<string>;
+}
+
+/** What a reseller is told about a mailbox's automatic renewal from its credit. */
+export interface CreditRenewalNotice {
+  to: string;
+  name: string;
+  address: string;
+  expiresAt: string;
+  chargeAt: string;
+  years: number;
+  /** The debit, net of VAT, at the reseller's price list. */
+  amountCents: number;
 }
 
 /** What requesting a domain's certification did (`ResellerDomainRepository.request`). */
@@ -773,11 +792,24 @@ export interface EnrolmentNotifier {
 export interface EnrolmentRepository {
   create(enrolment: Enrolment): Promise<void>;
   get(enrolmentId: string): Promise<Enrolment | undefined>;
-  /** Records the decision of a pending enrolment: `not_pending` (nothing changed) once it was decided. */
+  /**
+   * Moves an enrolment on, on condition that it is still as `from` says (its status and, for an
+   * approval's claim, the `approvingAt` it was claimed at): `not_pending` (nothing changed) otherwise.
+   * `from` defaults to `pending_documents`.
+   */
   decide(
     enrolmentId: string,
-    decision: Pick<Enrolment, 'status' | 'decidedAt' | 'decidedBy' | 'reason' | 'resellerId' | 'openingTopUpId'>,
+    decision: Pick<
+      Enrolment,
+      'status' | 'approvingAt' | 'approvingBy' | 'decidedAt' | 'decidedBy' | 'reason' | 'resellerId' | 'openingTopUpId'
+    >,
+    from?: Pick<Enrolment, 'status' | 'approvingAt'>,
   ): Promise<'decided' | 'not_pending'>;
+  /** The enrolments in these statuses, oldest first (`createdAt`), one page at a time. */
+  list(
+    statuses: readonly EnrolmentStatus[],
+    query: { limit: number; after?: ListPosition },
+  ): Promise<ListPage<Enrolment>>;
 }
 
 /** A browser form that uploads one object straight to storage (an S3 presigned POST). */
@@ -798,6 +830,9 @@ export interface UploadedDocuments {
 
 /** Reseller API keys: in AWS an API Gateway key on the resellers' usage plan. */
 export interface ApiKeyIssuer {
-  /** Creates a key named after `name`: its id (the reseller's id) and its value (shown once). */
-  create(name: string): Promise<{ id: string; value: string }>;
+  /**
+   * The key named `name`, on the resellers' usage plan: the one that exists (found by its name) or a
+   * new one. Its id is the reseller's id; its value is the key itself. Safe to call again after a crash.
+   */
+  findOrCreate(name: string): Promise<{ id: string; value: string }>;
 }

@@ -22,6 +22,7 @@ import type {
   WorkflowStarter,
 } from './ports.ts';
 import { autoRenewalOrderId, placeAutoRenewal } from './renewals.ts';
+import { type CreditRenewalDeps, chargeFromCredit, noticeCreditRenewal } from './reseller-renewals.ts';
 
 /*
  * The renewal sweep, as the sweep workflow (workflows/renewal-sweep.ts) runs it:
@@ -149,8 +150,9 @@ export async function nextSweepPage(
   return { ...plan, at: state.at, cursor: page.next ?? null, addresses: page.addresses, done: false, totals };
 }
 
-export interface SweepDeps {
-  mailboxes: Pick<MailboxRepository, 'get' | 'markStageDone' | 'reschedule' | 'suspend' | 'markDeleted'>;
+export interface SweepDeps extends Pick<CreditRenewalDeps, 'resellers' | 'resellerNotifier'> {
+  mailboxes: Pick<MailboxRepository, 'get' | 'markStageDone' | 'reschedule' | 'suspend' | 'markDeleted'> &
+    CreditRenewalDeps['mailboxes'];
   orders: OrderRepository;
   workflow: WorkflowStarter;
   platform: Pick<MailPlatform, 'setReceiveOnly' | 'deleteMailbox'>;
@@ -204,6 +206,8 @@ async function act(
       return 'reminder';
     }
     case 'charge-notice': {
+      // A reseller's mailbox: the reseller is told of the debit of its credit (reseller-renewals.ts).
+      if (mailbox.renewsFromCredit) return noticeCreditRenewal(deps, mailbox, { markDone });
       if (!(await markDone())) return 'nothing';
       const years = mailbox.renewalYears ?? DEFAULT_RENEWAL_YEARS;
       await deps.notifier.chargeNotice({
@@ -227,6 +231,8 @@ async function act(
         await markDone();
         return 'nothing';
       }
+      // A reseller's mailbox: a debit of the reseller's credit (reseller-renewals.ts).
+      if (mailbox.renewsFromCredit) return chargeFromCredit(deps, mailbox, stage.attempt, at, { markDone, audit });
       // The order is named after (address, expiry, attempt): placing it again places nothing.
       const { orderId, created } = await placeAutoRenewal(deps, mailbox, at, stage.attempt);
       await markDone();

@@ -68,7 +68,7 @@ export interface ResellerIntakeDeps {
   workflow: WorkflowStarter;
   paymentWaitSeconds: number;
   /** Tells the reseller when a debit takes its balance below its threshold. */
-  resellerNotifier: ResellerNotifier;
+  resellerNotifier: Pick<ResellerNotifier, 'lowBalance'>;
 }
 
 type Answer = { order: PublicOrder; replayed: boolean };
@@ -135,7 +135,11 @@ export async function placeResellerOrder(
     ...(initialPassword !== undefined ? { initialPasswordByReseller: true } : {}),
   };
   const credential = initialPassword === undefined ? undefined : await deps.platform.credentialOf(initialPassword);
-  const reservation = reservationOf(request, orderId, context, ACTIVATION_MARGIN_SECONDS);
+  // Its renewals, automatic ones included, are debited from the reseller's credit like this order.
+  const reservation = {
+    ...reservationOf(request, orderId, context, ACTIVATION_MARGIN_SECONDS),
+    renewsFromCredit: true as const,
+  };
   const placed = await placeDebited(deps, reseller, withExtras, requestHash, context, reservation, credential);
   // Debited: nothing from here may fail the answer (a client without Idempotency-Key would order
   // again). A new order's documents cannot have arrived yet, so S3 is not asked; signing the forms
@@ -217,12 +221,19 @@ async function replayDebited(
   return { ...replayed, stored: existing };
 }
 
-async function placeDebited(
+/**
+ * Places an order paid from credit (the order, its debit and the balance in one transaction, see
+ * `ResellerRepository.placeDebitedOrder`), starts its workflow and tells the reseller of a low balance.
+ * The order's id is its key: placing it again debits nothing and answers it `replayed`.
+ *
+ * @throws {InsufficientCreditError} when the credit does not cover it (nothing written).
+ */
+export async function placeDebited(
   deps: ResellerIntakeDeps,
   reseller: Reseller,
   order: Order,
   requestHash: string,
-  context: IntakeContext,
+  context: Pick<IntakeContext, 'now'>,
   reservation?: ReturnType<typeof reservationOf>,
   initialPasswordCredential?: string,
 ): Promise<Placed> {

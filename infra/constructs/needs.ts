@@ -131,8 +131,12 @@ export class NeedsBinder {
         fn.addEnvironment('RESELLER_USAGE_PLAN_NAME', resellersUsagePlanName(plan));
         fn.addToRolePolicy(
           new PolicyStatement({
+            // The plan found by its name; an approval's key found by its name (GetApiKeys) before one is created.
             actions: ['apigateway:GET'],
-            resources: [`arn:${partition}:apigateway:${region}::/usageplans`],
+            resources: [
+              `arn:${partition}:apigateway:${region}::/usageplans`,
+              `arn:${partition}:apigateway:${region}::/apikeys`,
+            ],
           }),
         );
         fn.addToRolePolicy(

@@ -125,6 +125,42 @@ describe('reseller enrolment', () => {
     expect((await operator().post('/operator/resellers/NOSUCHENROLMENT/approve', {})).status).toBe(404);
   });
 
+  it('lists the enrolments awaiting a decision to operators, longest waiting first, a page at a time', async () => {
+    const first = await apply(application('Gialli Rivendite S.r.l.', 'rivendite@gialli.example'));
+    const second = await apply(application('Rossi Telematica S.r.l.', 'telematica@rossi.example'));
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const waiting = [first.json.enrolmentId, second.json.enrolmentId];
+
+    expect((await local.api.get('/operator/resellers?status=pending', { apiKey: null })).status).toBe(401);
+    expect((await local.api.get('/operator/resellers?status=pending')).status).toBe(403);
+    const noStatus = await operator().get('/operator/resellers');
+    expect(noStatus.status).toBe(400);
+    expect(noStatus.json.errors).toContainEqual(expect.objectContaining({ path: 'status' }));
+
+    const page1 = await operator().get('/operator/resellers?status=pending&limit=1');
+    expect(page1.status).toBe(200);
+    expect(page1.json.items).toEqual([
+      expect.objectContaining({
+        enrolmentId: waiting[0],
+        status: 'pending_documents',
+        companyName: 'Gialli Rivendite S.r.l.',
+      }),
+    ]);
+    expect(JSON.stringify(page1.json)).not.toContain('rivendite@gialli.example');
+    const page2 = await operator().get(
+      `/operator/resellers?status=pending&limit=1&cursor=${encodeURIComponent(page1.json.nextCursor)}`,
+    );
+    expect(page2.json.items.map((item: { enrolmentId: string }) => item.enrolmentId)).toEqual([waiting[1]]);
+    expect(page2.json.nextCursor).toBeNull();
+    const forged = await operator().get('/operator/resellers?status=pending&cursor=bm90LWEtY3Vyc29y');
+    expect(forged.status).toBe(400);
+    expect(forged.json.errors).toContainEqual(expect.objectContaining({ path: 'cursor' }));
+
+    expect((await operator().post(`/operator/resellers/${waiting[0]}/approve`, {})).status).toBe(200);
+    const after = await operator().get('/operator/resellers?status=pending');
+    expect(after.json.items.map((item: { enrolmentId: string }) => item.enrolmentId)).toEqual([waiting[1]]);
+  });
+
   it('refuses invalid company data and document types, naming each field', async () => {
     const body = application('Neri S.r.l.', 'neri@example.com');
     const refused = await apply({

@@ -343,6 +343,7 @@ describe('least privilege', () => {
       'operator-approve-reseller',
       'operator-list-anomalies',
       'operator-list-orders',
+      'operator-list-resellers',
       'operator-redrive',
       'operator-refund-done',
       'operator-reject-reseller',

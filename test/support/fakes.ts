@@ -14,11 +14,13 @@ import type { PlanChoice, Quota, SpaceInUse } from '../../functions/domain/renew
 import { nextSweepAt } from '../../functions/domain/renewal-policy.ts';
 import type { CreditMovement, Reseller, TopUp } from '../../functions/domain/reseller-credit.ts';
 import type { ResellerDomain } from '../../functions/domain/reseller-domains.ts';
+import type { Enrolment, EnrolmentStatus } from '../../functions/domain/reseller-enrolment.ts';
 import type { NextAction } from '../../functions/domain/schemas.ts';
 import type { ActivationPromise, BusinessCount, BusinessMetrics } from '../../functions/use-cases/business-metrics.ts';
 import type {
   AccessToken,
   AccessTokenRepository,
+  ApiKeyIssuer,
   AuditEntry,
   AuditLog,
   ChargeResult,
@@ -26,6 +28,7 @@ import type {
   DnsResolver,
   DocumentStore,
   EnrolmentNotifier,
+  EnrolmentRepository,
   ListPage,
   ListPosition,
   MailboxListQuery,
@@ -401,7 +404,7 @@ export class InMemoryMailboxRepository implements MailboxRepository {
   async setAutoRenew(address: string, enabled: boolean, storefrontId: string) {
     const move = this.movable(address, 'set_auto_renew');
     if (!move?.mailbox || move.mailbox.storefrontId !== storefrontId) return undefined;
-    if (enabled && !move.mailbox.renewalPayment) return undefined;
+    if (enabled && !move.mailbox.renewalPayment && !move.mailbox.renewsFromCredit) return undefined;
     move.mailbox.autoRenew = enabled;
     return copy(move.mailbox);
   }
@@ -1055,6 +1058,21 @@ export class RecordingResellerNotifier implements ResellerNotifier, EnrolmentNot
     return `msg-low-balance-${this.lowBalances.length}`;
   }
 
+  readonly creditRenewals: ({ kind: 'notice' | 'declined' } & Partial<
+    Parameters<ResellerNotifier['creditRenewalDeclined']>[0]
+  > &
+    Parameters<ResellerNotifier['creditRenewalNotice']>[0])[] = [];
+
+  async creditRenewalNotice(input: Parameters<ResellerNotifier['creditRenewalNotice']>[0]) {
+    this.creditRenewals.push({ kind: 'notice', ...copy(input) });
+    return `msg-credit-renewal-${this.creditRenewals.length}`;
+  }
+
+  async creditRenewalDeclined(input: Parameters<ResellerNotifier['creditRenewalDeclined']>[0]) {
+    this.creditRenewals.push({ kind: 'declined', ...copy(input) });
+    return `msg-credit-renewal-${this.creditRenewals.length}`;
+  }
+
   readonly enrolmentEmails: { kind: 'approved' | 'rejected'; to: string }[] = [];
 
   async enrolmentApproved(input: Parameters<EnrolmentNotifier['enrolmentApproved']>[0]) {
@@ -1117,5 +1135,63 @@ export class InMemoryUploads implements UploadForms, UploadedDocuments {
 
   async received(key: string) {
     return this.uploaded.has(key);
+  }
+}
+
+/** Enrolments in memory: each decision checked against the status (and the claim) it expects, as the condition. */
+export class InMemoryEnrolmentRepository implements EnrolmentRepository {
+  readonly enrolments = new Map<string, Enrolment>();
+
+  async create(enrolment: Enrolment) {
+    if (this.enrolments.has(enrolment.enrolmentId)) throw new Error(`Enrolment ${enrolment.enrolmentId} exists`);
+    this.enrolments.set(enrolment.enrolmentId, copy(enrolment));
+  }
+
+  async get(enrolmentId: string) {
+    const enrolment = this.enrolments.get(enrolmentId);
+    return enrolment && copy(enrolment);
+  }
+
+  async decide(
+    enrolmentId: string,
+    decision: Parameters<EnrolmentRepository['decide']>[1],
+    from: Pick<Enrolment, 'status' | 'approvingAt'> = { status: 'pending_documents' },
+  ) {
+    const stored = this.enrolments.get(enrolmentId);
+    if (stored?.status !== from.status || (from.approvingAt !== undefined && stored.approvingAt !== from.approvingAt)) {
+      return 'not_pending' as const;
+    }
+    for (const [name, value] of Object.entries(decision)) {
+      if (value !== undefined) Object.assign(stored, { [name]: value });
+    }
+    return 'decided' as const;
+  }
+
+  async list(statuses: readonly EnrolmentStatus[], { limit, after }: { limit: number; after?: ListPosition }) {
+    const key = (enrolment: Enrolment) => `${enrolment.createdAt}#${enrolment.enrolmentId}`;
+    const sorted = [...this.enrolments.values()]
+      .filter((enrolment) => statuses.includes(enrolment.status))
+      .filter((enrolment) => after === undefined || key(enrolment) > `${after.at}#${after.id}`)
+      .sort((a, b) => (key(a) < key(b) ? -1 : 1));
+    const items = sorted.slice(0, limit).map(copy);
+    const last = items.at(-1);
+    return sorted.length > limit && last ? { items, next: { at: last.createdAt, id: last.enrolmentId } } : { items };
+  }
+}
+
+/**
+ * API keys in memory, as API Gateway keeps them: names are not unique, so creating twice makes two
+ * keys. Finding and creating are separate steps with a turn between them, as the two calls are.
+ */
+export class InMemoryApiKeys implements ApiKeyIssuer {
+  readonly keys: { id: string; name: string; value: string }[] = [];
+
+  async findOrCreate(name: string) {
+    const found = this.keys.find((key) => key.name === name);
+    if (found) return { id: found.id, value: found.value };
+    await Promise.resolve();
+    const key = { id: `key-${this.keys.length + 1}`, name, value: `rk_test_${this.keys.length + 1}` };
+    this.keys.push(key);
+    return { id: key.id, value: key.value };
   }
 }

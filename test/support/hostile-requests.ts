@@ -166,6 +166,8 @@ const queryString = (known: KnownEntities) => {
   const value = fc.oneof(
     segment(known),
     addressLike.map((address) => encodeURIComponent(address)),
+    // The one list filter that has a single valid value (GET /operator/resellers?status=pending).
+    fc.constant('pending'),
   );
   const pair = fc.oneof(
     fc.tuple(key, value).map(([k, v]) => `${k}=${v}`),

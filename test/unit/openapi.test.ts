@@ -68,6 +68,7 @@ const CONTRACT_ROUTES = [
   ['post', '/resellers', '202'],
   ['post', '/operator/resellers/{resellerId}/approve', '200'],
   ['post', '/operator/resellers/{resellerId}/reject', '200'],
+  ['get', '/operator/resellers', '200'],
 ] as const;
 
 const STOREFRONT = new Set([

@@ -361,8 +361,8 @@ export function dynamoMailboxRepository(table: Table, clock: () => Date = () => 
           new UpdateCommand({
             TableName: tableName,
             Key: mailboxKey(address),
-            // Enabling needs something to charge: the card or PayPal token kept on the mailbox.
-            ConditionExpression: `${from.expression} AND storefrontId = :storefrontId${enabled ? ' AND attribute_exists(renewalPayment)' : ''}`,
+            // Enabling needs something to charge: the card or PayPal token kept on the mailbox, or a reseller's credit.
+            ConditionExpression: `${from.expression} AND storefrontId = :storefrontId${enabled ? ' AND (attribute_exists(renewalPayment) OR renewsFromCredit = :true)' : ''}`,
             UpdateExpression: 'SET autoRenew = :enabled ADD revision :one',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
@@ -370,6 +370,7 @@ export function dynamoMailboxRepository(table: Table, clock: () => Date = () => 
               ':enabled': enabled,
               ':storefrontId': storefrontId,
               ':one': 1,
+              ...(enabled ? { ':true': true } : {}),
             },
             ReturnValues: 'ALL_NEW',
           }),

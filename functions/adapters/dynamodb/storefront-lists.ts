@@ -43,22 +43,36 @@ export interface ListSource {
  * tells whether there is a next page), so a page costs the same however large the table grows.
  * Never a Scan, never a filter that reads what it throws away.
  */
-export async function readNewestFirst(
+export function readNewestFirst(table: Table, source: ListSource, limit: number) {
+  return readMerged(table, source, limit, 'newest');
+}
+
+/**
+ * The same in ascending order (a queue, longest waiting first): `before` then reads as "after", the
+ * sort key where the previous page ended.
+ */
+export function readOldestFirst(table: Table, source: ListSource, limit: number) {
+  return readMerged(table, source, limit, 'oldest');
+}
+
+async function readMerged(
   { client, tableName }: Table,
   source: ListSource,
   limit: number,
+  first: 'newest' | 'oldest',
 ): Promise<{ items: Record<string, unknown>[]; next?: ListPosition }> {
   const bounded = source.before !== undefined;
+  const newest = first === 'newest';
   const pages = await Promise.all(
     source.partitions.map((partition) =>
       client.send(
         new QueryCommand({
           TableName: tableName,
           IndexName: source.index,
-          KeyConditionExpression: bounded ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
+          KeyConditionExpression: bounded ? `#pk = :pk AND #sk ${newest ? '<' : '>'} :before` : '#pk = :pk',
           ExpressionAttributeNames: { '#pk': source.partitionKey, ...(bounded ? { '#sk': source.sortKey } : {}) },
           ExpressionAttributeValues: { ':pk': partition, ...(bounded ? { ':before': source.before } : {}) },
-          ScanIndexForward: false,
+          ScanIndexForward: !newest,
           Limit: limit + 1,
         }),
       ),
@@ -66,7 +80,7 @@ export async function readNewestFirst(
   );
   const sortKeyOf = (item: Record<string, unknown>) => String(item[source.sortKey]);
   const merged = pages.flatMap((page) => page.Items ?? []);
-  if (pages.length > 1) merged.sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) ? 1 : -1));
+  if (pages.length > 1) merged.sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) === newest ? 1 : -1));
   const items = merged.slice(0, limit);
   const last = items.at(-1);
   // More than a page read means more to come; any partition cut short read limit + 1 items alone.

@@ -1,6 +1,7 @@
 import { type MailboxType, planFor, VAT_RATE_PERCENT } from '../../domain/catalog.ts';
 import type { OrderKind } from '../../domain/order.ts';
 import type {
+  CreditRenewalNotice,
   EmailMessage,
   Notifier,
   OrderConfirmation,
@@ -374,5 +375,43 @@ export function enrolmentRejectedEmail(input: { to: string; name: string; reason
       'Puoi presentare una nuova richiesta con i dati e i documenti corretti.',
     ],
     facts: [],
+  });
+}
+
+/** A reseller's mailbox renews automatically: the debit of its credit, and when. */
+export function creditRenewalNoticeEmail(input: CreditRenewalNotice): EmailMessage {
+  const years = input.years === 1 ? '1 anno' : `${input.years} anni`;
+  return render(input.to, `Rinnovo automatico dal credito: la casella PEC ${input.address}`, {
+    greeting: `Gentile ${input.name},`,
+    paragraphs: [
+      `la casella di posta elettronica certificata ${input.address} di un tuo cliente scade il ${italianDate(input.expiresAt)} e si rinnova automaticamente per ${years}.`,
+      `Il ${italianDate(input.chargeAt)} addebiteremo ${euro(input.amountCents)} (IVA esclusa) sul tuo credito prepagato: assicurati che il credito lo copra.`,
+      'Se non vuoi rinnovarla, disattiva il rinnovo automatico della casella prima di quella data.',
+    ],
+    facts: [
+      ['Data di addebito', italianDate(input.chargeAt)],
+      ['Importo (IVA esclusa)', euro(input.amountCents)],
+    ],
+  });
+}
+
+/** A reseller's credit did not cover a mailbox's automatic renewal. */
+export function creditRenewalDeclinedEmail(
+  input: CreditRenewalNotice & { balanceCents: number; nextAttemptAt?: string },
+): EmailMessage {
+  return render(input.to, `Rinnovo automatico non riuscito: credito insufficiente per ${input.address}`, {
+    greeting: `Gentile ${input.name},`,
+    paragraphs: [
+      `il credito prepagato (${euro(input.balanceCents)}) non copre il rinnovo automatico della casella ${input.address} (${euro(input.amountCents)}, IVA esclusa).`,
+      input.nextAttemptAt
+        ? `Riproveremo il ${italianDate(input.nextAttemptAt)}: ricarica il credito prima di quella data.`
+        : 'Il rinnovo automatico è stato disattivato: ricarica il credito e rinnova la casella.',
+      `Se non viene rinnovata, dal ${italianDate(input.expiresAt)} la casella non può più inviare messaggi: può solo riceverli per 90 giorni, poi viene cancellata.`,
+    ],
+    facts: [
+      ['Credito disponibile', euro(input.balanceCents)],
+      ['Importo del rinnovo', euro(input.amountCents)],
+      ['La casella smette di inviare il', italianDate(input.expiresAt)],
+    ],
   });
 }

@@ -20,9 +20,11 @@ import {
 import {
   AnomalyListSchema,
   AttentionListSchema,
+  EnrolmentListSchema,
   OperatorAnomaliesQuerySchema,
   OperatorOrderSchema,
   OperatorOrdersQuerySchema,
+  OperatorResellersQuerySchema,
   RedriveResultSchema,
   RefundDoneRequestSchema,
   ResendResultSchema,
@@ -289,7 +291,12 @@ const OPERATIONS: Record<string, OperationDoc> = {
     operationId: 'setAutoRenew',
     parameters: [addressParameter],
     request: { name: 'AutoRenewRequest', schema: AutoRenewRequestSchema },
-    success: { status: 200, description: 'The mailbox.', body: MAILBOX },
+    success: {
+      status: 200,
+      description:
+        "The mailbox. A reseller's mailbox renews automatically from the reseller's credit (off until switched on here).",
+      body: MAILBOX,
+    },
     errors: [
       validationFailed,
       mailboxNotFound,
@@ -655,6 +662,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
     errors: [
       new NotFoundError('Enrolment 7GQ2M3XK9P1A', 'not_found'),
       new ConflictError('enrolment_not_pending', 'Enrolment 7GQ2M3XK9P1A was already approved.'),
+      new ConflictError(
+        'enrolment_being_approved',
+        'Enrolment 7GQ2M3XK9P1A is being approved by another operator; if that approval stopped, approve again in 60 seconds to finish it.',
+      ),
     ],
   },
   'POST /operator/resellers/{resellerId}/reject': {
@@ -671,7 +682,23 @@ const OPERATIONS: Record<string, OperationDoc> = {
     errors: [
       new NotFoundError('Enrolment 7GQ2M3XK9P1A', 'not_found'),
       new ConflictError('enrolment_not_pending', 'Enrolment 7GQ2M3XK9P1A was already approved.'),
+      new ConflictError(
+        'enrolment_being_approved',
+        'Enrolment 7GQ2M3XK9P1A is being approved by another operator; if that approval stopped, approve again in 60 seconds to finish it.',
+      ),
     ],
+  },
+  'GET /operator/resellers': {
+    operationId: 'listPendingEnrolments',
+    query: OperatorResellersQuerySchema,
+    success: {
+      status: 200,
+      description:
+        'The enrolments awaiting a decision, longest waiting first (one query per status of the status index): ' +
+        'pending_documents, and approving (an approval that stopped half-way; approving again finishes it).',
+      body: { name: 'EnrolmentList', schema: EnrolmentListSchema },
+    },
+    errors: [listRefused],
   },
 };
 

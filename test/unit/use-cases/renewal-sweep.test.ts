@@ -18,9 +18,11 @@ import {
   InMemoryMailPlatform,
   InMemoryOrderRepository,
   InMemoryPaymentGateway,
+  InMemoryResellerRepository,
   InMemorySweepState,
   RecordingAuditLog,
   RecordingNotifier,
+  RecordingResellerNotifier,
   RecordingWorkflow,
 } from '../../support/fakes.ts';
 import { savedCard, storedMailbox } from '../../support/fixtures.ts';
@@ -41,9 +43,13 @@ const mailbox = (overrides: Partial<Mailbox> = {}): Mailbox =>
 const card = { autoRenew: true, renewalPayment: savedCard };
 
 function world(...mailboxes: Mailbox[]) {
+  const orders = new InMemoryOrderRepository();
+  const mailboxRepository = new InMemoryMailboxRepository().seed(...mailboxes);
   return {
-    orders: new InMemoryOrderRepository(),
-    mailboxes: new InMemoryMailboxRepository().seed(...mailboxes),
+    orders,
+    mailboxes: mailboxRepository,
+    resellers: new InMemoryResellerRepository(orders, mailboxRepository),
+    resellerNotifier: new RecordingResellerNotifier(),
     sweepState: new InMemorySweepState(),
     workflow: new RecordingWorkflow(),
     platform: new InMemoryMailPlatform(),
