@@ -24,6 +24,37 @@ let counter = 0;
 const freshDomain = () => `rivendita-${process.pid}-${Date.now().toString(36)}-${counter++}.it`;
 const setMx = (domain: string, mx: string[]) =>
   local.api.request('PUT', `/_local/dns/${domain}`, { body: { mx }, apiKey: null });
+// The provider's name servers, as configured in the CDK app defaults (`pec:hostedNameServers`).
+const PROVIDER_NS = ['ns1.pec.example.com', 'ns2.pec.example.com'];
+const setRecords = (domain: string, records: { mx?: string[]; ns?: string[] }) =>
+  local.api.request('PUT', `/_local/dns/${domain}`, { body: records, apiKey: null });
+
+const waitOf = (domain: string) =>
+  local.runtime.stepFunctions.executions().find((candidate) => candidate.name === `domain-${domain}`);
+const enteredWait = (domain: string) =>
+  (waitOf(domain)?.history ?? []).some(
+    (event) =>
+      event.type === 'TaskStateEntered' &&
+      (event.stateEnteredEventDetails as { name?: string } | undefined)?.name === 'WaitForDomainDns',
+  );
+
+/** Polls until `done` holds for the domain's background wait (the certification workflow's execution). */
+async function until(done: () => boolean, what: string) {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Gave up waiting: ${what}`);
+}
+
+/** The domain's background wait, once it has ended. */
+async function waitEnded(domain: string) {
+  await until(
+    () => waitOf(domain)?.status !== undefined && waitOf(domain)?.status !== 'RUNNING',
+    `${domain}'s wait ends`,
+  );
+  return waitOf(domain) as NonNullable<ReturnType<typeof waitOf>>;
+}
 
 const creditOf = async (api: ApiClient) => {
   const response = await api.get('/reseller/credit?limit=100');
@@ -145,7 +176,8 @@ describe('certified domains of a reseller', () => {
   it('refuses with 402 a domain the credit does not cover, writing nothing', async () => {
     const api = as(POOR);
     const domains = Array.from({ length: 14 }, freshDomain);
-    for (const domain of domains) await setMx(domain, []);
+    // Certified at once: no background wait for each.
+    for (const domain of domains) await setMx(domain, PROVIDER_MX);
     // 20,000 cents: thirteen years of 1,500 leave 500.
     for (const domain of domains.slice(0, 13))
       expect((await api.post('/reseller/domains', { domain })).status).toBe(201);
@@ -160,5 +192,65 @@ describe('certified domains of a reseller', () => {
     expect(credit.movements.filter((movement) => movement.kind === 'debit')).toHaveLength(13);
     const listed = await api.get('/reseller/domains');
     expect(listed.json.domains.map((domain: { domain: string }) => domain.domain)).not.toContain(last);
+  });
+
+  it('certifies a pending domain in the background once its MX records are set, without a dns-check', async () => {
+    const api = as(RESELLER);
+    const domain = freshDomain();
+    await setMx(domain, []);
+    const requested = await api.post('/reseller/domains', { domain });
+    expect(requested.json).toMatchObject({ status: 'pending_dns' });
+    // Asked again while it waits: the same domain, one wait.
+    expect((await api.post('/reseller/domains', { domain })).status).toBe(200);
+
+    // The execution checked, found nothing, and waits (a callback whose timeout is the backoff).
+    await until(() => enteredWait(domain), `${domain}'s execution waits for the next check`);
+    expect(waitOf(domain)?.status).toBe('RUNNING');
+
+    await setMx(domain, PROVIDER_MX);
+    expect((await waitEnded(domain)).status).toBe('SUCCEEDED');
+    const waits = local.runtime.stepFunctions.executions().filter((candidate) => candidate.name === `domain-${domain}`);
+    expect(waits).toHaveLength(1);
+    const listed = await api.get('/reseller/domains');
+    expect(listed.json.domains).toContainEqual(
+      expect.objectContaining({ domain, status: 'certified', certifiedAt: expect.any(String) }),
+    );
+  });
+
+  it('wakes the waiting execution when dns-check certifies the domain', async () => {
+    const api = as(RESELLER);
+    const domain = freshDomain();
+    await setMx(domain, []);
+    expect((await api.post('/reseller/domains', { domain })).json).toMatchObject({ status: 'pending_dns' });
+    await until(() => enteredWait(domain), `${domain}'s execution waits for the next check`);
+    await setMx(domain, PROVIDER_MX);
+    const checked = await api.post(`/reseller/domains/${domain}/dns-check`, {});
+    expect(checked.json).toMatchObject({ status: 'certified' });
+    expect((await waitEnded(domain)).status).toBe('SUCCEEDED');
+  });
+
+  it('certifies free a domain hosted with the provider: price 0, no movement', async () => {
+    const api = as(OTHER);
+    const domain = freshDomain();
+    expect((await setRecords(domain, { mx: PROVIDER_MX, ns: PROVIDER_NS })).json).toEqual({
+      domain,
+      mx: PROVIDER_MX,
+      ns: PROVIDER_NS,
+    });
+    const before = await creditOf(api);
+    const requested = await api.post('/reseller/domains', { domain });
+    expect(requested.status).toBe(201);
+    expect(requested.json).toMatchObject({ domain, status: 'certified', priceCents: 0 });
+    const after = await creditOf(api);
+    expect(after.balanceCents).toBe(before.balanceCents);
+    expect(after.movements).toEqual(before.movements);
+
+    // Delegated half elsewhere: not hosted, the yearly price.
+    const mixed = freshDomain();
+    await setRecords(mixed, { mx: PROVIDER_MX, ns: [PROVIDER_NS[0] ?? '', 'ns.elsewhere.example'] });
+    expect((await api.post('/reseller/domains', { domain: mixed })).json).toMatchObject({ priceCents: 1500 });
+    // The local DNS body names the field it refuses.
+    const bad = await setRecords(freshDomain(), { ns: 'ns1' as unknown as string[] });
+    expect(bad.status).toBe(400);
   });
 });
