@@ -104,6 +104,7 @@ export class StatelessStack extends Stack {
         ...Object.fromEntries(routes.map(({ route, fn }) => [route.handler, fn])),
         'renewal-sweep': this.renewalSweep.functions.NextPage,
         'sweep-mailbox': this.renewalSweep.functions.SweepMailbox,
+        'sweep-domain': this.renewalSweep.functions.SweepDomain,
         'bank-statement': statements.function,
         'ses-feedback': emailFeedback.function,
         'attention-gauge': attentionGauge,

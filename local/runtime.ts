@@ -549,6 +549,11 @@ export interface SweepSummary {
   suspended: number;
   deleted: number;
   failed: number;
+  /** A reseller's certified domains: renewed, short of credit, lapsed, purged of their mailboxes. */
+  domainRenewals: number;
+  domainRenewalsShort: number;
+  domainLapses: number;
+  domainPurges: number;
   listed: number;
   readUnits: number;
 }

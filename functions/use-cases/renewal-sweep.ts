@@ -11,6 +11,7 @@ import {
 } from '../domain/renewal-policy.ts';
 import { orderTotals } from '../domain/totals.ts';
 import { BusinessCount, type BusinessMetrics } from './business-metrics.ts';
+import type { DomainOutcome } from './domain-renewal-sweep.ts';
 import type {
   AuditLog,
   DueCursor,
@@ -44,7 +45,9 @@ export type MailboxOutcome =
   | 'suspended'
   | 'deleted'
   | 'nothing'
-  | 'failed';
+  | 'failed'
+  // A reseller's certified domain (SweepDomain, `domain-renewal-sweep.ts`).
+  | DomainOutcome;
 
 /** The sweep's counts: the contract's fields, the failures, and the read capacity units it used. */
 export interface SweepTotals {
@@ -55,6 +58,11 @@ export interface SweepTotals {
   suspended: number;
   deleted: number;
   failed: number;
+  /** Reseller domains renewed from credit, short of credit (emailed), lapsed, and purged of their mailboxes. */
+  domainRenewals: number;
+  domainRenewalsShort: number;
+  domainLapses: number;
+  domainPurges: number;
   /** Items listed from the due-day index. */
   listed: number;
   readUnits: number;
@@ -68,6 +76,10 @@ const COUNTED: Partial<Record<MailboxOutcome, keyof SweepTotals>> = {
   suspended: 'suspended',
   deleted: 'deleted',
   failed: 'failed',
+  'domain-renewal': 'domainRenewals',
+  'domain-renewal-short': 'domainRenewalsShort',
+  'domain-lapsed': 'domainLapses',
+  'domain-purged': 'domainPurges',
 };
 
 export const emptyTotals = (): SweepTotals => ({
@@ -78,6 +90,10 @@ export const emptyTotals = (): SweepTotals => ({
   suspended: 0,
   deleted: 0,
   failed: 0,
+  domainRenewals: 0,
+  domainRenewalsShort: 0,
+  domainLapses: 0,
+  domainPurges: 0,
   listed: 0,
   readUnits: 0,
 });
