@@ -395,7 +395,7 @@ describe('least privilege', () => {
     expect(JSON.parse(target.Input)).toEqual({ at: '<aws.scheduler.scheduled-time>' });
   });
 
-  it('sweeps the due mailboxes of a page a bounded number at a time, a failed one caught so the others go on', () => {
+  it('sweeps the due mailboxes (and reseller domains) of a page a bounded number at a time, a failed one caught so the others go on', () => {
     const definition = stateMachineDefinition(stateMachineOf(template, 'RenewalSweep')[1]) as unknown as {
       StartAt: string;
       States: Record<string, Record<string, unknown>>;
@@ -406,11 +406,28 @@ describe('least privilege', () => {
       MaxConcurrency: number;
       ItemsPath: string;
       Next: string;
-      ItemProcessor: { StartAt: string; States: Record<string, { Catch?: { ErrorEquals: string[]; Next: string }[] }> };
+      ItemProcessor: {
+        StartAt: string;
+        States: Record<
+          string,
+          { Catch?: { ErrorEquals: string[]; Next: string }[]; Choices?: { StringMatches?: string; Next: string }[] }
+        >;
+      };
     };
     expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 10, ItemsPath: '$.addresses', Next: 'NextPage' });
-    const item = map.ItemProcessor.States[map.ItemProcessor.StartAt];
-    expect(item?.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'MailboxFailed' })]);
+    // Each item is a mailbox address or a reseller domain (`DOMAIN#<domain>`), each to its own step.
+    const route = map.ItemProcessor.States[map.ItemProcessor.StartAt];
+    expect(route).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.address', StringMatches: 'DOMAIN#*', Next: 'SweepDomain' }],
+      Default: 'SweepMailbox',
+    });
+    expect(map.ItemProcessor.States.SweepMailbox?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'MailboxFailed' }),
+    ]);
+    expect(map.ItemProcessor.States.SweepDomain?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'DomainFailed' }),
+    ]);
     expect(definition.States.AllSwept).toMatchObject({ Type: 'Choice', Default: 'SweepMailboxes' });
   });
 
