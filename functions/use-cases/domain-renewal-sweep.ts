@@ -33,8 +33,9 @@ import type {
  * 3. purge: 90 days later (an expired mailbox's grace period) its suspended mailboxes are deleted.
  */
 
-/** What one domain's sweep did (the Map's item result). */
-export type DomainOutcome = 'domain-renewal' | 'domain-renewal-short' | 'domain-lapsed' | 'domain-purged' | 'nothing';
+/** What one domain's sweep did (the Map's item result), besides `nothing`. */
+export const DOMAIN_OUTCOMES = ['domain-renewal', 'domain-renewal-short', 'domain-lapsed', 'domain-purged'] as const;
+export type DomainOutcome = (typeof DOMAIN_OUTCOMES)[number] | 'nothing';
 
 export interface DomainSweepDeps {
   domains: Pick<

@@ -136,7 +136,8 @@ export async function nextSweepPage(
     state.days && state.completes
       ? { days: state.days, completes: state.completes }
       : daysToSweep(await deps.sweepState.sweptThrough(), at);
-  const totals = { ...(state.totals ?? emptyTotals()) };
+  // A run started before a count existed carries totals without it: counted from zero.
+  const totals = { ...emptyTotals(), ...state.totals };
   for (const { outcome, readUnits } of state.results ?? []) {
     const field = COUNTED[outcome];
     if (field) totals[field]++;
