@@ -202,7 +202,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'request-reseller-domain',
     apiKey: true,
     description: "Certifies a reseller's domain, its year debited from the credit",
-    needs: { table: 'readWrite', mxHosts: true },
+    needs: { table: 'readWrite', mxHosts: true, hostedNameServers: true, domainWorkflowStart: true },
   },
   {
     method: 'GET',
@@ -210,7 +210,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'list-reseller-domains',
     apiKey: true,
     description: "A reseller's certified domains",
-    needs: { table: 'read', mxHosts: true },
+    needs: { table: 'read' },
   },
   {
     method: 'POST',
@@ -218,7 +218,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handler: 'check-reseller-domain',
     apiKey: true,
     description: "Checks a reseller's domain MX records now",
-    needs: { table: 'readWrite', mxHosts: true },
+    needs: { table: 'readWrite', mxHosts: true, hostedNameServers: true, domainTaskSuccess: true },
   },
   {
     method: 'GET',

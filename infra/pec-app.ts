@@ -49,6 +49,11 @@ export const SETTING_DEFAULTS = {
    * mailbox's address; `*` for any storefront not named.
    */
   renewalLinks: '{"*":"https://www.example.com/rinnovo?indirizzo={address}"}',
+  /**
+   * The provider's name servers (comma-separated): a reseller's domain whose NS records are all
+   * among them is hosted with the provider, and its certification is free.
+   */
+  hostedNameServers: 'ns1.pec.example.com,ns2.pec.example.com',
 };
 type SettingKey = keyof typeof SETTING_DEFAULTS;
 
@@ -144,6 +149,7 @@ export function buildPecApp(options: PecAppOptions = {}) {
         mxHosts: setting('mxHosts').split(','),
         dnsDeadline: duration('domainDnsDeadlineDays'),
         dnsPoll,
+        hostedNameServers: setting('hostedNameServers').split(','),
       },
       firstAccessTokenTtl: duration('firstAccessTokenTtlHours'),
       passwordResetTokenTtl: duration('passwordResetTokenTtlMinutes'),

@@ -21,7 +21,13 @@ export interface ProductSettings {
    * PEC on the holder's own domain: the provider's mail exchangers, how long the holder has to point
    * MX at them, and how often the domain is checked meanwhile (the first wait, doubling up to the max).
    */
-  domainPec: { mxHosts: string[]; dnsDeadline: Duration; dnsPoll: { first: Duration; max: Duration } };
+  domainPec: {
+    mxHosts: string[];
+    dnsDeadline: Duration;
+    dnsPoll: { first: Duration; max: Duration };
+    /** The provider's name servers: a reseller's domain delegated only to them is hosted, certified free. */
+    hostedNameServers: string[];
+  };
   /** Where transfers and slips are paid to (shown in the payment instructions). */
   beneficiary: { name: string; iban: string; postalAccount?: string };
   /**

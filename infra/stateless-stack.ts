@@ -2,6 +2,7 @@ import { Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
+import { DomainCertification } from '../workflows/domain-certification.ts';
 import { OrderFulfilment } from '../workflows/order-fulfilment.ts';
 import { RenewalSweep } from '../workflows/renewal-sweep.ts';
 import { API_ROUTES } from './api-routes.ts';
@@ -28,6 +29,7 @@ export class StatelessStack extends Stack {
   readonly api: StorefrontApi;
   readonly orderFulfilment: OrderFulfilment;
   readonly renewalSweep: RenewalSweep;
+  readonly domainCertification: DomainCertification;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -48,7 +50,12 @@ export class StatelessStack extends Stack {
       binder: stateBinder,
     });
     const stateMachine = this.orderFulfilment.stateMachine;
-    const binder = stateBinder.withWorkflow(stateMachine);
+    // A reseller's pending domain waits for its MX records in a workflow of its own.
+    this.domainCertification = new DomainCertification(this, 'DomainCertification', {
+      dnsDeadline: settings.domainPec.dnsDeadline,
+      binder: stateBinder,
+    });
+    const binder = stateBinder.withWorkflow(stateMachine).withDomainWorkflow(this.domainCertification.stateMachine);
 
     const routes = API_ROUTES.map((route) => ({
       route,
@@ -97,11 +104,12 @@ export class StatelessStack extends Stack {
         ...Object.fromEntries(routes.map(({ route, fn }) => [route.handler, fn])),
         'renewal-sweep': this.renewalSweep.functions.NextPage,
         'sweep-mailbox': this.renewalSweep.functions.SweepMailbox,
+        'sweep-domain': this.renewalSweep.functions.SweepDomain,
         'bank-statement': statements.function,
         'ses-feedback': emailFeedback.function,
         'attention-gauge': attentionGauge,
       },
-      tolerant: this.orderFulfilment.functions,
+      tolerant: { ...this.orderFulfilment.functions, ...this.domainCertification.functions },
       operatorStatesReached: this.orderFulfilment.operatorStatesReached,
       operatorEnds: this.orderFulfilment.operatorEnds,
       alarmEmail: props.alarmEmail,

@@ -87,6 +87,7 @@ Try it:
   curl -s -X POST ${runtime.url}/_local/renewal-sweep -d '{"at":"2028-01-01T00:00:00Z"}'   # the daily sweep, as of then
   curl -s -X PUT ${runtime.url}/_local/dns/example.it -d '{"mx":[]}'   # the domain exists (own-domain PEC), no MX yet
   curl -s -X PUT ${runtime.url}/_local/dns/example.it -d '{"mx":["mx1.pec.example.com","mx2.pec.example.com"]}'
+  curl -s -X PUT ${runtime.url}/_local/dns/ospitato.it -d '{"mx":["mx1.pec.example.com"],"ns":["ns1.pec.example.com","ns2.pec.example.com"]}'   # hosted with the provider: a reseller certifies it free
   curl -s -X POST ${runtime.url}/_local/payments/<orderId>/authenticate -d '{"approve":true}'   # the holder completes 3-D Secure (pm_card_authenticationRequired)
   curl -s -X POST ${runtime.url}/mailboxes/info%40example.it/dns-check -H 'x-api-key: ${apiKey}'   # check now
   curl -s -X POST ${runtime.url}/_local/ses/bounces -d '{"recipient":"mario.rossi@example.com"}'   # SES reports a hard bounce: the mailbox's contact shows undeliverable

@@ -4,6 +4,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoResellerRepository } from '../functions/adapters/dynamodb/reseller-repository.ts';
 import { decodePercentEncoded } from '../functions/adapters/http/percent-encoding.ts';
+import { ANY_STOREFRONT } from '../functions/adapters/renewal-links.ts';
 import { DEFAULT_RESELLER_PRICE_LIST } from '../functions/domain/catalog.ts';
 import { movementIdOf } from '../functions/domain/reseller-credit.ts';
 import { startDnsServer } from './aws/dns-server.ts';
@@ -132,15 +133,19 @@ export interface LocalRuntime {
 
 /**
  * Local defaults: the renewal pages (`pec:renewalLinks`) of the two local storefronts, by API key
- * (a storefront's id is its key's id, `localApiKeyId`), unless `context` names others.
+ * (a storefront's id is its key's id, `localApiKeyId`), and `*` for every other key, unless
+ * `context` names others.
  */
 export const LOCAL_RENEWAL_PAGES = {
   sk_local_dev: 'https://negozio.example.com/rinnovo?indirizzo={address}',
   sk_local_other: 'https://altro-negozio.example.com/pec/rinnova/{address}',
 };
-const LOCAL_RENEWAL_LINKS = Object.fromEntries(
-  Object.entries(LOCAL_RENEWAL_PAGES).map(([key, url]) => [localApiKeyId(key), url]),
-);
+/** Any other key (the local reseller, a reseller enrolled locally): the same fallback as the deployed default. */
+const LOCAL_OTHER_RENEWAL_PAGE = 'https://www.example.com/rinnovo?indirizzo={address}';
+const LOCAL_RENEWAL_LINKS = {
+  ...Object.fromEntries(Object.entries(LOCAL_RENEWAL_PAGES).map(([key, url]) => [localApiKeyId(key), url])),
+  [ANY_STOREFRONT]: LOCAL_OTHER_RENEWAL_PAGE,
+};
 
 /** The local names of the resources a function's environment refers to (a Ref or GetAtt in the template). */
 const LOCAL_RESOURCES = {
@@ -195,6 +200,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let functions: (LocalFunction & { codeDir: string })[];
   const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-order-fulfilment`;
   const sweepMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-renewal-sweep`;
+  const domainMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:pec-domain-certification`;
   try {
     // The gateway listens first: the first-access link points at it, and the templates need that URL.
     gateway = await startHttpGateway({
@@ -301,16 +307,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           },
         },
         {
-          // The MX records the DNS check sees for a domain (CONTRACT.md, local runtime only).
+          // The MX records the DNS check sees for a domain (CONTRACT.md, local runtime only), and
+          // optionally its NS records (`"ns"`: a reseller's domain hosted with the provider).
           method: 'PUT',
           pattern: /^\/_local\/dns\/([^/]+)$/,
           handle: async (match, body) => {
             const domain = decodePercentEncoded(match[1] ?? '')?.toLowerCase();
             if (!domain) return localProblem('domain', 'The domain is not valid percent-encoding of UTF-8 text.');
-            const mx = parseMxBody(body);
-            if (!mx) return localProblem('mx', 'The body must be { "mx": ["host", ...] } with host names.');
-            dns.setMx(domain, mx);
-            return { status: 200, body: { domain, mx } };
+            const records = parseDnsBody(body);
+            if (typeof records === 'string') {
+              return localProblem(
+                records,
+                'The body must be { "mx": ["host", ...], "ns"?: ["host", ...] } with host names.',
+              );
+            }
+            const { mx, ns } = records;
+            dns.setRecords(domain, { mx, ns: ns ?? [] });
+            return { status: 200, body: { domain, mx, ...(ns ? { ns } : {}) } };
           },
         },
       ],
@@ -343,8 +356,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const taskStates = taskFunctions(definition, functions);
     const sweepDefinition = stateMachineDefinitionOf(stateless, 'RenewalSweep');
     const sweepStates = taskFunctions(sweepDefinition, functions);
+    const domainDefinition = stateMachineDefinitionOf(stateless, 'DomainCertification');
+    const domainStates = taskFunctions(domainDefinition, functions);
     stepFunctions = await startStepFunctionsServer(
       [
+        {
+          // A reseller's pending domain, waiting for its MX records (polls last milliseconds locally).
+          arn: domainMachineArn,
+          definition: domainDefinition,
+          taskHandlers: Object.fromEntries(
+            Object.entries(domainStates).map(([state, fn]) => [state, (input: unknown) => invoke(fn, input)]),
+          ),
+          callbackTimeoutOverrides: { WaitForDomainDns: options.dnsPollMs ?? 250 },
+        },
         {
           arn: sweepMachineArn,
           definition: sweepDefinition,
@@ -404,6 +428,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...LOCAL_RESOURCES,
       ORDER_WORKFLOW_ARN: stateMachineArn,
       SWEEP_WORKFLOW_ARN: sweepMachineArn,
+      DOMAIN_WORKFLOW_ARN: domainMachineArn,
     };
     for (const fn of functions) {
       const environment: Record<string, string> = {
@@ -532,6 +557,11 @@ export interface SweepSummary {
   suspended: number;
   deleted: number;
   failed: number;
+  /** A reseller's certified domains: renewed, short of credit, lapsed, purged of their mailboxes. */
+  domainRenewals: number;
+  domainRenewalsShort: number;
+  domainLapses: number;
+  domainPurges: number;
   listed: number;
   readUnits: number;
 }
@@ -633,18 +663,26 @@ async function executionsEnded(stepFunctions: LocalStepFunctionsServer, orderIds
   }
 }
 
-function parseMxBody(body: string): string[] | undefined {
+/**
+ * `{ "mx": [...], "ns"?: [...] }` (host names; `mx` may be left out when `ns` is given: none), or
+ * the name of the field that is wrong.
+ */
+function parseDnsBody(body: string): { mx: string[]; ns?: string[] } | 'mx' | 'ns' {
+  const hostname =
+    /^(?=.{1,253}\.?$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
+  const hosts = (value: unknown): value is string[] =>
+    Array.isArray(value) && value.every((host) => typeof host === 'string' && hostname.test(host));
+  let parsed: { mx?: unknown; ns?: unknown };
   try {
-    const parsed = JSON.parse(body) as { mx?: unknown };
-    const hostname =
-      /^(?=.{1,253}\.?$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
-    if (!Array.isArray(parsed.mx) || !parsed.mx.every((host) => typeof host === 'string' && hostname.test(host))) {
-      return undefined;
-    }
-    return parsed.mx as string[];
+    parsed = JSON.parse(body) as { mx?: unknown; ns?: unknown };
   } catch {
-    return undefined;
+    return 'mx';
   }
+  if (typeof parsed !== 'object' || parsed === null) return 'mx';
+  if (parsed.ns !== undefined && !hosts(parsed.ns)) return 'ns';
+  if (parsed.mx === undefined && parsed.ns !== undefined) return { mx: [], ns: parsed.ns as string[] };
+  if (!hosts(parsed.mx)) return 'mx';
+  return { mx: parsed.mx, ...(parsed.ns === undefined ? {} : { ns: parsed.ns as string[] }) };
 }
 
 /** The `{ "recipient": "<email>" }` of POST /_local/ses/bounces, lower-cased. */

@@ -20,6 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { DOMAIN_DUE_PREFIX } from '../functions/domain/reseller-domains.ts';
 import type { NeedsBinder } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
 import { retryTransient } from './order-fulfilment.ts';
@@ -51,7 +52,7 @@ export interface RenewalSweepProps {
  */
 export class RenewalSweep extends Construct {
   readonly stateMachine: StateMachine;
-  readonly functions: Record<'NextPage' | 'SweepMailbox', PecFunction>;
+  readonly functions: Record<'NextPage' | 'SweepMailbox' | 'SweepDomain', PecFunction>;
   readonly deadLetterQueue: Queue;
   readonly schedule: Schedule;
 
@@ -73,7 +74,21 @@ export class RenewalSweep extends Construct {
       }),
       { table: 'readWrite', audit: true, mailer: true, workflowStart: true, paymentWait: true, renewalLinks: true },
     );
-    this.functions = { NextPage: nextPageFunction, SweepMailbox: sweepMailboxFunction };
+    // A reseller's certified domain in the due-day index (`DOMAIN#<domain>`): its yearly renewal from
+    // credit, its lapse and the suspension, then deletion, of its mailboxes.
+    const sweepDomainFunction = props.binder.bind(
+      new PecFunction(this, 'SweepDomainFunction', {
+        handler: 'sweep-domain',
+        description: "Renewal sweep: renews a reseller's certified domain from credit, or lapses it",
+        timeout: Duration.seconds(30),
+      }),
+      { table: 'readWrite', audit: true, mailer: true, hostedNameServers: true },
+    );
+    this.functions = {
+      NextPage: nextPageFunction,
+      SweepMailbox: sweepMailboxFunction,
+      SweepDomain: sweepDomainFunction,
+    };
 
     const nextPage = retryTransient(
       new LambdaInvoke(this, 'NextPage', {
@@ -100,13 +115,30 @@ export class RenewalSweep extends Construct {
       { errors: [Errors.ALL], resultPath: JsonPath.DISCARD },
     );
 
+    const sweepDomain = retryTransient(
+      new LambdaInvoke(this, 'SweepDomain', {
+        lambdaFunction: sweepDomainFunction,
+        payloadResponseOnly: true,
+        taskTimeout: Timeout.duration(Duration.seconds(30)),
+        retryOnServiceExceptions: false,
+      }),
+      { retryTimeout: true, maxAttempts: 3 },
+    ).addCatch(new Pass(this, 'DomainFailed', { result: Result.fromObject({ outcome: 'failed' }) }), {
+      errors: [Errors.ALL],
+      resultPath: JsonPath.DISCARD,
+    });
+
     const sweepMailboxes = new MapState(this, 'SweepMailboxes', {
       itemsPath: JsonPath.stringAt('$.addresses'),
       itemSelector: { address: JsonPath.stringAt('$$.Map.Item.Value'), at: JsonPath.stringAt('$.at') },
       maxConcurrency: SWEEP_MAX_CONCURRENCY,
       resultPath: '$.results',
     });
-    sweepMailboxes.itemProcessor(sweepMailbox);
+    sweepMailboxes.itemProcessor(
+      new Choice(this, 'MailboxOrDomain')
+        .when(Condition.stringMatches('$.address', `${DOMAIN_DUE_PREFIX}*`), sweepDomain)
+        .otherwise(sweepMailbox),
+    );
     sweepMailboxes.next(nextPage);
 
     nextPage.next(

@@ -44,6 +44,16 @@ export function dnsResolver(options: DnsResolverOptions = {}): DnsResolver {
       }
     },
 
+    async ns(domain) {
+      try {
+        return await resolver.resolveNs(domain);
+      } catch (error) {
+        if (NO_SUCH_NAME.has(codeOf(error)) || NO_RECORDS.has(codeOf(error))) return [];
+        logger.warn('DNS could not give the name servers of a domain', { domain, code: codeOf(error) });
+        throw error;
+      }
+    },
+
     async existence(domain) {
       try {
         await resolver.resolveMx(domain);

@@ -1,7 +1,8 @@
-import type { EnrolmentNotifier, ResellerNotifier } from '../use-cases/ports.ts';
+import type { DomainRenewalNotifier, EnrolmentNotifier, ResellerNotifier } from '../use-cases/ports.ts';
 import {
   creditRenewalDeclinedEmail,
   creditRenewalNoticeEmail,
+  domainRenewalShortEmail,
   enrolmentApprovedEmail,
   enrolmentRejectedEmail,
   lowBalanceEmail,
@@ -9,10 +10,11 @@ import {
 import { type Sender, sendEmail } from './ses-notifier.ts';
 
 /** The reseller's emails about its credit and its enrolment, in Italian, sent through SES. */
-export const sesResellerNotifier = (sender: Sender): ResellerNotifier & EnrolmentNotifier => ({
+export const sesResellerNotifier = (sender: Sender): ResellerNotifier & EnrolmentNotifier & DomainRenewalNotifier => ({
   lowBalance: (input) => sendEmail(sender, lowBalanceEmail(input)),
   creditRenewalNotice: (input) => sendEmail(sender, creditRenewalNoticeEmail(input)),
   creditRenewalDeclined: (input) => sendEmail(sender, creditRenewalDeclinedEmail(input)),
+  domainRenewalShort: (input) => sendEmail(sender, domainRenewalShortEmail(input)),
   enrolmentApproved: (input) => sendEmail(sender, enrolmentApprovedEmail(input)),
   enrolmentRejected: (input) => sendEmail(sender, enrolmentRejectedEmail(input)),
 });

@@ -749,15 +749,17 @@ export type ResellerDomainRequest = z.infer<typeof ResellerDomainRequestSchema>;
 export const ResellerDomainSchema = z
   .object({
     domain: z.string(),
-    status: z.enum(['pending_dns', 'certified']).meta({
+    status: z.enum(['pending_dns', 'certified', 'lapsed']).meta({
       description:
-        'pending_dns until every MX record of the domain points at the provider (GET /catalog domainPec.mxHosts).',
+        'pending_dns until every MX record of the domain points at the provider (GET /catalog domainPec.mxHosts); lapsed when not renewed by its expiry (its mailboxes are suspended).',
     }),
     priceCents: cents.meta({
-      description: 'What a year of certification costs, debited from the credit (net of VAT).',
+      description:
+        'What a year of certification costs, debited from the credit (net of VAT): 0 for a domain hosted with the provider (its NS records all the provider name servers).',
     }),
     requestedAt: timestamp,
     certifiedAt: timestamp.optional(),
+    lapsedAt: timestamp.optional().meta({ description: 'When the certification lapsed, not renewed by its expiry.' }),
     expiresAt: timestamp.meta({ description: 'The end of the year paid for.' }),
   })
   .meta({ description: "A reseller's certified domain: its mailboxes can be ordered once it is certified." });

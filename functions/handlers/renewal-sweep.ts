@@ -8,6 +8,7 @@ import { logger } from '../adapters/logger.ts';
 import { powertoolsMetrics } from '../adapters/metrics.ts';
 import { stateHandler } from '../adapters/state-handler.ts';
 import { defineConfig } from '../config.ts';
+import { DOMAIN_OUTCOMES } from '../use-cases/domain-renewal-sweep.ts';
 import { nextSweepPage } from '../use-cases/renewal-sweep.ts';
 
 const config = defineConfig(tableVariables);
@@ -39,6 +40,8 @@ const input = z.looseObject({
           'deleted',
           'nothing',
           'failed',
+          // A reseller's certified domain (SweepDomain).
+          ...DOMAIN_OUTCOMES,
         ]),
         readUnits: z.number().nonnegative().optional(),
       }),

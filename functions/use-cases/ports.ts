@@ -655,6 +655,8 @@ export interface DnsResolver {
   /** The domain's MX records; none when the domain has no MX records or does not exist. Throws when the resolver fails. */
   mx(domain: string): Promise<{ exchange: string; priority: number }[]>;
   existence(domain: string): Promise<DomainExistence>;
+  /** The domain's name servers (NS records); none when it has none or does not exist. Throws when the resolver fails. */
+  ns(domain: string): Promise<string[]>;
 }
 
 /** Where the bank's statement files arrive (the statements bucket). */
@@ -766,18 +768,71 @@ export interface CreditRenewalNotice {
   amountCents: number;
 }
 
+/** The reseller's emails about its certified domains. */
+export interface DomainRenewalNotifier {
+  /** A certified domain's yearly renewal found the credit short: top up before `expiresAt`, or it lapses. */
+  domainRenewalShort(input: {
+    to: string;
+    name: string;
+    domain: string;
+    expiresAt: string;
+    priceCents: number;
+    balanceCents: number;
+  }): Promise<string>;
+}
+
 /** What requesting a domain's certification did (`ResellerDomainRepository.request`). */
 export type DomainRequest = 'requested' | 'domain_taken' | 'insufficient_credit' | 'no_reseller';
 
 /** A reseller's certified domains (`DOMAIN#<domain>`), each paid with a debit of the reseller's ledger. */
 export interface ResellerDomainRepository {
   get(domain: string): Promise<ResellerDomain | undefined>;
-  /** The domain (pending) with its debit and the balance lowered, in one transaction; nothing written when refused. */
-  request(domain: ResellerDomain, debit: CreditMovement): Promise<DomainRequest>;
+  /**
+   * The domain (pending) with its debit and the balance lowered, in one transaction; nothing written
+   * when refused. A free domain (hosted with the provider) has no debit: no movement, the balance untouched.
+   */
+  request(domain: ResellerDomain, debit: CreditMovement | undefined): Promise<DomainRequest>;
   /** Marks a pending domain certified; answers the domain as it now is. */
   certify(domain: string, at: Date): Promise<ResellerDomain | undefined>;
   /** The reseller's domains, newest first. */
   list(resellerId: string): Promise<ResellerDomain[]>;
+  /** The background DNS wait begins a check: the check-now requests so far are seen by it. False when there is no such domain. */
+  startDnsCheck(domain: string): Promise<boolean>;
+  /**
+   * Keeps the token of the wait for the next check of a pending domain: `check_requested` when a
+   * check was asked for since the last one began (check again now), `not_waiting` when the domain is
+   * no longer pending.
+   */
+  saveDnsTaskToken(domain: string, taskToken: string): Promise<'saved' | 'check_requested' | 'not_waiting'>;
+  /** Records a check-now request; answers the token of the wait in progress, if any (undefined: no such domain). */
+  requestDnsCheck(domain: string): Promise<{ taskToken?: string } | undefined>;
+  /**
+   * A year's renewal, in one transaction: the debit (none when free), the balance lowered (never
+   * below zero), the domain's expiry moved a year on, on condition that it is certified and still
+   * expires at `expiresAt`: `not_due` (nothing written) otherwise, also for a repeat.
+   */
+  renew(
+    domain: string,
+    expiresAt: string,
+    next: { expiresAt: string; priceCents: number },
+    debit: CreditMovement | undefined,
+  ): Promise<'renewed' | 'insufficient_credit' | 'not_due'>;
+  /** Records a renewal stage of the term ending `expiresAt` as done: false when it was already (or the term changed). */
+  markStageDone(domain: string, expiresAt: string, key: string): Promise<boolean>;
+  /** A certified domain not renewed by `expiresAt` lapses: false when it is not (or no longer) so. */
+  lapse(domain: string, expiresAt: string, at: Date): Promise<boolean>;
+  /** A lapsed domain's mailboxes are deleted: records it once (false afterwards). */
+  markPurged(domain: string, at: Date): Promise<boolean>;
+  /** Puts the domain in the due-day partition its renewal schedule names (after a stale entry). */
+  reschedule(domain: string): Promise<void>;
+  /** The addresses of the reseller's mailboxes on the domain (any status but reserved). */
+  mailboxesOn(resellerId: string, domain: string): Promise<string[]>;
+}
+
+/** Starts the background wait of a pending reseller domain for its MX records. */
+export interface DomainWaitStarter {
+  /** Makes sure the domain's wait runs (one per domain: named after it); a wait that ran already is not run again. */
+  startDomainWait(domain: string): Promise<void>;
 }
 
 /** The applicant's emails about its enrolment. */

@@ -11,6 +11,7 @@ import {
 } from '../domain/renewal-policy.ts';
 import { orderTotals } from '../domain/totals.ts';
 import { BusinessCount, type BusinessMetrics } from './business-metrics.ts';
+import type { DomainOutcome } from './domain-renewal-sweep.ts';
 import type {
   AuditLog,
   DueCursor,
@@ -45,7 +46,9 @@ export type MailboxOutcome =
   | 'suspended'
   | 'deleted'
   | 'nothing'
-  | 'failed';
+  | 'failed'
+  // A reseller's certified domain (SweepDomain, `domain-renewal-sweep.ts`).
+  | DomainOutcome;
 
 /** The sweep's counts: the contract's fields, the failures, and the read capacity units it used. */
 export interface SweepTotals {
@@ -56,6 +59,11 @@ export interface SweepTotals {
   suspended: number;
   deleted: number;
   failed: number;
+  /** Reseller domains renewed from credit, short of credit (emailed), lapsed, and purged of their mailboxes. */
+  domainRenewals: number;
+  domainRenewalsShort: number;
+  domainLapses: number;
+  domainPurges: number;
   /** Items listed from the due-day index. */
   listed: number;
   readUnits: number;
@@ -69,6 +77,10 @@ const COUNTED: Partial<Record<MailboxOutcome, keyof SweepTotals>> = {
   suspended: 'suspended',
   deleted: 'deleted',
   failed: 'failed',
+  'domain-renewal': 'domainRenewals',
+  'domain-renewal-short': 'domainRenewalsShort',
+  'domain-lapsed': 'domainLapses',
+  'domain-purged': 'domainPurges',
 };
 
 export const emptyTotals = (): SweepTotals => ({
@@ -79,6 +91,10 @@ export const emptyTotals = (): SweepTotals => ({
   suspended: 0,
   deleted: 0,
   failed: 0,
+  domainRenewals: 0,
+  domainRenewalsShort: 0,
+  domainLapses: 0,
+  domainPurges: 0,
   listed: 0,
   readUnits: 0,
 });
@@ -121,7 +137,8 @@ export async function nextSweepPage(
     state.days && state.completes
       ? { days: state.days, completes: state.completes }
       : daysToSweep(await deps.sweepState.sweptThrough(), at);
-  const totals = { ...(state.totals ?? emptyTotals()) };
+  // A run started before a count existed carries totals without it: counted from zero.
+  const totals = { ...emptyTotals(), ...state.totals };
   for (const { outcome, readUnits } of state.results ?? []) {
     const field = COUNTED[outcome];
     if (field) totals[field]++;
@@ -195,13 +212,15 @@ async function act(
 
   switch (stage.kind) {
     case 'remind': {
+      // The link first: a storefront without one fails the item before the stage is claimed, never after.
+      const renewalLink = deps.renewalLink(mailbox.storefrontId, address);
       if (!(await markDone())) return 'nothing';
       await deps.notifier.expiryReminder({
         to: mailbox.holderEmail,
         address,
         expiresAt,
         daysLeft: daysUntil(expiresAt, at),
-        renewalLink: deps.renewalLink(mailbox.storefrontId, address),
+        renewalLink,
       });
       return 'reminder';
     }

@@ -51,6 +51,10 @@ const DOCUMENTED: Documented[] = [
     reason: 'The renewal sweep workflow may invoke any version of its own state functions.',
   },
   {
+    finding: /^Resource::<DomainCertification[A-Za-z0-9]+Function[A-F0-9]{8}\.Arn>:\*$/,
+    reason: 'The domain certification workflow may invoke any version of its own state functions.',
+  },
+  {
     finding: /^Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::\/usageplans\/\*\/keys$/,
     reason:
       "The approval of a reseller puts its new key on the resellers' usage plan, found by name at run time: its id cannot be referenced (the plan names the API stage whose deployment includes the approval's own route, a cycle).",

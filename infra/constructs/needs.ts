@@ -64,6 +64,12 @@ export interface Needs {
    * on `/usageplans` to find its id, apigateway:POST on `/apikeys` and `/usageplans/{id}/keys`).
    */
   resellerKeys?: true;
+  /** The provider's name servers: a reseller's domain delegated only to them is certified free (HOSTED_NAME_SERVERS). */
+  hostedNameServers?: true;
+  /** Starts the reseller-domain certification workflow (DOMAIN_WORKFLOW_ARN; StartExecution). */
+  domainWorkflowStart?: true;
+  /** Ends the certification workflow's DNS wait early, as a success only (DOMAIN_WORKFLOW_ARN; SendTaskSuccess). */
+  domainTaskSuccess?: true;
 }
 
 /** The name of the resellers' usage plan: `<stack>-resellers`, which the function looks its id up by. */
@@ -86,7 +92,13 @@ export function resellersUsagePlan(scope: Construct): UsagePlan {
 }
 
 /** The needs that refer to the order workflow: none of its own states may have them (it would depend on itself). */
-type WorkflowNeed = 'workflowStart' | 'taskResponses' | 'taskSuccess' | 'workflowRedrive';
+type WorkflowNeed =
+  | 'workflowStart'
+  | 'taskResponses'
+  | 'taskSuccess'
+  | 'workflowRedrive'
+  | 'domainWorkflowStart'
+  | 'domainTaskSuccess';
 
 /** What a state of the order workflow may need. */
 export type StateNeeds = Omit<Needs, WorkflowNeed>;
@@ -106,12 +118,19 @@ export class NeedsBinder {
   constructor(
     private readonly stateful: StatefulStack,
     private readonly settings: BoundSettings,
-    workflow?: IStateMachine,
+    private readonly workflow?: IStateMachine,
+    private readonly domainWorkflow?: IStateMachine,
   ) {
     const { table, auditBucket, paymentWebhookSecret, stripeSecretKey, stripeWebhookSecret } = stateful;
     const orderWorkflow = (fn: PecFunction, need: WorkflowNeed) => {
       if (!workflow) throw new Error(`${fn.node.path} needs ${need}, but the order workflow does not exist yet`);
       return workflow;
+    };
+    const certificationWorkflow = (fn: PecFunction, need: WorkflowNeed) => {
+      if (!domainWorkflow) {
+        throw new Error(`${fn.node.path} needs ${need}, but the domain certification workflow does not exist yet`);
+      }
+      return domainWorkflow;
     };
     this.grants = {
       table: (fn, access) => {
@@ -248,6 +267,19 @@ export class NeedsBinder {
       renewalLinks: (fn) => {
         fn.addEnvironment('RENEWAL_LINKS', JSON.stringify(settings.renewalLinks));
       },
+      hostedNameServers: (fn) => {
+        fn.addEnvironment('HOSTED_NAME_SERVERS', settings.domainPec.hostedNameServers.join(','));
+      },
+      domainWorkflowStart: (fn) => {
+        const stateMachine = certificationWorkflow(fn, 'domainWorkflowStart');
+        stateMachine.grantStartExecution(fn);
+        fn.addEnvironment('DOMAIN_WORKFLOW_ARN', stateMachine.stateMachineArn);
+      },
+      domainTaskSuccess: (fn) => {
+        const stateMachine = certificationWorkflow(fn, 'domainTaskSuccess');
+        stateMachine.grant(fn, 'states:SendTaskSuccess');
+        fn.addEnvironment('DOMAIN_WORKFLOW_ARN', stateMachine.stateMachineArn);
+      },
       statements: (fn) => {
         const bucket = stateful.statementsBucket;
         // Exactly the two calls the code makes: GetObject of a new file, and the copy of a refused
@@ -265,7 +297,12 @@ export class NeedsBinder {
 
   /** The same binder, which can also grant the needs that refer to the order workflow. */
   withWorkflow(stateMachine: IStateMachine): NeedsBinder {
-    return new NeedsBinder(this.stateful, this.settings, stateMachine);
+    return new NeedsBinder(this.stateful, this.settings, stateMachine, this.domainWorkflow);
+  }
+
+  /** The same binder, which can also grant the needs that refer to the domain certification workflow. */
+  withDomainWorkflow(stateMachine: IStateMachine): NeedsBinder {
+    return new NeedsBinder(this.stateful, this.settings, this.workflow, stateMachine);
   }
 
   /** Grants a function each of its needs. */

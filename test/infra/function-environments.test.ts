@@ -82,6 +82,8 @@ it('every function fails to load without any one of the variables it is given, n
       'STATEMENTS_BUCKET',
       'RENEWAL_LINKS',
       'RESELLER_USAGE_PLAN_NAME',
+      'HOSTED_NAME_SERVERS',
+      'DOMAIN_WORKFLOW_ARN',
     ]),
   );
   expect(

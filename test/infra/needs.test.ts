@@ -22,6 +22,7 @@ const settings: ProductSettings & { passwordSetupUrl: string } = {
     mxHosts: ['mx1.pec.example'],
     dnsDeadline: Duration.days(14),
     dnsPoll: { first: Duration.minutes(5), max: Duration.hours(2) },
+    hostedNameServers: ['ns1.pec.example'],
   },
   beneficiary: { name: 'PEC Provisioning S.p.A.', iban: 'IT60X0542811101000000123456' },
   payments: { sandbox: false },

@@ -52,8 +52,8 @@ const stateFunctionIds = () => {
 };
 
 describe('every Lambda function', () => {
-  it("number one per API route, one per function the workflow invokes, the renewal sweep's two, the bank statements, the SES feedback and the attention gauge", () => {
-    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 5);
+  it("number one per API route, one per function the workflow invokes, the renewal sweep's three, the domain certification's two, the bank statements, the SES feedback and the attention gauge", () => {
+    expect(functions.length).toBe(API_ROUTES.length + stateFunctionIds().length + 8);
   });
 
   it('runs Node.js 24 on arm64 with active X-Ray tracing', () => {
@@ -266,7 +266,7 @@ describe('the REST API', () => {
 });
 
 describe('least privilege', () => {
-  it('lets only the payment webhooks, the bank statements and the cancellation end a waiting payment, and the DNS check end the wait for DNS', () => {
+  it('lets only the payment webhooks, the bank statements and the cancellation end a waiting payment, and the DNS checks end the waits for DNS', () => {
     const ending = [
       roleOfHandler('payments-webhook'),
       roleOfHandler('stripe-webhook'),
@@ -274,8 +274,13 @@ describe('least privilege', () => {
       roleOfHandler('cancel-order'),
     ];
     expect(new Set(rolesAllowing(template, 'states:SendTaskSuccess'))).toEqual(
-      new Set([...ending, roleOfHandler('request-dns-check')]),
+      new Set([...ending, roleOfHandler('request-dns-check'), roleOfHandler('check-reseller-domain')]),
     );
+    // The reseller's check ends the wait of the domain certification workflow, and of no other.
+    const woken = allowStatementsOfRole(template, roleOfHandler('check-reseller-domain') ?? '')
+      .filter((statement) => asArray(statement.Action).includes('states:SendTaskSuccess'))
+      .flatMap((statement) => [...referencedLogicalIds(statement.Resource)]);
+    expect(woken).toEqual([stateMachineOf(template, 'DomainCertification')[0]]);
     expect(new Set(rolesAllowing(template, 'states:SendTaskFailure'))).toEqual(new Set(ending));
   });
 
@@ -300,7 +305,15 @@ describe('least privilege', () => {
   };
 
   it('lets only the order intake functions (new orders, renewals, the renewal sweep) and the cancellation start the workflow', () => {
-    expect(new Set(rolesAllowing(template, 'states:StartExecution'))).toEqual(new Set([...starters(), scheduleRole()]));
+    const domainRequest = roleOfHandler('request-reseller-domain');
+    expect(new Set(rolesAllowing(template, 'states:StartExecution'))).toEqual(
+      new Set([...starters(), scheduleRole(), domainRequest]),
+    );
+    // A reseller's domain request starts the domain certification workflow, and nothing else.
+    const certifying = allowStatementsOfRole(template, domainRequest ?? '')
+      .filter((statement) => asArray(statement.Action).includes('states:StartExecution'))
+      .flatMap((statement) => [...referencedLogicalIds(statement.Resource)]);
+    expect(certifying).toEqual([stateMachineOf(template, 'DomainCertification')[0]]);
     // The schedule starts the sweep workflow, and nothing else.
     const started = allowStatementsOfRole(template, scheduleRole())
       .filter((statement) => asArray(statement.Action).includes('states:StartExecution'))
@@ -383,7 +396,7 @@ describe('least privilege', () => {
     expect(JSON.parse(target.Input)).toEqual({ at: '<aws.scheduler.scheduled-time>' });
   });
 
-  it('sweeps the due mailboxes of a page a bounded number at a time, a failed one caught so the others go on', () => {
+  it('sweeps the due mailboxes (and reseller domains) of a page a bounded number at a time, a failed one caught so the others go on', () => {
     const definition = stateMachineDefinition(stateMachineOf(template, 'RenewalSweep')[1]) as unknown as {
       StartAt: string;
       States: Record<string, Record<string, unknown>>;
@@ -394,22 +407,54 @@ describe('least privilege', () => {
       MaxConcurrency: number;
       ItemsPath: string;
       Next: string;
-      ItemProcessor: { StartAt: string; States: Record<string, { Catch?: { ErrorEquals: string[]; Next: string }[] }> };
+      ItemProcessor: {
+        StartAt: string;
+        States: Record<
+          string,
+          { Catch?: { ErrorEquals: string[]; Next: string }[]; Choices?: { StringMatches?: string; Next: string }[] }
+        >;
+      };
     };
     expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 10, ItemsPath: '$.addresses', Next: 'NextPage' });
-    const item = map.ItemProcessor.States[map.ItemProcessor.StartAt];
-    expect(item?.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'MailboxFailed' })]);
+    // Each item is a mailbox address or a reseller domain (`DOMAIN#<domain>`), each to its own step.
+    const route = map.ItemProcessor.States[map.ItemProcessor.StartAt];
+    expect(route).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.address', StringMatches: 'DOMAIN#*', Next: 'SweepDomain' }],
+      Default: 'SweepMailbox',
+    });
+    expect(map.ItemProcessor.States.SweepMailbox?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'MailboxFailed' }),
+    ]);
+    expect(map.ItemProcessor.States.SweepDomain?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'DomainFailed' }),
+    ]);
     expect(definition.States.AllSwept).toMatchObject({ Type: 'Choice', Default: 'SweepMailboxes' });
   });
 
-  it('lets the sweep workflow invoke its two functions, and no other', () => {
+  it('lets the sweep workflow invoke its three functions, and no other', () => {
     const [, machine] = stateMachineOf(template, 'RenewalSweep');
     const role = referencedLogicalId(machine.Properties?.RoleArn) ?? '';
     const invokable = allowStatementsOfRole(template, role)
       .filter((statement) => asArray(statement.Action).includes('lambda:InvokeFunction'))
       .flatMap((statement) => [...referencedLogicalIds(statement.Resource)]);
     expect(new Set(invokable)).toEqual(
-      new Set([functionIdOfHandler('renewal-sweep'), functionIdOfHandler('sweep-mailbox')]),
+      new Set([
+        functionIdOfHandler('renewal-sweep'),
+        functionIdOfHandler('sweep-mailbox'),
+        functionIdOfHandler('sweep-domain'),
+      ]),
+    );
+  });
+
+  it('lets the domain certification workflow invoke its two functions, and no other', () => {
+    const [, machine] = stateMachineOf(template, 'DomainCertification');
+    const role = referencedLogicalId(machine.Properties?.RoleArn) ?? '';
+    const invokable = allowStatementsOfRole(template, role)
+      .filter((statement) => asArray(statement.Action).includes('lambda:InvokeFunction'))
+      .flatMap((statement) => [...referencedLogicalIds(statement.Resource)]);
+    expect(new Set(invokable)).toEqual(
+      new Set([functionIdOfHandler('check-pending-domain'), functionIdOfHandler('await-pending-domain')]),
     );
   });
 

@@ -63,7 +63,7 @@ export function onlyResourceOfType(template: Template, type: string): [string, C
 /** The state machine of one workflow construct (`OrderFulfilment`, `RenewalSweep`), by its logical ID's prefix. */
 export function stateMachineOf(
   template: Template,
-  construct: 'OrderFulfilment' | 'RenewalSweep',
+  construct: 'OrderFulfilment' | 'RenewalSweep' | 'DomainCertification',
 ): [string, CfnResource] {
   const entries = Object.entries(resourcesOfType(template, 'AWS::StepFunctions::StateMachine')).filter(([id]) =>
     id.startsWith(construct),

@@ -27,6 +27,7 @@ import type {
   DebitedPlacement,
   DnsResolver,
   DocumentStore,
+  DomainRenewalNotifier,
   EnrolmentNotifier,
   EnrolmentRepository,
   ListPage,
@@ -682,12 +683,20 @@ export class RecordingCallbacks implements WorkflowCallbacks {
  */
 export class InMemoryDns implements DnsResolver {
   readonly zones = new Map<string, string[]>();
+  readonly nameServers = new Map<string, string[]>();
   failing = false;
   readonly asked: string[] = [];
 
-  set(domain: string, mx: string[]): this {
+  set(domain: string, mx: string[], ns: string[] = []): this {
     this.zones.set(domain, [...mx]);
+    this.nameServers.set(domain, [...ns]);
     return this;
+  }
+
+  async ns(domain: string) {
+    this.asked.push(domain);
+    if (this.failing) throw Object.assign(new Error(`queryNs ESERVFAIL ${domain}`), { code: 'ESERVFAIL' });
+    return [...(this.nameServers.get(domain) ?? [])];
   }
 
   async mx(domain: string) {
@@ -1050,7 +1059,7 @@ export class InMemoryResellerRepository implements ResellerRepository {
 }
 
 /** The reseller emails, recorded instead of sent. */
-export class RecordingResellerNotifier implements ResellerNotifier, EnrolmentNotifier {
+export class RecordingResellerNotifier implements ResellerNotifier, EnrolmentNotifier, DomainRenewalNotifier {
   readonly lowBalances: Parameters<ResellerNotifier['lowBalance']>[0][] = [];
 
   async lowBalance(input: Parameters<ResellerNotifier['lowBalance']>[0]) {
@@ -1071,6 +1080,13 @@ export class RecordingResellerNotifier implements ResellerNotifier, EnrolmentNot
   async creditRenewalDeclined(input: Parameters<ResellerNotifier['creditRenewalDeclined']>[0]) {
     this.creditRenewals.push({ kind: 'declined', ...copy(input) });
     return `msg-credit-renewal-${this.creditRenewals.length}`;
+  }
+
+  readonly domainRenewalsShort: Parameters<DomainRenewalNotifier['domainRenewalShort']>[0][] = [];
+
+  async domainRenewalShort(input: Parameters<DomainRenewalNotifier['domainRenewalShort']>[0]) {
+    this.domainRenewalsShort.push(copy(input));
+    return `msg-domain-renewal-short-${this.domainRenewalsShort.length}`;
   }
 
   readonly enrolmentEmails: { kind: 'approved' | 'rejected'; to: string }[] = [];
@@ -1096,15 +1112,20 @@ export class InMemoryResellerDomainRepository implements ResellerDomainRepositor
     return found ? { ...found } : undefined;
   }
 
-  async request(domain: ResellerDomain, debit: CreditMovement) {
+  /** The wait of each domain: check-now requests, those seen by the last check, the token kept. */
+  readonly waits = new Map<string, { requests: number; started: number; taskToken?: string }>();
+
+  async request(domain: ResellerDomain, debit: CreditMovement | undefined) {
     const ledger = this.resellers.ledger.get(domain.resellerId) ?? new Map<string, CreditMovement>();
-    if (this.domains.has(domain.domain) || ledger.has(debit.movementId)) return 'domain_taken' as const;
+    if (this.domains.has(domain.domain) || (debit && ledger.has(debit.movementId))) return 'domain_taken' as const;
     const reseller = this.resellers.resellers.get(domain.resellerId);
     if (!reseller) return 'no_reseller' as const;
-    if (reseller.balanceCents < debit.amountCents) return 'insufficient_credit' as const;
-    reseller.balanceCents -= debit.amountCents;
-    ledger.set(debit.movementId, debit);
-    this.resellers.ledger.set(domain.resellerId, ledger);
+    if (debit) {
+      if (reseller.balanceCents < debit.amountCents) return 'insufficient_credit' as const;
+      reseller.balanceCents -= debit.amountCents;
+      ledger.set(debit.movementId, debit);
+      this.resellers.ledger.set(domain.resellerId, ledger);
+    }
     this.domains.set(domain.domain, { ...domain });
     return 'requested' as const;
   }
@@ -1114,6 +1135,89 @@ export class InMemoryResellerDomainRepository implements ResellerDomainRepositor
     if (found?.status === 'pending_dns')
       this.domains.set(domain, { ...found, status: 'certified', certifiedAt: at.toISOString() });
     return this.get(domain);
+  }
+
+  private waitOf(domain: string) {
+    const wait = this.waits.get(domain) ?? { requests: 0, started: 0 };
+    this.waits.set(domain, wait);
+    return wait;
+  }
+
+  async startDnsCheck(domain: string) {
+    if (!this.domains.has(domain)) return false;
+    const wait = this.waitOf(domain);
+    wait.started = wait.requests;
+    return true;
+  }
+
+  async saveDnsTaskToken(domain: string, taskToken: string) {
+    if (this.domains.get(domain)?.status !== 'pending_dns') return 'not_waiting' as const;
+    const wait = this.waitOf(domain);
+    if (wait.requests !== wait.started) return 'check_requested' as const;
+    wait.taskToken = taskToken;
+    return 'saved' as const;
+  }
+
+  async requestDnsCheck(domain: string) {
+    if (!this.domains.has(domain)) return undefined;
+    const wait = this.waitOf(domain);
+    wait.requests++;
+    return wait.taskToken ? { taskToken: wait.taskToken } : {};
+  }
+
+  async renew(
+    domain: string,
+    expiresAt: string,
+    next: { expiresAt: string; priceCents: number },
+    debit: CreditMovement | undefined,
+  ) {
+    const found = this.domains.get(domain);
+    if (found?.status !== 'certified' || found.expiresAt !== expiresAt) return 'not_due' as const;
+    const ledger = this.resellers.ledger.get(found.resellerId) ?? new Map<string, CreditMovement>();
+    if (debit) {
+      if (ledger.has(debit.movementId)) return 'not_due' as const;
+      const reseller = this.resellers.resellers.get(found.resellerId);
+      if (!reseller || reseller.balanceCents < debit.amountCents) return 'insufficient_credit' as const;
+      reseller.balanceCents -= debit.amountCents;
+      ledger.set(debit.movementId, debit);
+      this.resellers.ledger.set(found.resellerId, ledger);
+    }
+    this.domains.set(domain, { ...found, expiresAt: next.expiresAt, priceCents: next.priceCents });
+    return 'renewed' as const;
+  }
+
+  async markStageDone(domain: string, expiresAt: string, key: string) {
+    const found = this.domains.get(domain);
+    if (found?.expiresAt !== expiresAt || found.stagesDone?.has(key)) return false;
+    this.domains.set(domain, { ...found, stagesDone: new Set([...(found.stagesDone ?? []), key]) });
+    return true;
+  }
+
+  async lapse(domain: string, expiresAt: string, at: Date) {
+    const found = this.domains.get(domain);
+    if (found?.status !== 'certified' || found.expiresAt !== expiresAt) return false;
+    this.domains.set(domain, { ...found, status: 'lapsed', lapsedAt: at.toISOString() });
+    return true;
+  }
+
+  async markPurged(domain: string, at: Date) {
+    const found = this.domains.get(domain);
+    if (found?.status !== 'lapsed' || found.purgedAt) return false;
+    this.domains.set(domain, { ...found, purgedAt: at.toISOString() });
+    return true;
+  }
+
+  readonly rescheduled: string[] = [];
+
+  async reschedule(domain: string) {
+    this.rescheduled.push(domain);
+  }
+
+  /** Addresses of mailboxes on each reseller's domains (set by the tests). */
+  readonly mailboxAddresses = new Map<string, string[]>();
+
+  async mailboxesOn(resellerId: string, domain: string) {
+    return (this.mailboxAddresses.get(resellerId) ?? []).filter((address) => address.endsWith(`@${domain}`));
   }
 
   async list(resellerId: string) {

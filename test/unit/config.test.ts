@@ -69,6 +69,10 @@ const HANDLER_SETTINGS = [
   { handler: 'get-catalog', variable: 'PEC_MX_HOSTS' },
   { handler: 'await-payment', variable: 'PAYMENT_IBAN' },
   { handler: 'await-payment', variable: 'PAYMENT_BENEFICIARY' },
+  { handler: 'request-reseller-domain', variable: 'HOSTED_NAME_SERVERS' },
+  { handler: 'request-reseller-domain', variable: 'DOMAIN_WORKFLOW_ARN' },
+  { handler: 'check-pending-domain', variable: 'DNS_POLL_FIRST_SECONDS' },
+  { handler: 'sweep-domain', variable: 'HOSTED_NAME_SERVERS' },
 ];
 
 /** Everything those handlers need, so that only the one variable under test is missing. */
@@ -88,6 +92,8 @@ const FULL_ENV = {
   DNS_POLL_FIRST_SECONDS: '300',
   DNS_POLL_MAX_SECONDS: '7200',
   RENEWAL_LINKS: '{"*":"https://shop.example/rinnovo?indirizzo={address}"}',
+  HOSTED_NAME_SERVERS: 'ns1.pec.example.com,ns2.pec.example.com',
+  DOMAIN_WORKFLOW_ARN: 'arn:aws:states:eu-south-1:000000000000:stateMachine:pec-domains',
 };
 
 const importHandler = (handler: string) => import(`../../functions/handlers/${handler}.ts`);

@@ -345,6 +345,29 @@ export function lowBalanceEmail(input: {
   });
 }
 
+/** A certified domain's yearly renewal found the reseller's credit short: top up before it lapses. */
+export function domainRenewalShortEmail(input: {
+  to: string;
+  name: string;
+  domain: string;
+  expiresAt: string;
+  priceCents: number;
+  balanceCents: number;
+}): EmailMessage {
+  return render(input.to, `Rinnovo del dominio ${input.domain}: credito insufficiente`, {
+    greeting: `Gentile ${input.name},`,
+    paragraphs: [
+      `non è stato possibile rinnovare la certificazione del dominio ${input.domain}: il credito prepagato (${euro(input.balanceCents)}) non copre il rinnovo annuale (${euro(input.priceCents)} più IVA).`,
+      'Ricarica il credito: riproveremo il rinnovo nei prossimi giorni. Se il dominio non viene rinnovato entro la scadenza, la certificazione decade e le caselle sul dominio vengono sospese (solo ricezione) e cancellate dopo 90 giorni.',
+    ],
+    facts: [
+      ['Dominio', input.domain],
+      ['Scadenza', italianDate(input.expiresAt)],
+      ['Credito disponibile', euro(input.balanceCents)],
+    ],
+  });
+}
+
 /** The operator approved a reseller enrolment: what to pay for the first deposit, which becomes the credit. */
 export function enrolmentApprovedEmail(input: {
   to: string;

@@ -30,6 +30,16 @@ describe('the DNS adapter on the local DNS server', () => {
     expect(await resolver.mx('senza-mx.it')).toEqual([]);
   });
 
+  it('finds the NS records set for a domain beside its MX records; none for a domain set with MX only', async () => {
+    dns.setRecords('Ospitato.it', { mx: ['mx1.pec.example.com'], ns: ['NS1.pec.example.com.', 'ns2.pec.example.com'] });
+    dns.setMx('solo-mx.it', ['mx1.pec.example.com']);
+    const resolver = dnsResolver({ servers: dns.address });
+    expect(await resolver.ns('ospitato.it')).toEqual(['ns1.pec.example.com', 'ns2.pec.example.com']);
+    expect((await resolver.mx('ospitato.it')).map(({ exchange }) => exchange)).toEqual(['mx1.pec.example.com']);
+    expect(await resolver.ns('solo-mx.it')).toEqual([]);
+    expect(await resolver.ns('mai-registrato.it')).toEqual([]);
+  });
+
   it('answers NXDOMAIN for a name it does not know (nor for a subdomain of one it knows)', async () => {
     dns.setMx('conosciuto.it', []);
     const resolver = dnsResolver({ servers: dns.address });
