@@ -98,7 +98,9 @@ export class StorefrontApi extends Construct {
           (parent, part) => (parent.getResource(part) as Resource) ?? parent.addResource(part),
           this.api.root as Resource,
         );
-      resource.addMethod(route.method, new LambdaIntegration(fn), {
+      // One invoke permission per method, for the deployed stage: the console's "Test" button (a
+      // second permission per method) is not worth its share of the stack's 500 resources.
+      resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
         apiKeyRequired: route.apiKey,
         // Operators sign their requests (SigV4); API Gateway checks the IAM policy and passes the caller's ARN.
         ...(route.operator ? { authorizationType: AuthorizationType.IAM } : {}),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addYears } from '../../functions/domain/mailbox.ts';
 import { autoRenewalOrderId } from '../../functions/use-cases/renewals.ts';
 import { ApiClient } from '../support/client.ts';
-import { freshAddress, orderBody } from '../support/fixtures.ts';
+import { freshAddress, orderBody, RESELLER_DOCUMENTS } from '../support/fixtures.ts';
 import { withLocalRuntime } from '../support/runtime.ts';
 import { deliver, paymentEvent } from '../support/webhooks.ts';
 
@@ -46,7 +46,7 @@ const emailsTo = async (to: string, subject: string) =>
 async function activeMailbox(key: string, type: string, years: number) {
   const address = freshAddress();
   const { payment: _none, ...body } = orderBody({ address, type, years });
-  const created = await client(key).post('/orders', body);
+  const created = await client(key).post('/orders', { ...body, documents: RESELLER_DOCUMENTS });
   expect(created.status).toBe(201);
   await client(key).waitForOrder(created.json.orderId, (order) => order.status === 'completed');
   const mailbox = (await client(key).get(path(address))).json;
