@@ -9,7 +9,7 @@ import { API_ROUTES } from './api-routes.ts';
 import { BankStatementIntake } from './constructs/bank-statement-intake.ts';
 import { EmailFeedback } from './constructs/email-feedback.ts';
 import { NeedsBinder, resellersUsagePlan } from './constructs/needs.ts';
-import { OperationsAlarms } from './constructs/operations-alarms.ts';
+import { AlarmTopic, OperationsStack } from './constructs/operations-alarms.ts';
 import { PecFunction } from './constructs/pec-function.ts';
 import { StorefrontApi } from './constructs/storefront-api.ts';
 import type { ProductSettings } from './product-settings.ts';
@@ -30,6 +30,9 @@ export class StatelessStack extends Stack {
   readonly orderFulfilment: OrderFulfilment;
   readonly renewalSweep: RenewalSweep;
   readonly domainCertification: DomainCertification;
+  readonly alarmTopic: AlarmTopic;
+  /** The alarms and the dashboard: a nested stack, so they do not count against this stack's 500 resources. */
+  readonly operations: OperationsStack;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -97,7 +100,13 @@ export class StatelessStack extends Stack {
     // The resellers' keys (created at approval) open this API's stage.
     resellersUsagePlan(this).addApiStage({ api: this.api.api, stage: this.api.api.deploymentStage });
 
-    new OperationsAlarms(this, 'Alarms', {
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+      operatorEnds: this.orderFulfilment.operatorEnds,
+      alarmEmail: props.alarmEmail,
+    });
+    // Created last: it gives every queue and other workflow of this stack an alarm.
+    this.operations = new OperationsStack(this, 'Operations', {
+      topic: this.alarmTopic.topic,
       api: this.api.api,
       stateMachine,
       strict: {
@@ -111,8 +120,6 @@ export class StatelessStack extends Stack {
       },
       tolerant: { ...this.orderFulfilment.functions, ...this.domainCertification.functions },
       operatorStatesReached: this.orderFulfilment.operatorStatesReached,
-      operatorEnds: this.orderFulfilment.operatorEnds,
-      alarmEmail: props.alarmEmail,
       watch: {
         BankStatementRejected: {
           metric: statements.rejectedFiles,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
@@ -17,7 +17,7 @@ import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { type IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -34,6 +34,13 @@ import {
 export interface OperationsAlarmsProps {
   api: RestApi;
   stateMachine: IStateMachine;
+  /** Where every alarm publishes (the `AlarmTopic`). */
+  topic: ITopic;
+  /**
+   * The stack whose every queue (dead letters) and every other state machine get an alarm of their
+   * own; default: this construct's stack. The operations nested stack watches its parent.
+   */
+  watched?: Stack;
   /** Functions where one error is worth a look (HTTP routes answer errors themselves, so an error here is a crash). */
   strict: Record<string, IFunction>;
   /** Workflow state functions: declined payments are errors by design, so only a burst is alarming. */
@@ -42,7 +49,10 @@ export interface OperationsAlarmsProps {
   watch?: Record<string, { metric: IMetric; description: string }>;
   /** Order executions that ended in a state where an operator must finish the order. */
   operatorStatesReached: IMetric;
-  /** The rule matching those executions' ends: each is also sent to the alarm topic as it happens. */
+}
+
+export interface AlarmTopicProps {
+  /** The rule matching the order executions that need an operator: each is also sent to the topic as it happens. */
   operatorEnds: Rule;
   /** Subscribed to the alarm topic when set (`pec:alarmEmail`): the address confirms it once. */
   alarmEmail?: string | undefined;
@@ -70,19 +80,14 @@ const sesReputation = (metricName: 'Reputation.BounceRate' | 'Reputation.Complai
  * What the operators are paged for, on one SNS topic encrypted with a key of our own that
  * CloudWatch may use (with the AWS-managed `alias/aws/sns` key CloudWatch cannot publish, and no
  * alarm would arrive): subscribe the on-call address (`pec:alarmEmail`) or a chat integration to
- * `AlarmTopic`. Each alarm has its runbook line in the README (Operations). One dashboard shows
- * the alarms and the business metrics together.
- *
- * Created last in its stack: every dead-letter queue and every other state machine of the stack
- * (the renewal sweep's) gets an alarm of its own, found in the stack.
+ * `AlarmTopic`. It stays in the stateless stack (its ARN, and so its subscriptions, survive); the
+ * alarms and the dashboard publishing to it are in the operations nested stack.
  */
-export class OperationsAlarms extends Construct {
+export class AlarmTopic extends Construct {
   readonly topic: Topic;
   readonly key: Key;
-  readonly alarms: Alarm[] = [];
-  readonly dashboard: Dashboard;
 
-  constructor(scope: Construct, id: string, props: OperationsAlarmsProps) {
+  constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
     this.key = new Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the pec-provisioning alarm topic; CloudWatch may use it to publish alarms',
@@ -117,7 +122,23 @@ export class OperationsAlarms extends Construct {
     );
     props.operatorEnds.addTarget(new SnsTopic(this.topic));
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const action = new SnsAction(this.topic);
+  }
+}
+
+/**
+ * The alarms, each with its runbook line in the README (Operations), and one dashboard showing them
+ * and the business metrics together.
+ *
+ * Created last: every dead-letter queue and every other state machine of the watched stack (the
+ * renewal sweep's) gets an alarm of its own, found in that stack.
+ */
+export class OperationsAlarms extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsAlarmsProps) {
+    super(scope, id);
+    const action = new SnsAction(props.topic);
     const alarm = (
       name: string,
       metric: IMetric,
@@ -227,8 +248,8 @@ export class OperationsAlarms extends Construct {
       'SES complaint rate at 0.1% or more: SES reviews accounts from 0.1% and may pause sending from 0.5%.',
     );
 
-    // Every dead-letter queue of the stack: a message there is work that was given up on.
-    const stack = Stack.of(this);
+    // Every dead-letter queue of the watched stack: a message there is work that was given up on.
+    const stack = props.watched ?? Stack.of(this);
     /** An alarm id from a construct's path in the stack, unique as the path is. */
     const idOf = (node: Construct) =>
       node.node.path
@@ -336,5 +357,20 @@ export class OperationsAlarms extends Construct {
       ),
     );
     return dashboard;
+  }
+}
+
+/**
+ * The alarms and the dashboard in a nested stack of their own: about 70 resources that would
+ * otherwise count against the stateless stack's CloudFormation limit of 500. CDK passes what they
+ * name (function and queue names, state machine ARNs, the topic ARN) as the nested stack's
+ * parameters. It watches its parent stack's queues and other workflows.
+ */
+export class OperationsStack extends NestedStack {
+  readonly operations: OperationsAlarms;
+
+  constructor(scope: Construct, id: string, props: Omit<OperationsAlarmsProps, 'watched'>) {
+    super(scope, id, { description: 'pec-provisioning operations: the alarms and the dashboard' });
+    this.operations = new OperationsAlarms(this, 'Alarms', { ...props, watched: Stack.of(scope) });
   }
 }

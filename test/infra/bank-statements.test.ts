@@ -7,6 +7,7 @@ import {
   allowStatementsOfRole,
   asArray,
   type CfnResource,
+  nestedTemplateInParentTerms,
   type PolicyStatement,
   referencedLogicalId,
   resourcesOfType,
@@ -19,6 +20,8 @@ import {
 
 let stateful: Template;
 let stateless: Template;
+/** The alarms' nested stack, its parameters read as the stateless stack's references. */
+let operations: Template;
 let bucketId: string;
 let accessLogsId: string;
 
@@ -26,6 +29,7 @@ beforeAll(() => {
   const app = buildPecApp({ skipBundling: true, nag: false });
   stateful = Template.fromStack(app.stateful);
   stateless = Template.fromStack(app.stateless);
+  operations = nestedTemplateInParentTerms(app.stateless, app.stateless.operations);
   bucketId = app.stateful.getLogicalId(app.stateful.statementsBucket.node.defaultChild as CfnBucket);
   accessLogsId = Object.keys(resourcesOfType(stateful, 'AWS::S3::Bucket')).find((id) =>
     id.startsWith('AccessLogs'),
@@ -160,7 +164,7 @@ describe('the bank statement function', () => {
       ],
     });
     expect(referencedLogicalId(filters[0]?.Properties?.LogGroupName)).toBe(logGroup);
-    const alarms = Object.values(resourcesOfType(stateless, 'AWS::CloudWatch::Alarm')).filter(
+    const alarms = Object.values(resourcesOfType(operations, 'AWS::CloudWatch::Alarm')).filter(
       (alarm) => alarm.Properties?.MetricName === 'BankStatementsRejected',
     );
     expect(alarms).toHaveLength(1);

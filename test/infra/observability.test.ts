@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Rule } from 'aws-cdk-lib/aws-events';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { RETENTION } from '../../infra/stateful-stack.ts';
 import {
   asArray,
   type CfnResource,
+  nestedTemplateInParentTerms,
   onlyResourceOfType,
   type PolicyStatement,
   referencedLogicalId,
@@ -33,12 +34,15 @@ import {
  */
 
 let stateless: Template;
+/** The operations nested stack (alarms, dashboard), its parameters read as the stateless stack's references. */
+let operations: Template;
 let stateful: Template;
 let auditBucketId: string;
 
 beforeAll(() => {
   const app = buildPecApp({ skipBundling: true, nag: false });
   stateless = Template.fromStack(app.stateless);
+  operations = nestedTemplateInParentTerms(app.stateless, app.stateless.operations);
   stateful = Template.fromStack(app.stateful);
   auditBucketId = app.stateful.getLogicalId(app.stateful.auditBucket.node.defaultChild as CfnBucket);
 });
@@ -47,10 +51,10 @@ const alarmsOf = (template: Template) => Object.entries(resourcesOfType(template
 const alarmsOn = (template: Template, metricName: string) =>
   alarmsOf(template).filter(([, alarm]) => alarm.Properties?.MetricName === metricName);
 
-/** The one topic every alarm publishes to. */
-function alarmTopic(template: Template): [string, CfnResource] {
+/** The one topic (of the `topics` template) every alarm (of the `alarms` template) publishes to. */
+function alarmTopic(alarms: Template, template: Template): [string, CfnResource] {
   const targets = new Set(
-    alarmsOf(template).flatMap(([, alarm]) =>
+    alarmsOf(alarms).flatMap(([, alarm]) =>
       asArray(alarm.Properties?.AlarmActions as unknown[]).map(referencedLogicalId),
     ),
   );
@@ -63,7 +67,7 @@ function alarmTopic(template: Template): [string, CfnResource] {
 
 describe('the alarm topic', () => {
   it('is encrypted with a customer-managed key, rotated, whose policy lets CloudWatch use it', () => {
-    const [, topic] = alarmTopic(stateless);
+    const [, topic] = alarmTopic(operations, stateless);
     // The AWS-managed alias/aws/sns key is no resource of the stack: CloudWatch could not publish with it.
     expect(JSON.stringify(topic.Properties?.KmsMasterKeyId)).not.toContain('alias/aws/sns');
     const keyId = referencedLogicalId(topic.Properties?.KmsMasterKeyId);
@@ -91,10 +95,16 @@ describe('the alarm topic', () => {
       );
     expect(emailSubscriptions(stateless)).toEqual([]);
 
-    const withEmail = Template.fromStack(
-      buildPecApp({ skipBundling: true, nag: false, context: { 'pec:alarmEmail': 'oncall@example.com' } }).stateless,
+    const withEmailApp = buildPecApp({
+      skipBundling: true,
+      nag: false,
+      context: { 'pec:alarmEmail': 'oncall@example.com' },
+    });
+    const withEmail = Template.fromStack(withEmailApp.stateless);
+    const [topicId] = alarmTopic(
+      nestedTemplateInParentTerms(withEmailApp.stateless, withEmailApp.stateless.operations),
+      withEmail,
     );
-    const [topicId] = alarmTopic(withEmail);
     const subscriptions = emailSubscriptions(withEmail);
     expect(subscriptions).toHaveLength(1);
     expect(subscriptions[0]?.Properties?.Endpoint).toBe('oncall@example.com');
@@ -115,7 +125,7 @@ describe('the alarms of their own', () => {
     [BusinessCount.PaymentAnomalies, 'Sum', 3_600],
     [BusinessCount.SweepFailures, 'Sum', 3_600],
   ])('%s: one alarm on the first one, on the business metric', (metric, statistic, period) => {
-    const alarms = alarmsOn(stateless, metric);
+    const alarms = alarmsOn(operations, metric);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]?.[1].Properties).toMatchObject({
       Namespace: METRICS_NAMESPACE,
@@ -158,11 +168,11 @@ describe('the alarms of their own', () => {
     // A declined or cancelled order ends in its Fail state as designed: no alarm for those.
     expect(pattern.detail.error).toEqual([{ 'anything-but': [...CLOSED_AS_DESIGNED] }]);
     // Each such end also goes to the alarm topic as it happens, which EventBridge may encrypt for.
-    const [topicId] = alarmTopic(stateless);
+    const [topicId] = alarmTopic(operations, stateless);
     expect(
       ((rule.Properties?.Targets ?? []) as { Arn: unknown }[]).map((target) => referencedLogicalId(target.Arn)),
     ).toEqual([topicId]);
-    const alarms = alarmsOn(stateless, 'TriggeredRules');
+    const alarms = alarmsOn(operations, 'TriggeredRules');
     expect(alarms).toHaveLength(1);
     const [, alarm] = alarms[0] as [string, { Properties?: Record<string, unknown> }];
     expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Events', Threshold: 1 });
@@ -173,7 +183,7 @@ describe('the alarms of their own', () => {
     ['generic', 600_000],
     ['ownDomain', 172_800_000],
   ])('an activation later than its promise (%s, %i ms after the payment)', (promise, threshold) => {
-    const alarms = alarmsOn(stateless, PAYMENT_TO_ACTIVE_LATENCY).filter(([, alarm]) =>
+    const alarms = alarmsOn(operations, PAYMENT_TO_ACTIVE_LATENCY).filter(([, alarm]) =>
       asArray(alarm.Properties?.Dimensions as { Name: string; Value: string }[]).some(
         (dimension) => dimension.Name === 'Promise' && dimension.Value === promise,
       ),
@@ -190,15 +200,40 @@ describe('the alarms of their own', () => {
     ['Reputation.BounceRate', 0.05],
     ['Reputation.ComplaintRate', 0.001],
   ])('SES %s at %d or more', (metric, threshold) => {
-    const alarms = alarmsOn(stateless, metric);
+    const alarms = alarmsOn(operations, metric);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]?.[1].Properties).toMatchObject({ Namespace: 'AWS/SES', Threshold: threshold });
   });
 
   it('every alarm publishes to the alarm topic', () => {
-    const [topicId] = alarmTopic(stateless);
-    for (const [id, alarm] of alarmsOf(stateless)) {
+    const [topicId] = alarmTopic(operations, stateless);
+    for (const [id, alarm] of alarmsOf(operations)) {
       expect(asArray(alarm.Properties?.AlarmActions as unknown[]).map(referencedLogicalId), id).toEqual([topicId]);
+    }
+  });
+
+  it('in the app, the operations nested stack alarms on every queue and every other workflow of the stateless stack', () => {
+    const onQueues = alarmsOn(operations, 'ApproximateNumberOfMessagesVisible').map(([, alarm]) =>
+      referencedLogicalId(
+        asArray(alarm.Properties?.Dimensions as { Name: string; Value: unknown }[]).find(
+          (dimension) => dimension.Name === 'QueueName',
+        )?.Value,
+      ),
+    );
+    const queues = Object.keys(resourcesOfType(stateless, 'AWS::SQS::Queue'));
+    expect(queues.length).toBeGreaterThan(0);
+    expect(onQueues.sort()).toEqual(queues.sort());
+    const [orderMachineId] = stateMachineOf(stateless, 'OrderFulfilment');
+    const others = Object.keys(resourcesOfType(stateless, 'AWS::StepFunctions::StateMachine')).filter(
+      (id) => id !== orderMachineId,
+    );
+    expect(others.length).toBeGreaterThan(0);
+    const failed = alarmsOn(operations, 'ExecutionsFailed').filter(([, alarm]) => alarm.Properties?.Threshold === 1);
+    for (const machine of others) {
+      expect(
+        failed.filter(([, alarm]) => referencedLogicalIds(alarm.Properties?.Dimensions).has(machine)),
+        machine,
+      ).toHaveLength(1);
     }
   });
 
@@ -213,12 +248,12 @@ describe('the alarms of their own', () => {
     new Queue(stack, 'ScheduleDlq', { encryption: QueueEncryption.SQS_MANAGED });
     new Queue(stack, 'OtherDlq', { encryption: QueueEncryption.SQS_MANAGED });
     new OperationsAlarms(stack, 'Alarms', {
+      topic: new Topic(stack, 'Topic'),
       api,
       stateMachine: orders,
       strict: {},
       tolerant: {},
       operatorStatesReached: orders.metricFailed(),
-      operatorEnds: new Rule(stack, 'Ends', { eventPattern: { source: ['aws.states'] } }),
     });
     const template = Template.fromStack(stack);
     const queues = Object.keys(resourcesOfType(template, 'AWS::SQS::Queue'));
@@ -243,14 +278,14 @@ describe('the alarms of their own', () => {
 
 describe('the dashboard', () => {
   it('is one, and shows every alarm and every business metric', () => {
-    const [, dashboard] = onlyResourceOfType(stateless, 'AWS::CloudWatch::Dashboard');
+    const [, dashboard] = onlyResourceOfType(operations, 'AWS::CloudWatch::Dashboard');
     const body = dashboard.Properties?.DashboardBody;
     // The widgets as JSON text, the references (alarm ARNs, the region) left out.
     const text = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]
       .filter((part) => typeof part === 'string')
       .join('');
     const shown = referencedLogicalIds(body);
-    for (const [id] of alarmsOf(stateless)) expect(shown.has(id), id).toBe(true);
+    for (const [id] of alarmsOf(operations)) expect(shown.has(id), id).toBe(true);
     for (const metric of [
       ...Object.values(BusinessCount),
       PAYMENT_TO_ACTIVE_LATENCY,

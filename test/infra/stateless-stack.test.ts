@@ -10,6 +10,7 @@ import {
   asArray,
   type CfnResource,
   invokedLogicalIds,
+  nestedTemplateInParentTerms,
   onlyResourceOfType,
   referencedLogicalId,
   referencedLogicalIds,
@@ -22,11 +23,14 @@ import {
 const handlersDir = fileURLToPath(new URL('../../functions/handlers/', import.meta.url));
 
 let template: Template;
+/** The alarms and the dashboard: a nested stack of the stateless one, read in the stateless stack's terms. */
+let operations: Template;
 let functions: [string, CfnResource][];
 
 beforeAll(() => {
   const { stateless } = buildPecApp({ skipBundling: true, nag: false });
   template = Template.fromStack(stateless);
+  operations = nestedTemplateInParentTerms(stateless, stateless.operations);
   functions = Object.entries(resourcesOfType(template, 'AWS::Lambda::Function'));
 });
 
@@ -490,11 +494,45 @@ describe('operations', () => {
         ]),
       },
     });
-    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+    const alarms = Object.values(resourcesOfType(operations, 'AWS::CloudWatch::Alarm'));
     const byMetric = (name: string) => alarms.filter((alarm) => alarm.Properties?.MetricName === name);
     expect(byMetric('5XXError')).toHaveLength(1);
     expect(byMetric('ExecutionsTimedOut')).toHaveLength(1);
     expect(byMetric('Errors')).toHaveLength(functions.length);
     for (const alarm of alarms) expect(alarm.Properties?.AlarmActions).toHaveLength(1);
+  });
+});
+
+describe('CloudFormation limits', () => {
+  // CloudFormation refuses a template of more than 500 resources (cdk synth fails with
+  // TooManyResourcesInStack): every route adds about six (method, function, role, policy, log group,
+  // permission), so the stateless stack keeps a margin.
+  const LIMIT = 450;
+
+  it(`the stateless stack has at most ${LIMIT} resources (CloudFormation's limit is 500)`, () => {
+    const count = Object.keys(template.toJSON().Resources as Record<string, unknown>).length;
+    expect(
+      count,
+      `the stateless stack has ${count} resources, above ${LIMIT}: CloudFormation refuses more than 500 in one stack. ` +
+        'Move a group of resources into a NestedStack of its own (as the alarms and the dashboard are, OperationsStack ' +
+        'in infra/constructs/operations-alarms.ts): CDK passes the references across as parameters (at most 200).',
+    ).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('the alarms and the dashboard are in the operations nested stack, none left in the stateless stack', () => {
+    expect(Object.keys(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))).toEqual([]);
+    expect(Object.keys(resourcesOfType(template, 'AWS::CloudWatch::Dashboard'))).toEqual([]);
+    expect(Object.keys(resourcesOfType(template, 'AWS::CloudFormation::Stack'))).toHaveLength(1);
+    expect(Object.keys(resourcesOfType(operations, 'AWS::CloudWatch::Alarm')).length).toBeGreaterThan(60);
+    expect(Object.keys(resourcesOfType(operations, 'AWS::CloudWatch::Dashboard'))).toHaveLength(1);
+  });
+
+  it('the operations nested stack takes fewer than 200 parameters', () => {
+    const { stateless } = buildPecApp({ skipBundling: true, nag: false });
+    const parameters = Object.keys(
+      (Template.fromStack(stateless.operations).toJSON().Parameters ?? {}) as Record<string, unknown>,
+    );
+    expect(parameters.length).toBeGreaterThan(0);
+    expect(parameters.length).toBeLessThan(200);
   });
 });

@@ -1,4 +1,5 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import type { CfnResource as CdkCfnResource, NestedStack, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 
 /**
  * Small readers over synthesized templates, shared by the infra tests: they turn CloudFormation
@@ -157,4 +158,28 @@ export function rolesAllowing(template: Template, action: string): string[] {
   return Object.keys(resourcesOfType(template, 'AWS::IAM::Role'))
     .filter((roleId) => allowsAction(allowStatementsOfRole(template, roleId), action))
     .sort();
+}
+
+/**
+ * A nested stack's template (`Template.fromStack(nested)`) with every `{ Ref: parameter }` that its
+ * parent passes replaced by what the parent passes (a reference to one of the parent's resources):
+ * so a test reads "this alarm is on that function of the parent" with the parent's logical IDs.
+ */
+export function nestedTemplateInParentTerms(parent: Stack, nested: NestedStack): Template {
+  const parentTemplate = Template.fromStack(parent).toJSON() as { Resources: Record<string, CfnResource> };
+  const stackResource = nested.nestedStackResource as CdkCfnResource | undefined;
+  if (!stackResource) throw new Error(`${nested.node.path} is no nested stack of ${parent.node.path}`);
+  const passed = (parentTemplate.Resources[parent.getLogicalId(stackResource)]?.Properties?.Parameters ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const substitute = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(substitute);
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value);
+    const [key, ref] = entries[0] ?? [];
+    if (entries.length === 1 && key === 'Ref' && typeof ref === 'string' && ref in passed) return passed[ref];
+    return Object.fromEntries(entries.map(([name, inner]) => [name, substitute(inner)]));
+  };
+  return Template.fromJSON(substitute(Template.fromStack(nested).toJSON()) as Record<string, unknown>);
 }
