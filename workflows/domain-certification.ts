@@ -1,5 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Duration } from 'aws-cdk-lib';
 import {
   Choice,
   Condition,
@@ -7,7 +6,6 @@ import {
   Errors,
   IntegrationPattern,
   JsonPath,
-  LogLevel,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -20,6 +18,7 @@ import { ErrorName } from '../functions/domain/errors.ts';
 import type { NeedsBinder } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
 import { retryTransient } from './order-fulfilment.ts';
+import { workflowLogs } from './workflow-logs.ts';
 
 export interface DomainCertificationProps {
   /** Longest a reseller's domain is waited for (the own-domain PEC deadline, `pec:domainDnsDeadlineDays`). */
@@ -106,14 +105,7 @@ export class DomainCertification extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       timeout: props.dnsDeadline.plus(Duration.days(1)),
       tracingEnabled: true,
-      logs: {
-        destination: new LogGroup(this, 'Logs', {
-          retention: RetentionDays.ONE_MONTH,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: LogLevel.ALL,
-        includeExecutionData: false,
-      },
+      logs: workflowLogs(this),
     });
   }
 }

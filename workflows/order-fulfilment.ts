@@ -1,7 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { type IMetric, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule } from 'aws-cdk-lib/aws-events';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
   Condition,
@@ -11,7 +10,6 @@ import {
   IntegrationPattern,
   JitterType,
   JsonPath,
-  LogLevel,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -25,6 +23,7 @@ import { ErrorName } from '../functions/domain/errors.ts';
 import { IMMEDIATE_PAYMENT_METHODS, PREPAID_CREDIT } from '../functions/domain/payment-methods.ts';
 import type { NeedsBinder, StateNeeds } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
+import { workflowLogs } from './workflow-logs.ts';
 
 /** Lambda's own transient errors (throttling, service trouble), which AWS recommends retrying. */
 export const LAMBDA_SERVICE_ERRORS = [
@@ -395,20 +394,12 @@ export class OrderFulfilment extends Construct {
       .when(immediate, chargePayment)
       .otherwise(awaitPayment);
 
-    const logs = new LogGroup(this, 'Logs', {
-      retention: RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: StateMachineType.STANDARD,
       timeout: props.maxPaymentWait.plus(props.dnsDeadline).plus(Duration.days(1)),
       tracingEnabled: true,
-      logs: {
-        destination: logs,
-        level: LogLevel.ALL,
-        includeExecutionData: false,
-      },
+      logs: workflowLogs(this),
     });
 
     // Step Functions tells EventBridge how each execution ended, with its error: one that failed,

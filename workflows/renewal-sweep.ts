@@ -1,5 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -9,7 +8,6 @@ import {
   DefinitionBody,
   Errors,
   JsonPath,
-  LogLevel,
   Map as MapState,
   Pass,
   Result,
@@ -24,6 +22,7 @@ import { DOMAIN_DUE_PREFIX } from '../functions/domain/reseller-domains.ts';
 import type { NeedsBinder } from '../infra/constructs/needs.ts';
 import { PecFunction } from '../infra/constructs/pec-function.ts';
 import { retryTransient } from './order-fulfilment.ts';
+import { workflowLogs } from './workflow-logs.ts';
 
 /** How many mailboxes of a page are swept at once: bounds the load on the mail platform, SES and Stripe. */
 export const SWEEP_MAX_CONCURRENCY = 10;
@@ -152,14 +151,7 @@ export class RenewalSweep extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       timeout: Duration.hours(23),
       tracingEnabled: true,
-      logs: {
-        destination: new LogGroup(this, 'Logs', {
-          retention: RetentionDays.ONE_MONTH,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: LogLevel.ALL,
-        includeExecutionData: false,
-      },
+      logs: workflowLogs(this),
     });
 
     // What the schedule could not start, after its retries: kept 14 days for an operator to look at.

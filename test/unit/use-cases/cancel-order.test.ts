@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/domain/errors.ts';
-import type { Mailbox } from '../../../functions/domain/mailbox.ts';
 import type { Order } from '../../../functions/domain/order.ts';
 import { signatureHeader } from '../../../functions/domain/webhook-signature.ts';
 import { cancelOrder } from '../../../functions/use-cases/cancel-order.ts';
@@ -18,7 +17,7 @@ import {
   RecordingWorkflow,
 } from '../../support/fakes.ts';
 import { Faults } from '../../support/faults.ts';
-import { storedOrder } from '../../support/fixtures.ts';
+import { mailboxOf, storedOrder } from '../../support/fixtures.ts';
 
 /*
  * A storefront cancelling an order that waits for its bank transfer or postal slip, against the
@@ -33,17 +32,7 @@ const STOREFRONT = 'storefront-1';
 function world(order: Order = storedOrder({}, now)) {
   const faults = new Faults();
   const orders = new InMemoryOrderRepository().seed(order);
-  const mailboxes = new InMemoryMailboxRepository().seed({
-    address: order.mailbox.address,
-    storefrontId: order.storefrontId,
-    type: 'standard',
-    domainPec: false,
-    status: 'reserved',
-    orderId: order.orderId,
-    holderEmail: order.holder.email,
-    autoRenew: false,
-    passwordSet: false,
-  } as Mailbox);
+  const mailboxes = new InMemoryMailboxRepository().seed(mailboxOf(order, { storefrontId: order.storefrontId }));
   const deps = {
     orders: faults.wrap('orders', orders),
     mailboxes,
