@@ -1,11 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import Stripe from 'stripe';
 import { mailboxItem } from '../functions/adapters/dynamodb/mailbox-repository.ts';
 import { sweepStateKey } from '../functions/adapters/dynamodb/sweep-state-repository.ts';
 import type { Mailbox } from '../functions/domain/mailbox.ts';
 import { addDays, dayOf, type Stage, stageKey } from '../functions/domain/renewal-policy.ts';
 import { localApiKeyId } from '../local/http-gateway.ts';
-import { startLocalRuntime } from '../local/runtime.ts';
+import { LOCAL_STRIPE_SECRET_KEY, startLocalRuntime } from '../local/runtime.ts';
 import { LOCAL_REGION } from '../local/template.ts';
 import { loadTable } from './load-table.ts';
 
@@ -55,11 +56,11 @@ const DUE_MIX = [
 ];
 
 const storefrontId = localApiKeyId('sk_local_dev');
-/** A card saved with Stripe (the stand-in declines an unknown customer: the bench counts reads, not charges). */
-const card = { method: 'card' as const, customerId: 'cus_bench', paymentMethod: 'pm_card_visa' };
+/** A card saved with Stripe on `customerId`, a Customer the bench creates in the stand-in (an unknown one is an error, retried). */
+const cardOf = (customerId: string) => ({ method: 'card' as const, customerId, paymentMethod: 'pm_card_visa' });
 
 /** The n-th mailbox; the first `due` are due (an hour or a day before the sweep), the others later. */
-function mailboxAt(n: number, due: number): Mailbox {
+function mailboxAt(n: number, due: number, customerId: string): Mailbox {
   const base: Mailbox = {
     address: `sweep.${n}@pec.it`,
     status: 'active',
@@ -76,6 +77,7 @@ function mailboxAt(n: number, due: number): Mailbox {
   // Due an hour before the sweep, or (every third) yesterday: a day missed is read too.
   const late = n % 3 === 0 ? DAY : HOUR;
   const done = (expiresAt: string, ...stages: Stage[]) => new Set(stages.map((stage) => stageKey(expiresAt, stage)));
+  const autoRenewing = () => ({ autoRenew: true, renewalPayment: cardOf(customerId), renewalYears: 1 });
   if (n < due) {
     const kind = DUE_MIX[n % DUE_MIX.length];
     if (kind === 'remind') {
@@ -99,7 +101,6 @@ function mailboxAt(n: number, due: number): Mailbox {
   const ahead = n % 500 === 0 ? 6 * HOUR : (1 + (n % 365)) * DAY;
   return { ...base, expiresAt: new Date(AT + ahead + 90 * DAY).toISOString() };
 }
-const autoRenewing = () => ({ autoRenew: true, renewalPayment: card, renewalYears: 1 });
 
 /** One fresh runtime per size: load the table, record yesterday's sweep as missed, sweep. */
 export async function benchSweep(assemblyDir: string, sizes: number[], due: number): Promise<SweepFigures[]> {
@@ -125,11 +126,18 @@ export async function benchSweep(assemblyDir: string, sizes: number[], due: numb
     });
     const documents = DynamoDBDocumentClient.from(client);
     try {
+      const stripeUrl = new URL(runtime.stripe.endpoint);
+      const stripe = new Stripe(LOCAL_STRIPE_SECRET_KEY, {
+        host: stripeUrl.hostname,
+        port: stripeUrl.port,
+        protocol: 'http',
+      });
+      const { id: customerId } = await stripe.customers.create({ email: 'bench@example.com' });
       const loadStarted = performance.now();
       await loadTable(
         documents,
         runtime.dynamoDb.tableName,
-        Array.from({ length: size }, (_, n) => mailboxItem(mailboxAt(n, due))),
+        Array.from({ length: size }, (_, n) => mailboxItem(mailboxAt(n, due, customerId))),
         16,
       );
       // The last run swept through the day before yesterday: this one reads yesterday and today.
