@@ -7,6 +7,7 @@ import { decodePercentEncoded } from '../functions/adapters/http/percent-encodin
 import { ANY_STOREFRONT } from '../functions/adapters/renewal-links.ts';
 import { DEFAULT_RESELLER_PRICE_LIST } from '../functions/domain/catalog.ts';
 import { movementIdOf } from '../functions/domain/reseller-credit.ts';
+import type { SweepTotals } from '../functions/use-cases/renewal-sweep.ts';
 import { startDnsServer } from './aws/dns-server.ts';
 import { createTableFromTemplate, startDynamoDbThread } from './aws/dynamodb.ts';
 import { FaultInjector, startFaultProxy } from './aws/fault-proxy.ts';
@@ -548,23 +549,8 @@ async function seedResellers(endpoint: string, keys: readonly string[]): Promise
   }
 }
 
-/** The sweep workflow's output (`SweepTotals`), as far as the local route reads it. */
-export interface SweepSummary {
-  reminders: number;
-  chargeNotices: number;
-  autoRenewals: number;
-  retries: number;
-  suspended: number;
-  deleted: number;
-  failed: number;
-  /** A reseller's certified domains: renewed, short of credit, lapsed, purged of their mailboxes. */
-  domainRenewals: number;
-  domainRenewalsShort: number;
-  domainLapses: number;
-  domainPurges: number;
-  listed: number;
-  readUnits: number;
-}
+/** The sweep workflow's output, as the local route answers it. */
+export type SweepSummary = SweepTotals;
 
 /**
  * Starts the sweep workflow as of `at`, as its schedule would, and waits for it to end, then for the
