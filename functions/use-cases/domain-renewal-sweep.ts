@@ -1,4 +1,5 @@
 import { mailboxLifecycle } from '../domain/lifecycles.ts';
+import type { Mailbox } from '../domain/mailbox.ts';
 import { movementIdOf } from '../domain/reseller-credit.ts';
 import {
   type DomainStage,
@@ -19,6 +20,7 @@ import type {
   ResellerDomainRepository,
   ResellerRepository,
 } from './ports.ts';
+import { deleteMailbox, suspendMailbox } from './renewal-sweep.ts';
 
 /*
  * The renewal sweep's branch for a reseller's certified domains (the sweep workflow's SweepDomain,
@@ -125,22 +127,28 @@ async function renew(
 
 const stageAttempt = (stage: DomainStage) => (stage.kind === 'renew' ? stage.attempt : undefined);
 
+/** A mailbox's audit entry for its domain's lapse: one per event and term, naming the domain. */
+const mailboxAudit =
+  (deps: Pick<DomainSweepDeps, 'audit'>, mailbox: Mailbox, domain: ResellerDomain, at: Date) => (event: string) =>
+    deps.audit.record({
+      orderId: mailbox.orderId,
+      event,
+      ref: mailbox.expiresAt,
+      at,
+      detail: {
+        address: mailbox.address,
+        expiresAt: mailbox.expiresAt,
+        reason: 'domain-lapsed',
+        domain: domain.domain,
+      },
+    });
+
 async function lapse(deps: DomainSweepDeps, domain: ResellerDomain, at: Date): Promise<DomainOutcome> {
   const audit = auditOf(deps, domain, at);
   for (const address of await deps.domains.mailboxesOn(domain.resellerId, domain.domain)) {
     const mailbox = await deps.mailboxes.get(address);
     if (!mailbox?.expiresAt || !mailboxLifecycle.canMove(mailbox.status, 'suspend')) continue;
-    // The platform first: a mailbox shown suspended is receive-only for sure.
-    await deps.platform.setReceiveOnly(address, true);
-    if (await deps.mailboxes.suspend(address, mailbox.expiresAt)) {
-      await deps.audit.record({
-        orderId: mailbox.orderId,
-        event: 'mailbox-suspended',
-        ref: mailbox.expiresAt,
-        at,
-        detail: { address, expiresAt: mailbox.expiresAt, reason: 'domain-lapsed', domain: domain.domain },
-      });
-    }
+    await suspendMailbox(deps, { ...mailbox, expiresAt: mailbox.expiresAt }, mailboxAudit(deps, mailbox, domain, at));
   }
   if (!(await deps.domains.lapse(domain.domain, domain.expiresAt, at))) return 'nothing';
   await audit('domain-lapsed');
@@ -152,16 +160,7 @@ async function purge(deps: DomainSweepDeps, domain: ResellerDomain, at: Date): P
     const mailbox = await deps.mailboxes.get(address);
     // Only those still suspended: one renewed since (and so active) is the reseller's to sort out.
     if (!mailbox?.expiresAt || !mailboxLifecycle.canMove(mailbox.status, 'delete')) continue;
-    await deps.platform.deleteMailbox(address);
-    if (await deps.mailboxes.markDeleted(address, mailbox.expiresAt)) {
-      await deps.audit.record({
-        orderId: mailbox.orderId,
-        event: 'mailbox-deleted',
-        ref: mailbox.expiresAt,
-        at,
-        detail: { address, expiresAt: mailbox.expiresAt, reason: 'domain-lapsed', domain: domain.domain },
-      });
-    }
+    await deleteMailbox(deps, { ...mailbox, expiresAt: mailbox.expiresAt }, mailboxAudit(deps, mailbox, domain, at));
   }
   if (!(await deps.domains.markPurged(domain.domain, at))) return 'nothing';
   await auditOf(deps, domain, at)('domain-purged');

@@ -261,18 +261,34 @@ async function act(
       });
       return previous ? 'retry' : 'auto-renewal';
     }
-    case 'suspend': {
-      // The platform first: a mailbox shown suspended is receive-only for sure.
-      await deps.platform.setReceiveOnly(address, true);
-      if (!(await deps.mailboxes.suspend(address, expiresAt))) return 'nothing';
-      await audit('mailbox-suspended');
-      return 'suspended';
-    }
-    case 'delete': {
-      await deps.platform.deleteMailbox(address);
-      if (!(await deps.mailboxes.markDeleted(address, expiresAt))) return 'nothing';
-      await audit('mailbox-deleted');
-      return 'deleted';
-    }
+    case 'suspend':
+      return (await suspendMailbox(deps, mailbox, audit)) ? 'suspended' : 'nothing';
+    case 'delete':
+      return (await deleteMailbox(deps, mailbox, audit)) ? 'deleted' : 'nothing';
   }
+}
+
+type Audit = (event: string, detail?: Record<string, unknown>) => Promise<void>;
+type EndDeps = {
+  platform: Pick<MailPlatform, 'setReceiveOnly' | 'deleteMailbox'>;
+  mailboxes: Pick<MailboxRepository, 'suspend' | 'markDeleted'>;
+};
+
+/**
+ * Suspends a mailbox whose term ended (its own, or its certified domain's): the platform first, so a
+ * mailbox shown suspended is receive-only for sure; audited once (true) when this call suspended it.
+ */
+export async function suspendMailbox(deps: EndDeps, mailbox: Mailbox & { expiresAt: string }, audit: Audit) {
+  await deps.platform.setReceiveOnly(mailbox.address, true);
+  if (!(await deps.mailboxes.suspend(mailbox.address, mailbox.expiresAt))) return false;
+  await audit('mailbox-suspended');
+  return true;
+}
+
+/** Deletes a mailbox 90 days after its term ended: the platform first; audited once (true) when this call deleted it. */
+export async function deleteMailbox(deps: EndDeps, mailbox: Mailbox & { expiresAt: string }, audit: Audit) {
+  await deps.platform.deleteMailbox(mailbox.address);
+  if (!(await deps.mailboxes.markDeleted(mailbox.address, mailbox.expiresAt))) return false;
+  await audit('mailbox-deleted');
+  return true;
 }
